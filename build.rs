@@ -1,0 +1,24 @@
+//! Make a plain `cargo build` produce a binary that finds *its* libpython at run time.
+//!
+//! Without a RUNPATH the loader may pick another libpython of the same soname (Debian's
+//! 3.11.2 beside pyenv's 3.11.7, see docs/architecture.md), so we bake the lib dir pyo3
+//! linked against. We also bake the *base* interpreter path: building inside a venv would
+//! otherwise record the venv's python, and start-up resolves `sys.prefix` from it.
+fn main() {
+    pyo3_build_config::add_libpython_rpath_link_args();
+    let base = pyo3_build_config::get()
+        .executable()
+        .and_then(|exe| {
+            std::process::Command::new(exe)
+                .args(["-c", "import sys; print(sys._base_executable)"])
+                .output()
+                .ok()
+        })
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    println!("cargo:rustc-env=QA_BUILD_PYTHON={base}");
+    println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
+    println!("cargo:rerun-if-env-changed=VIRTUAL_ENV");
+    println!("cargo:rerun-if-changed=build.rs");
+}

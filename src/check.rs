@@ -1,0 +1,67 @@
+//! The static half of the pipeline for one file: read, parse, extract, validate.
+//! Pure and independent per file, so files run in parallel under rayon.
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::document::{self, EntryDocument};
+use crate::entry::Document;
+use crate::parts::{self, Parts};
+use crate::source::{ReadError, SourceFile, Span};
+use crate::validate::Policy;
+use std::path::{Path, PathBuf};
+
+/// A file after the static checks: its model, documents and diagnostics so far.
+pub struct CheckedFile {
+    pub path: PathBuf,
+    pub source: Option<SourceFile>,
+    pub doc: Document,
+    pub parts: Vec<Parts>,
+    pub documents: Vec<EntryDocument>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+pub fn read_problem(e: &ReadError, source_len: Option<usize>) -> Diagnostic {
+    let help = match e {
+        ReadError::Io(_) => "check that the path exists and is readable",
+        ReadError::NotUtf8 { .. } => "save the file as UTF-8",
+        ReadError::Binary { .. } => "this is not a Markdown text file; rename it or exclude it",
+    };
+    let _ = source_len;
+    Diagnostic::new("unreadable-file", Span::default(), e.to_string()).help(help)
+}
+
+pub fn check_file(path: &Path, policy: &Policy, config: &Config) -> CheckedFile {
+    let mut checked = CheckedFile {
+        path: path.to_path_buf(),
+        source: None,
+        doc: Document::default(),
+        parts: Vec::new(),
+        documents: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let source = match SourceFile::read(path) {
+        Ok(s) => s,
+        Err(e) => {
+            checked.diagnostics.push(read_problem(&e, None));
+            return checked;
+        }
+    };
+    let doc = crate::markdown::parse(&source);
+    for p in &doc.problems {
+        checked.diagnostics.push(
+            Diagnostic::new(p.rule, p.span, p.message.clone())
+                .label(p.label.clone())
+                .help_opt(p.help.clone()),
+        );
+    }
+    for entry in &doc.entries {
+        let parts = parts::classify(entry, &config.parts);
+        let d = document::build(&source, &doc, entry, &parts);
+        checked.diagnostics.extend(policy.check(&d));
+        checked.parts.push(parts);
+        checked.documents.push(d);
+    }
+    checked.source = Some(source);
+    checked.doc = doc;
+    checked
+}

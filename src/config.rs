@@ -1,0 +1,154 @@
+//! `qa-lint.toml` (or `[tool.qa-lint]` in `pyproject.toml`), found by walking up from the
+//! first checked path, like ruff and typos do. No merging: the closest file wins.
+
+use crate::parts::Cues;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    Error,
+    Warning,
+    Off,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ExecConfig {
+    /// Seconds per entry.
+    pub timeout: f64,
+    /// Address-space limit per entry, in MiB.
+    pub memory_mb: u64,
+    /// A `requires=` module that is missing is an error instead of a warning.
+    pub require_modules: bool,
+    pub allow_network: bool,
+    pub allow_subprocess: bool,
+    pub allow_writes_outside: bool,
+}
+
+impl Default for ExecConfig {
+    fn default() -> Self {
+        ExecConfig {
+            timeout: 5.0,
+            memory_mb: 1024,
+            require_modules: false,
+            allow_network: false,
+            allow_subprocess: false,
+            allow_writes_outside: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Config {
+    /// Schema path, relative to the config file.
+    pub schema: Option<PathBuf>,
+    /// Globs (relative to the config file) a walked file must match; empty = every Markdown file.
+    pub include: Vec<String>,
+    /// Globs of walked files to leave out. Files named on the command line are always checked.
+    pub exclude: Vec<String>,
+    /// Per-rule level: `error`, `warning` or `off`.
+    pub rules: BTreeMap<String, RuleLevel>,
+    /// Glob -> rule names to ignore in matching files.
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    pub exec: ExecConfig,
+    pub parts: Cues,
+    /// Directory of the config file (paths and globs are relative to it).
+    #[serde(skip)]
+    pub root: PathBuf,
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+    /// The config's text, for cache keys.
+    #[serde(skip)]
+    pub source: String,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("invalid configuration in {path}: {message}")]
+#[diagnostic(
+    code(qa_lint::config),
+    help("see docs/configuration.md for the keys qa-lint.toml accepts")
+)]
+pub struct ConfigError {
+    pub path: String,
+    pub message: String,
+    #[source_code]
+    pub src: miette::NamedSource<String>,
+    #[label("here")]
+    pub span: Option<miette::SourceSpan>,
+}
+
+impl Config {
+    /// Find and load the config for `start` (a file or directory), or use `explicit`.
+    pub fn discover(start: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        if let Some(p) = explicit {
+            return Self::load(p, false).map(|c| c.unwrap_or_default());
+        }
+        let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+        let mut dir = if start.is_dir() {
+            Some(start.as_path())
+        } else {
+            start.parent()
+        };
+        while let Some(d) = dir {
+            for name in ["qa-lint.toml", ".qa-lint.toml", "pyproject.toml"] {
+                let p = d.join(name);
+                if p.is_file() {
+                    if let Some(c) = Self::load(&p, name == "pyproject.toml")? {
+                        return Ok(c);
+                    }
+                }
+            }
+            dir = d.parent();
+        }
+        Ok(Config {
+            root: std::env::current_dir().unwrap_or_default(),
+            ..Config::default()
+        })
+    }
+
+    /// Load one file; `None` for a pyproject.toml without `[tool.qa-lint]`.
+    fn load(path: &Path, pyproject: bool) -> Result<Option<Config>, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.display().to_string(),
+            message: e.to_string(),
+            src: miette::NamedSource::new(path.display().to_string(), String::new()),
+            span: None,
+        })?;
+        let err = |e: toml::de::Error| ConfigError {
+            path: path.display().to_string(),
+            message: e.message().to_string(),
+            src: miette::NamedSource::new(path.display().to_string(), text.clone()),
+            span: e.span().map(|r| r.into()),
+        };
+        let mut config: Config = if pyproject {
+            #[derive(Deserialize)]
+            struct Py {
+                tool: Option<Tool>,
+            }
+            #[derive(Deserialize)]
+            struct Tool {
+                #[serde(rename = "qa-lint")]
+                qa_lint: Option<toml::Value>,
+            }
+            let py: Py = toml::from_str(&text).map_err(err)?;
+            let Some(section) = py.tool.and_then(|t| t.qa_lint) else {
+                return Ok(None);
+            };
+            section.try_into().map_err(err)?
+        } else {
+            toml::from_str(&text).map_err(err)?
+        };
+        config.root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        config.file = Some(path.to_path_buf());
+        config.source = text;
+        Ok(Some(config))
+    }
+
+    pub fn schema_path(&self) -> Option<PathBuf> {
+        self.schema.as_ref().map(|p| self.root.join(p))
+    }
+}

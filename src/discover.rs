@@ -1,0 +1,99 @@
+//! Which files to check: Markdown under the given paths, honouring `.gitignore` and hidden
+//! files (the `ignore` crate, as ripgrep does), plus every file named explicitly.
+
+use crate::config::Config;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+
+/// A path that could not be walked (missing, unreadable, a symlink loop).
+#[derive(Debug)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+pub fn is_markdown(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("md" | "markdown")
+    )
+}
+
+fn globset(globs: &[String]) -> Result<Option<GlobSet>, String> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(Glob::new(g).map_err(|e| format!("bad glob `{g}`: {e}"))?);
+    }
+    b.build().map(Some).map_err(|e| e.to_string())
+}
+
+/// Files to check, sorted and de-duplicated, and the paths that failed.
+pub fn discover(
+    paths: &[PathBuf],
+    config: &Config,
+) -> Result<(Vec<PathBuf>, Vec<WalkError>), String> {
+    let include = globset(&config.include)?;
+    let exclude = globset(&config.exclude)?;
+    let rel = |p: &Path| -> PathBuf {
+        let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+        abs.strip_prefix(&root)
+            .map(Path::to_path_buf)
+            .unwrap_or(abs)
+    };
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Err(e) => errors.push(WalkError {
+                path: path.clone(),
+                message: e.to_string(),
+            }),
+            Ok(m) if m.is_file() => files.push(path.clone()),
+            Ok(_) => {
+                let walker = ignore::WalkBuilder::new(path)
+                    .follow_links(true)
+                    .require_git(false)
+                    .build();
+                for item in walker {
+                    match item {
+                        Ok(entry) => {
+                            let p = entry.path();
+                            if !entry.file_type().is_some_and(|t| t.is_file()) || !is_markdown(p) {
+                                continue;
+                            }
+                            let r = rel(p);
+                            if include.as_ref().is_some_and(|g| !g.is_match(&r))
+                                || exclude.as_ref().is_some_and(|g| g.is_match(&r))
+                            {
+                                continue;
+                            }
+                            files.push(p.to_path_buf());
+                        }
+                        Err(e) => {
+                            let p = match &e {
+                                ignore::Error::WithPath { path, .. } => path.clone(),
+                                ignore::Error::WithDepth { err, .. } => match err.as_ref() {
+                                    ignore::Error::WithPath { path, .. } => path.clone(),
+                                    _ => path.clone(),
+                                },
+                                ignore::Error::Loop { child, .. } => child.clone(),
+                                _ => path.clone(),
+                            };
+                            errors.push(WalkError {
+                                path: p,
+                                message: e.to_string(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok((files, errors))
+}

@@ -1,0 +1,203 @@
+//! The Q&A entry model: what the Markdown parser extracts, before any policy is applied.
+//!
+//! Every field carries the [`Span`] it came from, so a schema failure or a wrong output
+//! claim can point at the exact heading, paragraph or comment in the Markdown.
+
+use crate::source::Span;
+use std::collections::BTreeMap;
+
+/// A piece of text and where it came from.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Text {
+    pub text: String,
+    pub span: Span,
+}
+
+/// One Markdown file, parsed.
+#[derive(Clone, Debug, Default)]
+pub struct Document {
+    pub front_matter: Option<FrontMatter>,
+    /// The `#` title, if any.
+    pub title: Option<Text>,
+    pub entries: Vec<Entry>,
+    /// `##` sections that are not entries (introduction, references, ...).
+    pub other_sections: Vec<Text>,
+    /// `<!-- qa-lint-disable... -->` comments.
+    pub suppressions: Vec<Suppression>,
+    /// Problems found while parsing (unterminated fences, bad directives, bad front matter).
+    pub problems: Vec<ParseProblem>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FrontMatter {
+    pub value: serde_json::Value,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ParseProblem {
+    pub rule: &'static str,
+    pub message: String,
+    pub span: Span,
+    pub label: String,
+    pub help: Option<String>,
+}
+
+/// A `##` heading that asks a question, and everything up to the next `##` (or `#`).
+#[derive(Clone, Debug, Default)]
+pub struct Entry {
+    /// The leading number of `## 3. What is ...?`.
+    pub number: Option<u64>,
+    /// The question, without its number.
+    pub title: Text,
+    /// The whole heading line.
+    pub heading_span: Span,
+    /// From the heading to the end of the entry.
+    pub span: Span,
+    pub short_answer: Option<ShortAnswer>,
+    pub sections: Vec<Section>,
+    /// Paragraphs and list items of the body, in order (the short answer excluded).
+    pub paragraphs: Vec<Paragraph>,
+    pub blocks: Vec<CodeBlock>,
+    pub lists: usize,
+    pub tables: usize,
+    pub interview_answer: Option<Text>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ShortAnswer {
+    /// The answer, without the "Short answer:" label.
+    pub text: String,
+    pub span: Span,
+    pub paragraphs: usize,
+}
+
+/// A `###` (or deeper) heading inside an entry.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Section {
+    pub title: String,
+    pub level: u8,
+    /// `{.tradeoff}` style classes from heading attributes.
+    pub classes: Vec<String>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A paragraph (or list item text) of an entry's body.
+#[derive(Clone, Debug, Default)]
+pub struct Paragraph {
+    pub text: String,
+    pub span: Span,
+    /// Index into [`Entry::sections`] of the section holding it; `None` before the first.
+    pub section: Option<usize>,
+    pub in_blockquote: bool,
+}
+
+/// A fenced (or indented) code block.
+#[derive(Clone, Debug, Default)]
+pub struct CodeBlock {
+    /// Lower-cased language, "" when none.
+    pub lang: String,
+    pub info: String,
+    /// The whole block, fences included.
+    pub span: Span,
+    pub code: String,
+    /// Byte offset in the Markdown of the start of each code line (code line 1 is index 0).
+    pub line_offsets: Vec<usize>,
+    pub directives: Directives,
+    pub section: Option<usize>,
+    /// The fence was never closed.
+    pub unterminated: bool,
+}
+
+impl CodeBlock {
+    /// How the block takes part in execution.
+    pub fn kind(&self) -> BlockKind {
+        match self.lang.as_str() {
+            "python" | "py" | "python3" => {
+                let first = self
+                    .code
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("");
+                if first.trim_start().starts_with(">>>") {
+                    BlockKind::Session
+                } else {
+                    BlockKind::Python
+                }
+            }
+            "pycon" => BlockKind::Session,
+            _ => BlockKind::Other,
+        }
+    }
+
+    pub fn is_runnable(&self) -> bool {
+        self.kind() != BlockKind::Other && self.directives.skip.is_none()
+    }
+
+    /// Span in the Markdown of a 1-based code line and a byte column range in that line.
+    pub fn code_span(&self, line: usize, cols: std::ops::Range<usize>) -> Span {
+        match self.line_offsets.get(line.saturating_sub(1)) {
+            Some(&start) => Span::new(start + cols.start, start + cols.end),
+            None => self.span,
+        }
+    }
+
+    /// Span of a whole 1-based code line.
+    pub fn line_span(&self, line: usize) -> Span {
+        let len = self
+            .code
+            .lines()
+            .nth(line.saturating_sub(1))
+            .map_or(0, |l| l.trim_end_matches('\r').len());
+        self.code_span(line, 0..len)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BlockKind {
+    Python,
+    Session,
+    Other,
+}
+
+/// What the author asked of a block, from its info string or an HTML comment before it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Directives {
+    /// `skip`, with its reason ("" when none was given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub compile_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixtures: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
+    /// `file=NAME` on a non-Python block: its contents become NAME in the working dir.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Other `key=value` attributes, kept for schema rules.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub other: BTreeMap<String, String>,
+}
+
+/// An inline suppression comment.
+#[derive(Clone, Debug)]
+pub struct Suppression {
+    pub scope: SuppressionScope,
+    /// Rule names; empty means every rule.
+    pub rules: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SuppressionScope {
+    /// Diagnostics starting in this span (the next line, or the whole next block).
+    Range(Span),
+    File,
+}

@@ -1,0 +1,280 @@
+//! Types shared by the pool, the worker and the Python helper (`qa_helper.py`).
+//!
+//! Everything that crosses the worker pipe is JSON (one object per line). Results are produced by
+//! the Python helper and deserialised here, so field names in this file and in `qa_helper.py`
+//! must stay in sync. Lines are always 1-based and relative to the *code block* (not the Markdown
+//! file); the caller maps them with `block_start_line + line - 1`.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Resource limits applied to every entry's forked child (see `qa_helper.py`, `_child_limits`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Wall-clock budget for a whole entry (all its blocks) unless [`EntryJob::timeout`] overrides it.
+    #[serde(with = "secs_f64")]
+    pub timeout: Duration,
+    /// `RLIMIT_AS` of the child: address space in bytes (a big allocation becomes `MemoryError`).
+    pub memory_bytes: u64,
+    /// `RLIMIT_CPU` soft limit in seconds (SIGXCPU -> reported as a crash, signal 24).
+    /// `None` = entry timeout + 1 s (rounded up), so the wall-clock timeout normally fires first.
+    pub cpu_seconds: Option<u64>,
+    /// `RLIMIT_FSIZE`: largest file a snippet may write (SIGXFSZ is ignored, so it gets `OSError`).
+    pub file_size_bytes: u64,
+    /// `RLIMIT_NOFILE`.
+    pub open_files: u64,
+    /// `RLIMIT_NPROC`, only applied when not running as root (root ignores it; for other users it
+    /// counts every process of the user, so keep it generous).
+    pub max_processes: u64,
+    /// Cap on captured output text per entry (prints, writes and value reprs together).
+    /// Past it, events are dropped/cut and [`EntryResult::output_truncated`] is set.
+    pub max_output_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Duration::from_secs(10),
+            memory_bytes: 1 << 30,
+            cpu_seconds: None,
+            file_size_bytes: 64 << 20,
+            open_files: 256,
+            max_processes: 1024,
+            max_output_bytes: 1 << 20,
+        }
+    }
+}
+
+/// What the sandbox (a `sys.addaudithook` hook in the entry's child) lets a snippet do.
+/// Blocked actions raise `PermissionError("qa-lint sandbox: ...")` and are listed in
+/// [`BlockResult::sandbox_violations`]. This is a guard against accidents, not a security boundary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Sandbox {
+    /// Allow `socket.connect` / `socket.bind` / `socket.sendto` (denied to any address otherwise).
+    pub allow_network: bool,
+    /// Allow `os.system`, `os.exec*`, `os.posix_spawn`, `os.fork`, `os.forkpty`, `subprocess.Popen`, `pty.spawn`.
+    pub allow_subprocess: bool,
+    /// Allow opening files for writing (and removing/renaming) outside the entry's temp dir.
+    pub allow_writes_outside: bool,
+}
+
+/// How a block is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockMode {
+    /// Statement by statement, output captured per `print()` call, values of expression statements recorded.
+    Exec,
+    /// A `>>>` transcript run with doctest (ELLIPSIS | NORMALIZE_WHITESPACE); see [`SessionExample`].
+    Session,
+    /// `compile()` only: just reports a syntax error, nothing runs.
+    CompileOnly,
+}
+
+/// One code block of an entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlockJob {
+    /// Pseudo filename used for `compile()` (e.g. `<qa:README.md:42>`); must be unique within the entry,
+    /// it is how tracebacks and output are attributed to this block.
+    pub filename: String,
+    pub source: String,
+    pub mode: BlockMode,
+    /// Run in a brand-new `__main__` namespace; the blocks after it continue in that new namespace.
+    /// (Otherwise all blocks of an entry share one namespace, in order, like one REPL session.)
+    #[serde(default)]
+    pub fresh_namespace: bool,
+}
+
+/// One Q&A entry: its blocks run in order in one forked child, in a fresh temp dir (its cwd).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntryJob {
+    /// Caller's key (echoed nowhere; for the caller's bookkeeping).
+    pub key: String,
+    pub blocks: Vec<BlockJob>,
+    /// Files written into the working dir before anything runs: (relative path, contents).
+    /// Absolute paths and `..` escaping the dir are refused (entry crashes with a detail).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Top-level module names that must be importable (`importlib.util.find_spec`); if any is
+    /// missing the entry does not run and gives [`EntryOutcome::MissingModules`].
+    pub requires: Vec<String>,
+    /// Overrides [`Limits::timeout`] for this entry.
+    pub timeout: Option<Duration>,
+    pub sandbox: Sandbox,
+}
+
+/// `(first, last)` lines (1-based, in the block) of a top-level statement.
+pub type StmtSpan = (u32, u32);
+
+/// One `print()` call, or a run of consecutive raw `sys.stdout/stderr.write()` calls within one statement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputEvent {
+    /// "stdout" or "stderr".
+    pub stream: String,
+    /// Printed text without one final "\n" (see `newline`).
+    pub text: String,
+    /// Whether the output ended with "\n" (the default `end` of `print`).
+    pub newline: bool,
+    /// "print" or "write".
+    pub kind: String,
+    /// The top-level statement running when this was printed (even if printed in a function,
+    /// decorator or `__exit__` defined elsewhere).
+    pub stmt: Option<StmtSpan>,
+    /// Innermost frame line in *this block* (null when the printing code is all outside the block).
+    pub line: Option<u32>,
+}
+
+/// Value of a top-level expression statement that was not `None`, as the REPL would show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueEvent {
+    pub stmt: StmtSpan,
+    pub repr: String,
+}
+
+/// A traceback frame inside one of the entry's blocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TbFrame {
+    pub block: usize,
+    pub line: u32,
+    pub function: String,
+}
+
+/// An exception (any `BaseException`, incl. `SystemExit`/`KeyboardInterrupt`) or a syntax error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PyError {
+    /// `type(e).__name__`, e.g. "ZeroDivisionError".
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// `module.qualname` for non-builtin types, else the same as `type_name`.
+    pub qualname: String,
+    /// `str(e)`.
+    pub message: String,
+    /// The top-level statement that raised (None for a block-level syntax error).
+    pub stmt: Option<StmtSpan>,
+    /// Innermost traceback line in this block (for syntax errors: the error line).
+    pub line: Option<u32>,
+    /// Syntax errors only: 1-based column.
+    #[serde(default)]
+    pub offset: Option<u32>,
+    /// Frames (outermost first) that lie in any block of this entry; long tracebacks
+    /// (RecursionError) keep the first and last 20.
+    #[serde(default)]
+    pub traceback: Vec<TbFrame>,
+}
+
+impl PyError {
+    /// True for the `PermissionError`s raised by the qa-lint sandbox.
+    pub fn is_sandbox(&self) -> bool {
+        self.message.starts_with("qa-lint sandbox:")
+    }
+}
+
+/// One `>>>` example of a session block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionExample {
+    /// 1-based line of the `>>>` in the block.
+    pub line: u32,
+    pub source: String,
+    pub want: String,
+    pub got: String,
+    /// doctest's verdict (ELLIPSIS | NORMALIZE_WHITESPACE).
+    pub ok: bool,
+    /// "Type: message" when the example raised (expected or not).
+    pub exception: Option<String>,
+}
+
+/// Something the sandbox blocked (the snippet may have caught the PermissionError).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxViolation {
+    pub stmt: Option<StmtSpan>,
+    pub line: Option<u32>,
+    /// Same as the PermissionError message ("qa-lint sandbox: ...").
+    pub message: String,
+}
+
+/// Result of one finished block.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BlockResult {
+    /// The block did not compile; nothing in it ran.
+    pub syntax_error: Option<PyError>,
+    pub events: Vec<OutputEvent>,
+    pub values: Vec<ValueEvent>,
+    /// Exceptions of top-level statements (execution went on with the next statement).
+    pub errors: Vec<PyError>,
+    /// Session mode only.
+    pub session: Vec<SessionExample>,
+    pub sandbox_violations: Vec<SandboxViolation>,
+}
+
+/// Results of an entry's blocks (only the finished ones for a timeout or crash).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EntryResult {
+    pub blocks: Vec<BlockResult>,
+    /// Captured output exceeded [`Limits::max_output_bytes`].
+    pub output_truncated: bool,
+    /// Threads still running when the entry ended (they are discarded with the child).
+    pub threads_left: u32,
+}
+
+/// How an entry ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum EntryOutcome {
+    Completed(EntryResult),
+    /// Wall-clock timeout; `stmt` = (block index, first line, last line) of the statement that was running.
+    TimedOut { result: EntryResult, stmt: Option<(usize, u32, u32)> },
+    /// The child died (os._exit, signal, SIGXCPU...) or the worker failed; `detail` says how,
+    /// e.g. "killed by signal 11 (SIGSEGV)" or "exit code 1". `stmt` as for `TimedOut`.
+    Crashed { result: EntryResult, detail: String, stmt: Option<(usize, u32, u32)> },
+    /// `requires` named modules that cannot be imported; nothing ran.
+    MissingModules(Vec<String>),
+}
+
+// ---- wire format (parent -> worker) ----
+
+/// Request line sent to a worker (internal).
+#[derive(Serialize)]
+pub(super) struct WireRequest<'a> {
+    pub id: u64,
+    pub blocks: &'a [BlockJob],
+    /// (path, bytes as a latin-1 string: each char is one byte).
+    pub files: Vec<(&'a str, String)>,
+    pub requires: &'a [String],
+    pub timeout: f64,
+    pub sandbox: Sandbox,
+    pub limits: &'a Limits,
+}
+
+/// Response line from a worker (internal).
+#[derive(Deserialize)]
+pub(super) struct WireResponse {
+    pub id: Option<u64>,
+    pub outcome: Option<EntryOutcome>,
+    /// Supervisor-level failure for this request (a bug in the helper).
+    pub error: Option<String>,
+}
+
+/// First line a worker writes (internal).
+#[derive(Deserialize)]
+pub(super) struct WireHello {
+    pub python: Option<String>,
+    pub fatal: Option<String>,
+}
+
+pub(super) fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| b as char).collect()
+}
+
+mod secs_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let v = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(v).map_err(serde::de::Error::custom)
+    }
+}

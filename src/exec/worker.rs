@@ -1,0 +1,80 @@
+//! The worker process: `<exe> __worker`, started by [`super::pool`].
+//!
+//! It moves the protocol off fd 0/1 (raw writes to fd 1 by C code or subprocesses would corrupt
+//! it; reads of fd 0 would block), starts CPython once, and hands the protocol fds to the Python
+//! `serve()` loop of `qa_helper.py`, which forks one child per entry.
+
+use pyo3::prelude::*;
+use pyo3::types::PyModule;
+use std::ffi::CString;
+use std::io::Write;
+use std::os::fd::FromRawFd;
+
+/// The Python helper, embedded.
+pub const HELPER: &str = include_str!("qa_helper.py");
+
+/// Called in each entry's forked child (through Python): kill the child with SIGKILL when the
+/// worker (its parent) dies, so a killed worker never leaves snippets running.
+#[pyfunction]
+fn _child_setup(parent_pid: i32) -> bool {
+    // SAFETY: plain syscalls.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+        libc::getppid() == parent_pid
+    }
+}
+
+/// Entry point of a worker process. Never returns.
+pub fn worker_main() -> ! {
+    // SAFETY: fd juggling before any other thread exists.
+    let (pin, pout) = unsafe {
+        let pin = libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 3);
+        let pout = libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3);
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if pin < 0 || pout < 0 || null < 0 {
+            libc::_exit(3);
+        }
+        libc::dup2(null, 0);
+        libc::dup2(2, 1);
+        libc::close(null);
+        (pin, pout)
+    };
+    let me = std::process::id();
+    let fatal = |msg: String| -> ! {
+        // SAFETY: pout is our own fd.
+        let mut f = unsafe { std::fs::File::from_raw_fd(pout) };
+        let line = serde_json::json!({ "fatal": msg }).to_string();
+        let _ = writeln!(f, "{line}");
+        let _ = f.flush();
+        std::mem::forget(f);
+        std::process::exit(2)
+    };
+    if let Err(e) = super::pyinit::init_python() {
+        fatal(e);
+    }
+    let res: PyResult<()> = Python::attach(|py| {
+        let code = CString::new(HELPER).expect("helper has no NUL");
+        let m = PyModule::from_code(py, &code, c"qa_helper.py", c"qa_helper")?;
+        let setup = wrap_pyfunction!(_child_setup, py)?;
+        m.getattr("serve")?.call1((pin, pout, setup))?;
+        Ok(())
+    });
+    if std::process::id() != me {
+        // A forked child escaped the helper's own `os._exit`: never touch the protocol.
+        // SAFETY: immediate exit.
+        unsafe { libc::_exit(0) }
+    }
+    match res {
+        Ok(()) => std::process::exit(0), // parent closed our stdin
+        Err(e) => {
+            let msg = Python::attach(|py| {
+                let tb = e
+                    .traceback(py)
+                    .and_then(|t| t.format().ok())
+                    .unwrap_or_default();
+                format!("qa_helper.serve failed: {tb}{e}")
+            });
+            fatal(msg)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! qa-lint: keep technical Q&A written in Markdown correct.
+//!
+//! The pipeline, one module per step, data flowing one way:
+//! [`discover`] files -> [`source`] read -> [`markdown`] parse into [`entry`] entries ->
+//! [`parts`] + [`document`] build the JSON each entry is judged by -> [`validate`] against
+//! the schema -> [`claims`] + [`exec`] run the Python and judge its claims ([`examples`]) ->
+//! [`suppress`] apply the user's choices -> [`report`] render.
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod discover;
+pub mod document;
+pub mod entry;
+pub mod markdown;
+pub mod parts;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod suppress;
+pub mod validate;

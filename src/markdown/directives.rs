@@ -1,0 +1,153 @@
+//! Directives (per-block options) and suppressions, from info strings and HTML comments.
+//!
+//! Both live where a reader of the rendered page does not see them: the info string after
+//! the fence language, or an HTML comment. One token grammar serves both:
+//! `skip reason="needs network" timeout=10 requires=numpy,pandas compile-only fresh`.
+
+use crate::entry::Directives;
+
+/// Split `a b="c d" {e=f}` into tokens, honouring double quotes and ignoring braces.
+fn tokens(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if !quoted
+                && (c.is_whitespace() || c == '{' || c == '}' || c == ',' && cur.is_empty()) =>
+            {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Apply directive tokens to `d`. Returns the tokens that were not understood.
+pub fn apply(d: &mut Directives, text: &str) -> Vec<String> {
+    let mut unknown = Vec::new();
+    for tok in tokens(text) {
+        let tok = tok.trim_start_matches('.');
+        let tok = tok.strip_prefix("qa-").unwrap_or(tok);
+        let (key, value) = match tok.split_once('=') {
+            Some((k, v)) => (k, Some(v)),
+            None => (tok, None),
+        };
+        match (key, value) {
+            ("skip", v) => d.skip = Some(v.unwrap_or("").to_string()),
+            ("reason", Some(v)) => d.skip = Some(v.to_string()),
+            ("compile-only" | "compile_only" | "no-run" | "no_run", None) => d.compile_only = true,
+            ("fresh" | "fresh-namespace", None) => d.fresh = true,
+            ("timeout", Some(v)) => match v.trim_end_matches('s').parse::<f64>() {
+                Ok(secs) if secs > 0.0 => d.timeout_secs = Some(secs),
+                _ => unknown.push(tok.to_string()),
+            },
+            ("requires", Some(v)) => d.requires.extend(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from),
+            ),
+            ("fixture" | "fixtures", Some(v)) => d.fixtures.extend(
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from),
+            ),
+            ("file", Some(v)) => d.file = Some(v.to_string()),
+            (k, Some(v)) => {
+                d.other.insert(k.to_string(), v.to_string());
+            }
+            (k, None) => unknown.push(k.to_string()),
+        }
+    }
+    unknown
+}
+
+/// Parse a fence info string: the language, then directive tokens.
+pub fn parse_info(info: &str) -> (String, Directives, Vec<String>) {
+    let info = info.trim();
+    let (lang, rest) = match info.find(|c: char| c.is_whitespace() || c == '{') {
+        Some(i) => (&info[..i], &info[i..]),
+        None => (info, ""),
+    };
+    let mut d = Directives::default();
+    let unknown = apply(&mut d, rest);
+    // Classes such as `.python` in `{.python}` count as the language.
+    let lang = lang.trim_start_matches('.').to_ascii_lowercase();
+    (lang, d, unknown)
+}
+
+/// What an HTML comment says to qa-lint.
+#[derive(Debug, PartialEq)]
+pub enum Comment {
+    /// `<!-- qa-lint: skip timeout=3 -->`: options for the next code block.
+    Directive(String),
+    /// `<!-- qa-lint-disable-next-line rule-a rule-b -->`
+    DisableNextLine(Vec<String>),
+    /// `<!-- qa-lint-disable-file rule-a -->`
+    DisableFile(Vec<String>),
+    /// `<!-- qa-lint-... -->` that is none of the above.
+    Unknown(String),
+}
+
+/// Recognise a qa-lint HTML comment; `None` for any other HTML.
+pub fn parse_comment(html: &str) -> Option<Comment> {
+    let body = html
+        .trim()
+        .strip_prefix("<!--")?
+        .strip_suffix("-->")?
+        .trim();
+    let rest = body.strip_prefix("qa-lint")?;
+    let names = |s: &str| {
+        s.split([' ', ','])
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    if let Some(r) = rest.strip_prefix(':') {
+        Some(Comment::Directive(r.trim().to_string()))
+    } else if let Some(r) = rest.strip_prefix("-disable-next-line") {
+        Some(Comment::DisableNextLine(names(r)))
+    } else if let Some(r) = rest.strip_prefix("-disable-file") {
+        Some(Comment::DisableFile(names(r)))
+    } else {
+        Some(Comment::Unknown(body.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_string_attributes() {
+        let (lang, d, unknown) =
+            parse_info("python {skip reason=\"no net\" timeout=2.5 requires=a,b}");
+        assert_eq!(lang, "python");
+        assert_eq!(d.skip.as_deref(), Some("no net"));
+        assert_eq!(d.timeout_secs, Some(2.5));
+        assert_eq!(d.requires, ["a", "b"]);
+        assert!(unknown.is_empty());
+    }
+
+    #[test]
+    fn comments() {
+        assert_eq!(
+            parse_comment("<!-- qa-lint: fresh -->"),
+            Some(Comment::Directive("fresh".into()))
+        );
+        assert_eq!(
+            parse_comment("<!-- qa-lint-disable-next-line a b -->"),
+            Some(Comment::DisableNextLine(vec!["a".into(), "b".into()]))
+        );
+        assert_eq!(parse_comment("<!-- other -->"), None);
+    }
+}

@@ -1,0 +1,458 @@
+//! The event walk that turns pulldown-cmark events into entries.
+//!
+//! The entry rule: a `##` heading starts a section; the section is an *entry* when its
+//! heading is numbered (`## 3. ...`), ends with `?`, or the section holds a "Short answer:"
+//! paragraph. Other `##` sections (an introduction, "References", "What Interviewers
+//! Usually Want to Hear") are kept as `other_sections` and never judged.
+
+use super::directives::{self, Comment};
+use crate::entry::*;
+use crate::source::Span;
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::ops::Range;
+
+const SHORT_LABEL: &str = "short answer:";
+
+/// Is this heading the "How I would say it in an interview" section?
+fn is_interview_heading(title: &str) -> bool {
+    let t = title.to_ascii_lowercase();
+    (t.contains("interview") && (t.contains("say") || t.contains("answer")))
+        || t.starts_with("how i would say it")
+        || t.starts_with("how i'd say it")
+}
+
+struct Walker<'a> {
+    text: &'a str,
+    doc: Document,
+    /// `##` sections in order; decided entry / not entry at the end.
+    current: Option<Entry>,
+    heading: Option<(HeadingLevel, usize, String, Vec<String>)>,
+    /// Text of the paragraph or tight list item being collected, and where it started.
+    para: Option<(String, usize)>,
+    quote_depth: usize,
+    /// Paragraph that holds a bare "Short answer:" label: the next paragraph is the answer.
+    short_pending: bool,
+    /// Depth of the blockquote the short answer sits in, to count its paragraphs.
+    short_quote: Option<usize>,
+    in_interview: bool,
+    code: Option<CodeBlock>,
+    html: Option<(String, usize)>,
+    pending_directives: Option<(Directives, Span)>,
+    pending_suppressions: Vec<(Vec<String>, Span)>,
+}
+
+pub fn extract(text: &str, base: usize) -> Document {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_HEADING_ATTRIBUTES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut w = Walker {
+        text,
+        doc: Document::default(),
+        current: None,
+        heading: None,
+        para: None,
+        quote_depth: 0,
+        short_pending: false,
+        short_quote: None,
+        in_interview: false,
+        code: None,
+        html: None,
+        pending_directives: None,
+        pending_suppressions: Vec::new(),
+    };
+    for (event, range) in Parser::new_ext(&text[base..], opts).into_offset_iter() {
+        w.event(event, range.start + base..range.end + base);
+    }
+    w.finish_section(text.len());
+    w.doc
+}
+
+impl<'a> Walker<'a> {
+    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+        match event {
+            Event::Start(tag) => self.start(tag, range),
+            Event::End(tag) => self.end(tag, range),
+            Event::Text(t) => self.text(&t, range),
+            Event::Code(t) => self.push_text(&t),
+            Event::SoftBreak => self.push_text(" "),
+            Event::HardBreak => self.push_text("\n"),
+            Event::Html(h) => match &mut self.html {
+                Some((buf, _)) => buf.push_str(&h),
+                None => self.html_comment(&h, range),
+            },
+            Event::InlineHtml(h) => self.html_comment(&h, range),
+            _ => {}
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
+        let block_level = matches!(
+            tag,
+            Tag::Paragraph
+                | Tag::Heading { .. }
+                | Tag::CodeBlock(_)
+                | Tag::List(_)
+                | Tag::BlockQuote(_)
+                | Tag::Table(_)
+        );
+        if block_level && !matches!(tag, Tag::BlockQuote(_)) {
+            for (rules, comment) in std::mem::take(&mut self.pending_suppressions) {
+                self.doc.suppressions.push(Suppression {
+                    scope: SuppressionScope::Range(Span::new(comment.start, range.end)),
+                    rules,
+                    span: comment,
+                });
+            }
+        }
+        match tag {
+            Tag::Heading { level, classes, .. } => {
+                let classes = classes.iter().map(|c| c.to_string()).collect();
+                self.heading = Some((level, range.start, String::new(), classes));
+            }
+            Tag::Paragraph => {
+                if self.para.is_none() {
+                    self.para = Some((String::new(), range.start));
+                }
+            }
+            Tag::Item => self.para = Some((String::new(), range.start)),
+            Tag::BlockQuote(_) => self.quote_depth += 1,
+            Tag::List(_) => {
+                if let Some(e) = &mut self.current {
+                    e.lists += 1;
+                }
+            }
+            Tag::Table(_) => {
+                if let Some(e) = &mut self.current {
+                    e.tables += 1;
+                }
+            }
+            Tag::HtmlBlock => self.html = Some((String::new(), range.start)),
+            Tag::CodeBlock(kind) => self.start_code(kind, range),
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd, range: Range<usize>) {
+        match tag {
+            TagEnd::Heading(level) => self.end_heading(level, range),
+            TagEnd::Paragraph => self.end_paragraph(range),
+            TagEnd::Item => {
+                // Tight list items carry text without a paragraph.
+                if let Some((text, start)) = self.para.take() {
+                    if !text.trim().is_empty() {
+                        self.add_paragraph(text, Span::new(start, range.end));
+                    }
+                }
+            }
+            TagEnd::BlockQuote(_) => {
+                self.quote_depth = self.quote_depth.saturating_sub(1);
+                if self.short_quote.is_some_and(|d| d > self.quote_depth) {
+                    self.short_quote = None;
+                }
+            }
+            TagEnd::HtmlBlock => {
+                if let Some((html, start)) = self.html.take() {
+                    self.html_comment(&html, start..range.end);
+                }
+            }
+            TagEnd::CodeBlock => self.end_code(range),
+            _ => {}
+        }
+    }
+
+    fn text(&mut self, t: &str, range: Range<usize>) {
+        if let Some(block) = &mut self.code {
+            // Inside containers each code line is its own event; record every line start.
+            let mut offset = range.start;
+            for piece in t.split_inclusive('\n') {
+                if block.code.is_empty() || block.code.ends_with('\n') {
+                    block.line_offsets.push(offset);
+                }
+                block.code.push_str(piece);
+                offset += piece.len();
+            }
+            return;
+        }
+        self.push_text(t);
+    }
+
+    fn push_text(&mut self, t: &str) {
+        if let Some((_, _, buf, _)) = &mut self.heading {
+            buf.push_str(t);
+        } else if let Some((buf, _)) = &mut self.para {
+            buf.push_str(t);
+        }
+    }
+
+    fn end_heading(&mut self, level: HeadingLevel, range: Range<usize>) {
+        let Some((_, start, title, classes)) = self.heading.take() else {
+            return;
+        };
+        let span = Span::new(start, range.end);
+        let title = title.trim().to_string();
+        self.pending_directives = None;
+        match level {
+            HeadingLevel::H1 => {
+                self.finish_section(start);
+                if self.doc.title.is_none() {
+                    self.doc.title = Some(Text { text: title, span });
+                }
+            }
+            HeadingLevel::H2 => {
+                self.finish_section(start);
+                let (number, question) = split_number(&title);
+                let title_start = span.start
+                    + self.text[span.start..span.end]
+                        .find(question.get(..1).unwrap_or(""))
+                        .unwrap_or(0);
+                self.current = Some(Entry {
+                    number,
+                    title: Text {
+                        text: question.to_string(),
+                        span: Span::new(title_start.min(span.end), self.heading_text_end(span)),
+                    },
+                    heading_span: span,
+                    span,
+                    ..Entry::default()
+                });
+                self.in_interview = false;
+            }
+            _ => {
+                let Some(e) = &mut self.current else { return };
+                self.in_interview = is_interview_heading(&title);
+                e.sections.push(Section {
+                    title,
+                    level: level as u8,
+                    classes,
+                    span,
+                });
+            }
+        }
+        self.short_pending = false;
+    }
+
+    /// End of the heading's visible text: before trailing `{...}` attributes and `#`s.
+    fn heading_text_end(&self, span: Span) -> usize {
+        let line = &self.text[span.start..span.end];
+        let mut t = line.trim_end();
+        if t.ends_with('}') {
+            if let Some(i) = t.rfind('{') {
+                t = t[..i].trim_end();
+            }
+        }
+        span.start + t.trim_end_matches('#').trim_end().len()
+    }
+
+    fn end_paragraph(&mut self, range: Range<usize>) {
+        let Some((text, start)) = self.para.take() else {
+            return;
+        };
+        let span = Span::new(start, range.end);
+        self.add_paragraph(text, span);
+    }
+
+    fn add_paragraph(&mut self, text: String, span: Span) {
+        let quote = self.quote_depth;
+        let Some(e) = &mut self.current else { return };
+        let trimmed = text.trim();
+        if e.short_answer.is_none() && trimmed.to_ascii_lowercase().starts_with(SHORT_LABEL) {
+            let answer = trimmed[SHORT_LABEL.len()..].trim().to_string();
+            self.short_pending = answer.is_empty();
+            self.short_quote = (quote > 0).then_some(quote);
+            e.short_answer = Some(ShortAnswer {
+                text: answer,
+                span,
+                paragraphs: 1,
+            });
+            return;
+        }
+        if let Some(sa) = &mut e.short_answer {
+            if self.short_pending {
+                self.short_pending = false;
+                sa.text = trimmed.to_string();
+                sa.span = Span::new(sa.span.start, span.end);
+                return;
+            }
+            if self.short_quote.is_some_and(|d| d == quote) {
+                sa.paragraphs += 1;
+                sa.text.push_str("\n\n");
+                sa.text.push_str(trimmed);
+                sa.span = Span::new(sa.span.start, span.end);
+                return;
+            }
+        }
+        if self.in_interview {
+            match &mut e.interview_answer {
+                Some(ia) => {
+                    ia.text.push_str("\n\n");
+                    ia.text.push_str(trimmed);
+                    ia.span = Span::new(ia.span.start, span.end);
+                }
+                None => {
+                    e.interview_answer = Some(Text {
+                        text: trimmed.to_string(),
+                        span,
+                    })
+                }
+            }
+        }
+        let section = e.sections.len().checked_sub(1);
+        e.paragraphs.push(Paragraph {
+            text: trimmed.to_string(),
+            span,
+            section,
+            in_blockquote: quote > 0,
+        });
+    }
+
+    fn start_code(&mut self, kind: CodeBlockKind<'_>, range: Range<usize>) {
+        let info = match &kind {
+            CodeBlockKind::Fenced(info) => info.to_string(),
+            CodeBlockKind::Indented => String::new(),
+        };
+        let (lang, mut d, unknown) = directives::parse_info(&info);
+        if let Some((pending, _)) = self.pending_directives.take() {
+            merge(&mut d, pending);
+        }
+        if !unknown.is_empty() {
+            let fence_line = self.text[range.start..].lines().next().unwrap_or("");
+            self.doc.problems.push(ParseProblem {
+                rule: "invalid-directive",
+                message: format!("unknown directive `{}` in the code fence", unknown.join(" ")),
+                span: Span::new(range.start, range.start + fence_line.len()),
+                label: "not understood".into(),
+                help: Some("known directives: skip, reason=\"...\", compile-only, timeout=N, requires=a,b, fixture=path, fresh, file=NAME".into()),
+            });
+        }
+        let unterminated =
+            matches!(kind, CodeBlockKind::Fenced(_)) && !fence_closed(&self.text[range.clone()]);
+        self.code = Some(CodeBlock {
+            lang,
+            info,
+            span: range.into(),
+            directives: d,
+            unterminated,
+            ..CodeBlock::default()
+        });
+    }
+
+    fn end_code(&mut self, range: Range<usize>) {
+        let Some(mut block) = self.code.take() else {
+            return;
+        };
+        block.span = Span::new(block.span.start, range.end.max(block.span.end));
+        if block.unterminated {
+            self.doc.problems.push(ParseProblem {
+                rule: "unterminated-code-fence",
+                message: "code fence is never closed; the rest of the file became code".into(),
+                span: Span::new(
+                    block.span.start,
+                    block.span.start
+                        + self.text[block.span.start..]
+                            .lines()
+                            .next()
+                            .unwrap_or("")
+                            .len(),
+                ),
+                label: "opened here".into(),
+                help: Some(
+                    "close the block with a fence of the same kind (```) on its own line".into(),
+                ),
+            });
+        }
+        if let Some(e) = &mut self.current {
+            block.section = e.sections.len().checked_sub(1);
+            e.blocks.push(block);
+        }
+    }
+
+    fn html_comment(&mut self, html: &str, range: Range<usize>) {
+        let span: Span = range.into();
+        let Some(comment) = directives::parse_comment(html) else {
+            return;
+        };
+        match comment {
+            Comment::Directive(text) => {
+                let mut d = Directives::default();
+                let unknown = directives::apply(&mut d, &text);
+                if !unknown.is_empty() {
+                    self.doc.problems.push(ParseProblem {
+                        rule: "invalid-directive",
+                        message: format!("unknown directive `{}`", unknown.join(" ")),
+                        span,
+                        label: "not understood".into(),
+                        help: Some("known directives: skip, reason=\"...\", compile-only, timeout=N, requires=a,b, fixture=path, fresh".into()),
+                    });
+                }
+                self.pending_directives = Some((d, span));
+            }
+            Comment::DisableNextLine(rules) => self.pending_suppressions.push((rules, span)),
+            Comment::DisableFile(rules) => {
+                self.doc.suppressions.push(Suppression { scope: SuppressionScope::File, rules, span })
+            }
+            Comment::Unknown(body) => self.doc.problems.push(ParseProblem {
+                rule: "invalid-directive",
+                message: format!("unknown qa-lint comment `{body}`"),
+                span,
+                label: "not understood".into(),
+                help: Some("use `<!-- qa-lint: ... -->`, `<!-- qa-lint-disable-next-line RULE -->` or `<!-- qa-lint-disable-file RULE -->`".into()),
+            }),
+        }
+    }
+
+    /// Close the current `##` section at `end`: keep it as an entry or as another section.
+    fn finish_section(&mut self, end: usize) {
+        let Some(mut e) = self.current.take() else {
+            return;
+        };
+        e.span = Span::new(e.span.start, end);
+        let is_entry = e.number.is_some()
+            || e.title.text.trim_end().ends_with('?')
+            || e.short_answer.is_some();
+        if is_entry {
+            self.doc.entries.push(e);
+        } else {
+            self.doc.other_sections.push(e.title);
+        }
+    }
+}
+
+fn merge(d: &mut Directives, from_comment: Directives) {
+    d.skip = d.skip.take().or(from_comment.skip);
+    d.compile_only |= from_comment.compile_only;
+    d.fresh |= from_comment.fresh;
+    d.timeout_secs = d.timeout_secs.or(from_comment.timeout_secs);
+    d.requires.extend(from_comment.requires);
+    d.fixtures.extend(from_comment.fixtures);
+    d.file = d.file.take().or(from_comment.file);
+    for (k, v) in from_comment.other {
+        d.other.entry(k).or_insert(v);
+    }
+}
+
+/// `3. What is X?` -> (Some(3), "What is X?")
+fn split_number(title: &str) -> (Option<u64>, &str) {
+    let digits = title.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && digits < 10 {
+        let rest = &title[digits..];
+        if let Some(q) = rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")) {
+            return (title[..digits].parse().ok(), q.trim_start());
+        }
+    }
+    (None, title)
+}
+
+/// Does the fenced block's source end with a closing fence?
+fn fence_closed(block: &str) -> bool {
+    let first = block.lines().next().unwrap_or("").trim_start();
+    let fence_char = first.chars().next().unwrap_or('`');
+    let fence_len = first.chars().take_while(|&c| c == fence_char).count();
+    let mut lines = block.trim_end().lines();
+    lines.next();
+    lines.last().is_some_and(|last| {
+        // Strip container prefixes (`>` of block quotes) before looking for the fence.
+        let last = last.trim_start().trim_start_matches('>').trim();
+        last.len() >= fence_len && last.chars().all(|c| c == fence_char)
+    })
+}

@@ -1,0 +1,103 @@
+//! The default human format: miette's graphical report per diagnostic, then a summary.
+
+use super::{FileReport, RenderOptions, Summary};
+use crate::diagnostic::{Diagnostic, Severity};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use std::fmt;
+use std::io::Write;
+
+/// Adapter from our model to miette's trait (our model stays the public contract).
+struct Rendered<'a> {
+    d: &'a Diagnostic,
+    source: NamedSource<String>,
+    has_source: bool,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+impl std::error::Error for Rendered<'_> {}
+
+impl miette::Diagnostic for Rendered<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(format!("{}[{}]", self.d.code, self.d.rule)))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.has_source
+            .then_some(&self.source as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.has_source {
+            return None;
+        }
+        let primary = LabeledSpan::new_primary_with_span(
+            (!self.d.label.is_empty()).then(|| self.d.label.clone()),
+            (self.d.span.start, self.d.span.len()),
+        );
+        let secondary = self
+            .d
+            .secondary
+            .iter()
+            .map(|(s, l)| LabeledSpan::new_with_span(Some(l.clone()), (s.start, s.len())));
+        Some(Box::new(std::iter::once(primary).chain(secondary)))
+    }
+}
+
+pub fn render_full(
+    out: &mut dyn Write,
+    files: &[FileReport],
+    summary: &Summary,
+    opts: &RenderOptions,
+) -> std::io::Result<()> {
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width)
+        .with_links(false);
+    for file in files {
+        let text = file.source.as_ref().map(|s| s.text.to_string());
+        for d in &file.diagnostics {
+            let rendered = Rendered {
+                d,
+                source: NamedSource::new(&file.path, text.clone().unwrap_or_default()),
+                has_source: text.is_some(),
+            };
+            let mut s = String::new();
+            if handler.render_report(&mut s, &rendered).is_err() {
+                s = format!("{}: {}\n", file.path, d.message);
+            }
+            if !rendered.has_source {
+                // Without a source miette has no place to print the path.
+                writeln!(out, "{}:", file.path)?;
+            }
+            write!(out, "{s}")?;
+            writeln!(out)?;
+        }
+    }
+    if !opts.quiet {
+        writeln!(out, "{}", summary.line())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Rendering: the same sorted diagnostics in every output format.
+//!
+//! Diagnostics are sorted by (path, offset, rule) before rendering, so output never depends
+//! on how rayon or the worker pool scheduled the work.
+
+mod full;
+mod machine;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{LineCol, SourceFile};
+use std::io::Write;
+
+pub use full::render_full;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Graphical: excerpt, label under the exact span, help (miette).
+    Full,
+    /// One line per diagnostic: `path:line:col: CODE [rule] message`.
+    Concise,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    JsonLines,
+    /// GitHub Actions workflow commands (annotations on the diff).
+    Github,
+    /// SARIF 2.1.0 (GitHub code scanning and others).
+    Sarif,
+    /// JUnit XML: one testcase per entry.
+    Junit,
+    /// GitLab Code Quality report.
+    Gitlab,
+}
+
+/// All diagnostics of one file.
+pub struct FileReport {
+    /// The path as given by the user or discovery.
+    pub path: String,
+    /// `None` when the file could not be read.
+    pub source: Option<SourceFile>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Entry titles with their heading line (JUnit testcases).
+    pub entries: Vec<(String, usize)>,
+}
+
+/// Counts for the closing summary.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub entries: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Claims checked against real output.
+    pub claims: usize,
+    /// Python blocks executed.
+    pub blocks_run: usize,
+    /// Entries whose results came from the cache.
+    pub cached_entries: usize,
+    pub python: Option<String>,
+    pub elapsed_ms: u128,
+}
+
+impl Summary {
+    pub fn line(&self) -> String {
+        let plural = |n: usize, w: &str| {
+            if n == 1 {
+                format!("{n} {w}")
+            } else {
+                format!("{n} {w}s")
+            }
+        };
+        let mut s = format!(
+            "{}, {} in {}, {}",
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning"),
+            plural(self.files, "file"),
+            plural(self.entries, "entry").replace("entrys", "entries"),
+        );
+        if self.blocks_run > 0 || self.claims > 0 {
+            s.push_str(&format!("; {} checked", plural(self.claims, "claim")));
+            if let Some(py) = &self.python {
+                s.push_str(&format!(" on {py}"));
+            }
+        }
+        s
+    }
+}
+
+/// A diagnostic's resolved position (1-based; end is exclusive).
+pub struct Position {
+    pub start: LineCol,
+    pub end: LineCol,
+}
+
+pub fn position(file: &FileReport, d: &Diagnostic) -> Position {
+    match &file.source {
+        Some(src) => Position {
+            start: src.line_col(d.span.start),
+            end: src.line_col(d.span.end),
+        },
+        None => Position {
+            start: LineCol { line: 1, column: 1 },
+            end: LineCol { line: 1, column: 1 },
+        },
+    }
+}
+
+pub fn sort(files: &mut [FileReport]) {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    for f in files {
+        f.diagnostics.sort_by(|a, b| {
+            (a.span.start, a.span.end, &a.rule, &a.message).cmp(&(
+                b.span.start,
+                b.span.end,
+                &b.rule,
+                &b.message,
+            ))
+        });
+    }
+}
+
+pub struct RenderOptions {
+    pub format: OutputFormat,
+    pub color: bool,
+    pub quiet: bool,
+    pub statistics: bool,
+    pub width: usize,
+}
+
+pub fn render(
+    out: &mut dyn Write,
+    files: &[FileReport],
+    summary: &Summary,
+    opts: &RenderOptions,
+) -> std::io::Result<()> {
+    match opts.format {
+        OutputFormat::Full => render_full(out, files, summary, opts),
+        OutputFormat::Concise => {
+            machine::concise(out, files)?;
+            if !opts.quiet {
+                writeln!(out, "{}", summary.line())?;
+            }
+            Ok(())
+        }
+        OutputFormat::Json => machine::json(out, files),
+        OutputFormat::JsonLines => machine::json_lines(out, files),
+        OutputFormat::Github => machine::github(out, files),
+        OutputFormat::Sarif => machine::sarif(out, files),
+        OutputFormat::Junit => machine::junit(out, files, summary),
+        OutputFormat::Gitlab => machine::gitlab(out, files),
+    }?;
+    if opts.statistics {
+        statistics(out, files)?;
+    }
+    Ok(())
+}
+
+/// Counts per rule, most frequent first (`--statistics`).
+pub fn statistics(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> {
+    let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for d in files.iter().flat_map(|f| &f.diagnostics) {
+        *counts
+            .entry((d.code.as_str(), d.rule.as_str()))
+            .or_default() += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for ((code, rule), n) in rows {
+        writeln!(out, "{n:>5}  {code}  {rule}")?;
+    }
+    Ok(())
+}
+
+pub fn count(files: &[FileReport], sev: Severity) -> usize {
+    files
+        .iter()
+        .flat_map(|f| &f.diagnostics)
+        .filter(|d| d.severity == sev)
+        .count()
+}

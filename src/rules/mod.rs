@@ -1,0 +1,65 @@
+//! The rule registry: stable codes and names, default severities, and each rule's doc.
+//!
+//! Rule names are a public contract (configs, suppressions and CI tools match on them), so
+//! a rule is never renamed; its doc lives in `docs/rules/NAME.md` and is what
+//! `qa-lint rule NAME` prints.
+
+use crate::diagnostic::Severity;
+
+pub struct RuleInfo {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// Which pipeline step emits it.
+    pub step: &'static str,
+    pub summary: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! rules {
+    ($( $code:literal $name:literal $sev:ident $step:literal $summary:literal; )*) => {
+        pub static RULES: &[RuleInfo] = &[
+            $( RuleInfo {
+                code: $code,
+                name: $name,
+                severity: Severity::$sev,
+                step: $step,
+                summary: $summary,
+                doc: include_str!(concat!("../../docs/rules/", $name, ".md")),
+            }, )*
+        ];
+    };
+}
+
+rules! {
+    "QA001" "unreadable-file" Error "read" "The file cannot be read as UTF-8 text (I/O error, invalid UTF-8, binary content).";
+    "QA002" "invalid-front-matter" Error "parse" "The YAML front matter is malformed, unclosed, or not a mapping.";
+    "QA003" "unterminated-code-fence" Error "parse" "A code fence is opened and never closed.";
+    "QA004" "invalid-directive" Warning "parse" "A qa-lint directive or comment is not understood.";
+    "QA005" "unused-suppression" Warning "report" "A suppression comment suppresses nothing.";
+    "QA100" "schema-violation" Error "validate" "The entry breaks a schema rule that names no x-rule of its own.";
+    "QA101" "title-not-a-question" Warning "validate" "The entry heading is not phrased as a question.";
+    "QA102" "missing-short-answer" Error "validate" "The entry has no \"Short answer:\" paragraph.";
+    "QA103" "short-answer-too-long" Error "validate" "The short answer is longer than the schema allows.";
+    "QA104" "short-answer-not-one-paragraph" Error "validate" "The short answer spans more than one paragraph.";
+    "QA105" "missing-example" Error "validate" "The entry has no runnable Python example.";
+    "QA106" "missing-interview-answer" Error "validate" "The entry has no \"How I would say it in an interview\" answer.";
+    "QA107" "missing-part" Error "validate" "One of the four answer parts (definition, practice, example, tradeoff) is missing.";
+    "QA201" "output-mismatch" Error "execute" "A comment claims an output that the code does not produce.";
+    "QA202" "unexpected-exception" Error "execute" "A statement raised an exception that no comment claims.";
+    "QA203" "expected-exception-not-raised" Error "execute" "A comment claims an exception that was not raised.";
+    "QA204" "claim-without-output" Error "execute" "A comment claims an output, but the line printed nothing.";
+    "QA205" "python-syntax-error" Error "execute" "A Python block does not compile.";
+    "QA206" "timeout" Error "execute" "An entry's examples did not finish within the time limit.";
+    "QA207" "interpreter-crash" Error "execute" "The Python process running an entry died (os._exit, a segfault, a CPU limit).";
+    "QA208" "missing-module" Warning "execute" "A module the entry requires is not installed, so the entry was not run.";
+    "QA209" "claim-quoted-string" Warning "execute" "A claim shows the repr of a printed string ('add') instead of what print shows (add).";
+    "QA210" "sandbox-violation" Error "execute" "A snippet tried something the sandbox blocks (network, subprocess, writes outside its directory).";
+    "QA211" "missing-fixture" Error "execute" "A fixture file named by a directive does not exist.";
+}
+
+pub fn lookup(name: &str) -> Option<&'static RuleInfo> {
+    RULES
+        .iter()
+        .find(|r| r.name == name || r.code.eq_ignore_ascii_case(name))
+}

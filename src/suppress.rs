@@ -1,0 +1,93 @@
+//! Applying the user's choices to raw diagnostics: rule levels, per-file ignores, and inline
+//! `<!-- qa-lint-disable-... -->` comments. A suppression that suppresses nothing is reported.
+
+use crate::config::{Config, RuleLevel};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::entry::{Suppression, SuppressionScope};
+use globset::Glob;
+use std::path::Path;
+
+fn names(rule: &Diagnostic, list: &[String]) -> bool {
+    list.is_empty()
+        || list
+            .iter()
+            .any(|r| r == &rule.rule || r.eq_ignore_ascii_case(&rule.code) || r == "all")
+}
+
+pub fn apply(
+    path: &Path,
+    mut diags: Vec<Diagnostic>,
+    suppressions: &[Suppression],
+    config: &Config,
+) -> Vec<Diagnostic> {
+    // Config: per-rule level and per-file ignores.
+    let rel = {
+        let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+        abs.strip_prefix(&root)
+            .map(Path::to_path_buf)
+            .unwrap_or(abs)
+    };
+    let ignored: Vec<&String> = config
+        .per_file_ignores
+        .iter()
+        .filter(|(glob, _)| {
+            Glob::new(glob)
+                .map(|g| g.compile_matcher().is_match(&rel))
+                .unwrap_or(false)
+        })
+        .flat_map(|(_, rules)| rules)
+        .collect();
+    diags.retain_mut(|d| {
+        if ignored
+            .iter()
+            .any(|r| **r == d.rule || r.eq_ignore_ascii_case(&d.code) || *r == "all")
+        {
+            return false;
+        }
+        match config.rules.get(&d.rule) {
+            Some(RuleLevel::Off) => false,
+            Some(RuleLevel::Warning) => {
+                d.severity = Severity::Warning;
+                true
+            }
+            Some(RuleLevel::Error) => {
+                d.severity = Severity::Error;
+                true
+            }
+            None => true,
+        }
+    });
+    // Inline suppressions, each tracking whether it was used.
+    let mut used = vec![false; suppressions.len()];
+    diags.retain(|d| {
+        let hit = suppressions.iter().position(|s| {
+            names(d, &s.rules)
+                && match &s.scope {
+                    SuppressionScope::File => true,
+                    SuppressionScope::Range(r) => {
+                        d.span.start >= r.start && d.span.start < r.end.max(r.start + 1)
+                    }
+                }
+        });
+        if let Some(i) = hit {
+            used[i] = true;
+        }
+        hit.is_none()
+    });
+    for (s, used) in suppressions.iter().zip(used) {
+        if !used && config.rules.get("unused-suppression") != Some(&RuleLevel::Off) {
+            let what = if s.rules.is_empty() {
+                "any rule".to_string()
+            } else {
+                s.rules.join(", ")
+            };
+            diags.push(
+                Diagnostic::new("unused-suppression", s.span, format!("suppression of {what} suppresses nothing"))
+                    .label("unused")
+                    .help("remove the comment, or fix the rule names it lists (`qa-lint rules` lists them)"),
+            );
+        }
+    }
+    diags
+}
