@@ -20,13 +20,12 @@ pub struct CheckedFile {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-pub fn read_problem(e: &ReadError, source_len: Option<usize>) -> Diagnostic {
+pub fn read_problem(e: &ReadError) -> Diagnostic {
     let help = match e {
         ReadError::Io(_) => "check that the path exists and is readable",
         ReadError::NotUtf8 { .. } => "save the file as UTF-8",
         ReadError::Binary { .. } => "this is not a Markdown text file; rename it or exclude it",
     };
-    let _ = source_len;
     Diagnostic::new("unreadable-file", Span::default(), e.to_string()).help(help)
 }
 
@@ -42,11 +41,29 @@ pub fn check_file(path: &Path, policy: &Policy, config: &Config) -> CheckedFile 
     let source = match SourceFile::read(path) {
         Ok(s) => s,
         Err(e) => {
-            checked.diagnostics.push(read_problem(&e, None));
+            let mut d = read_problem(&e);
+            // Show invalid UTF-8 in context: a lossy copy keeps every offset before the bad byte.
+            if let ReadError::NotUtf8 { offset, .. } = e {
+                if let Ok(bytes) = std::fs::read(path) {
+                    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+                    let lossy = SourceFile::new(path.to_path_buf(), &String::from_utf8_lossy(bytes));
+                    d.span = Span::new(offset, offset + '\u{FFFD}'.len_utf8());
+                    d.label = "first invalid byte".into();
+                    checked.source = Some(lossy);
+                }
+            }
+            checked.diagnostics.push(d);
             return checked;
         }
     };
     let doc = crate::markdown::parse(&source);
+    if source.text.trim().is_empty() {
+        checked.diagnostics.push(
+            Diagnostic::new("empty-file", Span::new(0, source.text.len()), "file is empty")
+                .label("nothing here")
+                .help("add entries, or remove the file"),
+        );
+    }
     for p in &doc.problems {
         checked.diagnostics.push(
             Diagnostic::new(p.rule, p.span, p.message.clone())

@@ -95,5 +95,7 @@ pub fn discover(
     }
     files.sort();
     files.dedup();
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    errors.dedup_by(|a, b| a.path == b.path);
     Ok((files, errors))
 }

@@ -165,8 +165,9 @@ impl Lexer<'_> {
                         trailing,
                     });
                 }
-                b'\\' if matches!(self.peek(1), Some(b'\n'))
-                    || (self.peek(1) == Some(b'\r') && self.peek(2) == Some(b'\n')) =>
+                b'\\'
+                    if matches!(self.peek(1), Some(b'\n'))
+                        || (self.peek(1) == Some(b'\r') && self.peek(2) == Some(b'\n')) =>
                 {
                     backslash = true;
                     self.i += if self.peek(1) == Some(b'\r') { 2 } else { 1 };
@@ -332,7 +333,10 @@ impl Lexer<'_> {
                 raw_end
             };
             let text = &b[start..end];
-            let indent = text.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
+            let indent = text
+                .iter()
+                .take_while(|c| matches!(c, b' ' | b'\t'))
+                .count();
             let number = idx + 1;
             let comment = self.comments.iter().find(|c| c.line == number);
             let kind = if inside || self.code_end[idx].is_some() {

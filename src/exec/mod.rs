@@ -1,0 +1,28 @@
+//! Running the Python code blocks of Q&A entries (HELPER B's module).
+//!
+//! * [`Pool`] (pool.rs): N worker processes (`<exe> __worker`), a watchdog, crash containment.
+//! * [`worker_main`] (worker.rs): the worker process; the binary's `main` must call it when
+//!   `argv[1] == "__worker"`, before doing anything else.
+//! * pyinit.rs: explicit CPython start-up honouring `VIRTUAL_ENV` (refuses a venv of another version).
+//! * qa_helper.py: the Python supervisor (fork per entry, rlimits, sandbox) and block runner.
+//! * protocol.rs: the public job/result types (also the wire format).
+//!
+//! Typical use:
+//! ```ignore
+//! let pool = exec::Pool::new(0, exec::Limits::default());
+//! let version = pool.python_version()?;            // "CPython 3.11.7" (or a clear venv error)
+//! let results = std::sync::Mutex::new(Vec::new());
+//! pool.run(jobs, |i, outcome| results.lock().unwrap().push((i, outcome)));
+//! ```
+
+pub mod pool;
+pub mod protocol;
+pub mod pyinit;
+pub mod worker;
+
+pub use self::pool::Pool;
+pub use self::protocol::*;
+pub use self::worker::worker_main;
+
+/// The argument that makes the binary act as a worker (`<exe> __worker`).
+pub const WORKER_ARG: &str = "__worker";

@@ -38,10 +38,10 @@ def serve(in_fd, out_fd, child_setup):
         line = reader.readline()
         if not line:
             return
-        req = {}
+        req, cleanup = {}, []
         try:
             req = json.loads(line)
-            resp = {"id": req["id"], "outcome": _supervise(req, in_fd, out_fd, child_setup, me)}
+            resp = {"id": req["id"], "outcome": _supervise(req, in_fd, out_fd, child_setup, me, cleanup)}
         except BaseException:
             if os.getpid() != me:
                 os._exit(0)
@@ -49,9 +49,11 @@ def serve(in_fd, out_fd, child_setup):
         if os.getpid() != me:
             os._exit(0)
         _send(out_fd, resp)
+        for fn in cleanup:  # reaping + rmtree after answering: overlaps with the parent's work
+            fn()
 
 
-def _supervise(req, in_fd, out_fd, child_setup, me):
+def _supervise(req, in_fd, out_fd, child_setup, me, cleanup):
     tmp = os.path.realpath(tempfile.mkdtemp(prefix="qa-lint-"))
     r, w = os.pipe()
     try:
@@ -126,8 +128,12 @@ def _supervise(req, in_fd, out_fd, child_setup, me):
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-            _, status = os.waitpid(pid, 0)
-        shutil.rmtree(tmp, ignore_errors=True)
+        if status is None and (done is not None or missing is not None):
+            cleanup.append(lambda: (os.waitpid(pid, 0), shutil.rmtree(tmp, ignore_errors=True)))
+        else:
+            if status is None:
+                _, status = os.waitpid(pid, 0)
+            shutil.rmtree(tmp, ignore_errors=True)
     if missing is not None:
         return {"kind": "missing_modules", "data": missing}
     result = {"blocks": blocks, "output_truncated": truncated,
@@ -323,7 +329,8 @@ class _Entry:
         self.ns = self.new_ns()
         self.fname, self.stmt, self.res, self.pending = None, None, None, None
         self.out, self.err = _Stream(self, "stdout"), _Stream(self, "stderr")
-        sys.__stdout__, sys.__stderr__ = self.out, self.err
+        sys.stdout = sys.__stdout__ = self.out
+        sys.stderr = sys.__stderr__ = self.err
         sys.stdin = sys.__stdin__ = io.StringIO("")  # input() -> EOFError at once
         builtins.print = self.print
 
@@ -478,6 +485,8 @@ class _Entry:
         ns, fname = self.ns, self.fname
         for node in tree.body:
             first, last = node.lineno, node.end_lineno
+            for d in getattr(node, "decorator_list", ()):  # a decorated def starts at its first @
+                first = min(first, d.lineno)
             self.stmt = stmt = [first, last]
             os.write(self.w, b'{"stmt":[%d,%d,%d]}\n' % (bi, first, last))
             try:

@@ -76,7 +76,8 @@ fn parse_yaml(yaml: &str, base: usize, text: &str) -> Result<serde_json::Value, 
         Err(e) => {
             let msg = e.to_string();
             let span = error_span(&msg, yaml, base, text);
-            let first = msg.lines().next().unwrap_or("invalid YAML").to_string();
+            let first = msg.lines().next().unwrap_or("invalid YAML");
+            let first = first.strip_prefix("error: ").unwrap_or(first).to_string();
             Err(ParseProblem {
                 rule: "invalid-front-matter",
                 message: format!("invalid YAML front matter: {first}"),

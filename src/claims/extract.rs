@@ -1,0 +1,213 @@
+//! Finding claims in a block: which comments, attached to which statement.
+//!
+//! - A trailing comment claims the logical line it ends (its first physical
+//!   line is reported); a comment inside a still-open statement (an argument
+//!   list over several lines) is not a claim.
+//! - A comment-only line claims the statement right above it when it looks
+//!   like a value, or uses an explicit marker (`#>`, `Output:`, `=>`). It
+//!   attaches to the nearest statement at or left of its own indentation, so
+//!   `# took 0.0xx s` in column 0 under a `with` body claims the `with`.
+//! - Several `#>` lines, or `# Output:` followed by `# ...` lines, are one
+//!   multi-line claim.
+
+use super::grammar;
+use super::lexer::{scan, Comment, LineKind, Scan};
+use super::{Claim, ClaimForm, ClaimKind, Strength};
+use regex::Regex;
+use std::sync::LazyLock;
+
+static OUTPUT_MARK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:(?i:output|out)\s*:|=>)[ \t]*").unwrap());
+
+/// Finds every claim in a Python block's source.
+pub fn extract_claims(source: &str) -> Vec<Claim> {
+    let sc = scan(source);
+    let mut claims = Vec::new();
+    let mut skip_until = 0usize;
+    for c in &sc.comments {
+        if c.line <= skip_until {
+            continue;
+        }
+        let Some(info) = sc.line(c.line) else {
+            continue;
+        };
+        let target = if c.trailing {
+            if info.continues {
+                continue;
+            }
+            info.logical_start
+        } else {
+            if info.inside {
+                continue;
+            }
+            match attach_target(source, &sc, c) {
+                Some(t) => t,
+                None => continue,
+            }
+        };
+        // Text after `#`.
+        let after = c.start + 1;
+        let raw = &source[after..c.end];
+        if raw.starts_with('>') {
+            let (claim, last) = block(source, &sc, c, target, ClaimForm::Arrow);
+            skip_until = last;
+            claims.extend(claim);
+            continue;
+        }
+        let lead = raw.len() - raw.trim_start().len();
+        let (mut off, mut explicit) = (after + lead, false);
+        if let Some(m) = OUTPUT_MARK.find(&raw[lead..]) {
+            off += m.end();
+            explicit = true;
+            if source[off..c.end].trim().is_empty() {
+                let (claim, last) = block(source, &sc, c, target, ClaimForm::OutputBlock);
+                skip_until = last;
+                claims.extend(claim);
+                continue;
+            }
+        }
+        let Some(p) = grammar::parse(&source[off..c.end]) else {
+            continue;
+        };
+        if !c.trailing && !explicit && p.strength == Strength::Weak {
+            continue;
+        }
+        let form = if c.trailing {
+            ClaimForm::Trailing
+        } else {
+            ClaimForm::Below
+        };
+        claims.push(Claim {
+            line: target,
+            comment_line: c.line,
+            comment: c.start..c.end,
+            text_range: off + p.core.start..off + p.core.end,
+            text: source[off + p.core.start..off + p.core.end].to_string(),
+            full: source[off + p.full.start..off + p.full.end].to_string(),
+            kind: p.kind,
+            form,
+            explicit,
+            hedged: p.hedged,
+            strength: if explicit {
+                Strength::Strong
+            } else {
+                p.strength
+            },
+            line_prefix: None,
+        });
+    }
+    claims
+}
+
+/// The statement a comment-only line attaches to, if it sits directly under
+/// a complete statement and no deeper than it.
+fn attach_target(source: &str, sc: &Scan, c: &Comment) -> Option<usize> {
+    let prev = sc.line(c.line.checked_sub(1)?)?;
+    if prev.kind != LineKind::Code || prev.continues {
+        return None;
+    }
+    if source[prev.start..prev.code_end].trim_end().ends_with(':') {
+        return None; // a block header: the comment belongs to its body
+    }
+    if c.column > sc.line(prev.logical_start)?.indent {
+        return None;
+    }
+    let mut n = prev.logical_start;
+    let mut clause_indent = None;
+    loop {
+        let l = sc.line(n)?;
+        let usable = l.kind == LineKind::Code && !l.inside && l.indent <= c.column;
+        if usable && clause_indent.is_none_or(|i| l.indent == i) {
+            if is_clause(&source[l.start + l.indent..l.code_end]) {
+                clause_indent = Some(l.indent);
+            } else {
+                return Some(n);
+            }
+        }
+        n -= 1;
+    }
+}
+
+/// `else:`, `elif ...:`, `except ...:`, `finally:` continue a compound
+/// statement whose header is above them.
+fn is_clause(code: &str) -> bool {
+    ["else", "elif", "except", "finally"].iter().any(|k| {
+        code.strip_prefix(k)
+            .is_some_and(|r| r.starts_with([':', ' ', '(', '*']))
+    })
+}
+
+/// Collects a multi-line claim: `#>` lines (starting at `first`), or the
+/// `# ...` lines under a `# Output:` marker. Returns the claim (if any) and
+/// the last line consumed.
+fn block(
+    source: &str,
+    sc: &Scan,
+    first: &Comment,
+    target: usize,
+    form: ClaimForm,
+) -> (Option<Claim>, usize) {
+    let arrow = form == ClaimForm::Arrow;
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    let mut last = first.line;
+    let mut column = if arrow { Some(first.column) } else { None };
+    if arrow {
+        pieces.push(content(source, first, 2));
+    }
+    // A trailing `#>` is a one-line claim: the lines under it are not its.
+    let mut n = if first.trailing && arrow {
+        usize::MAX
+    } else {
+        first.line + 1
+    };
+    while let Some(c) = sc
+        .comment_on(n)
+        .filter(|c| !c.trailing && sc.line(n).is_some_and(|l| !l.inside))
+    {
+        let is_arrow = source[c.start..].starts_with("#>");
+        if is_arrow != arrow || column.is_some_and(|col| col != c.column) {
+            break;
+        }
+        column = Some(c.column);
+        pieces.push(content(source, c, if arrow { 2 } else { 1 }));
+        last = n;
+        n += 1;
+    }
+    let (Some(&(start, _)), Some(&(_, end))) = (pieces.first(), pieces.last()) else {
+        return (None, last);
+    };
+    let text: Vec<&str> = pieces.iter().map(|&(s, e)| &source[s..e]).collect();
+    let text = text.join("\n");
+    let last_comment = sc.comment_on(last).map_or(first.end, |c| c.end);
+    let indent = &source[sc.line(last).map_or(0, |l| l.start)..][..column.unwrap_or(0)];
+    let marker = if arrow { "#> " } else { "# " };
+    let claim = Claim {
+        line: target,
+        comment_line: first.line,
+        comment: first.start..last_comment,
+        text_range: start..end,
+        full: text.clone(),
+        kind: ClaimKind::Output { text: text.clone() },
+        text,
+        form,
+        explicit: true,
+        hedged: false,
+        strength: Strength::Strong,
+        line_prefix: (!(first.trailing && arrow)).then(|| format!("\n{indent}{marker}")),
+    };
+    (Some(claim), last)
+}
+
+/// The content of a block line: after the `skip`-byte marker and one space.
+fn content(source: &str, c: &Comment, skip: usize) -> (usize, usize) {
+    let mut s = (c.start + skip).min(c.end);
+    if source[s..c.end].starts_with(' ') {
+        s += 1;
+    }
+    let e = s + source[s..c.end].trim_end().len();
+    (s, e)
+}
+
+#[cfg(test)]
+#[path = "extract_tests.rs"]
+mod tests;

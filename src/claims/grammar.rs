@@ -1,0 +1,344 @@
+//! The claim grammar on one comment's text (markers already removed).
+//!
+//! Steps, each undoable by actual-guided matching in `judge`:
+//! 1. a hedge prefix (`Often`, `Usually`, ...) is noted and skipped;
+//! 2. commentary is cut at the first boundary (` -> `, ` — `, ` – `, ` -- `,
+//!    `; `, a trailing prose ` (...)`, or `, ` + prose after a value);
+//! 3. a hedge suffix (`in CPython`) is noted and removed;
+//! 4. the rest is classified (exception, approximation, output) and given a
+//!    strength: strong when it is value-like, weak when it could be prose.
+
+use super::approx::quantity_at;
+use super::pattern::wild_number_at;
+use super::{ClaimKind, Strength};
+use regex::Regex;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+/// Separators after which the rest of a comment is commentary.
+const SEPARATORS: [&str; 7] = [" -> ", " → ", " — ", " – ", " -- ", " => ", "; "];
+
+static HEDGE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[Oo]ften|[Uu]sually|[Mm]ay be|[Mm]ight be|[Tt]ypically|[Pp]robably|[Ll]ikely|[Ss]ometimes)[,:]?\s+")
+        .unwrap()
+});
+static HEDGE_SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\s,]+(?:in|on)\s+CPython(?:\s+\d+(?:\.\d+)*\+?)?\s*$").unwrap());
+static PRAGMA: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:noqa\b|type:|pragma\b|pylint:|fmt:|isort:|nosec\b|mypy:|pyright:|ruff:|qa-lint:|-\*-|%%|!)")
+        .unwrap()
+});
+/// Exception type: optional dotted module path, capitalised last component.
+const TYPE: &str = r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*";
+static RAISES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^(?:[Rr]aises?|RAISES)\s+({TYPE})(?:(\s*:\s*)(.*)|\s+.*)?$"
+    ))
+    .unwrap()
+});
+static EXC_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Iteration))(?:(:\s*)(.*))?$"
+    ))
+    .unwrap()
+});
+static LITERAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:True|False|None|Ellipsis|NotImplemented|[-+]?(?:inf|nan)|[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?j?)$")
+        .unwrap()
+});
+static CALL_REPR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z_][\w.]*\(").unwrap());
+static PROSE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z][a-z'’]*[,]?\s+[a-zA-Z]").unwrap());
+
+/// One comment's text, parsed. Ranges are relative to the parsed text.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Parsed {
+    pub hedged: bool,
+    /// After the hedge prefix, to the end (claim + commentary).
+    pub full: Range<usize>,
+    /// The claim text proper.
+    pub core: Range<usize>,
+    pub kind: ClaimKind,
+    pub strength: Strength,
+}
+
+/// Parses a comment body; `None` for empty text and tool pragmas.
+pub(super) fn parse(text: &str) -> Option<Parsed> {
+    let lead = text.len() - text.trim_start().len();
+    let trimmed = text.trim();
+    if trimmed.is_empty() || PRAGMA.is_match(trimmed) {
+        return None;
+    }
+    let mut start = lead;
+    let mut hedged = false;
+    if let Some(m) = HEDGE_PREFIX.find(trimmed) {
+        hedged = true;
+        start += m.end();
+    }
+    let end = lead + trimmed.len();
+    let body = &text[start..end];
+    let cut = static_cuts(body).first().copied().unwrap_or(body.len());
+    let (core, suffix) = strip_hedge_suffix(body[..cut].trim_end());
+    hedged |= suffix;
+    if core.is_empty() {
+        return None;
+    }
+    let mut core_len = core.len();
+    let kind = match exception(core) {
+        Some((t, m, len)) => {
+            core_len = len;
+            ClaimKind::Exception {
+                type_name: t,
+                message: m,
+            }
+        }
+        None => match quantity_at(core) {
+            Some((q, used)) if used == core.len() => ClaimKind::Approx {
+                value: q.value,
+                unit: q.unit,
+            },
+            _ => ClaimKind::Output {
+                text: core.to_string(),
+            },
+        },
+    };
+    let core_text = &core[..core_len];
+    let strength = match kind {
+        ClaimKind::Output { .. } if !is_value_like(core_text) && !has_marks(core_text) => {
+            Strength::Weak
+        }
+        _ => Strength::Strong,
+    };
+    Some(Parsed {
+        hedged,
+        full: start..end,
+        core: start..start + core_len,
+        kind,
+        strength,
+    })
+}
+
+/// Removes `in CPython` / `on CPython` at the end; tells whether it did.
+pub(super) fn strip_hedge_suffix(s: &str) -> (&str, bool) {
+    match HEDGE_SUFFIX.find(s) {
+        Some(m) if m.start() > 0 => (s[..m.start()].trim_end(), true),
+        _ => (s, false),
+    }
+}
+
+/// Parses an exception form; returns type, message and the length of the
+/// claim proper (`raises KeyError if missing` claims `raises KeyError`).
+pub(super) fn exception(core: &str) -> Option<(String, Option<String>, usize)> {
+    let msg = |m: Option<regex::Match>| {
+        m.map(|m| m.as_str().trim().to_string())
+            .filter(|m| !m.is_empty())
+    };
+    if let Some(c) = RAISES.captures(core) {
+        let ty = c.get(1)?;
+        let len = match (c.get(2), c.get(3)) {
+            (Some(_), Some(m)) if !m.as_str().trim().is_empty() => core.len(),
+            _ => ty.end(),
+        };
+        return Some((ty.as_str().to_string(), msg(c.get(3)), len));
+    }
+    let c = EXC_NAME.captures(core)?;
+    Some((c[1].to_string(), msg(c.get(3)), core.len()))
+}
+
+/// Whether `s` holds a wildcard number or a `~` quantity: an author who
+/// writes `0.0xx` or `~8 MB` is describing output, never prose.
+fn has_marks(s: &str) -> bool {
+    s.char_indices().any(|(i, c)| {
+        (c == '~' || c == '≈') && quantity_at(&s[i..]).is_some() || wild_number_at(s, i).is_some()
+    })
+}
+
+/// Value-like: a literal, a quoted string, a bracketed or `<...>` repr, a
+/// `Name(...)` repr, or several of these separated by `, `.
+pub(super) fn is_value_like(s: &str) -> bool {
+    let s = s.trim();
+    if s.is_empty() {
+        return false;
+    }
+    if LITERAL.is_match(s) || quoted(s).is_some() {
+        return true;
+    }
+    let b = s.as_bytes();
+    let wraps = |open: usize| matching_close(s, open) == Some(s.len() - 1);
+    match b[0] {
+        b'[' | b'(' | b'{' if wraps(0) => return true,
+        b'<' if b[b.len() - 1] == b'>' => return true,
+        _ => {}
+    }
+    if let Some(m) = CALL_REPR.find(s) {
+        if wraps(m.end() - 1) {
+            return true;
+        }
+    }
+    let parts = split_top(s, ", ");
+    parts.len() > 1 && parts.iter().all(|p| is_value_like(p))
+}
+
+/// `'abc'`, `"abc"`, `b'abc'` -> the text between the quotes.
+pub(super) fn quoted(s: &str) -> Option<&str> {
+    let body = s.trim_start_matches(['b', 'r', 'u', 'B', 'R', 'U']);
+    let q = body.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let pre = s.len() - body.len();
+    let close = quote_end(s.as_bytes(), pre)?;
+    (close == s.len() - 1 && q.len_utf8() == 1 && s.len() >= pre + 2)
+        .then(|| &s[pre + 1..s.len() - 1])
+}
+
+/// Index of the quote closing the one at `open`, honouring backslashes.
+fn quote_end(b: &[u8], open: usize) -> Option<usize> {
+    let q = b[open];
+    let mut i = open + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            c if c == q => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Whether a quote at `i` opens a string (not an apostrophe inside a word).
+fn opens_quote(b: &[u8], i: usize) -> bool {
+    if !matches!(b[i], b'\'' | b'"') {
+        return false;
+    }
+    let mut j = i;
+    while j > 0 && b"bBrRuUfF".contains(&b[j - 1]) && i - j < 2 {
+        j -= 1;
+    }
+    j == 0 || b" ([{,:=".contains(&b[j - 1])
+}
+
+/// Index of the bracket closing the one at `open` (quote-aware).
+fn matching_close(s: &str, open: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < b.len() {
+        if opens_quote(b, i) {
+            if let Some(e) = quote_end(b, i) {
+                i = e + 1;
+                continue;
+            }
+        }
+        match b[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Calls `f(i, depth)` for each byte index outside quoted strings.
+fn walk_top(s: &str, mut f: impl FnMut(usize, usize)) {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        if opens_quote(b, i) {
+            if let Some(e) = quote_end(b, i) {
+                i = e + 1;
+                continue;
+            }
+        }
+        match b[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if s.is_char_boundary(i) {
+            f(i, depth);
+        }
+        i += 1;
+    }
+}
+
+/// Splits on `sep` outside brackets and quotes.
+pub(super) fn split_top<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
+    let mut parts = Vec::new();
+    let mut last = 0;
+    walk_top(s, |i, depth| {
+        if depth == 0 && i >= last && s[i..].starts_with(sep) {
+            parts.push(&s[last..i]);
+            last = i + sep.len();
+        }
+    });
+    parts.push(&s[last..]);
+    parts
+}
+
+/// Commentary boundaries used to pick the claim text proper.
+fn static_cuts(s: &str) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    walk_top(s, |i, depth| {
+        let rest = &s[i..];
+        if depth == 0 && SEPARATORS.iter().any(|sep| rest.starts_with(sep)) {
+            cuts.push(i);
+        }
+        if depth == 0 && rest.starts_with(", ") && PROSE.is_match(&rest[2..]) {
+            let head = s[..i].trim();
+            if is_value_like(head) || has_marks(head) || exception(head).is_some() {
+                cuts.push(i);
+            }
+        }
+        if depth == 1 && i > 0 && rest.starts_with('(') && s.as_bytes()[i - 1] == b' ' {
+            if let Some(close) = matching_close(s, i) {
+                let inner = &s[i + 1..close];
+                let tail = s[close + 1..].trim();
+                let wordy = inner
+                    .split(|c: char| !c.is_alphabetic())
+                    .any(|w| w.len() >= 2);
+                if wordy
+                    && (tail.is_empty()
+                        || SEPARATORS.iter().any(|p| tail.starts_with(p.trim_start())))
+                {
+                    cuts.push(i - 1);
+                }
+            }
+        }
+    });
+    cuts
+}
+
+/// Texts actual-guided matching tries for a claim: the whole text, then each
+/// prefix ending at a commentary boundary; each with a hedge suffix removed.
+/// Besides the static boundaries, a space followed by prose after a value
+/// (`True because ...`) is a boundary here only: it lets the claim pass,
+/// but never makes prose strong.
+pub(super) fn candidates(full: &str) -> Vec<String> {
+    let mut ends = static_cuts(full);
+    walk_top(full, |i, depth| {
+        if depth == 0 && i > 0 && full[i..].starts_with(' ') && PROSE.is_match(&full[i + 1..]) {
+            let head = full[..i].trim_end_matches(',');
+            if is_value_like(head) || has_marks(head) {
+                ends.push(i);
+            }
+        }
+    });
+    ends.push(full.len());
+    let mut out: Vec<String> = Vec::new();
+    for e in ends {
+        let (c, _) = strip_hedge_suffix(full[..e].trim_end().trim_end_matches(',').trim_end());
+        if !c.is_empty() && !out.iter().any(|o| o == c) {
+            out.push(c.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "grammar_tests.rs"]
+mod tests;

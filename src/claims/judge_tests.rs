@@ -1,0 +1,459 @@
+//! One passing and one failing example per form of the claim grammar.
+
+use super::super::{apply_fix, extract_claims, Claim, Observed, Severity, Verdict};
+use super::*;
+
+fn claim(src: &str) -> Claim {
+    let mut cs = extract_claims(src);
+    assert_eq!(cs.len(), 1, "{src:?} -> {cs:?}");
+    cs.remove(0)
+}
+
+fn out(lines: &[&str]) -> Observed {
+    Observed {
+        outputs: lines.iter().map(|s| s.to_string()).collect(),
+        ..Observed::default()
+    }
+}
+
+fn repr(r: &str) -> Observed {
+    Observed {
+        value_repr: Some(r.to_string()),
+        ..Observed::default()
+    }
+}
+
+fn raised(t: &str, m: &str) -> Observed {
+    Observed {
+        exception: Some((t.to_string(), m.to_string())),
+        ..Observed::default()
+    }
+}
+
+fn j(src: &str, obs: Observed) -> Verdict {
+    judge(&claim(src), &obs, &JudgeOptions::default())
+}
+
+/// Asserts a mismatch and returns the source after applying its fix.
+fn fixed(src: &str, obs: Observed) -> String {
+    let c = claim(src);
+    let v = judge(&c, &obs, &JudgeOptions::default());
+    assert_eq!(v.rule(), Some("output-mismatch"), "{v:?}");
+    apply_fix(src, &c, v.fix().expect("a fix"))
+}
+
+#[test]
+fn printed_text() {
+    assert_eq!(
+        j("print(x)  # [1, 2, 3]", out(&["[1, 2, 3]"])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        fixed("print(x)  # [1, 2, 3]", out(&["[1, 2]"])),
+        "print(x)  # [1, 2]"
+    );
+}
+
+#[test]
+fn commentary_is_kept_by_fixes() {
+    for sep in [" -> ", " — ", " – ", " -- ", "; "] {
+        let src = format!("print(a is b)  # True{sep}same object");
+        assert_eq!(j(&src, out(&["True"])), Verdict::Pass, "{sep}");
+        let want = format!("print(a is b)  # False{sep}same object");
+        assert_eq!(fixed(&src, out(&["False"])), want, "{sep}");
+    }
+    let src = "print(sys.getrefcount(x))  # 2 (x, plus the temporary argument to getrefcount)";
+    assert_eq!(j(src, out(&["2"])), Verdict::Pass);
+    assert_eq!(
+        fixed(src, out(&["3"])),
+        "print(sys.getrefcount(x))  # 3 (x, plus the temporary argument to getrefcount)"
+    );
+}
+
+#[test]
+fn fix_false_to_true_keeps_commentary() {
+    let src = "print(a is b)  # False -> same object\n";
+    let c = claim(src);
+    let v = judge(&c, &out(&["True"]), &JudgeOptions::default());
+    assert_eq!(
+        v,
+        Verdict::Mismatch {
+            expected: "False".into(),
+            actual: "True".into(),
+            fix: Some("True".into()),
+            hedged: false
+        }
+    );
+    assert_eq!(
+        apply_fix(src, &c, v.fix().unwrap()),
+        "print(a is b)  # True -> same object\n"
+    );
+}
+
+#[test]
+fn actual_guided_matching_accepts_separator_in_output() {
+    assert_eq!(j("print(s)  # a -> b", out(&["a -> b"])), Verdict::Pass);
+    let v = j("print(s)  # a -> c", out(&["a -> b"]));
+    assert_eq!(v.fix(), None, "ambiguous: commentary or output?");
+}
+
+#[test]
+fn several_outputs() {
+    let src = "for n in Countdown(3):\n    print(n)  # 3, 2, 1\n";
+    assert_eq!(j(src, out(&["3", "2", "1"])), Verdict::Pass);
+    let c = claim(src);
+    let v = judge(&c, &out(&["3", "2"]), &JudgeOptions::default());
+    assert_eq!(v.fix(), Some("3, 2"));
+    assert_eq!(
+        j(src, out(&["3"])).rule(),
+        Some("output-mismatch"),
+        "one print is not three"
+    );
+}
+
+#[test]
+fn digit_wildcards() {
+    let src = "process()  # took 0.0xx s — enter/exit wraps the whole call";
+    assert_eq!(j(src, out(&["took 0.031s"])), Verdict::Pass);
+    let v = j(src, out(&["took 0.531s"]));
+    assert_eq!(v.rule(), Some("output-mismatch"));
+    assert_eq!(
+        v.fix(),
+        None,
+        "wildcards are never replaced by one run's digits"
+    );
+}
+
+#[test]
+fn ellipsis_wildcard() {
+    let src = "print(gen)  # <generator object f at 0x...>";
+    assert_eq!(
+        j(src, out(&["<generator object f at 0x7f00aa>"])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        j(src, out(&["<function f at 0x7f00aa>"])).rule(),
+        Some("output-mismatch")
+    );
+}
+
+#[test]
+fn approx_sizes() {
+    let src = "print(sys.getsizeof(nums_list))  # ~8 MB";
+    assert_eq!(j(src, out(&["8448728"])), Verdict::Pass);
+    assert_eq!(j(src, out(&["8000056"])), Verdict::Pass);
+    assert_eq!(
+        fixed(src, out(&["80056"])),
+        "print(sys.getsizeof(nums_list))  # ~80 KB"
+    );
+    let src = "print(sys.getsizeof(g))  # ~200 bytes, no matter how large the range is";
+    assert_eq!(j(src, out(&["208"])), Verdict::Pass);
+    assert_eq!(
+        fixed(src, out(&["104"])),
+        "print(sys.getsizeof(g))  # ~104 bytes, no matter how large the range is"
+    );
+}
+
+#[test]
+fn approx_durations() {
+    let src = "print(f'{t:.2f}s')  # ~1.00s";
+    assert_eq!(j(src, out(&["1.00s"])), Verdict::Pass);
+    assert_eq!(j(src, out(&["1.13s"])), Verdict::Pass);
+    assert_eq!(fixed(src, out(&["3.01s"])), "print(f'{t:.2f}s')  # ~3.01s");
+    let src = "print(results, f'{t:.2f}s')  # ['a', 'b', 'c'] ~1.00s — concurrent, not 3s";
+    assert_eq!(j(src, out(&["['a', 'b', 'c'] 1.01s"])), Verdict::Pass);
+    let v = j(src, out(&["['a', 'b', 'c'] 3.01s"]));
+    assert_eq!((v.rule(), v.fix()), (Some("output-mismatch"), None));
+}
+
+#[test]
+fn approx_tolerance_is_configurable() {
+    let c = claim("print(n)  # ~100");
+    let strict = JudgeOptions {
+        rel_tolerance: 0.05,
+        ..JudgeOptions::default()
+    };
+    assert_eq!(
+        judge(&c, &out(&["115"]), &JudgeOptions::default()),
+        Verdict::Pass
+    );
+    assert_eq!(
+        judge(&c, &out(&["115"]), &strict).rule(),
+        Some("output-mismatch")
+    );
+}
+
+#[test]
+fn raises_type() {
+    let src = "print(next(nums))  # raises StopIteration — the stream is exhausted";
+    assert_eq!(j(src, raised("StopIteration", "")), Verdict::Pass);
+    assert_eq!(
+        j(src, out(&["4"])),
+        Verdict::ExpectedExceptionNotRaised {
+            expected: "raises StopIteration".into(),
+            hedged: false
+        }
+    );
+    assert_eq!(
+        fixed(
+            src,
+            raised("RuntimeError", "generator raised StopIteration")
+        ),
+        "print(next(nums))  # raises RuntimeError — the stream is exhausted"
+    );
+}
+
+#[test]
+fn raises_type_and_message() {
+    let src = "int('abc')  # raises ValueError: invalid literal for int() with base 10: 'abc'";
+    let msg = "invalid literal for int() with base 10: 'abc'";
+    assert_eq!(j(src, raised("ValueError", msg)), Verdict::Pass);
+    assert_eq!(
+        fixed(src, raised("ValueError", "boom")),
+        "int('abc')  # raises ValueError: boom"
+    );
+}
+
+#[test]
+fn bare_exception_form() {
+    let src = "point[0] = 99  # TypeError: 'tuple' object does not support item assignment";
+    let msg = "'tuple' object does not support item assignment";
+    assert_eq!(j(src, raised("TypeError", msg)), Verdict::Pass);
+    assert_eq!(
+        fixed(src, raised("KeyError", "0")),
+        "point[0] = 99  # KeyError: 0"
+    );
+    assert_eq!(
+        j(src, Observed::default()).rule(),
+        Some("expected-exception-not-raised")
+    );
+}
+
+#[test]
+fn exception_types_are_exact_but_module_paths_are_ignored() {
+    let src = "json.loads('x')  # raises json.JSONDecodeError";
+    assert_eq!(
+        j(src, raised("JSONDecodeError", "Expecting value")),
+        Verdict::Pass
+    );
+    assert_eq!(
+        j("d['k']  # raises LookupError", raised("KeyError", "'k'")).rule(),
+        Some("output-mismatch")
+    );
+}
+
+#[test]
+fn unexpected_exception() {
+    assert_eq!(
+        j("print(d['k'])  # 3", raised("KeyError", "'k'")),
+        Verdict::UnexpectedException {
+            type_name: "KeyError".into(),
+            message: "'k'".into()
+        }
+    );
+    assert_eq!(
+        j("f()  # blocks the loop", raised("KeyError", "'k'")),
+        Verdict::NotAClaim
+    );
+}
+
+#[test]
+fn hedged_claims_are_warnings() {
+    let src = "print(a is b)  # Often True in CPython";
+    assert_eq!(j(src, out(&["True"])), Verdict::Pass);
+    let v = j(src, out(&["False"]));
+    assert_eq!(v.severity(), Some(Severity::Warning));
+    let c = claim(src);
+    assert_eq!(
+        apply_fix(src, &c, v.fix().unwrap()),
+        "print(a is b)  # Often False in CPython"
+    );
+    assert_eq!(
+        j("print(x)  # 3", out(&["4"])).severity(),
+        Some(Severity::Error)
+    );
+}
+
+#[test]
+fn expression_statement_repr() {
+    assert_eq!(j("a == b  # True", repr("True")), Verdict::Pass);
+    assert_eq!(j("add.__name__  # 'add'", repr("'add'")), Verdict::Pass);
+    assert_eq!(fixed("a == b  # True", repr("False")), "a == b  # False");
+    assert_eq!(j("x.sort()  # None", repr("None")), Verdict::Pass);
+    assert_eq!(
+        j("x.sort()  # [1, 2]", repr("None")),
+        Verdict::NoOutput { hedged: false }
+    );
+}
+
+#[test]
+fn quoted_string_is_a_warning_with_exact_fix() {
+    let src = "print(add.__name__)  # 'add' — preserved because of @wraps";
+    let c = claim(src);
+    let v = judge(&c, &out(&["add"]), &JudgeOptions::default());
+    assert_eq!(
+        v,
+        Verdict::QuotedString {
+            expected: "'add'".into(),
+            actual: "add".into(),
+            fix: "add".into()
+        }
+    );
+    assert_eq!(
+        (v.rule(), v.severity()),
+        (Some("claim-quoted-string"), Some(Severity::Warning))
+    );
+    assert_eq!(
+        apply_fix(src, &c, v.fix().unwrap()),
+        "print(add.__name__)  # add — preserved because of @wraps"
+    );
+    assert_eq!(
+        j("print(s)  # \"add\"", out(&["add"])).rule(),
+        Some("claim-quoted-string")
+    );
+    assert_eq!(
+        j("print(add.__name__)  # 'add'", out(&["'add'"])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        j("print(f.__name__)  # 'add'", out(&["wrapper"])).fix(),
+        Some("wrapper")
+    );
+    assert_eq!(
+        j("for s in x: print(s)  # 'a', 'b'", out(&["a", "b"])).fix(),
+        Some("a, b")
+    );
+}
+
+#[test]
+fn arrow_lines() {
+    let src = "print(1)\n#> 1\n";
+    assert_eq!(j(src, out(&["1"])), Verdict::Pass);
+    assert_eq!(fixed(src, out(&["2"])), "print(1)\n#> 2\n");
+    let src = "print('a\\nb')\n#> a\n#> b\n";
+    assert_eq!(j(src, out(&["a\nb"])), Verdict::Pass);
+    assert_eq!(j(src, out(&["a", "b"])), Verdict::Pass);
+    assert_eq!(
+        fixed(src, out(&["a", "", "c"])),
+        "print('a\\nb')\n#> a\n#>\n#> c\n"
+    );
+}
+
+#[test]
+fn explicit_markers() {
+    assert_eq!(
+        j("print(x)  # Output: hello world", out(&["hello world"])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        fixed("print(x)  # Output: hello world", out(&["hello there"])),
+        "print(x)  # Output: hello there"
+    );
+    assert_eq!(j("print(x)\n# => done\n", out(&["done"])), Verdict::Pass);
+    assert_eq!(
+        j("print(x)\n# => done\n", Observed::default()),
+        Verdict::NoOutput { hedged: false }
+    );
+}
+
+#[test]
+fn output_block() {
+    let src = "print(1)\nprint(2)\n# Output:\n# 1\n# 2\n";
+    let c = claim(src);
+    assert_eq!(c.line, 2);
+    assert_eq!(
+        judge(&c, &out(&["2"]), &JudgeOptions::default()).rule(),
+        Some("output-mismatch")
+    );
+    let src = "for i in (1, 2):\n    print(i)\n# Output:\n# 1\n# 2\n";
+    assert_eq!(j(src, out(&["1", "2"])), Verdict::Pass);
+    assert_eq!(
+        fixed(src, out(&["1", "3"])),
+        "for i in (1, 2):\n    print(i)\n# Output:\n# 1\n# 3\n"
+    );
+}
+
+#[test]
+fn comment_only_line_under_statement() {
+    let src = "with Timer() as t:\n    sum(range(1_000_000))\n# took 0.0xx s\n";
+    assert_eq!(j(src, out(&["took 0.042s"])), Verdict::Pass);
+    assert_eq!(
+        j(src, out(&["took 1.042s"])).rule(),
+        Some("output-mismatch")
+    );
+    assert_eq!(
+        j(src, Observed::default()),
+        Verdict::NoOutput { hedged: false }
+    );
+}
+
+#[test]
+fn prose_is_not_a_claim() {
+    assert_eq!(
+        j(
+            "nums[0] = 99  # fine, lists are mutable",
+            Observed::default()
+        ),
+        Verdict::NotAClaim
+    );
+    assert_eq!(
+        j("time.sleep(5)  # blocks the event loop", repr("None")),
+        Verdict::NotAClaim
+    );
+    assert_eq!(
+        j(
+            "with timed():  # still works as a normal context manager too",
+            out(&["took 0.041s"])
+        ),
+        Verdict::NotAClaim
+    );
+    let src = "print(f\"two threads: {dt:.2f}s\")\n# Roughly the same as running cpu_task() twice in a row — the threads\n# spend their time contending for the GIL, not running in parallel.\n";
+    assert!(extract_claims(src).is_empty());
+}
+
+#[test]
+fn weak_claims_that_resemble_output_are_checked() {
+    assert_eq!(
+        j("print(greet('Bob'))  # Hello, Bob!", out(&["Hello, Bob!"])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        j(
+            "print(greet('Bob'))  # Hello, Bob!",
+            out(&["Hello, Alice!"])
+        )
+        .rule(),
+        Some("output-mismatch")
+    );
+    assert_eq!(
+        j("print(name)  # Alice", out(&["Bob"])).rule(),
+        Some("output-mismatch")
+    );
+    assert_eq!(
+        j(
+            "print(x is y)  # True because both names are one object",
+            out(&["True"])
+        ),
+        Verdict::Pass
+    );
+}
+
+#[test]
+fn strong_claim_without_output() {
+    assert_eq!(
+        j("x = compute()  # 42", Observed::default()),
+        Verdict::NoOutput { hedged: false }
+    );
+    let v = j("x = compute()  # Usually 42", Observed::default());
+    assert_eq!(
+        (v.rule(), v.severity()),
+        (Some("claim-without-output"), Some(Severity::Warning))
+    );
+}
+
+#[test]
+fn string_with_hash_is_not_a_claim_source() {
+    let src = "print('# 5')  # # 5";
+    assert_eq!(j(src, out(&["# 5"])), Verdict::Pass);
+    assert!(extract_claims("s = 'x  # 5'\n").is_empty());
+}

@@ -1,0 +1,285 @@
+//! Claim text as a pattern: literal text with wildcards and approximations.
+//!
+//! Authors write `# took 0.0xx s` for a timing and `# ['a', 'b'] ~1.00s` for
+//! a value plus a duration. A claim is therefore compiled to segments:
+//! literal text, `x` digit wildcards inside numbers, `...` (anything),
+//! whitespace, and `~N unit` quantities that compare numerically. Matching is
+//! a small backtracking search with memoised failures, which is plenty for
+//! one-line outputs and keeps the rules easy to state.
+
+use super::approx::{number_at, quantity_at, unit_at, Quantity};
+use super::JudgeOptions;
+use regex::Regex;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Seg {
+    Lit(char),
+    /// `x` inside a number: one digit (or a literal `x`, so `2x faster`
+    /// still matches itself).
+    Digit,
+    /// `...` or `…`: any text, possibly empty.
+    Any,
+    /// A whitespace run: one or more whitespace characters, or zero or more
+    /// between a number and a unit (`0.0xx s` matches `0.023s`).
+    Ws {
+        optional: bool,
+    },
+    Approx(Quantity),
+}
+
+/// A compiled claim text.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Pattern {
+    segs: Vec<Seg>,
+    /// Holds `x` digits or `...`.
+    pub wildcards: bool,
+    /// Holds a `~N unit` quantity.
+    pub approx: bool,
+}
+
+/// A number-like token that may contain `x` wildcards, anchored.
+static WILD_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:[0-9x][0-9x_]*(?:\.[0-9x]+)?|\.[0-9x]+)").unwrap());
+
+/// Finds a wildcard number token at `i` of `s` (which must start a word);
+/// returns its length.
+pub(super) fn wild_number_at(s: &str, i: usize) -> Option<usize> {
+    let prev = s[..i].chars().next_back();
+    if prev.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let m = WILD_NUMBER.find(&s[i..])?;
+    let tok = m.as_str();
+    let next = s[i + m.end()..].chars().next();
+    if next.is_some_and(|c| c.is_alphanumeric() || c == '_') && !is_unit_start(&s[i + m.end()..]) {
+        return None;
+    }
+    let has_digit = tok.bytes().any(|b| b.is_ascii_digit());
+    let dotted_x = tok.contains('.') && tok.bytes().filter(|&b| b == b'x').count() >= 2;
+    let hex = tok.starts_with("0x") && !tok.contains('.');
+    (tok.contains('x') && (has_digit || dotted_x) && !hex).then_some(m.end())
+}
+
+fn is_unit_start(s: &str) -> bool {
+    unit_at(s).is_some()
+}
+
+impl Pattern {
+    pub fn compile(text: &str) -> Pattern {
+        let mut segs = Vec::new();
+        let (mut wildcards, mut approx) = (false, false);
+        let mut i = 0;
+        while i < text.len() {
+            let rest = &text[i..];
+            let at_word_start = !text[..i]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if at_word_start {
+                if let Some((q, used)) = quantity_at(rest) {
+                    segs.push(Seg::Approx(q));
+                    approx = true;
+                    i += used;
+                    continue;
+                }
+            }
+            if let Some(n) = wild_number_at(text, i) {
+                for c in rest[..n].chars() {
+                    segs.push(if c == 'x' { Seg::Digit } else { Seg::Lit(c) });
+                }
+                wildcards = true;
+                i += n;
+                continue;
+            }
+            if rest.starts_with("...") || rest.starts_with('…') {
+                segs.push(Seg::Any);
+                wildcards = true;
+                i += if rest.starts_with('…') {
+                    '…'.len_utf8()
+                } else {
+                    3
+                };
+                continue;
+            }
+            let c = rest.chars().next().unwrap_or(' ');
+            if c.is_whitespace() {
+                let run = rest.len() - rest.trim_start().len();
+                let after_number = matches!(segs.last(), Some(Seg::Digit))
+                    || matches!(segs.last(), Some(Seg::Lit(d)) if d.is_ascii_digit());
+                let optional = after_number && is_unit_start(&rest[run..]);
+                segs.push(Seg::Ws { optional });
+                i += run;
+                continue;
+            }
+            segs.push(Seg::Lit(c));
+            i += c.len_utf8();
+        }
+        Pattern {
+            segs,
+            wildcards,
+            approx,
+        }
+    }
+
+    /// Whether `actual` (whole) matches this pattern.
+    pub fn matches(&self, actual: &str, opts: &JudgeOptions) -> bool {
+        let mut failed = HashSet::new();
+        self.go(0, actual, 0, opts, &mut failed)
+    }
+
+    fn go(
+        &self,
+        k: usize,
+        s: &str,
+        i: usize,
+        opts: &JudgeOptions,
+        failed: &mut HashSet<(usize, usize)>,
+    ) -> bool {
+        if k == self.segs.len() {
+            return i == s.len();
+        }
+        if failed.contains(&(k, i)) {
+            return false;
+        }
+        let rest = &s[i..];
+        let ok = match &self.segs[k] {
+            Seg::Lit(c) => {
+                rest.starts_with(*c) && self.go(k + 1, s, i + c.len_utf8(), opts, failed)
+            }
+            Seg::Digit => {
+                rest.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit() || c == 'x')
+                    && self.go(k + 1, s, i + 1, opts, failed)
+            }
+            Seg::Any => rest
+                .char_indices()
+                .map(|(j, _)| j)
+                .chain(std::iter::once(rest.len()))
+                .any(|j| self.go(k + 1, s, i + j, opts, failed)),
+            Seg::Ws { optional } => {
+                let run = rest.len() - rest.trim_start().len();
+                (run > 0 || *optional) && self.go(k + 1, s, i + run, opts, failed)
+            }
+            Seg::Approx(q) => self.approx(k, q, s, i, opts, failed),
+        };
+        if !ok {
+            failed.insert((k, i));
+        }
+        ok
+    }
+
+    fn approx(
+        &self,
+        k: usize,
+        q: &Quantity,
+        s: &str,
+        i: usize,
+        opts: &JudgeOptions,
+        failed: &mut HashSet<(usize, usize)>,
+    ) -> bool {
+        let Some((value, nlen, _)) = number_at(&s[i..]) else {
+            return false;
+        };
+        let after = i + nlen;
+        let gap = s[after..].len() - s[after..].trim_start().len();
+        if let Some((unit, ulen)) = unit_at(&s[after + gap..]) {
+            if q.accepts(value, Some(unit), opts)
+                && self.go(k + 1, s, after + gap + ulen, opts, failed)
+            {
+                return true;
+            }
+        }
+        q.accepts(value, None, opts) && self.go(k + 1, s, after, opts, failed)
+    }
+
+    /// For a pattern that is a single quantity: the observed number (and
+    /// unit) found in `actual`, used to write a fix.
+    pub fn sole_quantity(&self) -> Option<&Quantity> {
+        match self.segs.as_slice() {
+            [Seg::Approx(q)] => Some(q),
+            _ => None,
+        }
+    }
+}
+
+/// Finds the first number (and unit right after it) in `actual`.
+pub(super) fn first_quantity(actual: &str) -> Option<(f64, Option<super::Unit>)> {
+    for (i, c) in actual.char_indices() {
+        let prev_ok = !actual[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|p| p.is_alphanumeric() || p == '.');
+        if !prev_ok || !(c.is_ascii_digit() || c == '-' || c == '.') {
+            continue;
+        }
+        if let Some((v, n, _)) = number_at(&actual[i..]) {
+            let after = &actual[i + n..];
+            let gap = after.len() - after.trim_start().len();
+            return Some((v, unit_at(&after[gap..]).map(|(u, _)| u)));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pattern: &str, actual: &str) -> bool {
+        Pattern::compile(pattern).matches(actual, &JudgeOptions::default())
+    }
+
+    #[test]
+    fn literal_text() {
+        assert!(m("[1, 2, 3]", "[1, 2, 3]"));
+        assert!(!m("[1, 2, 3]", "[1, 2]"));
+        assert!(m("a  b", "a b"), "whitespace runs compare as runs");
+    }
+
+    #[test]
+    fn digit_wildcards() {
+        assert!(m("took 0.0xx s", "took 0.023s"));
+        assert!(m("took 0.0xx s", "took 0.041 s"));
+        assert!(!m("took 0.0xx s", "took 0.123s"));
+        assert!(!m("took 0.0xx s", "took 0.02s"));
+        assert!(m("x.xx ms", "3.14 ms"));
+        assert!(m("2x faster", "2x faster"));
+        let p = Pattern::compile("0x10");
+        assert!(!p.wildcards, "hex is not a wildcard");
+        assert!(!Pattern::compile("x = 1").wildcards);
+    }
+
+    #[test]
+    fn ellipsis_matches_anything() {
+        assert!(m(
+            "<generator object f at ...>",
+            "<generator object f at 0x7f3a>"
+        ));
+        assert!(m("{'a': 1, ...}", "{'a': 1, 'b': 2}"));
+        assert!(!m("{'a': 1, ...}", "{'b': 2}"));
+        assert!(m("a…", "abc"));
+    }
+
+    #[test]
+    fn embedded_approximation() {
+        assert!(m("['a', 'b', 'c'] ~1.00s", "['a', 'b', 'c'] 1.00s"));
+        assert!(m("['a', 'b', 'c'] ~1.00s", "['a', 'b', 'c'] 1.08s"));
+        assert!(!m("['a', 'b', 'c'] ~1.00s", "['a', 'b', 'c'] 3.01s"));
+        assert!(m("~8 MB", "8448728"));
+        assert!(m("size ~8 MB", "size 8.1 MB"));
+        assert!(Pattern::compile("~8 MB").sole_quantity().is_some());
+    }
+
+    #[test]
+    fn first_quantity_reads_number_and_unit() {
+        assert_eq!(
+            first_quantity("took 3.5s"),
+            Some((3.5, Some(super::super::Unit::Seconds)))
+        );
+        assert_eq!(first_quantity("104"), Some((104.0, None)));
+        assert_eq!(first_quantity("none here"), None);
+    }
+}

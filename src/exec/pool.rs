@@ -1,0 +1,358 @@
+//! The worker pool: N `<exe> __worker` processes, one Rust thread per worker pulling entries
+//! from a shared queue. See `worker.rs` for the worker side and `qa_helper.py` for the protocol.
+//!
+//! Isolation layers: the worker is spawned with a scrubbed environment, in its own process group,
+//! with `PR_SET_PDEATHSIG(SIGKILL)` and no core files; inside it, every entry runs in a forked
+//! child with rlimits and a sandbox (see `qa_helper.py`). The Rust side adds a watchdog: a worker
+//! that does not answer within the entry timeout + 5 s is killed (whole group) and replaced, and
+//! a worker that dies mid-entry costs that entry only ([`EntryOutcome::Crashed`]).
+
+use super::protocol::*;
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Extra time the Rust watchdog allows beyond the entry's own timeout.
+pub const WATCHDOG_GRACE: Duration = Duration::from_secs(5);
+/// How long a new worker may take to start CPython and say hello.
+pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A spawn request for the spawner thread: which executable, and where to send the child.
+type SpawnReq = (PathBuf, mpsc::Sender<io::Result<Child>>);
+
+/// A pool of Python workers. Workers are started lazily and kept across [`Pool::run`] calls;
+/// they are killed when the pool is dropped (or, through PDEATHSIG, when this process dies).
+pub struct Pool {
+    size: usize,
+    limits: Limits,
+    exe: PathBuf,
+    idle: Mutex<Vec<Worker>>,
+    version: Mutex<Option<String>>,
+    /// A start-up error that will not go away by retrying (e.g. a venv of the wrong Python).
+    fatal: Mutex<Option<String>>,
+    next_id: AtomicU64,
+    spawn_tx: Mutex<Option<mpsc::Sender<SpawnReq>>>,
+    spawner: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Pool {
+    /// `jobs` = number of workers (0 = `available_parallelism`). Workers re-execute the current
+    /// executable as `<exe> __worker`, which must call [`super::worker_main`].
+    pub fn new(jobs: usize, limits: Limits) -> Pool {
+        let size = if jobs == 0 {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        } else {
+            jobs
+        };
+        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
+        // PR_SET_PDEATHSIG fires when the *thread* that forked the worker exits, so all workers
+        // are spawned by this long-lived thread.
+        let (tx, rx) = mpsc::channel::<SpawnReq>();
+        let spawner = std::thread::Builder::new()
+            .name("qa-lint-spawner".into())
+            .spawn(move || {
+                for (exe, reply) in rx {
+                    let _ = reply.send(spawn_worker_process(&exe));
+                }
+            })
+            .expect("spawn thread");
+        Pool {
+            size,
+            limits,
+            exe,
+            idle: Mutex::new(Vec::new()),
+            version: Mutex::new(None),
+            fatal: Mutex::new(None),
+            next_id: AtomicU64::new(1),
+            spawn_tx: Mutex::new(Some(tx)),
+            spawner: Some(spawner),
+        }
+    }
+
+    /// Use another executable for the workers (it must call `worker_main()` on `__worker`);
+    /// for tests whose own binary is a test harness.
+    pub fn with_worker_exe(mut self, exe: impl Into<PathBuf>) -> Pool {
+        self.exe = exe.into();
+        self
+    }
+
+    /// Number of workers.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Version of the embedded interpreter as the workers see it, e.g. "CPython 3.11.7".
+    /// Starts a worker if none has started yet; fails with a clear message when the interpreter
+    /// cannot start (e.g. `VIRTUAL_ENV` points at a venv of another Python version).
+    pub fn python_version(&self) -> anyhow::Result<String> {
+        if let Some(v) = self.version.lock().unwrap().clone() {
+            return Ok(v);
+        }
+        let w = self.spawn().map_err(anyhow::Error::msg)?;
+        self.idle.lock().unwrap().push(w);
+        Ok(self.version.lock().unwrap().clone().unwrap_or_default())
+    }
+
+    /// Runs all entries across the workers and calls `on_done(index_in_jobs, outcome)` as each one
+    /// finishes (from worker threads, in completion order: the caller sorts). Never fails as a
+    /// whole: worker trouble becomes [`EntryOutcome::Crashed`] for the entry concerned.
+    pub fn run<F>(&self, jobs: Vec<EntryJob>, on_done: F)
+    where
+        F: Fn(usize, EntryOutcome) + Sync,
+    {
+        let next = AtomicUsize::new(0);
+        let threads = self.size.min(jobs.len());
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    let mut worker = self.idle.lock().unwrap().pop();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        let outcome = self.run_one(&mut worker, job);
+                        on_done(i, outcome);
+                    }
+                    if let Some(w) = worker {
+                        self.idle.lock().unwrap().push(w);
+                    }
+                });
+            }
+        });
+    }
+
+    fn crashed(detail: String) -> EntryOutcome {
+        EntryOutcome::Crashed { result: EntryResult::default(), detail, stmt: None }
+    }
+
+    fn run_one(&self, slot: &mut Option<Worker>, job: &EntryJob) -> EntryOutcome {
+        if slot.is_none() {
+            match self.spawn() {
+                Ok(w) => *slot = Some(w),
+                Err(e) => return Self::crashed(format!("could not start a Python worker: {e}")),
+            }
+        }
+        let w = slot.as_mut().expect("worker");
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let timeout = job.timeout.unwrap_or(self.limits.timeout);
+        let req = WireRequest {
+            id,
+            blocks: &job.blocks,
+            files: job.files.iter().map(|(p, b)| (p.as_str(), latin1(b))).collect(),
+            requires: &job.requires,
+            timeout: timeout.as_secs_f64(),
+            sandbox: job.sandbox,
+            limits: &self.limits,
+        };
+        let mut line = serde_json::to_string(&req).expect("serialise request");
+        line.push('\n');
+        if let Err(e) = w.stdin.write_all(line.as_bytes()).and_then(|_| w.stdin.flush()) {
+            let st = slot.take().map(|mut w| w.kill()).unwrap_or_default();
+            return Self::crashed(format!("the Python worker died ({st}; write failed: {e})"));
+        }
+        let deadline = Instant::now() + timeout + WATCHDOG_GRACE;
+        let (detail, fatal) = match w.out.read_line(deadline) {
+            Ok(text) => match serde_json::from_str::<WireResponse>(&text) {
+                Ok(r) if r.id == Some(id) => match (r.outcome, r.error) {
+                    (Some(o), _) => return o,
+                    (None, e) => (format!("qa-lint helper error: {}", e.unwrap_or_default()), false),
+                },
+                Ok(r) => (format!("protocol desync: response id {:?}, expected {id}", r.id), true),
+                Err(e) => (format!("unreadable worker response ({e}): {:.200}", text), true),
+            },
+            Err(ReadErr::Timeout) => (
+                format!(
+                    "worker watchdog: no answer within {:.1}s; worker killed and replaced",
+                    (timeout + WATCHDOG_GRACE).as_secs_f64()
+                ),
+                true,
+            ),
+            Err(ReadErr::Eof) => ("the Python worker died".to_string(), true),
+            Err(ReadErr::Io(e)) => (format!("reading from the worker failed: {e}"), true),
+        };
+        if fatal {
+            let st = slot.take().map(|mut w| w.kill()).unwrap_or_default();
+            return Self::crashed(format!("{detail} ({st})"));
+        }
+        Self::crashed(detail)
+    }
+
+    /// Starts a worker and waits for its hello line.
+    fn spawn(&self) -> Result<Worker, String> {
+        if let Some(f) = self.fatal.lock().unwrap().clone() {
+            return Err(f);
+        }
+        let (rtx, rrx) = mpsc::channel();
+        {
+            let guard = self.spawn_tx.lock().unwrap();
+            let tx = guard.as_ref().ok_or("pool is shutting down")?;
+            tx.send((self.exe.clone(), rtx)).map_err(|_| "spawner thread is gone")?;
+        }
+        let child = rrx.recv().map_err(|_| "spawner thread is gone".to_string())?;
+        let mut child = child.map_err(|e| format!("cannot run {} __worker: {e}", self.exe.display()))?;
+        let stdin = child.stdin.take().expect("piped stdin");
+        let out = LineReader::new(child.stdout.take().expect("piped stdout"));
+        let mut w = Worker { pid: child.id() as i32, child, stdin, out };
+        match w.out.read_line(Instant::now() + STARTUP_TIMEOUT) {
+            Ok(text) => match serde_json::from_str::<WireHello>(&text) {
+                Ok(WireHello { fatal: Some(f), .. }) => {
+                    w.kill();
+                    *self.fatal.lock().unwrap() = Some(f.clone());
+                    Err(f)
+                }
+                Ok(WireHello { python: Some(v), .. }) => {
+                    *self.version.lock().unwrap() = Some(v);
+                    Ok(w)
+                }
+                _ => Err(format!("bad hello from worker: {text:.200} ({})", w.kill())),
+            },
+            Err(ReadErr::Timeout) => Err(format!("worker did not start in time ({})", w.kill())),
+            Err(_) => Err(format!("worker exited during start-up ({})", w.kill())),
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.idle.lock().unwrap().clear(); // Worker::drop kills
+        self.spawn_tx.lock().unwrap().take();
+        if let Some(h) = self.spawner.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn spawn_worker_process(exe: &std::path::Path) -> io::Result<Child> {
+    let mut cmd = Command::new(exe);
+    cmd.arg("__worker")
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("PYTHONHASHSEED", "0")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONIOENCODING", "utf-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(v) = std::env::var_os("VIRTUAL_ENV") {
+        cmd.env("VIRTUAL_ENV", v);
+    }
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    let parent = unsafe { libc::getpid() };
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::setpgid(0, 0);
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+            if libc::getppid() != parent {
+                libc::_exit(1); // parent already gone
+            }
+            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            Ok(())
+        });
+    }
+    cmd.spawn()
+}
+
+struct Worker {
+    pid: i32,
+    child: Child,
+    stdin: ChildStdin,
+    out: LineReader,
+}
+
+impl Worker {
+    /// Kills the worker's whole process group and reaps it; returns how it ended.
+    fn kill(&mut self) -> String {
+        if let Ok(Some(st)) = self.child.try_wait() {
+            return describe(st);
+        }
+        // SAFETY: plain syscalls on our own child / its group.
+        unsafe {
+            libc::kill(-self.pid, libc::SIGKILL);
+            libc::kill(self.pid, libc::SIGKILL);
+        }
+        match self.child.wait() {
+            Ok(st) => describe(st),
+            Err(e) => format!("wait failed: {e}"),
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn describe(st: std::process::ExitStatus) -> String {
+    match (st.code(), st.signal()) {
+        (Some(c), _) => format!("worker exit code {c}"),
+        (_, Some(s)) => format!("worker killed by signal {s}"),
+        _ => "worker ended".into(),
+    }
+}
+
+enum ReadErr {
+    Timeout,
+    Eof,
+    Io(io::Error),
+}
+
+/// Line reader with a deadline (poll(2) on the pipe; no reader thread).
+struct LineReader {
+    pipe: ChildStdout,
+    buf: Vec<u8>,
+    scanned: usize,
+}
+
+impl LineReader {
+    fn new(pipe: ChildStdout) -> Self {
+        LineReader { pipe, buf: Vec::new(), scanned: 0 }
+    }
+
+    fn read_line(&mut self, deadline: Instant) -> Result<String, ReadErr> {
+        let mut chunk = vec![0u8; 1 << 16];
+        loop {
+            if let Some(p) = self.buf[self.scanned..].iter().position(|&b| b == b'\n') {
+                let end = self.scanned + p;
+                let line: Vec<u8> = self.buf.drain(..=end).collect();
+                self.scanned = 0;
+                return Ok(String::from_utf8_lossy(&line[..end]).into_owned());
+            }
+            self.scanned = self.buf.len();
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ReadErr::Timeout);
+            }
+            let ms = (deadline - now).as_millis().clamp(1, 60_000) as i32;
+            let mut pfd = libc::pollfd { fd: self.pipe.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(ReadErr::Io(e));
+            }
+            if n == 0 {
+                continue;
+            }
+            match self.pipe.read(&mut chunk) {
+                Ok(0) => return Err(ReadErr::Eof),
+                Ok(k) => self.buf.extend_from_slice(&chunk[..k]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(ReadErr::Io(e)),
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Running the real binary the way a user does, from the repository root.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// Run `qa-lint ARGS` in `dir` with colours off and a clean cache.
+pub fn qa_in(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("QA_LINT_OUTPUT_FORMAT")
+        .output()
+        .expect("run qa-lint");
+    Output {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+pub fn qa(args: &[&str]) -> Output {
+    qa_in(&root(), args)
+}
+
+/// Relative path of a fixture, as a user would type it from the repo root.
+pub fn rel(path: &Path) -> String {
+    path.strip_prefix(root()).unwrap_or(path).display().to_string()
+}
