@@ -29,7 +29,13 @@ pub fn read_problem(e: &ReadError) -> Diagnostic {
     Diagnostic::new("unreadable-file", Span::default(), e.to_string()).help(help)
 }
 
-pub fn check_file(path: &Path, policy: &Policy, config: &Config) -> CheckedFile {
+/// `keep_documents`: keep each entry's JSON document (for `inspect`); a check drops them.
+pub fn check_file(
+    path: &Path,
+    policy: &Policy,
+    config: &Config,
+    keep_documents: bool,
+) -> CheckedFile {
     let mut checked = CheckedFile {
         path: path.to_path_buf(),
         source: None,
@@ -46,7 +52,8 @@ pub fn check_file(path: &Path, policy: &Policy, config: &Config) -> CheckedFile 
             if let ReadError::NotUtf8 { offset, .. } = e {
                 if let Ok(bytes) = std::fs::read(path) {
                     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-                    let lossy = SourceFile::new(path.to_path_buf(), &String::from_utf8_lossy(bytes));
+                    let lossy =
+                        SourceFile::new(path.to_path_buf(), &String::from_utf8_lossy(bytes));
                     d.span = Span::new(offset, offset + '\u{FFFD}'.len_utf8());
                     d.label = "first invalid byte".into();
                     checked.source = Some(lossy);
@@ -59,9 +66,13 @@ pub fn check_file(path: &Path, policy: &Policy, config: &Config) -> CheckedFile 
     let doc = crate::markdown::parse(&source);
     if source.text.trim().is_empty() {
         checked.diagnostics.push(
-            Diagnostic::new("empty-file", Span::new(0, source.text.len()), "file is empty")
-                .label("nothing here")
-                .help("add entries, or remove the file"),
+            Diagnostic::new(
+                "empty-file",
+                Span::new(0, source.text.len()),
+                "file is empty",
+            )
+            .label("nothing here")
+            .help("add entries, or remove the file"),
         );
     }
     for p in &doc.problems {
@@ -76,7 +87,9 @@ pub fn check_file(path: &Path, policy: &Policy, config: &Config) -> CheckedFile 
         let d = document::build(&source, &doc, entry, &parts);
         checked.diagnostics.extend(policy.check(&d));
         checked.parts.push(parts);
-        checked.documents.push(d);
+        if keep_documents {
+            checked.documents.push(d);
+        }
     }
     checked.source = Some(source);
     checked.doc = doc;

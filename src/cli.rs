@@ -132,7 +132,7 @@ fn load(
     config: Option<&Path>,
     schema: Option<&Path>,
 ) -> Result<(Config, Policy), miette::Report> {
-    let config = Config::discover(start, config)?;
+    let config = Config::discover(start, config).map_err(|e| miette::Report::new(*e))?;
     let schema = schema
         .map(Path::to_path_buf)
         .or_else(|| config.schema_path());
@@ -145,7 +145,7 @@ fn inspect(file: &Path, config: Option<&Path>) -> i32 {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
-    let checked = crate::check::check_file(file, &policy, &config);
+    let checked = crate::check::check_file(file, &policy, &config, true);
     if checked.source.is_none() {
         for d in &checked.diagnostics {
             eprintln!("error: {}: {}", file.display(), d.message);

@@ -83,7 +83,7 @@ pub struct ConfigError {
 
 impl Config {
     /// Find and load the config for `start` (a file or directory), or use `explicit`.
-    pub fn discover(start: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    pub fn discover(start: &Path, explicit: Option<&Path>) -> Result<Config, Box<ConfigError>> {
         if let Some(p) = explicit {
             return Self::load(p, false).map(|c| c.unwrap_or_default());
         }
@@ -111,18 +111,22 @@ impl Config {
     }
 
     /// Load one file; `None` for a pyproject.toml without `[tool.qa-lint]`.
-    fn load(path: &Path, pyproject: bool) -> Result<Option<Config>, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            path: path.display().to_string(),
-            message: e.to_string(),
-            src: miette::NamedSource::new(path.display().to_string(), String::new()),
-            span: None,
+    fn load(path: &Path, pyproject: bool) -> Result<Option<Config>, Box<ConfigError>> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Box::new(ConfigError {
+                path: path.display().to_string(),
+                message: e.to_string(),
+                src: miette::NamedSource::new(path.display().to_string(), String::new()),
+                span: None,
+            })
         })?;
-        let err = |e: toml::de::Error| ConfigError {
-            path: path.display().to_string(),
-            message: e.message().to_string(),
-            src: miette::NamedSource::new(path.display().to_string(), text.clone()),
-            span: e.span().map(|r| r.into()),
+        let err = |e: toml::de::Error| {
+            Box::new(ConfigError {
+                path: path.display().to_string(),
+                message: e.message().to_string(),
+                src: miette::NamedSource::new(path.display().to_string(), text.clone()),
+                span: e.span().map(|r| r.into()),
+            })
         };
         let mut config: Config = if pyproject {
             #[derive(Deserialize)]

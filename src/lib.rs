@@ -7,12 +7,15 @@
 //! [`suppress`] apply the user's choices -> [`report`] render.
 
 pub mod check;
+pub mod claims;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod document;
 pub mod entry;
+pub mod examples;
+pub mod exec;
 pub mod markdown;
 pub mod parts;
 pub mod pipeline;

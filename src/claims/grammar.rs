@@ -38,7 +38,7 @@ static RAISES: LazyLock<Regex> = LazyLock::new(|| {
 });
 static EXC_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"^((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Iteration))(?:(:\s*)(.*))?$"
+        r"^({TYPE}(?:Error|Exception|Warning|Exit|Interrupt|Iteration))(?:(:\s*)(.*))?$"
     ))
     .unwrap()
 });

@@ -52,7 +52,12 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
             alts.push(outs.join(sep).trim().to_string());
         }
     }
-    alts.extend(repr.map(str::to_string));
+    // Like a REPL: a `None` value is shown only when nothing was printed
+    // (`print(x)  # None` must not pass on print's own return value).
+    alts.extend(
+        repr.filter(|r| *r != "None" || outs.is_empty())
+            .map(str::to_string),
+    );
 
     let cands = if multi_line {
         vec![claim.text.clone()]
@@ -185,6 +190,20 @@ fn output_fix(claim: &Claim, actual: &str, opts: &JudgeOptions) -> Option<String
 
 fn judge_exception(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict {
     let Some((type_name, message)) = &observed.exception else {
+        // `print(type(e).__name__)  # KeyError` names an exception but prints it: unless the
+        // author wrote `raises`, a line that printed something is judged as an output claim.
+        let says_raises = claim
+            .full
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("raises");
+        if !says_raises && (!observed.outputs.is_empty() || observed.value_repr.is_some()) {
+            let mut as_output = claim.clone();
+            as_output.kind = ClaimKind::Output {
+                text: claim.text.clone(),
+            };
+            return judge(&as_output, observed, opts);
+        }
         return Verdict::ExpectedExceptionNotRaised {
             expected: claim.text.clone(),
             hedged: claim.hedged,

@@ -457,3 +457,33 @@ fn string_with_hash_is_not_a_claim_source() {
     assert_eq!(j(src, out(&["# 5"])), Verdict::Pass);
     assert!(extract_claims("s = 'x  # 5'\n").is_empty());
 }
+
+#[test]
+fn exception_name_that_is_printed_is_an_output_claim() {
+    let claims = extract_claims("print(type(e).__name__)  # KeyError\n");
+    let observed = Observed {
+        outputs: vec!["KeyError".into()],
+        ..Observed::default()
+    };
+    assert_eq!(
+        judge(&claims[0], &observed, &JudgeOptions::default()),
+        Verdict::Pass
+    );
+    let wrong = Observed {
+        outputs: vec!["ValueError".into()],
+        ..Observed::default()
+    };
+    assert!(matches!(
+        judge(&claims[0], &wrong, &JudgeOptions::default()),
+        Verdict::Mismatch { .. }
+    ));
+    let raises = extract_claims("print(1)  # raises KeyError\n");
+    let printed = Observed {
+        outputs: vec!["1".into()],
+        ..Observed::default()
+    };
+    assert!(matches!(
+        judge(&raises[0], &printed, &JudgeOptions::default()),
+        Verdict::ExpectedExceptionNotRaised { .. }
+    ));
+}

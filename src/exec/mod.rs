@@ -4,15 +4,15 @@
 //! * [`worker_main`] (worker.rs): the worker process; the binary's `main` must call it when
 //!   `argv[1] == "__worker"`, before doing anything else.
 //! * pyinit.rs: explicit CPython start-up honouring `VIRTUAL_ENV` (refuses a venv of another version).
-//! * qa_helper.py: the Python supervisor (fork per entry, rlimits, sandbox) and block runner.
+//! * qa_helper.py: the Python supervisor (fork per entry, rlimits, sandbox); qa_runner.py: the block runner.
 //! * protocol.rs: the public job/result types (also the wire format).
 //!
 //! Typical use:
 //! ```ignore
 //! let pool = exec::Pool::new(0, exec::Limits::default());
 //! let version = pool.python_version()?;            // "CPython 3.11.7" (or a clear venv error)
-//! let results = std::sync::Mutex::new(Vec::new());
-//! pool.run(jobs, |i, outcome| results.lock().unwrap().push((i, outcome)));
+//! pool.run(jobs, |i, outcome| progress(i, outcome));   // completion order, from worker threads
+//! let outcomes = pool.run_collect(jobs2);              // or: in job order
 //! ```
 
 pub mod pool;

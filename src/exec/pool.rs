@@ -45,7 +45,9 @@ impl Pool {
     /// executable as `<exe> __worker`, which must call [`super::worker_main`].
     pub fn new(jobs: usize, limits: Limits) -> Pool {
         let size = if jobs == 0 {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
         } else {
             jobs
         };
@@ -129,8 +131,27 @@ impl Pool {
         });
     }
 
+    /// [`Pool::run`] collecting the outcomes in job order.
+    pub fn run_collect(&self, jobs: Vec<EntryJob>) -> Vec<EntryOutcome> {
+        let n = jobs.len();
+        let slots: Vec<Mutex<Option<EntryOutcome>>> = (0..n).map(|_| Mutex::new(None)).collect();
+        self.run(jobs, |i, o| *slots[i].lock().unwrap() = Some(o));
+        slots
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .unwrap()
+                    .unwrap_or_else(|| Self::crashed("no result".into()))
+            })
+            .collect()
+    }
+
     fn crashed(detail: String) -> EntryOutcome {
-        EntryOutcome::Crashed { result: EntryResult::default(), detail, stmt: None }
+        EntryOutcome::Crashed {
+            result: EntryResult::default(),
+            detail,
+            stmt: None,
+        }
     }
 
     fn run_one(&self, slot: &mut Option<Worker>, job: &EntryJob) -> EntryOutcome {
@@ -146,7 +167,11 @@ impl Pool {
         let req = WireRequest {
             id,
             blocks: &job.blocks,
-            files: job.files.iter().map(|(p, b)| (p.as_str(), latin1(b))).collect(),
+            files: job
+                .files
+                .iter()
+                .map(|(p, b)| (p.as_str(), latin1(b)))
+                .collect(),
             requires: &job.requires,
             timeout: timeout.as_secs_f64(),
             sandbox: job.sandbox,
@@ -154,7 +179,11 @@ impl Pool {
         };
         let mut line = serde_json::to_string(&req).expect("serialise request");
         line.push('\n');
-        if let Err(e) = w.stdin.write_all(line.as_bytes()).and_then(|_| w.stdin.flush()) {
+        if let Err(e) = w
+            .stdin
+            .write_all(line.as_bytes())
+            .and_then(|_| w.stdin.flush())
+        {
             let st = slot.take().map(|mut w| w.kill()).unwrap_or_default();
             return Self::crashed(format!("the Python worker died ({st}; write failed: {e})"));
         }
@@ -163,10 +192,19 @@ impl Pool {
             Ok(text) => match serde_json::from_str::<WireResponse>(&text) {
                 Ok(r) if r.id == Some(id) => match (r.outcome, r.error) {
                     (Some(o), _) => return o,
-                    (None, e) => (format!("qa-lint helper error: {}", e.unwrap_or_default()), false),
+                    (None, e) => (
+                        format!("qa-lint helper error: {}", e.unwrap_or_default()),
+                        false,
+                    ),
                 },
-                Ok(r) => (format!("protocol desync: response id {:?}, expected {id}", r.id), true),
-                Err(e) => (format!("unreadable worker response ({e}): {:.200}", text), true),
+                Ok(r) => (
+                    format!("protocol desync: response id {:?}, expected {id}", r.id),
+                    true,
+                ),
+                Err(e) => (
+                    format!("unreadable worker response ({e}): {:.200}", text),
+                    true,
+                ),
             },
             Err(ReadErr::Timeout) => (
                 format!(
@@ -194,13 +232,22 @@ impl Pool {
         {
             let guard = self.spawn_tx.lock().unwrap();
             let tx = guard.as_ref().ok_or("pool is shutting down")?;
-            tx.send((self.exe.clone(), rtx)).map_err(|_| "spawner thread is gone")?;
+            tx.send((self.exe.clone(), rtx))
+                .map_err(|_| "spawner thread is gone")?;
         }
-        let child = rrx.recv().map_err(|_| "spawner thread is gone".to_string())?;
-        let mut child = child.map_err(|e| format!("cannot run {} __worker: {e}", self.exe.display()))?;
+        let child = rrx
+            .recv()
+            .map_err(|_| "spawner thread is gone".to_string())?;
+        let mut child =
+            child.map_err(|e| format!("cannot run {} __worker: {e}", self.exe.display()))?;
         let stdin = child.stdin.take().expect("piped stdin");
         let out = LineReader::new(child.stdout.take().expect("piped stdout"));
-        let mut w = Worker { pid: child.id() as i32, child, stdin, out };
+        let mut w = Worker {
+            pid: child.id() as i32,
+            child,
+            stdin,
+            out,
+        };
         match w.out.read_line(Instant::now() + STARTUP_TIMEOUT) {
             Ok(text) => match serde_json::from_str::<WireHello>(&text) {
                 Ok(WireHello { fatal: Some(f), .. }) => {
@@ -208,7 +255,9 @@ impl Pool {
                     *self.fatal.lock().unwrap() = Some(f.clone());
                     Err(f)
                 }
-                Ok(WireHello { python: Some(v), .. }) => {
+                Ok(WireHello {
+                    python: Some(v), ..
+                }) => {
                     *self.version.lock().unwrap() = Some(v);
                     Ok(w)
                 }
@@ -250,11 +299,20 @@ fn spawn_worker_process(exe: &std::path::Path) -> io::Result<Child> {
     unsafe {
         cmd.pre_exec(move || {
             libc::setpgid(0, 0);
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+            libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            );
             if libc::getppid() != parent {
                 libc::_exit(1); // parent already gone
             }
-            let zero = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            let zero = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
             libc::setrlimit(libc::RLIMIT_CORE, &zero);
             Ok(())
         });
@@ -316,7 +374,11 @@ struct LineReader {
 
 impl LineReader {
     fn new(pipe: ChildStdout) -> Self {
-        LineReader { pipe, buf: Vec::new(), scanned: 0 }
+        LineReader {
+            pipe,
+            buf: Vec::new(),
+            scanned: 0,
+        }
     }
 
     fn read_line(&mut self, deadline: Instant) -> Result<String, ReadErr> {
@@ -334,7 +396,11 @@ impl LineReader {
                 return Err(ReadErr::Timeout);
             }
             let ms = (deadline - now).as_millis().clamp(1, 60_000) as i32;
-            let mut pfd = libc::pollfd { fd: self.pipe.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            let mut pfd = libc::pollfd {
+                fd: self.pipe.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd.
             let n = unsafe { libc::poll(&mut pfd, 1, ms) };
             if n < 0 {

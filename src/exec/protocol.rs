@@ -224,10 +224,17 @@ pub struct EntryResult {
 pub enum EntryOutcome {
     Completed(EntryResult),
     /// Wall-clock timeout; `stmt` = (block index, first line, last line) of the statement that was running.
-    TimedOut { result: EntryResult, stmt: Option<(usize, u32, u32)> },
+    TimedOut {
+        result: EntryResult,
+        stmt: Option<(usize, u32, u32)>,
+    },
     /// The child died (os._exit, signal, SIGXCPU...) or the worker failed; `detail` says how,
     /// e.g. "killed by signal 11 (SIGSEGV)" or "exit code 1". `stmt` as for `TimedOut`.
-    Crashed { result: EntryResult, detail: String, stmt: Option<(usize, u32, u32)> },
+    Crashed {
+        result: EntryResult,
+        detail: String,
+        stmt: Option<(usize, u32, u32)>,
+    },
     /// `requires` named modules that cannot be imported; nothing ran.
     MissingModules(Vec<String>),
 }

@@ -14,7 +14,11 @@ use std::path::{Path, PathBuf};
 pub fn embedded_version() -> String {
     // SAFETY: Py_GetVersion returns a static NUL-terminated string and may be called pre-init.
     let v = unsafe { CStr::from_ptr(ffi::Py_GetVersion()) };
-    v.to_string_lossy().split_whitespace().next().unwrap_or("").to_string()
+    v.to_string_lossy()
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string()
 }
 
 fn major_minor(v: &str) -> String {
@@ -29,7 +33,9 @@ pub fn check_venv(venv: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot read {}: {e}", cfg_path.display()))?;
     let embedded = embedded_version();
     for line in text.lines() {
-        let Some((k, v)) = line.split_once('=') else { continue };
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
         let k = k.trim();
         if k == "version" || k == "version_info" {
             let v = v.trim();
@@ -59,7 +65,9 @@ pub fn program_name() -> Result<PathBuf, String> {
     }
     let base = env!("QA_BUILD_PYTHON");
     if base.is_empty() {
-        return Err("qa-lint was built without a base Python path (QA_BUILD_PYTHON is empty)".into());
+        return Err(
+            "qa-lint was built without a base Python path (QA_BUILD_PYTHON is empty)".into(),
+        );
     }
     Ok(PathBuf::from(base))
 }

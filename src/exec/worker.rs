@@ -10,8 +10,10 @@ use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::FromRawFd;
 
-/// The Python helper, embedded.
+/// The Python supervisor + child set-up + sandbox, embedded.
 pub const HELPER: &str = include_str!("qa_helper.py");
+/// The Python block runner (imported by HELPER as `qa_runner`), embedded.
+pub const RUNNER: &str = include_str!("qa_runner.py");
 
 /// Called in each entry's forked child (through Python): kill the child with SIGKILL when the
 /// worker (its parent) dies, so a killed worker never leaves snippets running.
@@ -19,7 +21,13 @@ pub const HELPER: &str = include_str!("qa_helper.py");
 fn _child_setup(parent_pid: i32) -> bool {
     // SAFETY: plain syscalls.
     unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
         libc::getppid() == parent_pid
     }
 }
@@ -53,6 +61,9 @@ pub fn worker_main() -> ! {
         fatal(e);
     }
     let res: PyResult<()> = Python::attach(|py| {
+        // from_code registers the module in sys.modules, so qa_helper's `import qa_runner` finds it.
+        let code = CString::new(RUNNER).expect("runner has no NUL");
+        PyModule::from_code(py, &code, c"qa_runner.py", c"qa_runner")?;
         let code = CString::new(HELPER).expect("helper has no NUL");
         let m = PyModule::from_code(py, &code, c"qa_helper.py", c"qa_helper")?;
         let setup = wrap_pyfunction!(_child_setup, py)?;

@@ -110,11 +110,7 @@ impl<'a> Walker<'a> {
                 let classes = classes.iter().map(|c| c.to_string()).collect();
                 self.heading = Some((level, range.start, String::new(), classes));
             }
-            Tag::Paragraph => {
-                if self.para.is_none() {
-                    self.para = Some((String::new(), range.start));
-                }
-            }
+            Tag::Paragraph if self.para.is_none() => self.para = Some((String::new(), range.start)),
             Tag::Item => self.para = Some((String::new(), range.start)),
             Tag::BlockQuote(_) => self.quote_depth += 1,
             Tag::List(_) => {

@@ -1,0 +1,163 @@
+//! Running an entry's Python examples and turning the results into diagnostics.
+//!
+//! This module is the glue between the Markdown model ([`crate::entry`]), the worker pool
+//! ([`crate::exec`]) and the claim grammar ([`crate::claims`]): it builds one job per entry
+//! (its runnable blocks in order, its fixture files, its limits), runs the jobs, and judges
+//! every claim against what the run observed ([`judge`]).
+
+mod judge;
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::entry::{BlockKind, Document, Entry};
+use crate::exec::{BlockJob, BlockMode, EntryJob, EntryOutcome, Sandbox};
+use crate::source::SourceFile;
+use std::path::Path;
+use std::time::Duration;
+
+pub use judge::{judge_entry, Judged};
+
+/// One entry's job and how its blocks map back to the entry.
+pub struct PreparedEntry {
+    pub job: EntryJob,
+    /// `job.blocks[i]` is `entry.blocks[block_map[i]]`.
+    pub block_map: Vec<usize>,
+    /// Problems found while preparing (a missing fixture file).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// File-wide execution settings from front matter (`qa-lint: {timeout, requires, skip}`).
+#[derive(Default)]
+struct FileSettings {
+    timeout: Option<f64>,
+    requires: Vec<String>,
+    skip: bool,
+}
+
+fn file_settings(doc: &Document) -> FileSettings {
+    let Some(fm) = doc
+        .front_matter
+        .as_ref()
+        .and_then(|f| f.value.get("qa-lint"))
+    else {
+        return FileSettings::default();
+    };
+    FileSettings {
+        timeout: fm.get("timeout").and_then(serde_json::Value::as_f64),
+        requires: match fm.get("requires") {
+            Some(serde_json::Value::String(s)) => {
+                s.split(',').map(|s| s.trim().to_string()).collect()
+            }
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect(),
+            _ => Vec::new(),
+        },
+        skip: fm
+            .get("skip")
+            .is_some_and(|v| v.as_bool() == Some(true) || v.is_string()),
+    }
+}
+
+/// Build the job for one entry, or `None` when it has nothing to run.
+pub fn prepare(
+    file: &SourceFile,
+    doc: &Document,
+    entry: &Entry,
+    config: &Config,
+) -> Option<PreparedEntry> {
+    let settings = file_settings(doc);
+    if settings.skip {
+        return None;
+    }
+    let mut job = EntryJob {
+        key: format!(
+            "{}:{}",
+            file.display_path(),
+            file.line_col(entry.heading_span.start).line
+        ),
+        sandbox: Sandbox {
+            allow_network: config.exec.allow_network,
+            allow_subprocess: config.exec.allow_subprocess,
+            allow_writes_outside: config.exec.allow_writes_outside,
+        },
+        requires: settings.requires.clone(),
+        ..EntryJob::default()
+    };
+    let mut block_map = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut timeout = settings.timeout.unwrap_or(config.exec.timeout);
+    let base_dir = file.path.parent().unwrap_or(Path::new("."));
+    for (i, block) in entry.blocks.iter().enumerate() {
+        let d = &block.directives;
+        if let Some(name) = &d.file {
+            job.files
+                .push((name.clone(), block.code.as_bytes().to_vec()));
+        }
+        for fixture in &d.fixtures {
+            match std::fs::read(base_dir.join(fixture)) {
+                Ok(bytes) => {
+                    let name = Path::new(fixture)
+                        .file_name()
+                        .map_or(fixture.clone(), |n| n.to_string_lossy().into_owned());
+                    job.files.push((name, bytes));
+                }
+                Err(e) => diagnostics.push(
+                    Diagnostic::new(
+                        "missing-fixture",
+                        block.span,
+                        format!("fixture `{fixture}` cannot be read: {e}"),
+                    )
+                    .label("needs this fixture")
+                    .help(format!(
+                        "create `{}` or fix the path (it is relative to the Markdown file)",
+                        base_dir.join(fixture).display()
+                    )),
+                ),
+            }
+        }
+        let kind = block.kind();
+        if kind == BlockKind::Other || d.skip.is_some() {
+            continue;
+        }
+        job.requires.extend(d.requires.iter().cloned());
+        if let Some(t) = d.timeout_secs {
+            timeout = timeout.max(t);
+        }
+        let mode = match (kind, d.compile_only) {
+            (_, true) => BlockMode::CompileOnly,
+            (BlockKind::Session, _) => BlockMode::Session,
+            _ => BlockMode::Exec,
+        };
+        let line = file.line_col(block.span.start).line;
+        job.blocks.push(BlockJob {
+            filename: format!("<qa:{}:{}>", file.display_path(), line),
+            source: block.code.clone(),
+            mode,
+            fresh_namespace: d.fresh,
+        });
+        block_map.push(i);
+    }
+    if job.blocks.is_empty() {
+        return None;
+    }
+    job.requires.sort();
+    job.requires.dedup();
+    job.timeout = Some(Duration::from_secs_f64(timeout.max(0.1)));
+    Some(PreparedEntry {
+        job,
+        block_map,
+        diagnostics,
+    })
+}
+
+/// Is this outcome a pass with nothing to say (used by the cache and the summary)?
+pub fn blocks_run(outcome: &EntryOutcome) -> usize {
+    match outcome {
+        EntryOutcome::Completed(r)
+        | EntryOutcome::TimedOut { result: r, .. }
+        | EntryOutcome::Crashed { result: r, .. } => r.blocks.len(),
+        EntryOutcome::MissingModules(_) => 0,
+    }
+}
