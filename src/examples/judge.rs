@@ -202,6 +202,14 @@ fn error_diagnostic(
     d
 }
 
+/// `invalid syntax (<qa:x.md:15>, line 3)` -> `invalid syntax`: the location is the span's job.
+fn without_location(message: &str) -> &str {
+    match message.rfind(" (") {
+        Some(i) if message.ends_with(')') && message[i..].contains(", line ") => &message[..i],
+        _ => message,
+    }
+}
+
 /// Judge one entry's outcome.
 pub fn judge_entry(
     entry: &Entry,
@@ -318,7 +326,7 @@ fn judge_block(
             span = Span::new(at, (at + 1).min(s.end.max(at)));
         }
         out.diagnostics.push(
-            Diagnostic::new("python-syntax-error", span, format!("{}: {}", e.type_name, e.message))
+            Diagnostic::new("python-syntax-error", span, format!("{}: {}", e.type_name, without_location(&e.message)))
                 .label("does not compile")
                 .help("fix the code; for a deliberately broken example mark the block `skip` with a reason"),
         );

@@ -118,7 +118,8 @@ pub fn prepare(
             }
         }
         let kind = block.kind();
-        if kind == BlockKind::Other || d.skip.is_some() {
+        // An unclosed fence swallowed the rest of the file: it is reported, not run.
+        if kind == BlockKind::Other || d.skip.is_some() || block.unterminated {
             continue;
         }
         job.requires.extend(d.requires.iter().cloned());

@@ -39,7 +39,14 @@ struct Walker<'a> {
     html: Option<(String, usize)>,
     pending_directives: Option<(Directives, Span)>,
     pending_suppressions: Vec<(Vec<String>, Span)>,
+    list_depth: usize,
+    /// Deep nesting was already reported for this file.
+    nesting_reported: bool,
 }
+
+/// Deeper than this, nesting is reported: no real answer needs it, and generated or broken
+/// Markdown does (pulldown-cmark itself copes with any depth).
+const MAX_NESTING: usize = 100;
 
 pub fn extract(text: &str, base: usize) -> Document {
     let mut opts = Options::empty();
@@ -60,6 +67,8 @@ pub fn extract(text: &str, base: usize) -> Document {
         html: None,
         pending_directives: None,
         pending_suppressions: Vec::new(),
+        list_depth: 0,
+        nesting_reported: false,
     };
     for (event, range) in Parser::new_ext(&text[base..], opts).into_offset_iter() {
         w.event(event, range.start + base..range.end + base);
@@ -112,8 +121,13 @@ impl<'a> Walker<'a> {
             }
             Tag::Paragraph if self.para.is_none() => self.para = Some((String::new(), range.start)),
             Tag::Item => self.para = Some((String::new(), range.start)),
-            Tag::BlockQuote(_) => self.quote_depth += 1,
+            Tag::BlockQuote(_) => {
+                self.quote_depth += 1;
+                self.check_nesting(self.quote_depth, "block quotes", &range);
+            }
             Tag::List(_) => {
+                self.list_depth += 1;
+                self.check_nesting(self.list_depth, "lists", &range);
                 if let Some(e) = &mut self.current {
                     e.lists += 1;
                 }
@@ -141,6 +155,7 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
+            TagEnd::List(_) => self.list_depth = self.list_depth.saturating_sub(1),
             TagEnd::BlockQuote(_) => {
                 self.quote_depth = self.quote_depth.saturating_sub(1);
                 if self.short_quote.is_some_and(|d| d > self.quote_depth) {
@@ -154,6 +169,25 @@ impl<'a> Walker<'a> {
             }
             TagEnd::CodeBlock => self.end_code(range),
             _ => {}
+        }
+    }
+
+    fn check_nesting(&mut self, depth: usize, what: &str, range: &Range<usize>) {
+        if depth > MAX_NESTING && !self.nesting_reported {
+            self.nesting_reported = true;
+            let line_end = self.text[range.start..]
+                .find('\n')
+                .map_or(self.text.len(), |i| range.start + i);
+            self.doc.problems.push(ParseProblem {
+                rule: "excessive-nesting",
+                message: format!("{what} nested more than {MAX_NESTING} levels deep"),
+                span: Span::new(range.start, line_end.min(range.start + 200)),
+                label: format!("level {depth} starts here"),
+                help: Some(
+                    "flatten the structure; deep nesting usually means a stray `>` or list marker"
+                        .into(),
+                ),
+            });
         }
     }
 

@@ -41,3 +41,10 @@ pub fn rel(path: &Path) -> String {
         .display()
         .to_string()
 }
+
+/// Settings that keep snapshots independent of the machine's Python patch version.
+pub fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(r"CPython \d+\.\d+\.\d+", "CPython [VERSION]");
+    s
+}
