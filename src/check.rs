@@ -30,12 +30,7 @@ pub fn read_problem(e: &ReadError) -> Diagnostic {
 }
 
 /// `keep_documents`: keep each entry's JSON document (for `inspect`); a check drops them.
-pub fn check_file(
-    path: &Path,
-    policy: &Policy,
-    config: &Config,
-    keep_documents: bool,
-) -> CheckedFile {
+pub fn check_file(path: &Path, policy: &Policy, config: &Config, keep_documents: bool) -> CheckedFile {
     let mut checked = CheckedFile {
         path: path.to_path_buf(),
         source: None,
@@ -52,8 +47,7 @@ pub fn check_file(
             if let ReadError::NotUtf8 { offset, .. } = e {
                 if let Ok(bytes) = std::fs::read(path) {
                     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-                    let lossy =
-                        SourceFile::new(path.to_path_buf(), &String::from_utf8_lossy(bytes));
+                    let lossy = SourceFile::new(path.to_path_buf(), &String::from_utf8_lossy(bytes));
                     d.span = Span::new(offset, offset + '\u{FFFD}'.len_utf8());
                     d.label = "first invalid byte".into();
                     checked.source = Some(lossy);
@@ -66,13 +60,9 @@ pub fn check_file(
     let doc = crate::markdown::parse(&source);
     if source.text.trim().is_empty() {
         checked.diagnostics.push(
-            Diagnostic::new(
-                "empty-file",
-                Span::new(0, source.text.len()),
-                "file is empty",
-            )
-            .label("nothing here")
-            .help("add entries, or remove the file"),
+            Diagnostic::new("empty-file", Span::new(0, source.text.len()), "file is empty")
+                .label("nothing here")
+                .help("add entries, or remove the file"),
         );
     }
     for p in &doc.problems {

@@ -35,6 +35,14 @@ pub enum Command {
     Rules,
     /// Print a rule's documentation.
     Rule { name: String },
+    /// Merge JSON reports (e.g. from `--shard` jobs) into one report in any output format.
+    Merge {
+        /// Files written with `--output-format json`.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "json")]
+        output_format: OutputFormat,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -55,12 +63,7 @@ pub struct CheckArgs {
     /// Configuration file (default: the closest qa-lint.toml, .qa-lint.toml or pyproject.toml [tool.qa-lint]).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    #[arg(
-        long,
-        value_enum,
-        default_value = "full",
-        env = "QA_LINT_OUTPUT_FORMAT"
-    )]
+    #[arg(long, value_enum, default_value = "full", env = "QA_LINT_OUTPUT_FORMAT")]
     pub output_format: OutputFormat,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -76,6 +79,30 @@ pub struct CheckArgs {
     /// Structure and schema only: do not run any Python.
     #[arg(long)]
     pub no_exec: bool,
+    /// Rewrite wrong output claims to the actual output (only the claim text changes).
+    #[arg(long)]
+    pub fix: bool,
+    /// Show the changes `--fix` would make, as a unified diff, without writing.
+    #[arg(long)]
+    pub diff: bool,
+    /// With --fix/--diff, also rewrite hedged claims ("Usually True ...").
+    #[arg(long)]
+    pub fix_hedged: bool,
+    /// Do not read or write the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Where execution results are cached.
+    #[arg(long, default_value = ".qa-lint-cache", env = "QA_LINT_CACHE_DIR")]
+    pub cache_dir: PathBuf,
+    /// Check only a stable subset of the entries: K of N (1-based), for CI matrices.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Check only files changed since this git revision (committed, staged, unstaged or new).
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+    /// Append a Markdown summary to this file (e.g. `$GITHUB_STEP_SUMMARY`).
+    #[arg(long, value_name = "PATH")]
+    pub summary_file: Option<PathBuf>,
 }
 
 pub fn main() -> i32 {
@@ -90,6 +117,7 @@ pub fn main() -> i32 {
         Some(Command::Rules) => rules_list(),
         Some(Command::Rule { name }) => rule_doc(name),
         Some(Command::Inspect { file, config }) => inspect(file, config.as_deref()),
+        Some(Command::Merge { reports, output_format }) => merge(reports, *output_format),
         None => check(&cli.check),
     }
 }
@@ -127,15 +155,9 @@ fn rule_doc(name: &str) -> i32 {
     }
 }
 
-fn load(
-    start: &Path,
-    config: Option<&Path>,
-    schema: Option<&Path>,
-) -> Result<(Config, Policy), miette::Report> {
+fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Result<(Config, Policy), miette::Report> {
     let config = Config::discover(start, config).map_err(|e| miette::Report::new(*e))?;
-    let schema = schema
-        .map(Path::to_path_buf)
-        .or_else(|| config.schema_path());
+    let schema = schema.map(Path::to_path_buf).or_else(|| config.schema_path());
     let policy = Policy::load(schema.as_deref())?;
     Ok((config, policy))
 }
@@ -159,12 +181,33 @@ fn inspect(file: &Path, config: Option<&Path>) -> i32 {
     0
 }
 
+fn merge(paths: &[PathBuf], format: OutputFormat) -> i32 {
+    let (files, summary) = match report::merge::read(paths) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let render = RenderOptions {
+        format,
+        color: false,
+        quiet: false,
+        statistics: false,
+        width: 100,
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if report::render(&mut out, &files, &summary, &render)
+        .and_then(|_| out.flush())
+        .is_err()
+    {
+        return 2;
+    }
+    i32::from(summary.errors > 0)
+}
+
 fn check(args: &CheckArgs) -> i32 {
-    let start = args
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
+    let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     let (config, policy) = match load(&start, args.config.as_deref(), args.schema.as_deref()) {
         Ok(x) => x,
         Err(e) => return fail(e),
@@ -176,21 +219,55 @@ fn check(args: &CheckArgs) -> i32 {
         paths: args.paths.clone(),
         jobs,
         exec: !args.no_exec,
+        cache_dir: (!args.no_cache).then(|| args.cache_dir.clone()),
+        shard: args.shard,
+        changed_since: args.changed_since.clone(),
+        progress: !args.quiet,
     };
-    let (files, summary) = match pipeline::run(&opts, &config, &policy) {
+    let (mut files, mut summary) = match pipeline::run(&opts, &config, &policy) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
+    if args.fix || args.diff {
+        let fix_opts = crate::fix::FixOptions {
+            write: args.fix,
+            diff: args.diff,
+            hedged: args.fix_hedged,
+        };
+        match crate::fix::apply(&mut files, &fix_opts, &mut std::io::stdout().lock()) {
+            Ok(r) => {
+                if args.fix && !args.quiet {
+                    eprintln!("fixed {} claim(s) in {} file(s)", r.fixed, r.files);
+                }
+                for path in r.skipped {
+                    eprintln!("warning: {path} changed on disk while qa-lint ran; not fixed");
+                }
+            }
+            Err(e) => {
+                eprintln!("error: cannot write fixes: {e}");
+                return 2;
+            }
+        }
+        pipeline::recount(&files, &mut summary);
+        if args.diff && !args.fix {
+            // Like ruff: --diff shows the change and reports nothing else.
+            return 0;
+        }
+    }
+    if let Some(path) = &args.summary_file {
+        if let Err(e) = report::append_summary(path, &files, &summary) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return 2;
+        }
+    }
     let stdout = std::io::stdout();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        ColorChoice::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let render = RenderOptions {
         format: args.output_format,

@@ -24,6 +24,9 @@ impl Severity {
 pub struct Fix {
     pub span: Span,
     pub replacement: String,
+    /// The claim was hedged ("Usually ..."): only `--fix-hedged` rewrites it.
+    #[serde(default)]
+    pub hedged: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -98,10 +101,11 @@ impl Diagnostic {
         self
     }
 
-    pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+    pub fn fix(mut self, span: Span, replacement: impl Into<String>, hedged: bool) -> Self {
         self.fix = Some(Fix {
             span,
             replacement: replacement.into(),
+            hedged,
         });
         self
     }

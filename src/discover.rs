@@ -13,10 +13,7 @@ pub struct WalkError {
 }
 
 pub fn is_markdown(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("md" | "markdown")
-    )
+    matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "markdown"))
 }
 
 fn globset(globs: &[String]) -> Result<Option<GlobSet>, String> {
@@ -31,18 +28,13 @@ fn globset(globs: &[String]) -> Result<Option<GlobSet>, String> {
 }
 
 /// Files to check, sorted and de-duplicated, and the paths that failed.
-pub fn discover(
-    paths: &[PathBuf],
-    config: &Config,
-) -> Result<(Vec<PathBuf>, Vec<WalkError>), String> {
+pub fn discover(paths: &[PathBuf], config: &Config) -> Result<(Vec<PathBuf>, Vec<WalkError>), String> {
     let include = globset(&config.include)?;
     let exclude = globset(&config.exclude)?;
     let rel = |p: &Path| -> PathBuf {
         let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-        abs.strip_prefix(&root)
-            .map(Path::to_path_buf)
-            .unwrap_or(abs)
+        abs.strip_prefix(&root).map(Path::to_path_buf).unwrap_or(abs)
     };
     let mut files = Vec::new();
     let mut errors = Vec::new();

@@ -115,11 +115,7 @@ impl CodeBlock {
     pub fn kind(&self) -> BlockKind {
         match self.lang.as_str() {
             "python" | "py" | "python3" => {
-                let first = self
-                    .code
-                    .lines()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("");
+                let first = self.code.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
                 if first.trim_start().starts_with(">>>") {
                     BlockKind::Session
                 } else {
@@ -178,6 +174,9 @@ pub struct Directives {
     pub fixtures: Vec<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub fresh: bool,
+    /// Sandbox opt-outs for this block's entry: `allow-network`, `allow-subprocess`, `allow-writes`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<String>,
     /// `file=NAME` on a non-Python block: its contents become NAME in the working dir.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,

@@ -6,6 +6,7 @@
 //! the schema -> [`claims`] + [`exec`] run the Python and judge its claims ([`examples`]) ->
 //! [`suppress`] apply the user's choices -> [`report`] render.
 
+pub mod cache;
 pub mod check;
 pub mod claims;
 pub mod cli;
@@ -16,11 +17,14 @@ pub mod document;
 pub mod entry;
 pub mod examples;
 pub mod exec;
+pub mod fix;
+pub mod git;
 pub mod markdown;
 pub mod parts;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
+pub mod shard;
 pub mod source;
 pub mod suppress;
 pub mod validate;

@@ -184,10 +184,7 @@ fn find_cue<'c>(text: &str, cues: &'c [String]) -> Option<&'c String> {
 
 /// Sections carrying a mark (`{.tradeoff}`) or a heading cue for `part`.
 fn by_heading(entry: &Entry, part: &str, cues: &[String]) -> Option<Evidence> {
-    let marked = entry
-        .sections
-        .iter()
-        .find(|s| s.classes.iter().any(|c| c == part));
+    let marked = entry.sections.iter().find(|s| s.classes.iter().any(|c| c == part));
     if let Some(s) = marked {
         return Some(Evidence {
             kind: "mark",
@@ -208,10 +205,7 @@ fn by_heading(entry: &Entry, part: &str, cues: &[String]) -> Option<Evidence> {
 
 /// The first paragraph (then the interview answer) holding a sentence cue.
 fn by_sentence(entry: &Entry, cues: &[String], first_only: bool) -> Option<Evidence> {
-    let paras = entry
-        .paragraphs
-        .iter()
-        .filter(|p| !first_only || p.section.is_none());
+    let paras = entry.paragraphs.iter().filter(|p| !first_only || p.section.is_none());
     for p in paras {
         if let Some(cue) = find_cue(&p.text, cues) {
             return Some(Evidence {

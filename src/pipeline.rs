@@ -1,77 +1,45 @@
-//! The whole run: discover -> static checks (parallel) -> examples -> suppressions -> reports.
+//! The whole run: discover -> static checks (parallel) -> shard -> examples (cached, pooled)
+//! -> suppressions -> reports. Output never depends on scheduling: results are collected
+//! per file and sorted before rendering.
 
+use crate::cache::{self, Cache};
 use crate::check::{self, CheckedFile};
 use crate::claims::JudgeOptions;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover;
 use crate::examples;
-use crate::exec::{Limits, Pool};
+use crate::exec::{EntryOutcome, Limits, Pool};
 use crate::report::{FileReport, Summary};
+use crate::shard::Shard;
 use crate::source::Span;
 use crate::validate::Policy;
 use rayon::prelude::*;
 use std::path::PathBuf;
-use std::time::Duration;
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 pub struct RunOptions {
     pub paths: Vec<PathBuf>,
     pub jobs: usize,
     pub exec: bool,
-}
-
-/// Run every entry's examples in the worker pool and add what they show to each file.
-fn run_examples(
-    checked: &mut [CheckedFile],
-    opts: &RunOptions,
-    config: &Config,
-    summary: &mut Summary,
-) -> Result<(), String> {
-    // (file index, entry index, prepared job)
-    let mut prepared = Vec::new();
-    for (fi, c) in checked.iter().enumerate() {
-        let Some(source) = &c.source else { continue };
-        for (ei, entry) in c.doc.entries.iter().enumerate() {
-            if let Some(p) = examples::prepare(source, &c.doc, entry, config) {
-                prepared.push((fi, ei, p));
-            }
-        }
-    }
-    if prepared.is_empty() {
-        return Ok(());
-    }
-    let limits = Limits {
-        timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
-        memory_bytes: config.exec.memory_mb << 20,
-        ..Limits::default()
-    };
-    let pool = Pool::new(opts.jobs, limits);
-    summary.python = Some(
-        pool.python_version()
-            .map_err(|e| format!("cannot start Python: {e}"))?,
-    );
-    let jobs = prepared.iter().map(|(_, _, p)| p.job.clone()).collect();
-    let outcomes = pool.run_collect(jobs);
-    let judge_opts = JudgeOptions::default();
-    for ((fi, ei, p), outcome) in prepared.iter().zip(&outcomes) {
-        let entry = &checked[*fi].doc.entries[*ei];
-        let judged = examples::judge_entry(entry, p, outcome, config, &judge_opts);
-        summary.claims += judged.claims;
-        summary.blocks_run += examples::blocks_run(outcome);
-        checked[*fi].diagnostics.extend(judged.diagnostics);
-    }
-    Ok(())
+    /// `None` = no cache.
+    pub cache_dir: Option<PathBuf>,
+    pub shard: Option<Shard>,
+    /// Only files changed since this git revision.
+    pub changed_since: Option<String>,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
 }
 
 /// Run every step; never fails on bad input (that becomes diagnostics).
-pub fn run(
-    opts: &RunOptions,
-    config: &Config,
-    policy: &Policy,
-) -> Result<(Vec<FileReport>, Summary), String> {
+pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<FileReport>, Summary), String> {
     let started = Instant::now();
-    let (files, walk_errors) = discover::discover(&opts.paths, config)?;
+    let (mut files, walk_errors) = discover::discover(&opts.paths, config)?;
+    if let Some(rev) = &opts.changed_since {
+        let changed = crate::git::changed_since(rev)?;
+        files.retain(|f| changed.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
         .build()
@@ -82,14 +50,41 @@ pub fn run(
             .map(|p| check::check_file(p, policy, config, false))
             .collect()
     });
+    // Which entries this shard owns (all of them without --shard).
+    let selected: Vec<Vec<bool>> = checked
+        .iter()
+        .map(|c| {
+            let path = c.path.display().to_string();
+            c.doc
+                .entries
+                .iter()
+                .map(|e| opts.shard.is_none_or(|s| s.owns_entry(&path, &e.title.text, e.number)))
+                .collect()
+        })
+        .collect();
     let mut summary = Summary::default();
     if opts.exec {
-        run_examples(&mut checked, opts, config, &mut summary)?;
+        run_examples(&mut checked, &selected, opts, config, policy, &mut summary)?;
     }
     let mut reports: Vec<FileReport> = checked
         .iter_mut()
-        .map(|c| {
-            let diags = std::mem::take(&mut c.diagnostics);
+        .zip(&selected)
+        .map(|(c, sel)| {
+            let mut diags = std::mem::take(&mut c.diagnostics);
+            if let Some(shard) = &opts.shard {
+                let path = c.path.display().to_string();
+                let owns_file = shard.owns_file(&path);
+                let entries: Vec<(Span, bool)> = c.doc.entries.iter().zip(sel).map(|(e, &s)| (e.span, s)).collect();
+                diags.retain(|d| {
+                    match entries
+                        .iter()
+                        .find(|(span, _)| d.span.start >= span.start && d.span.start < span.end.max(span.start + 1))
+                    {
+                        Some((_, owned)) => *owned,
+                        None => owns_file,
+                    }
+                });
+            }
             let diags = crate::suppress::apply(&c.path, diags, &c.doc.suppressions, config);
             FileReport {
                 path: c.path.display().to_string(),
@@ -97,12 +92,12 @@ pub fn run(
                     .doc
                     .entries
                     .iter()
-                    .map(|e| {
+                    .zip(sel)
+                    .filter(|(_, &s)| s)
+                    .map(|(e, _)| {
                         (
                             e.title.text.clone(),
-                            c.source
-                                .as_ref()
-                                .map_or(0, |s| s.line_col(e.heading_span.start).line),
+                            c.source.as_ref().map_or(0, |s| s.line_col(e.heading_span.start).line),
                         )
                     })
                     .collect(),
@@ -112,6 +107,9 @@ pub fn run(
         })
         .collect();
     for w in walk_errors {
+        if opts.shard.is_some_and(|s| !s.owns_file(&w.path.display().to_string())) {
+            continue;
+        }
         reports.push(FileReport {
             path: w.path.display().to_string(),
             source: None,
@@ -127,8 +125,105 @@ pub fn run(
     crate::report::sort(&mut reports);
     summary.files = reports.len();
     summary.entries = reports.iter().map(|r| r.entries.len()).sum();
-    summary.errors = crate::report::count(&reports, Severity::Error);
-    summary.warnings = crate::report::count(&reports, Severity::Warning);
     summary.elapsed_ms = started.elapsed().as_millis();
+    recount(&reports, &mut summary);
     Ok((reports, summary))
+}
+
+/// Recompute error and warning counts (after fixes removed some diagnostics).
+pub fn recount(reports: &[FileReport], summary: &mut Summary) {
+    summary.errors = crate::report::count(reports, Severity::Error);
+    summary.warnings = crate::report::count(reports, Severity::Warning);
+}
+
+/// Run the selected entries' examples (from the cache when possible) and add what they show.
+fn run_examples(
+    checked: &mut [CheckedFile],
+    selected: &[Vec<bool>],
+    opts: &RunOptions,
+    config: &Config,
+    policy: &Policy,
+    summary: &mut Summary,
+) -> Result<(), String> {
+    // (file index, entry index, prepared job)
+    let mut prepared = Vec::new();
+    for (fi, c) in checked.iter().enumerate() {
+        let Some(source) = &c.source else { continue };
+        for (ei, entry) in c.doc.entries.iter().enumerate() {
+            if !selected[fi][ei] {
+                continue;
+            }
+            if let Some(p) = examples::prepare(source, &c.doc, entry, config) {
+                prepared.push((fi, ei, p));
+            }
+        }
+    }
+    if prepared.is_empty() {
+        return Ok(());
+    }
+    let limits = Limits {
+        timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
+        memory_bytes: config.exec.memory_mb << 20,
+        ..Limits::default()
+    };
+    let cache = opts.cache_dir.as_ref().map(|dir| {
+        let limits_json = serde_json::to_string(&limits).unwrap_or_default();
+        Cache::open(dir, &[&policy.source, &config.source, &limits_json])
+    });
+    let keys: Vec<Option<String>> = prepared
+        .iter()
+        .map(|(_, _, p)| cache.as_ref().map(|c| c.key(&p.job)))
+        .collect();
+    let mut outcomes: Vec<Option<EntryOutcome>> = keys
+        .iter()
+        .map(|k| k.as_ref().and_then(|k| cache.as_ref().and_then(|c| c.get(k))))
+        .collect();
+    summary.cached_entries = outcomes.iter().filter(|o| o.is_some()).count();
+    let todo: Vec<usize> = (0..prepared.len()).filter(|&i| outcomes[i].is_none()).collect();
+    if todo.is_empty() {
+        // Nothing to run: no worker, no interpreter started.
+        summary.python = Some(cache::build_python_version().to_string());
+    } else {
+        let pool = Pool::new(opts.jobs, limits);
+        summary.python = Some(pool.python_version().map_err(|e| format!("cannot start Python: {e}"))?);
+        let bar = progress_bar(opts.progress, todo.len());
+        let slots: Vec<Mutex<Option<EntryOutcome>>> = todo.iter().map(|_| Mutex::new(None)).collect();
+        let jobs = todo.iter().map(|&i| prepared[i].2.job.clone()).collect();
+        pool.run(jobs, |k, outcome| {
+            if let (Some(c), Some(key)) = (&cache, &keys[todo[k]]) {
+                c.put(key, &outcome);
+            }
+            *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+            bar.inc(1);
+        });
+        bar.finish_and_clear();
+        for (k, slot) in slots.into_iter().enumerate() {
+            outcomes[todo[k]] = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+        }
+    }
+    let judge_opts = JudgeOptions::default();
+    for ((fi, ei, p), outcome) in prepared.iter().zip(&outcomes) {
+        let Some(outcome) = outcome else { continue };
+        let entry = &checked[*fi].doc.entries[*ei];
+        let judged = examples::judge_entry(entry, p, outcome, config, &judge_opts);
+        summary.claims += judged.claims;
+        summary.blocks_run += examples::blocks_run(outcome);
+        checked[*fi].diagnostics.extend(judged.diagnostics);
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr, drawn only on a terminal (never into pipes or CI logs).
+fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !enabled || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(len as u64), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} running examples {bar:30} {pos}/{len} entries {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }

@@ -104,11 +104,7 @@ impl SourceFile {
                 let line = valid.matches('\n').count() + 1;
                 let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
                 let column = valid[line_start..].chars().count() + 1;
-                Err(ReadError::NotUtf8 {
-                    offset,
-                    line,
-                    column,
-                })
+                Err(ReadError::NotUtf8 { offset, line, column })
             }
         }
     }
@@ -145,10 +141,7 @@ impl SourceFile {
     /// The span of a 1-based line, without its line terminator (`\n` or `\r\n`).
     pub fn line_span(&self, line: usize) -> Span {
         let start = self.line_start(line);
-        let end = self
-            .line_starts
-            .get(line)
-            .map_or(self.text.len(), |&next| next - 1);
+        let end = self.line_starts.get(line).map_or(self.text.len(), |&next| next - 1);
         let end = if end > start && self.text.as_bytes().get(end - 1) == Some(&b'\r') {
             end - 1
         } else {

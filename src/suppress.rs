@@ -24,9 +24,7 @@ pub fn apply(
     let rel = {
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-        abs.strip_prefix(&root)
-            .map(Path::to_path_buf)
-            .unwrap_or(abs)
+        abs.strip_prefix(&root).map(Path::to_path_buf).unwrap_or(abs)
     };
     let ignored: Vec<&String> = config
         .per_file_ignores
@@ -65,9 +63,7 @@ pub fn apply(
             names(d, &s.rules)
                 && match &s.scope {
                     SuppressionScope::File => true,
-                    SuppressionScope::Range(r) => {
-                        d.span.start >= r.start && d.span.start < r.end.max(r.start + 1)
-                    }
+                    SuppressionScope::Range(r) => d.span.start >= r.start && d.span.start < r.end.max(r.start + 1),
                 }
         });
         if let Some(i) = hit {
@@ -83,9 +79,13 @@ pub fn apply(
                 s.rules.join(", ")
             };
             diags.push(
-                Diagnostic::new("unused-suppression", s.span, format!("suppression of {what} suppresses nothing"))
-                    .label("unused")
-                    .help("remove the comment, or fix the rule names it lists (`qa-lint rules` lists them)"),
+                Diagnostic::new(
+                    "unused-suppression",
+                    s.span,
+                    format!("suppression of {what} suppresses nothing"),
+                )
+                .label("unused")
+                .help("remove the comment, or fix the rule names it lists (`qa-lint rules` lists them)"),
             );
         }
     }

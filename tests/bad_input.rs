@@ -12,13 +12,7 @@ fn missing_path_is_reported_and_the_rest_still_runs() {
     std::fs::write(dir.path().join("good.md"), GOOD).unwrap();
     let out = qa_in(
         dir.path(),
-        &[
-            "--no-exec",
-            "--output-format",
-            "concise",
-            "good.md",
-            "missing.md",
-        ],
+        &["--no-exec", "--output-format", "concise", "good.md", "missing.md"],
     );
     assert_eq!(out.code, 1);
     insta::assert_snapshot!(out.stdout, @r"
@@ -37,13 +31,7 @@ fn symlink_loop_is_reported_and_the_rest_still_runs() {
     std::os::unix::fs::symlink("self.md", dir.path().join("docs/self.md")).unwrap();
     let out = qa_in(
         dir.path(),
-        &[
-            "--no-exec",
-            "--output-format",
-            "concise",
-            "docs",
-            "docs/self.md",
-        ],
+        &["--no-exec", "--output-format", "concise", "docs", "docs/self.md"],
     );
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(
@@ -52,8 +40,7 @@ fn symlink_loop_is_reported_and_the_rest_still_runs() {
         out.stdout
     );
     assert!(
-        out.stdout
-            .contains("docs/self.md:1:1: QA001 [unreadable-file]"),
+        out.stdout.contains("docs/self.md:1:1: QA001 [unreadable-file]"),
         "{}",
         out.stdout
     );
@@ -70,10 +57,7 @@ fn fifty_megabyte_file_is_checked() {
         text.push_str(&GOOD.replace("## 1.", &format!("## {n}.")));
     }
     std::fs::write(dir.path().join("big.md"), &text).unwrap();
-    let out = qa_in(
-        dir.path(),
-        &["--no-exec", "--output-format", "concise", "big.md"],
-    );
+    let out = qa_in(dir.path(), &["--no-exec", "--output-format", "concise", "big.md"]);
     assert_eq!(out.code, 0, "{}", &out.stdout[..out.stdout.len().min(2000)]);
     assert!(
         out.stdout.contains(&format!("in 1 file, {n} entries")),
@@ -86,9 +70,6 @@ fn fifty_megabyte_file_is_checked() {
 fn exit_code_two_for_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(qa_in(dir.path(), &["--output-format", "nope"]).code, 2);
-    assert_eq!(
-        qa_in(dir.path(), &["--schema", "missing.json", "."]).code,
-        2
-    );
+    assert_eq!(qa_in(dir.path(), &["--schema", "missing.json", "."]).code, 2);
     assert_eq!(qa_in(dir.path(), &["rule", "no-such-rule"]).code, 2);
 }

@@ -58,16 +58,12 @@ enum Dimension {
 
 /// A number (optionally signed, with `_` or `,`-thousands grouping, decimals
 /// and exponent), anchored at the start.
-pub(super) static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d[\d_]*)?(?:\.\d+)?(?:[eE][-+]?\d+)?").unwrap()
-});
+pub(super) static NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d[\d_]*)?(?:\.\d+)?(?:[eE][-+]?\d+)?").unwrap());
 
 /// A unit word, anchored at the start (the caller checks what follows).
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?:bytes|byte|B|KiB|MiB|GiB|KB|kB|MB|GB|seconds|second|secs|sec|s|ms|msec|us|µs|μs|ns)",
-    )
-    .unwrap()
+    Regex::new(r"^(?:bytes|byte|B|KiB|MiB|GiB|KB|kB|MB|GB|seconds|second|secs|sec|s|ms|msec|us|µs|μs|ns)").unwrap()
 });
 
 impl Unit {
@@ -92,9 +88,7 @@ impl Unit {
     fn dimension(self) -> Dimension {
         match self {
             Unit::None => Dimension::Plain,
-            Unit::Bytes | Unit::KB | Unit::MB | Unit::GB | Unit::KiB | Unit::MiB | Unit::GiB => {
-                Dimension::Size
-            }
+            Unit::Bytes | Unit::KB | Unit::MB | Unit::GB | Unit::KiB | Unit::MiB | Unit::GiB => Dimension::Size,
             _ => Dimension::Time,
         }
     }
@@ -142,11 +136,7 @@ impl Unit {
 /// returns it with its length in bytes.
 pub(super) fn unit_at(s: &str) -> Option<(Unit, usize)> {
     let m = UNIT.find(s)?;
-    if s[m.end()..]
-        .chars()
-        .next()
-        .is_some_and(char::is_alphanumeric)
-    {
+    if s[m.end()..].chars().next().is_some_and(char::is_alphanumeric) {
         return None;
     }
     Unit::parse(m.as_str()).map(|u| (u, m.end()))
@@ -190,11 +180,7 @@ impl Quantity {
         let observed: Vec<f64> = match actual_unit {
             Some(u) if self.unit == Unit::None => vec![actual * u.factors(opts.size_base)[0]],
             Some(u) if u.dimension() != self.unit.dimension() => return false,
-            Some(u) => u
-                .factors(opts.size_base)
-                .iter()
-                .map(|f| actual * f)
-                .collect(),
+            Some(u) => u.factors(opts.size_base).iter().map(|f| actual * f).collect(),
             None => {
                 let mut v = vec![actual];
                 v.extend(claimed.iter().map(|f| actual * f));
@@ -222,9 +208,7 @@ impl Quantity {
         }
         let ladder: &[Unit] = match (self.unit.dimension(), self.unit) {
             (Dimension::Time, _) => &[Unit::Nanos, Unit::Micros, Unit::Millis, Unit::Seconds],
-            (_, Unit::KiB | Unit::MiB | Unit::GiB) => {
-                &[Unit::Bytes, Unit::KiB, Unit::MiB, Unit::GiB]
-            }
+            (_, Unit::KiB | Unit::MiB | Unit::GiB) => &[Unit::Bytes, Unit::KiB, Unit::MiB, Unit::GiB],
             _ => &[Unit::Bytes, Unit::KB, Unit::MB, Unit::GB],
         };
         let base = if matches!(opts.size_base, SizeBase::Binary) {
@@ -251,12 +235,7 @@ impl Quantity {
     /// Converts an observed number to base units, for [`Quantity::rewrite`].
     /// A bare number is read the way that is closer to the claim (as base
     /// units, or in the claim's unit), mirroring [`Quantity::accepts`].
-    pub fn observed_base(
-        &self,
-        actual: f64,
-        actual_unit: Option<Unit>,
-        opts: &JudgeOptions,
-    ) -> f64 {
+    pub fn observed_base(&self, actual: f64, actual_unit: Option<Unit>, opts: &JudgeOptions) -> f64 {
         if let Some(u) = actual_unit {
             return actual * u.factors(opts.size_base)[0];
         }
@@ -341,10 +320,7 @@ mod tests {
         assert!(s.accepts(1003.0, Some(Unit::Millis), &o));
         assert!(!s.accepts(3.01, Some(Unit::Seconds), &o));
         let ms = q("~5 ms");
-        assert!(
-            ms.accepts(5.4, None, &o),
-            "bare number read in the claim's unit"
-        );
+        assert!(ms.accepts(5.4, None, &o), "bare number read in the claim's unit");
         assert!(ms.accepts(0.0052, None, &o), "bare number read in seconds");
     }
 

@@ -16,8 +16,7 @@ use super::{Claim, ClaimForm, ClaimKind, Strength};
 use regex::Regex;
 use std::sync::LazyLock;
 
-static OUTPUT_MARK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:(?i:output|out)\s*:|=>)[ \t]*").unwrap());
+static OUTPUT_MARK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:(?i:output|out)\s*:|=>)[ \t]*").unwrap());
 
 /// Finds every claim in a Python block's source.
 pub fn extract_claims(source: &str) -> Vec<Claim> {
@@ -88,11 +87,7 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
             form,
             explicit,
             hedged: p.hedged,
-            strength: if explicit {
-                Strength::Strong
-            } else {
-                p.strength
-            },
+            strength: if explicit { Strength::Strong } else { p.strength },
             line_prefix: None,
         });
     }
@@ -140,13 +135,7 @@ fn is_clause(code: &str) -> bool {
 /// Collects a multi-line claim: `#>` lines (starting at `first`), or the
 /// `# ...` lines under a `# Output:` marker. Returns the claim (if any) and
 /// the last line consumed.
-fn block(
-    source: &str,
-    sc: &Scan,
-    first: &Comment,
-    target: usize,
-    form: ClaimForm,
-) -> (Option<Claim>, usize) {
+fn block(source: &str, sc: &Scan, first: &Comment, target: usize, form: ClaimForm) -> (Option<Claim>, usize) {
     let arrow = form == ClaimForm::Arrow;
     let mut pieces: Vec<(usize, usize)> = Vec::new();
     let mut last = first.line;

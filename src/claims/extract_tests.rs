@@ -2,10 +2,7 @@ use super::super::{ClaimForm, ClaimKind, Strength};
 use super::*;
 
 fn texts(src: &str) -> Vec<(usize, String)> {
-    extract_claims(src)
-        .into_iter()
-        .map(|c| (c.line, c.text))
-        .collect()
+    extract_claims(src).into_iter().map(|c| (c.line, c.text)).collect()
 }
 
 #[test]
@@ -158,7 +155,8 @@ fn output_block_under_marker() {
 
 #[test]
 fn exception_and_hedge_on_trailing() {
-    let src = "print(next(it))  # raises StopIteration — the stream is exhausted\nprint(a is b)  # Often True in CPython\n";
+    let src =
+        "print(next(it))  # raises StopIteration — the stream is exhausted\nprint(a is b)  # Often True in CPython\n";
     let cs = extract_claims(src);
     assert_eq!(
         cs[0].kind,
@@ -184,8 +182,5 @@ fn utf8_offsets() {
 fn crlf_sources() {
     let src = "print(1)  # 1\r\nprint(2)\r\n#> 2\r\n";
     let cs = extract_claims(src);
-    assert_eq!(
-        cs.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
-        ["1", "2"]
-    );
+    assert_eq!(cs.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), ["1", "2"]);
 }

@@ -19,8 +19,10 @@ use std::sync::LazyLock;
 const SEPARATORS: [&str; 7] = [" -> ", " → ", " — ", " – ", " -- ", " => ", "; "];
 
 static HEDGE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:[Oo]ften|[Uu]sually|[Mm]ay be|[Mm]ight be|[Tt]ypically|[Pp]robably|[Ll]ikely|[Ss]ometimes)[,:]?\s+")
-        .unwrap()
+    Regex::new(
+        r"^(?:[Oo]ften|[Uu]sually|[Mm]ay be|[Mm]ight be|[Tt]ypically|[Pp]robably|[Ll]ikely|[Ss]ometimes)[,:]?\s+",
+    )
+    .unwrap()
 });
 static HEDGE_SUFFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[\s,]+(?:in|on)\s+CPython(?:\s+\d+(?:\.\d+)*\+?)?\s*$").unwrap());
@@ -30,12 +32,8 @@ static PRAGMA: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Exception type: optional dotted module path, capitalised last component.
 const TYPE: &str = r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*";
-static RAISES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"^(?:[Rr]aises?|RAISES)\s+({TYPE})(?:(\s*:\s*)(.*)|\s+.*)?$"
-    ))
-    .unwrap()
-});
+static RAISES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^(?:[Rr]aises?|RAISES)\s+({TYPE})(?:(\s*:\s*)(.*)|\s+.*)?$")).unwrap());
 static EXC_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"^({TYPE}(?:Error|Exception|Warning|Exit|Interrupt|Iteration))(?:(:\s*)(.*))?$"
@@ -47,8 +45,7 @@ static LITERAL: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 static CALL_REPR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z_][\w.]*\(").unwrap());
-static PROSE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z][a-z'’]*[,]?\s+[a-zA-Z]").unwrap());
+static PROSE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z][a-z'’]*[,]?\s+[a-zA-Z]").unwrap());
 
 /// One comment's text, parsed. Ranges are relative to the parsed text.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,16 +94,12 @@ pub(super) fn parse(text: &str) -> Option<Parsed> {
                 value: q.value,
                 unit: q.unit,
             },
-            _ => ClaimKind::Output {
-                text: core.to_string(),
-            },
+            _ => ClaimKind::Output { text: core.to_string() },
         },
     };
     let core_text = &core[..core_len];
     let strength = match kind {
-        ClaimKind::Output { .. } if !is_value_like(core_text) && !has_marks(core_text) => {
-            Strength::Weak
-        }
+        ClaimKind::Output { .. } if !is_value_like(core_text) && !has_marks(core_text) => Strength::Weak,
         _ => Strength::Strong,
     };
     Some(Parsed {
@@ -129,10 +122,7 @@ pub(super) fn strip_hedge_suffix(s: &str) -> (&str, bool) {
 /// Parses an exception form; returns type, message and the length of the
 /// claim proper (`raises KeyError if missing` claims `raises KeyError`).
 pub(super) fn exception(core: &str) -> Option<(String, Option<String>, usize)> {
-    let msg = |m: Option<regex::Match>| {
-        m.map(|m| m.as_str().trim().to_string())
-            .filter(|m| !m.is_empty())
-    };
+    let msg = |m: Option<regex::Match>| m.map(|m| m.as_str().trim().to_string()).filter(|m| !m.is_empty());
     if let Some(c) = RAISES.captures(core) {
         let ty = c.get(1)?;
         let len = match (c.get(2), c.get(3)) {
@@ -148,9 +138,8 @@ pub(super) fn exception(core: &str) -> Option<(String, Option<String>, usize)> {
 /// Whether `s` holds a wildcard number or a `~` quantity: an author who
 /// writes `0.0xx` or `~8 MB` is describing output, never prose.
 fn has_marks(s: &str) -> bool {
-    s.char_indices().any(|(i, c)| {
-        (c == '~' || c == '≈') && quantity_at(&s[i..]).is_some() || wild_number_at(s, i).is_some()
-    })
+    s.char_indices()
+        .any(|(i, c)| (c == '~' || c == '≈') && quantity_at(&s[i..]).is_some() || wild_number_at(s, i).is_some())
 }
 
 /// Value-like: a literal, a quoted string, a bracketed or `<...>` repr, a
@@ -185,8 +174,7 @@ pub(super) fn quoted(s: &str) -> Option<&str> {
     let q = body.chars().next().filter(|c| *c == '\'' || *c == '"')?;
     let pre = s.len() - body.len();
     let close = quote_end(s.as_bytes(), pre)?;
-    (close == s.len() - 1 && q.len_utf8() == 1 && s.len() >= pre + 2)
-        .then(|| &s[pre + 1..s.len() - 1])
+    (close == s.len() - 1 && q.len_utf8() == 1 && s.len() >= pre + 2).then(|| &s[pre + 1..s.len() - 1])
 }
 
 /// Index of the quote closing the one at `open`, honouring backslashes.
@@ -298,13 +286,8 @@ fn static_cuts(s: &str) -> Vec<usize> {
             if let Some(close) = matching_close(s, i) {
                 let inner = &s[i + 1..close];
                 let tail = s[close + 1..].trim();
-                let wordy = inner
-                    .split(|c: char| !c.is_alphabetic())
-                    .any(|w| w.len() >= 2);
-                if wordy
-                    && (tail.is_empty()
-                        || SEPARATORS.iter().any(|p| tail.starts_with(p.trim_start())))
-                {
+                let wordy = inner.split(|c: char| !c.is_alphabetic()).any(|w| w.len() >= 2);
+                if wordy && (tail.is_empty() || SEPARATORS.iter().any(|p| tail.starts_with(p.trim_start()))) {
                     cuts.push(i - 1);
                 }
             }

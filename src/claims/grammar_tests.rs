@@ -13,14 +13,8 @@ fn commentary_separators_are_cut() {
     assert_eq!(core("1 – one"), "1");
     assert_eq!(core("[] -- empty"), "[]");
     assert_eq!(core("3; see above"), "3");
-    assert_eq!(
-        core("2 (x, plus the temporary argument to getrefcount)"),
-        "2"
-    );
-    assert_eq!(
-        core("~200 bytes, no matter how large the range is"),
-        "~200 bytes"
-    );
+    assert_eq!(core("2 (x, plus the temporary argument to getrefcount)"), "2");
+    assert_eq!(core("~200 bytes, no matter how large the range is"), "~200 bytes");
     assert_eq!(
         core("['a', 'b', 'c'] ~1.00s — concurrent, not 3s"),
         "['a', 'b', 'c'] ~1.00s"
@@ -32,11 +26,7 @@ fn separators_inside_values_are_not_cuts() {
     assert_eq!(core("'a -> b'"), "'a -> b'");
     assert_eq!(core("(1, 2)"), "(1, 2)");
     assert_eq!(core("[1, (x, plus)]"), "[1, (x, plus)]");
-    assert_eq!(
-        core("point (1, 2)"),
-        "point (1, 2)",
-        "no words inside: not commentary"
-    );
+    assert_eq!(core("point (1, 2)"), "point (1, 2)", "no words inside: not commentary");
     assert_eq!(core("it's True -> yes"), "it's True");
 }
 
@@ -44,12 +34,7 @@ fn separators_inside_values_are_not_cuts() {
 fn hedges() {
     let p = parse("Often True in CPython").unwrap();
     assert!(p.hedged);
-    assert_eq!(
-        p.kind,
-        ClaimKind::Output {
-            text: "True".into()
-        }
-    );
+    assert_eq!(p.kind, ClaimKind::Output { text: "True".into() });
     assert_eq!(p.strength, Strength::Strong);
     assert!(parse("Usually 3").unwrap().hedged);
     assert!(parse("may be False").unwrap().hedged);
@@ -68,10 +53,7 @@ fn exception_forms() {
         exc("raises StopIteration — the stream is exhausted"),
         ("StopIteration".into(), None)
     );
-    assert_eq!(
-        exc("raises ValueError: bad"),
-        ("ValueError".into(), Some("bad".into()))
-    );
+    assert_eq!(exc("raises ValueError: bad"), ("ValueError".into(), Some("bad".into())));
     assert_eq!(
         exc("TypeError: 'tuple' object does not support item assignment"),
         (
@@ -84,10 +66,7 @@ fn exception_forms() {
         exc("raises json.JSONDecodeError"),
         ("json.JSONDecodeError".into(), None)
     );
-    assert_eq!(
-        core("raises KeyError if the key is missing"),
-        "raises KeyError"
-    );
+    assert_eq!(core("raises KeyError if the key is missing"), "raises KeyError");
     assert!(matches!(
         parse("raises an error").unwrap().kind,
         ClaimKind::Output { .. }
@@ -109,10 +88,7 @@ fn approx_kind() {
         }
     );
     assert_eq!(p.strength, Strength::Strong);
-    assert!(matches!(
-        parse("~ 1.00s").unwrap().kind,
-        ClaimKind::Approx { .. }
-    ));
+    assert!(matches!(parse("~ 1.00s").unwrap().kind, ClaimKind::Approx { .. }));
 }
 
 #[test]
@@ -168,19 +144,12 @@ fn pragmas_and_empty_are_not_claims() {
 
 #[test]
 fn candidates_cover_every_boundary() {
-    assert_eq!(
-        candidates("True -> same object"),
-        ["True", "True -> same object"]
-    );
+    assert_eq!(candidates("True -> same object"), ["True", "True -> same object"]);
     assert_eq!(
         candidates("True because both are one"),
         ["True", "True because both are one"]
     );
-    assert_eq!(
-        candidates("3, 2, 1"),
-        ["3, 2, 1"],
-        "a value list is never cut"
-    );
+    assert_eq!(candidates("3, 2, 1"), ["3, 2, 1"], "a value list is never cut");
     assert_eq!(candidates("True in CPython"), ["True"]);
 }
 
@@ -190,8 +159,5 @@ fn quoting_helpers() {
     assert_eq!(quoted("\"a b\""), Some("a b"));
     assert_eq!(quoted("b'x'"), Some("x"));
     assert_eq!(quoted("'a', 'b'"), None);
-    assert_eq!(
-        split_top("[1, 2], 'a, b', 3", ", "),
-        ["[1, 2]", "'a, b'", "3"]
-    );
+    assert_eq!(split_top("[1, 2], 'a, b', 3", ", "), ["[1, 2]", "'a, b'", "3"]);
 }

@@ -54,10 +54,7 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     }
     // Like a REPL: a `None` value is shown only when nothing was printed
     // (`print(x)  # None` must not pass on print's own return value).
-    alts.extend(
-        repr.filter(|r| *r != "None" || outs.is_empty())
-            .map(str::to_string),
-    );
+    alts.extend(repr.filter(|r| *r != "None" || outs.is_empty()).map(str::to_string));
 
     let cands = if multi_line {
         vec![claim.text.clone()]
@@ -79,9 +76,7 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     let nothing = outs.is_empty() && repr.is_none_or(|r| r == "None");
     if nothing {
         return match claim.strength {
-            Strength::Strong => Verdict::NoOutput {
-                hedged: claim.hedged,
-            },
+            Strength::Strong => Verdict::NoOutput { hedged: claim.hedged },
             Strength::Weak => Verdict::NotAClaim,
         };
     }
@@ -138,10 +133,7 @@ fn unquote_all(text: &str) -> Option<String> {
 fn resembles(claim: &str, actual: &str) -> bool {
     let words = |s: &str| -> Vec<String> {
         s.split_whitespace()
-            .map(|w| {
-                w.trim_matches(|c: char| !c.is_alphanumeric())
-                    .to_lowercase()
-            })
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
             .filter(|w| !w.is_empty())
             .collect()
     };
@@ -192,11 +184,7 @@ fn judge_exception(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> V
     let Some((type_name, message)) = &observed.exception else {
         // `print(type(e).__name__)  # KeyError` names an exception but prints it: unless the
         // author wrote `raises`, a line that printed something is judged as an output claim.
-        let says_raises = claim
-            .full
-            .trim_start()
-            .to_ascii_lowercase()
-            .starts_with("raises");
+        let says_raises = claim.full.trim_start().to_ascii_lowercase().starts_with("raises");
         if !says_raises && (!observed.outputs.is_empty() || observed.value_repr.is_some()) {
             let mut as_output = claim.clone();
             as_output.kind = ClaimKind::Output {
@@ -211,13 +199,9 @@ fn judge_exception(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> V
     };
     let mut cands = candidates(&claim.full);
     cands.push(claim.text.clone());
-    let hit = cands
-        .iter()
-        .filter_map(|c| grammar::exception(c))
-        .any(|(t, m, _)| {
-            same_type(&t, type_name)
-                && m.is_none_or(|m| Pattern::compile(&m).matches(message.trim(), opts))
-        });
+    let hit = cands.iter().filter_map(|c| grammar::exception(c)).any(|(t, m, _)| {
+        same_type(&t, type_name) && m.is_none_or(|m| Pattern::compile(&m).matches(message.trim(), opts))
+    });
     if hit {
         return Verdict::Pass;
     }
@@ -238,8 +222,7 @@ fn judge_exception(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> V
 /// (`json.JSONDecodeError` vs `JSONDecodeError`). Subclasses do not match.
 fn same_type(claimed: &str, observed: &str) -> bool {
     let last = |s: &str| s.rsplit('.').next().unwrap_or(s).to_string();
-    claimed == observed
-        || ((claimed.contains('.') || observed.contains('.')) && last(claimed) == last(observed))
+    claimed == observed || ((claimed.contains('.') || observed.contains('.')) && last(claimed) == last(observed))
 }
 
 /// Rewrites an exception claim in the author's style: `raises T[: msg]` or

@@ -44,14 +44,8 @@ fn fixed(src: &str, obs: Observed) -> String {
 
 #[test]
 fn printed_text() {
-    assert_eq!(
-        j("print(x)  # [1, 2, 3]", out(&["[1, 2, 3]"])),
-        Verdict::Pass
-    );
-    assert_eq!(
-        fixed("print(x)  # [1, 2, 3]", out(&["[1, 2]"])),
-        "print(x)  # [1, 2]"
-    );
+    assert_eq!(j("print(x)  # [1, 2, 3]", out(&["[1, 2, 3]"])), Verdict::Pass);
+    assert_eq!(fixed("print(x)  # [1, 2, 3]", out(&["[1, 2]"])), "print(x)  # [1, 2]");
 }
 
 #[test]
@@ -117,20 +111,13 @@ fn digit_wildcards() {
     assert_eq!(j(src, out(&["took 0.031s"])), Verdict::Pass);
     let v = j(src, out(&["took 0.531s"]));
     assert_eq!(v.rule(), Some("output-mismatch"));
-    assert_eq!(
-        v.fix(),
-        None,
-        "wildcards are never replaced by one run's digits"
-    );
+    assert_eq!(v.fix(), None, "wildcards are never replaced by one run's digits");
 }
 
 #[test]
 fn ellipsis_wildcard() {
     let src = "print(gen)  # <generator object f at 0x...>";
-    assert_eq!(
-        j(src, out(&["<generator object f at 0x7f00aa>"])),
-        Verdict::Pass
-    );
+    assert_eq!(j(src, out(&["<generator object f at 0x7f00aa>"])), Verdict::Pass);
     assert_eq!(
         j(src, out(&["<function f at 0x7f00aa>"])).rule(),
         Some("output-mismatch")
@@ -142,10 +129,7 @@ fn approx_sizes() {
     let src = "print(sys.getsizeof(nums_list))  # ~8 MB";
     assert_eq!(j(src, out(&["8448728"])), Verdict::Pass);
     assert_eq!(j(src, out(&["8000056"])), Verdict::Pass);
-    assert_eq!(
-        fixed(src, out(&["80056"])),
-        "print(sys.getsizeof(nums_list))  # ~80 KB"
-    );
+    assert_eq!(fixed(src, out(&["80056"])), "print(sys.getsizeof(nums_list))  # ~80 KB");
     let src = "print(sys.getsizeof(g))  # ~200 bytes, no matter how large the range is";
     assert_eq!(j(src, out(&["208"])), Verdict::Pass);
     assert_eq!(
@@ -173,14 +157,8 @@ fn approx_tolerance_is_configurable() {
         rel_tolerance: 0.05,
         ..JudgeOptions::default()
     };
-    assert_eq!(
-        judge(&c, &out(&["115"]), &JudgeOptions::default()),
-        Verdict::Pass
-    );
-    assert_eq!(
-        judge(&c, &out(&["115"]), &strict).rule(),
-        Some("output-mismatch")
-    );
+    assert_eq!(judge(&c, &out(&["115"]), &JudgeOptions::default()), Verdict::Pass);
+    assert_eq!(judge(&c, &out(&["115"]), &strict).rule(), Some("output-mismatch"));
 }
 
 #[test]
@@ -195,10 +173,7 @@ fn raises_type() {
         }
     );
     assert_eq!(
-        fixed(
-            src,
-            raised("RuntimeError", "generator raised StopIteration")
-        ),
+        fixed(src, raised("RuntimeError", "generator raised StopIteration")),
         "print(next(nums))  # raises RuntimeError — the stream is exhausted"
     );
 }
@@ -219,10 +194,7 @@ fn bare_exception_form() {
     let src = "point[0] = 99  # TypeError: 'tuple' object does not support item assignment";
     let msg = "'tuple' object does not support item assignment";
     assert_eq!(j(src, raised("TypeError", msg)), Verdict::Pass);
-    assert_eq!(
-        fixed(src, raised("KeyError", "0")),
-        "point[0] = 99  # KeyError: 0"
-    );
+    assert_eq!(fixed(src, raised("KeyError", "0")), "point[0] = 99  # KeyError: 0");
     assert_eq!(
         j(src, Observed::default()).rule(),
         Some("expected-exception-not-raised")
@@ -232,10 +204,7 @@ fn bare_exception_form() {
 #[test]
 fn exception_types_are_exact_but_module_paths_are_ignored() {
     let src = "json.loads('x')  # raises json.JSONDecodeError";
-    assert_eq!(
-        j(src, raised("JSONDecodeError", "Expecting value")),
-        Verdict::Pass
-    );
+    assert_eq!(j(src, raised("JSONDecodeError", "Expecting value")), Verdict::Pass);
     assert_eq!(
         j("d['k']  # raises LookupError", raised("KeyError", "'k'")).rule(),
         Some("output-mismatch")
@@ -268,10 +237,7 @@ fn hedged_claims_are_warnings() {
         apply_fix(src, &c, v.fix().unwrap()),
         "print(a is b)  # Often False in CPython"
     );
-    assert_eq!(
-        j("print(x)  # 3", out(&["4"])).severity(),
-        Some(Severity::Error)
-    );
+    assert_eq!(j("print(x)  # 3", out(&["4"])).severity(), Some(Severity::Error));
 }
 
 #[test]
@@ -311,10 +277,7 @@ fn quoted_string_is_a_warning_with_exact_fix() {
         j("print(s)  # \"add\"", out(&["add"])).rule(),
         Some("claim-quoted-string")
     );
-    assert_eq!(
-        j("print(add.__name__)  # 'add'", out(&["'add'"])),
-        Verdict::Pass
-    );
+    assert_eq!(j("print(add.__name__)  # 'add'", out(&["'add'"])), Verdict::Pass);
     assert_eq!(
         j("print(f.__name__)  # 'add'", out(&["wrapper"])).fix(),
         Some("wrapper")
@@ -333,10 +296,7 @@ fn arrow_lines() {
     let src = "print('a\\nb')\n#> a\n#> b\n";
     assert_eq!(j(src, out(&["a\nb"])), Verdict::Pass);
     assert_eq!(j(src, out(&["a", "b"])), Verdict::Pass);
-    assert_eq!(
-        fixed(src, out(&["a", "", "c"])),
-        "print('a\\nb')\n#> a\n#>\n#> c\n"
-    );
+    assert_eq!(fixed(src, out(&["a", "", "c"])), "print('a\\nb')\n#> a\n#>\n#> c\n");
 }
 
 #[test]
@@ -377,23 +337,14 @@ fn output_block() {
 fn comment_only_line_under_statement() {
     let src = "with Timer() as t:\n    sum(range(1_000_000))\n# took 0.0xx s\n";
     assert_eq!(j(src, out(&["took 0.042s"])), Verdict::Pass);
-    assert_eq!(
-        j(src, out(&["took 1.042s"])).rule(),
-        Some("output-mismatch")
-    );
-    assert_eq!(
-        j(src, Observed::default()),
-        Verdict::NoOutput { hedged: false }
-    );
+    assert_eq!(j(src, out(&["took 1.042s"])).rule(), Some("output-mismatch"));
+    assert_eq!(j(src, Observed::default()), Verdict::NoOutput { hedged: false });
 }
 
 #[test]
 fn prose_is_not_a_claim() {
     assert_eq!(
-        j(
-            "nums[0] = 99  # fine, lists are mutable",
-            Observed::default()
-        ),
+        j("nums[0] = 99  # fine, lists are mutable", Observed::default()),
         Verdict::NotAClaim
     );
     assert_eq!(
@@ -418,17 +369,10 @@ fn weak_claims_that_resemble_output_are_checked() {
         Verdict::Pass
     );
     assert_eq!(
-        j(
-            "print(greet('Bob'))  # Hello, Bob!",
-            out(&["Hello, Alice!"])
-        )
-        .rule(),
+        j("print(greet('Bob'))  # Hello, Bob!", out(&["Hello, Alice!"])).rule(),
         Some("output-mismatch")
     );
-    assert_eq!(
-        j("print(name)  # Alice", out(&["Bob"])).rule(),
-        Some("output-mismatch")
-    );
+    assert_eq!(j("print(name)  # Alice", out(&["Bob"])).rule(), Some("output-mismatch"));
     assert_eq!(
         j(
             "print(x is y)  # True because both names are one object",
@@ -465,10 +409,7 @@ fn exception_name_that_is_printed_is_an_output_claim() {
         outputs: vec!["KeyError".into()],
         ..Observed::default()
     };
-    assert_eq!(
-        judge(&claims[0], &observed, &JudgeOptions::default()),
-        Verdict::Pass
-    );
+    assert_eq!(judge(&claims[0], &observed, &JudgeOptions::default()), Verdict::Pass);
     let wrong = Observed {
         outputs: vec!["ValueError".into()],
         ..Observed::default()

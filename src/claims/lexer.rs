@@ -333,10 +333,7 @@ impl Lexer<'_> {
                 raw_end
             };
             let text = &b[start..end];
-            let indent = text
-                .iter()
-                .take_while(|c| matches!(c, b' ' | b'\t'))
-                .count();
+            let indent = text.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
             let number = idx + 1;
             let comment = self.comments.iter().find(|c| c.line == number);
             let kind = if inside || self.code_end[idx].is_some() {

@@ -1,11 +1,7 @@
 use super::*;
 
 fn comment_texts(src: &str) -> Vec<&str> {
-    scan(src)
-        .comments
-        .iter()
-        .map(|c| &src[c.start..c.end])
-        .collect()
+    scan(src).comments.iter().map(|c| &src[c.start..c.end]).collect()
 }
 
 #[test]

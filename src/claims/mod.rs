@@ -75,10 +75,7 @@ pub enum ClaimKind {
     Approx { value: f64, unit: Unit },
     /// The line raises `type_name` (exact name; a dotted module path on
     /// either side is ignored), with `message` when given.
-    Exception {
-        type_name: String,
-        message: Option<String>,
-    },
+    Exception { type_name: String, message: Option<String> },
 }
 
 /// Where the claim was written.
@@ -206,11 +203,7 @@ impl Verdict {
             | Verdict::ExpectedExceptionNotRaised { hedged, .. }
             | Verdict::NoOutput { hedged } => *hedged,
         };
-        Some(if hedged {
-            Severity::Warning
-        } else {
-            Severity::Error
-        })
+        Some(if hedged { Severity::Warning } else { Severity::Error })
     }
 
     /// The replacement text for the claim's `text_range`, if any.

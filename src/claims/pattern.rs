@@ -96,11 +96,7 @@ impl Pattern {
             if rest.starts_with("...") || rest.starts_with('…') {
                 segs.push(Seg::Any);
                 wildcards = true;
-                i += if rest.starts_with('…') {
-                    '…'.len_utf8()
-                } else {
-                    3
-                };
+                i += if rest.starts_with('…') { '…'.len_utf8() } else { 3 };
                 continue;
             }
             let c = rest.chars().next().unwrap_or(' ');
@@ -129,14 +125,7 @@ impl Pattern {
         self.go(0, actual, 0, opts, &mut failed)
     }
 
-    fn go(
-        &self,
-        k: usize,
-        s: &str,
-        i: usize,
-        opts: &JudgeOptions,
-        failed: &mut HashSet<(usize, usize)>,
-    ) -> bool {
+    fn go(&self, k: usize, s: &str, i: usize, opts: &JudgeOptions, failed: &mut HashSet<(usize, usize)>) -> bool {
         if k == self.segs.len() {
             return i == s.len();
         }
@@ -145,13 +134,9 @@ impl Pattern {
         }
         let rest = &s[i..];
         let ok = match &self.segs[k] {
-            Seg::Lit(c) => {
-                rest.starts_with(*c) && self.go(k + 1, s, i + c.len_utf8(), opts, failed)
-            }
+            Seg::Lit(c) => rest.starts_with(*c) && self.go(k + 1, s, i + c.len_utf8(), opts, failed),
             Seg::Digit => {
-                rest.chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_digit() || c == 'x')
+                rest.chars().next().is_some_and(|c| c.is_ascii_digit() || c == 'x')
                     && self.go(k + 1, s, i + 1, opts, failed)
             }
             Seg::Any => rest
@@ -186,9 +171,7 @@ impl Pattern {
         let after = i + nlen;
         let gap = s[after..].len() - s[after..].trim_start().len();
         if let Some((unit, ulen)) = unit_at(&s[after + gap..]) {
-            if q.accepts(value, Some(unit), opts)
-                && self.go(k + 1, s, after + gap + ulen, opts, failed)
-            {
+            if q.accepts(value, Some(unit), opts) && self.go(k + 1, s, after + gap + ulen, opts, failed) {
                 return true;
             }
         }
@@ -254,10 +237,7 @@ mod tests {
 
     #[test]
     fn ellipsis_matches_anything() {
-        assert!(m(
-            "<generator object f at ...>",
-            "<generator object f at 0x7f3a>"
-        ));
+        assert!(m("<generator object f at ...>", "<generator object f at 0x7f3a>"));
         assert!(m("{'a': 1, ...}", "{'a': 1, 'b': 2}"));
         assert!(!m("{'a': 1, ...}", "{'b': 2}"));
         assert!(m("a…", "abc"));

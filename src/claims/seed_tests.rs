@@ -60,10 +60,7 @@ fn seed_claims_are_found_on_the_right_lines() {
         (18, "blocks the event loop", Strength::Weak),
         (22, "iterable", Strength::Weak),
     ];
-    let want: Vec<(usize, String, Strength)> = want
-        .iter()
-        .map(|(l, t, s)| (*l, t.to_string(), *s))
-        .collect();
+    let want: Vec<(usize, String, Strength)> = want.iter().map(|(l, t, s)| (*l, t.to_string(), *s)).collect();
     assert_eq!(got, want);
     assert!(by_line(5).hedged);
 }

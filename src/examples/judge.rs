@@ -20,9 +20,7 @@ pub struct Judged {
 /// A block-local byte range -> a span in the Markdown file.
 fn code_span(block: &CodeBlock, range: std::ops::Range<usize>) -> Span {
     let to_md = |offset: usize| {
-        let line_idx = block.code[..offset.min(block.code.len())]
-            .matches('\n')
-            .count();
+        let line_idx = block.code[..offset.min(block.code.len())].matches('\n').count();
         let line_start = block.code[..offset.min(block.code.len())]
             .rfind('\n')
             .map_or(0, |i| i + 1);
@@ -36,11 +34,7 @@ fn code_span(block: &CodeBlock, range: std::ops::Range<usize>) -> Span {
 
 /// The span of the code on a 1-based block line, without leading indentation.
 fn line_span(block: &CodeBlock, line: u32) -> Span {
-    let text = block
-        .code
-        .lines()
-        .nth(line.saturating_sub(1) as usize)
-        .unwrap_or("");
+    let text = block.code.lines().nth(line.saturating_sub(1) as usize).unwrap_or("");
     let indent = text.len() - text.trim_start().len();
     let s = block.line_span(line as usize);
     if s.is_empty() {
@@ -67,17 +61,11 @@ fn observe(result: &BlockResult, line: u32) -> (Observed, Vec<usize>) {
         .iter()
         .filter(|e| {
             e.line == Some(line)
-                || (starts_stmt(&e.stmt)
-                    && e.line
-                        .is_none_or(|l| e.stmt.is_some_and(|(a, b)| l < a || l > b)))
+                || (starts_stmt(&e.stmt) && e.line.is_none_or(|l| e.stmt.is_some_and(|(a, b)| l < a || l > b)))
         })
         .map(|e| e.text.clone())
         .collect();
-    let value_repr = result
-        .values
-        .iter()
-        .find(|v| v.stmt.0 == line)
-        .map(|v| v.repr.clone());
+    let value_repr = result.values.iter().find(|v| v.stmt.0 == line).map(|v| v.repr.clone());
     let errors: Vec<usize> = result
         .errors
         .iter()
@@ -85,12 +73,9 @@ fn observe(result: &BlockResult, line: u32) -> (Observed, Vec<usize>) {
         .filter(|(_, e)| e.line == Some(line) || starts_stmt(&e.stmt))
         .map(|(i, _)| i)
         .collect();
-    let exception = errors.first().map(|&i| {
-        (
-            result.errors[i].type_name.clone(),
-            result.errors[i].message.clone(),
-        )
-    });
+    let exception = errors
+        .first()
+        .map(|&i| (result.errors[i].type_name.clone(), result.errors[i].message.clone()));
     (
         Observed {
             outputs,
@@ -127,11 +112,22 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
     let span = code_span(block, claim.text_range.clone());
     let claimed = claim_text(claim);
     let d = match verdict {
-        Verdict::Mismatch { expected, actual, fix, .. } => {
-            let d = Diagnostic::new(rule, span, format!("output does not match the claim: claimed `{expected}`, got `{actual}`"))
-                .label(format!("actual: {actual}"));
+        Verdict::Mismatch {
+            expected,
+            actual,
+            fix,
+            hedged,
+        } => {
+            let d = Diagnostic::new(
+                rule,
+                span,
+                format!("output does not match the claim: claimed `{expected}`, got `{actual}`"),
+            )
+            .label(format!("actual: {actual}"));
             match fix {
-                Some(f) => d.help(format!("write `{f}` here (qa-lint --fix does it)")).fix(span, f.clone()),
+                Some(f) => d
+                    .help(format!("write `{f}` here (qa-lint --fix does it)"))
+                    .fix(span, f.clone(), *hedged),
                 None => d.help(format!("the code prints `{actual}`; correct the claim or the code")),
             }
         }
@@ -142,7 +138,7 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
         )
         .label("print shows no quotes")
         .help(format!("write `{fix}`: print() shows a string without quotes"))
-        .fix(span, fix.clone()),
+        .fix(span, fix.clone(), claim.hedged),
         Verdict::ExpectedExceptionNotRaised { expected, .. } => {
             Diagnostic::new(rule, span, format!("claimed exception `{expected}` was not raised"))
                 .label("nothing raised here")
@@ -154,21 +150,20 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
             format!("`{type_name}: {message}` raised where the comment claims `{claimed}`"),
         )
         .label(format!("raises {type_name}"))
-        .help(format!("if the exception is the point, write `# raises {type_name}` (or `# {type_name}: {message}`)")),
-        Verdict::NoOutput { .. } => Diagnostic::new(rule, span, format!("claim `{claimed}` but the line printed nothing"))
-            .label("nothing printed or returned here")
-            .help("print the value (`print(...)`), or remove the claim if the comment is prose"),
+        .help(format!(
+            "if the exception is the point, write `# raises {type_name}` (or `# {type_name}: {message}`)"
+        )),
+        Verdict::NoOutput { .. } => {
+            Diagnostic::new(rule, span, format!("claim `{claimed}` but the line printed nothing"))
+                .label("nothing printed or returned here")
+                .help("print the value (`print(...)`), or remove the claim if the comment is prose")
+        }
         Verdict::Pass | Verdict::NotAClaim => return None,
     };
     Some(d.severity(severity(verdict)))
 }
 
-fn error_diagnostic(
-    entry: &Entry,
-    prepared: &PreparedEntry,
-    block: &CodeBlock,
-    e: &PyError,
-) -> Diagnostic {
+fn error_diagnostic(entry: &Entry, prepared: &PreparedEntry, block: &CodeBlock, e: &PyError) -> Diagnostic {
     let line = e.line.or(e.stmt.map(|s| s.0)).unwrap_or(1);
     let span = line_span(block, line);
     if e.is_sandbox() {
@@ -176,16 +171,12 @@ fn error_diagnostic(
             .label("blocked")
             .help("examples may not use the network, start processes or write outside their directory; allow it in qa-lint.toml [exec] if this is intended");
     }
-    let mut d = Diagnostic::new(
-        "unexpected-exception",
-        span,
-        format!("{}: {}", e.type_name, e.message),
-    )
-    .label(format!("raises {}", e.type_name))
-    .help(format!(
-        "if the exception is the point, claim it on this line: `# raises {}`",
-        e.type_name
-    ));
+    let mut d = Diagnostic::new("unexpected-exception", span, format!("{}: {}", e.type_name, e.message))
+        .label(format!("raises {}", e.type_name))
+        .help(format!(
+            "if the exception is the point, claim it on this line: `# raises {}`",
+            e.type_name
+        ));
     // The traceback, mapped to Markdown lines (outer frames as secondary labels).
     for f in &e.traceback {
         let Some(&bi) = prepared.block_map.get(f.block) else {
@@ -252,17 +243,17 @@ pub fn judge_entry(
             let secs = prepared.job.timeout.map_or(0.0, |t| t.as_secs_f64());
             let (span, label) = stmt_span(entry, prepared, *stmt);
             out.diagnostics.push(
-                Diagnostic::new("timeout", span, format!("entry did not finish within {secs} s and was stopped"))
-                    .label(label.unwrap_or_else(|| "still running here".into()))
-                    .help("make the example finish quickly, or raise the limit with `timeout=N` on the block"),
+                Diagnostic::new(
+                    "timeout",
+                    span,
+                    format!("entry did not finish within {secs} s and was stopped"),
+                )
+                .label(label.unwrap_or_else(|| "still running here".into()))
+                .help("make the example finish quickly, or raise the limit with `timeout=N` on the block"),
             );
             result
         }
-        EntryOutcome::Crashed {
-            result,
-            detail,
-            stmt,
-        } => {
+        EntryOutcome::Crashed { result, detail, stmt } => {
             let (span, label) = stmt_span(entry, prepared, *stmt);
             out.diagnostics.push(
                 Diagnostic::new("interpreter-crash", span, format!("the Python process running this entry died: {detail}"))
@@ -276,33 +267,13 @@ pub fn judge_entry(
         let Some(block) = first_block(i) else {
             continue;
         };
-        judge_block(
-            entry,
-            prepared,
-            block,
-            prepared.job.blocks[i].mode,
-            br,
-            opts,
-            &mut out,
-        );
+        judge_block(entry, prepared, block, prepared.job.blocks[i].mode, br, opts, &mut out);
     }
     out
 }
 
-fn stmt_span(
-    entry: &Entry,
-    prepared: &PreparedEntry,
-    stmt: Option<(usize, u32, u32)>,
-) -> (Span, Option<String>) {
-    match stmt.and_then(|(b, first, _)| {
-        Some((
-            prepared
-                .block_map
-                .get(b)
-                .and_then(|&i| entry.blocks.get(i))?,
-            first,
-        ))
-    }) {
+fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, u32)>) -> (Span, Option<String>) {
+    match stmt.and_then(|(b, first, _)| Some((prepared.block_map.get(b).and_then(|&i| entry.blocks.get(i))?, first))) {
         Some((block, line)) => (line_span(block, line), None),
         None => (entry.heading_span, Some("in this entry".into())),
     }
@@ -326,9 +297,13 @@ fn judge_block(
             span = Span::new(at, (at + 1).min(s.end.max(at)));
         }
         out.diagnostics.push(
-            Diagnostic::new("python-syntax-error", span, format!("{}: {}", e.type_name, without_location(&e.message)))
-                .label("does not compile")
-                .help("fix the code; for a deliberately broken example mark the block `skip` with a reason"),
+            Diagnostic::new(
+                "python-syntax-error",
+                span,
+                format!("{}: {}", e.type_name, without_location(&e.message)),
+            )
+            .label("does not compile")
+            .help("fix the code; for a deliberately broken example mark the block `skip` with a reason"),
         );
         return;
     }
@@ -366,8 +341,7 @@ fn judge_block(
     }
     for (i, e) in br.errors.iter().enumerate() {
         if !consumed[i] {
-            out.diagnostics
-                .push(error_diagnostic(entry, prepared, block, e));
+            out.diagnostics.push(error_diagnostic(entry, prepared, block, e));
         }
     }
     for v in &br.sandbox_violations {

@@ -35,23 +35,14 @@ struct FileSettings {
 }
 
 fn file_settings(doc: &Document) -> FileSettings {
-    let Some(fm) = doc
-        .front_matter
-        .as_ref()
-        .and_then(|f| f.value.get("qa-lint"))
-    else {
+    let Some(fm) = doc.front_matter.as_ref().and_then(|f| f.value.get("qa-lint")) else {
         return FileSettings::default();
     };
     FileSettings {
         timeout: fm.get("timeout").and_then(serde_json::Value::as_f64),
         requires: match fm.get("requires") {
-            Some(serde_json::Value::String(s)) => {
-                s.split(',').map(|s| s.trim().to_string()).collect()
-            }
-            Some(serde_json::Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect(),
+            Some(serde_json::Value::String(s)) => s.split(',').map(|s| s.trim().to_string()).collect(),
+            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
             _ => Vec::new(),
         },
         skip: fm
@@ -61,12 +52,7 @@ fn file_settings(doc: &Document) -> FileSettings {
 }
 
 /// Build the job for one entry, or `None` when it has nothing to run.
-pub fn prepare(
-    file: &SourceFile,
-    doc: &Document,
-    entry: &Entry,
-    config: &Config,
-) -> Option<PreparedEntry> {
+pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config) -> Option<PreparedEntry> {
     let settings = file_settings(doc);
     if settings.skip {
         return None;
@@ -92,8 +78,7 @@ pub fn prepare(
     for (i, block) in entry.blocks.iter().enumerate() {
         let d = &block.directives;
         if let Some(name) = &d.file {
-            job.files
-                .push((name.clone(), block.code.as_bytes().to_vec()));
+            job.files.push((name.clone(), block.code.as_bytes().to_vec()));
         }
         for fixture in &d.fixtures {
             match std::fs::read(base_dir.join(fixture)) {
@@ -123,6 +108,13 @@ pub fn prepare(
             continue;
         }
         job.requires.extend(d.requires.iter().cloned());
+        for allow in &d.allow {
+            match allow.as_str() {
+                "allow-network" => job.sandbox.allow_network = true,
+                "allow-subprocess" => job.sandbox.allow_subprocess = true,
+                _ => job.sandbox.allow_writes_outside = true,
+            }
+        }
         if let Some(t) = d.timeout_secs {
             timeout = timeout.max(t);
         }

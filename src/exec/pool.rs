@@ -45,9 +45,7 @@ impl Pool {
     /// executable as `<exe> __worker`, which must call [`super::worker_main`].
     pub fn new(jobs: usize, limits: Limits) -> Pool {
         let size = if jobs == 0 {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         } else {
             jobs
         };
@@ -167,11 +165,7 @@ impl Pool {
         let req = WireRequest {
             id,
             blocks: &job.blocks,
-            files: job
-                .files
-                .iter()
-                .map(|(p, b)| (p.as_str(), latin1(b)))
-                .collect(),
+            files: job.files.iter().map(|(p, b)| (p.as_str(), latin1(b))).collect(),
             requires: &job.requires,
             timeout: timeout.as_secs_f64(),
             sandbox: job.sandbox,
@@ -179,11 +173,7 @@ impl Pool {
         };
         let mut line = serde_json::to_string(&req).expect("serialise request");
         line.push('\n');
-        if let Err(e) = w
-            .stdin
-            .write_all(line.as_bytes())
-            .and_then(|_| w.stdin.flush())
-        {
+        if let Err(e) = w.stdin.write_all(line.as_bytes()).and_then(|_| w.stdin.flush()) {
             let st = slot.take().map(|mut w| w.kill()).unwrap_or_default();
             return Self::crashed(format!("the Python worker died ({st}; write failed: {e})"));
         }
@@ -192,19 +182,10 @@ impl Pool {
             Ok(text) => match serde_json::from_str::<WireResponse>(&text) {
                 Ok(r) if r.id == Some(id) => match (r.outcome, r.error) {
                     (Some(o), _) => return o,
-                    (None, e) => (
-                        format!("qa-lint helper error: {}", e.unwrap_or_default()),
-                        false,
-                    ),
+                    (None, e) => (format!("qa-lint helper error: {}", e.unwrap_or_default()), false),
                 },
-                Ok(r) => (
-                    format!("protocol desync: response id {:?}, expected {id}", r.id),
-                    true,
-                ),
-                Err(e) => (
-                    format!("unreadable worker response ({e}): {:.200}", text),
-                    true,
-                ),
+                Ok(r) => (format!("protocol desync: response id {:?}, expected {id}", r.id), true),
+                Err(e) => (format!("unreadable worker response ({e}): {:.200}", text), true),
             },
             Err(ReadErr::Timeout) => (
                 format!(
@@ -232,14 +213,10 @@ impl Pool {
         {
             let guard = self.spawn_tx.lock().unwrap();
             let tx = guard.as_ref().ok_or("pool is shutting down")?;
-            tx.send((self.exe.clone(), rtx))
-                .map_err(|_| "spawner thread is gone")?;
+            tx.send((self.exe.clone(), rtx)).map_err(|_| "spawner thread is gone")?;
         }
-        let child = rrx
-            .recv()
-            .map_err(|_| "spawner thread is gone".to_string())?;
-        let mut child =
-            child.map_err(|e| format!("cannot run {} __worker: {e}", self.exe.display()))?;
+        let child = rrx.recv().map_err(|_| "spawner thread is gone".to_string())?;
+        let mut child = child.map_err(|e| format!("cannot run {} __worker: {e}", self.exe.display()))?;
         let stdin = child.stdin.take().expect("piped stdin");
         let out = LineReader::new(child.stdout.take().expect("piped stdout"));
         let mut w = Worker {
@@ -255,9 +232,7 @@ impl Pool {
                     *self.fatal.lock().unwrap() = Some(f.clone());
                     Err(f)
                 }
-                Ok(WireHello {
-                    python: Some(v), ..
-                }) => {
+                Ok(WireHello { python: Some(v), .. }) => {
                     *self.version.lock().unwrap() = Some(v);
                     Ok(w)
                 }
@@ -299,13 +274,7 @@ fn spawn_worker_process(exe: &std::path::Path) -> io::Result<Child> {
     unsafe {
         cmd.pre_exec(move || {
             libc::setpgid(0, 0);
-            libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            );
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
             if libc::getppid() != parent {
                 libc::_exit(1); // parent already gone
             }

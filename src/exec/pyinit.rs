@@ -14,11 +14,7 @@ use std::path::{Path, PathBuf};
 pub fn embedded_version() -> String {
     // SAFETY: Py_GetVersion returns a static NUL-terminated string and may be called pre-init.
     let v = unsafe { CStr::from_ptr(ffi::Py_GetVersion()) };
-    v.to_string_lossy()
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_string()
+    v.to_string_lossy().split_whitespace().next().unwrap_or("").to_string()
 }
 
 fn major_minor(v: &str) -> String {
@@ -29,8 +25,7 @@ fn major_minor(v: &str) -> String {
 /// A venv made from another Python would mix stdlibs, so it is refused with a clear error.
 pub fn check_venv(venv: &Path) -> Result<(), String> {
     let cfg_path = venv.join("pyvenv.cfg");
-    let text = std::fs::read_to_string(&cfg_path)
-        .map_err(|e| format!("cannot read {}: {e}", cfg_path.display()))?;
+    let text = std::fs::read_to_string(&cfg_path).map_err(|e| format!("cannot read {}: {e}", cfg_path.display()))?;
     let embedded = embedded_version();
     for line in text.lines() {
         let Some((k, v)) = line.split_once('=') else {
@@ -65,9 +60,7 @@ pub fn program_name() -> Result<PathBuf, String> {
     }
     let base = env!("QA_BUILD_PYTHON");
     if base.is_empty() {
-        return Err(
-            "qa-lint was built without a base Python path (QA_BUILD_PYTHON is empty)".into(),
-        );
+        return Err("qa-lint was built without a base Python path (QA_BUILD_PYTHON is empty)".into());
     }
     Ok(PathBuf::from(base))
 }

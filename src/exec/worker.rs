@@ -21,13 +21,7 @@ pub const RUNNER: &str = include_str!("qa_runner.py");
 fn _child_setup(parent_pid: i32) -> bool {
     // SAFETY: plain syscalls.
     unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0,
-            0,
-            0,
-        );
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
         libc::getppid() == parent_pid
     }
 }
@@ -79,10 +73,7 @@ pub fn worker_main() -> ! {
         Ok(()) => std::process::exit(0), // parent closed our stdin
         Err(e) => {
             let msg = Python::attach(|py| {
-                let tb = e
-                    .traceback(py)
-                    .and_then(|t| t.format().ok())
-                    .unwrap_or_default();
+                let tb = e.traceback(py).and_then(|t| t.format().ok()).unwrap_or_default();
                 format!("qa_helper.serve failed: {tb}{e}")
             });
             fatal(msg)

@@ -14,9 +14,7 @@ fn tokens(s: &str) -> Vec<String> {
     for c in s.chars() {
         match c {
             '"' => quoted = !quoted,
-            c if !quoted
-                && (c.is_whitespace() || c == '{' || c == '}' || c == ',' && cur.is_empty()) =>
-            {
+            c if !quoted && (c.is_whitespace() || c == '{' || c == '}' || c == ',' && cur.is_empty()) => {
                 if !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
                 }
@@ -45,22 +43,17 @@ pub fn apply(d: &mut Directives, text: &str) -> Vec<String> {
             ("reason", Some(v)) => d.skip = Some(v.to_string()),
             ("compile-only" | "compile_only" | "no-run" | "no_run", None) => d.compile_only = true,
             ("fresh" | "fresh-namespace", None) => d.fresh = true,
+            ("allow-network" | "allow-subprocess" | "allow-writes", None) => d.allow.push(key.to_string()),
             ("timeout", Some(v)) => match v.trim_end_matches('s').parse::<f64>() {
                 Ok(secs) if secs > 0.0 => d.timeout_secs = Some(secs),
                 _ => unknown.push(tok.to_string()),
             },
-            ("requires", Some(v)) => d.requires.extend(
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from),
-            ),
-            ("fixture" | "fixtures", Some(v)) => d.fixtures.extend(
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from),
-            ),
+            ("requires", Some(v)) => d
+                .requires
+                .extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from)),
+            ("fixture" | "fixtures", Some(v)) => d
+                .fixtures
+                .extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from)),
             ("file", Some(v)) => d.file = Some(v.to_string()),
             (k, Some(v)) => {
                 d.other.insert(k.to_string(), v.to_string());
@@ -100,11 +93,7 @@ pub enum Comment {
 
 /// Recognise a qa-lint HTML comment; `None` for any other HTML.
 pub fn parse_comment(html: &str) -> Option<Comment> {
-    let body = html
-        .trim()
-        .strip_prefix("<!--")?
-        .strip_suffix("-->")?
-        .trim();
+    let body = html.trim().strip_prefix("<!--")?.strip_suffix("-->")?.trim();
     let rest = body.strip_prefix("qa-lint")?;
     let names = |s: &str| {
         s.split([' ', ','])
@@ -129,8 +118,7 @@ mod tests {
 
     #[test]
     fn info_string_attributes() {
-        let (lang, d, unknown) =
-            parse_info("python {skip reason=\"no net\" timeout=2.5 requires=a,b}");
+        let (lang, d, unknown) = parse_info("python {skip reason=\"no net\" timeout=2.5 requires=a,b}");
         assert_eq!(lang, "python");
         assert_eq!(d.skip.as_deref(), Some("no net"));
         assert_eq!(d.timeout_secs, Some(2.5));

@@ -183,10 +183,7 @@ impl<'a> Walker<'a> {
                 message: format!("{what} nested more than {MAX_NESTING} levels deep"),
                 span: Span::new(range.start, line_end.min(range.start + 200)),
                 label: format!("level {depth} starts here"),
-                help: Some(
-                    "flatten the structure; deep nesting usually means a stray `>` or list marker"
-                        .into(),
-                ),
+                help: Some("flatten the structure; deep nesting usually means a stray `>` or list marker".into()),
             });
         }
     }
@@ -352,11 +349,10 @@ impl<'a> Walker<'a> {
                 message: format!("unknown directive `{}` in the code fence", unknown.join(" ")),
                 span: Span::new(range.start, range.start + fence_line.len()),
                 label: "not understood".into(),
-                help: Some("known directives: skip, reason=\"...\", compile-only, timeout=N, requires=a,b, fixture=path, fresh, file=NAME".into()),
+                help: Some("known directives: skip, reason=\"...\", compile-only, timeout=N, requires=a,b, fixture=path, fresh, file=NAME, allow-network, allow-subprocess, allow-writes".into()),
             });
         }
-        let unterminated =
-            matches!(kind, CodeBlockKind::Fenced(_)) && !fence_closed(&self.text[range.clone()]);
+        let unterminated = matches!(kind, CodeBlockKind::Fenced(_)) && !fence_closed(&self.text[range.clone()]);
         self.code = Some(CodeBlock {
             lang,
             info,
@@ -378,17 +374,10 @@ impl<'a> Walker<'a> {
                 message: "code fence is never closed; the rest of the file became code".into(),
                 span: Span::new(
                     block.span.start,
-                    block.span.start
-                        + self.text[block.span.start..]
-                            .lines()
-                            .next()
-                            .unwrap_or("")
-                            .len(),
+                    block.span.start + self.text[block.span.start..].lines().next().unwrap_or("").len(),
                 ),
                 label: "opened here".into(),
-                help: Some(
-                    "close the block with a fence of the same kind (```) on its own line".into(),
-                ),
+                help: Some("close the block with a fence of the same kind (```) on its own line".into()),
             });
         }
         if let Some(e) = &mut self.current {
@@ -412,7 +401,7 @@ impl<'a> Walker<'a> {
                         message: format!("unknown directive `{}`", unknown.join(" ")),
                         span,
                         label: "not understood".into(),
-                        help: Some("known directives: skip, reason=\"...\", compile-only, timeout=N, requires=a,b, fixture=path, fresh".into()),
+                        help: Some("known directives: skip, reason=\"...\", compile-only, timeout=N, requires=a,b, fixture=path, fresh, allow-network, allow-subprocess, allow-writes".into()),
                     });
                 }
                 self.pending_directives = Some((d, span));
@@ -437,9 +426,7 @@ impl<'a> Walker<'a> {
             return;
         };
         e.span = Span::new(e.span.start, end);
-        let is_entry = e.number.is_some()
-            || e.title.text.trim_end().ends_with('?')
-            || e.short_answer.is_some();
+        let is_entry = e.number.is_some() || e.title.text.trim_end().ends_with('?') || e.short_answer.is_some();
         if is_entry {
             self.doc.entries.push(e);
         } else {
@@ -455,6 +442,7 @@ fn merge(d: &mut Directives, from_comment: Directives) {
     d.timeout_secs = d.timeout_secs.or(from_comment.timeout_secs);
     d.requires.extend(from_comment.requires);
     d.fixtures.extend(from_comment.fixtures);
+    d.allow.extend(from_comment.allow);
     d.file = d.file.take().or(from_comment.file);
     for (k, v) in from_comment.other {
         d.other.entry(k).or_insert(v);

@@ -107,17 +107,12 @@ fn error_span(msg: &str, yaml: &str, base: usize, text: &str) -> Span {
     else {
         return whole;
     };
-    let line_text = text[line_start.min(text.len())..]
-        .lines()
-        .next()
-        .unwrap_or("");
+    let line_text = text[line_start.min(text.len())..].lines().next().unwrap_or("");
     let byte_col = line_text
         .char_indices()
         .nth(col.saturating_sub(1))
         .map_or(line_text.len(), |(i, _)| i);
     let start = (line_start + byte_col).min(base + yaml.len());
-    let end = (line_start + line_text.len())
-        .max(start + 1)
-        .min(base + yaml.len());
+    let end = (line_start + line_text.len()).max(start + 1).min(base + yaml.len());
     Span::new(start, end)
 }

@@ -9,9 +9,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 
 fn items(files: &[FileReport]) -> impl Iterator<Item = (&FileReport, &Diagnostic)> {
-    files
-        .iter()
-        .flat_map(|f| f.diagnostics.iter().map(move |d| (f, d)))
+    files.iter().flat_map(|f| f.diagnostics.iter().map(move |d| (f, d)))
 }
 
 pub fn to_json(f: &FileReport, d: &Diagnostic) -> Value {
@@ -28,10 +26,11 @@ pub fn to_json(f: &FileReport, d: &Diagnostic) -> Value {
         "message": d.message,
         "label": d.label,
         "help": d.help,
+        "offset": d.span.start,
+        "end_offset": d.span.end,
     });
     if let Some(fix) = &d.fix {
-        v["fix"] =
-            json!({ "replacement": fix.replacement, "start": fix.span.start, "end": fix.span.end });
+        v["fix"] = json!({ "replacement": fix.replacement, "start": fix.span.start, "end": fix.span.end });
     }
     v
 }
@@ -64,11 +63,7 @@ pub fn json_lines(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<
 
 /// GitHub workflow commands; property values escape `%`, CR, LF, `:` and `,`.
 pub fn github(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> {
-    let data = |s: &str| {
-        s.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-    };
+    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
     for (f, d) in items(files) {
         let p = position(f, d);
@@ -114,9 +109,7 @@ pub fn sarif(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> {
         .cloned();
     for (code, name) in registered.chain(custom) {
         let info = crate::rules::lookup(&name);
-        let summary = info.map_or("A rule defined by the schema's x-rule annotations.", |r| {
-            r.summary
-        });
+        let summary = info.map_or("A rule defined by the schema's x-rule annotations.", |r| r.summary);
         let level = info.map_or("error", |r| {
             if r.severity == Severity::Error {
                 "error"
@@ -197,8 +190,7 @@ pub fn junit(out: &mut dyn Write, files: &[FileReport], summary: &Summary) -> st
     )?;
     for f in files {
         // A testcase per entry; diagnostics before the first entry go to a file-level case.
-        let mut cases: Vec<(String, usize, Vec<&Diagnostic>)> =
-            vec![("(file)".into(), 0, Vec::new())];
+        let mut cases: Vec<(String, usize, Vec<&Diagnostic>)> = vec![("(file)".into(), 0, Vec::new())];
         cases.extend(f.entries.iter().map(|(t, l)| (t.clone(), *l, Vec::new())));
         for d in &f.diagnostics {
             let line = position(f, d).start.line;
@@ -257,7 +249,9 @@ pub fn gitlab(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> 
     let all: Vec<Value> = items(files)
         .map(|(f, d)| {
             let p = position(f, d);
-            let fingerprint = blake3::hash(format!("{}:{}:{}:{}", f.path, d.rule, d.message, p.start.line).as_bytes()).to_hex()[..32].to_string();
+            let fingerprint = blake3::hash(format!("{}:{}:{}:{}", f.path, d.rule, d.message, p.start.line).as_bytes())
+                .to_hex()[..32]
+                .to_string();
             json!({
                 "description": format!("{} [{}] {}", d.code, d.rule, d.message),
                 "check_name": d.rule,

@@ -5,6 +5,7 @@
 
 mod full;
 mod machine;
+pub mod merge;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
@@ -81,6 +82,12 @@ impl Summary {
             if let Some(py) = &self.python {
                 s.push_str(&format!(" on {py}"));
             }
+            if self.cached_entries > 0 {
+                s.push_str(&format!(
+                    " ({} from cache)",
+                    plural(self.cached_entries, "entry").replace("entrys", "entries")
+                ));
+            }
         }
         s
     }
@@ -109,12 +116,7 @@ pub fn sort(files: &mut [FileReport]) {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for f in files {
         f.diagnostics.sort_by(|a, b| {
-            (a.span.start, a.span.end, &a.rule, &a.message).cmp(&(
-                b.span.start,
-                b.span.end,
-                &b.rule,
-                &b.message,
-            ))
+            (a.span.start, a.span.end, &a.rule, &a.message).cmp(&(b.span.start, b.span.end, &b.rule, &b.message))
         });
     }
 }
@@ -159,9 +161,7 @@ pub fn render(
 pub fn statistics(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> {
     let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
     for d in files.iter().flat_map(|f| &f.diagnostics) {
-        *counts
-            .entry((d.code.as_str(), d.rule.as_str()))
-            .or_default() += 1;
+        *counts.entry((d.code.as_str(), d.rule.as_str())).or_default() += 1;
     }
     let mut rows: Vec<_> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -177,4 +177,42 @@ pub fn count(files: &[FileReport], sev: Severity) -> usize {
         .flat_map(|f| &f.diagnostics)
         .filter(|d| d.severity == sev)
         .count()
+}
+
+/// Append a Markdown summary (for `$GITHUB_STEP_SUMMARY`): counts, then counts per rule.
+pub fn append_summary(path: &std::path::Path, files: &[FileReport], summary: &Summary) -> std::io::Result<()> {
+    let mut s = String::from("## qa-lint\n\n| | |\n|---|---|\n");
+    s.push_str(&format!(
+        "| Files | {} |\n| Entries checked | {} |\n",
+        summary.files, summary.entries
+    ));
+    s.push_str(&format!("| Claims verified | {} |\n", summary.claims));
+    if summary.cached_entries > 0 {
+        s.push_str(&format!("| Entries from cache | {} |\n", summary.cached_entries));
+    }
+    s.push_str(&format!(
+        "| Errors | {} |\n| Warnings | {} |\n",
+        summary.errors, summary.warnings
+    ));
+    if let Some(py) = &summary.python {
+        s.push_str(&format!("| Python | {py} |\n"));
+    }
+    s.push_str(&format!("| Time | {:.2} s |\n", summary.elapsed_ms as f64 / 1000.0));
+    let mut per_rule: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for d in files.iter().flat_map(|f| &f.diagnostics) {
+        *per_rule.entry((d.code.as_str(), d.rule.as_str())).or_default() += 1;
+    }
+    if !per_rule.is_empty() {
+        s.push_str("\n| Rule | Code | Count |\n|---|---|---|\n");
+        for ((code, rule), n) in per_rule {
+            s.push_str(&format!("| {rule} | {code} | {n} |\n"));
+        }
+    }
+    s.push('\n');
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(s.as_bytes())
 }

@@ -30,16 +30,10 @@ pub enum PolicyError {
         code(qa_lint::schema),
         help("check the `--schema` argument or the `schema` key in qa-lint.toml")
     )]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("schema {path} is not valid JSON: {source}")]
     #[diagnostic(code(qa_lint::schema))]
-    Json {
-        path: String,
-        source: serde_json::Error,
-    },
+    Json { path: String, source: serde_json::Error },
     #[error("schema {path} is not a valid JSON Schema (draft 2020-12): {message}")]
     #[diagnostic(code(qa_lint::schema))]
     Invalid { path: String, message: String },
@@ -93,12 +87,7 @@ impl Policy {
             let annotations = self.annotations(&schema_path);
             let value = err.instance().as_ref().clone();
             let error_text = err.to_string();
-            let d = self.diagnostic(
-                &annotations,
-                &error_text,
-                &value,
-                doc.span_for(&instance_path),
-            );
+            let d = self.diagnostic(&annotations, &error_text, &value, doc.span_for(&instance_path));
             // One failure can surface through several keywords; report each rule once per span.
             if !out
                 .iter()
@@ -166,11 +155,8 @@ impl Policy {
                 .replace("{value}", &shown)
                 .replace("{chars}", &chars.to_string())
         };
-        let message = s("x-message")
-            .map(fill)
-            .unwrap_or_else(|| format!("schema: {error}"));
-        let mut d = Diagnostic::new(&rule, span, message)
-            .label(s("x-label").unwrap_or_else(|| "here".into()));
+        let message = s("x-message").map(fill).unwrap_or_else(|| format!("schema: {error}"));
+        let mut d = Diagnostic::new(&rule, span, message).label(s("x-label").unwrap_or_else(|| "here".into()));
         if let Some(code) = s("x-code") {
             d.code = code;
         }

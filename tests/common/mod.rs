@@ -36,10 +36,7 @@ pub fn qa(args: &[&str]) -> Output {
 
 /// Relative path of a fixture, as a user would type it from the repo root.
 pub fn rel(path: &Path) -> String {
-    path.strip_prefix(root())
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    path.strip_prefix(root()).unwrap_or(path).display().to_string()
 }
 
 /// Settings that keep snapshots independent of the machine's Python patch version.

@@ -1,0 +1,116 @@
+//! The result cache: one file per entry, keyed by everything that can change its result.
+//!
+//! The key hashes the entry's job (code, modes, fixture files, requirements, limits,
+//! sandbox) with a salt of qa-lint's version, the embedded Python's version, the active
+//! virtual environment, and the schema and config. Keys hold no machine-specific paths or
+//! times, so a cache restored on another machine (`actions/cache`) is still valid. Files are
+//! written atomically (temp file + rename); a corrupt, truncated or foreign file is ignored
+//! and rewritten, never trusted, never fatal.
+
+use crate::exec::{EntryJob, EntryOutcome};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+const FORMAT: u32 = 1;
+
+pub struct Cache {
+    dir: PathBuf,
+    salt: blake3::Hash,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Record {
+    format: u32,
+    key: String,
+    outcome: EntryOutcome,
+}
+
+/// The embedded Python as built (`CPython 3.11.7`), known without starting it.
+pub fn build_python_version() -> &'static str {
+    env!("QA_BUILD_PYTHON_VERSION")
+}
+
+impl Cache {
+    /// Open (and create) the cache directory; `salt_parts` are hashed into every key.
+    pub fn open(dir: &Path, salt_parts: &[&str]) -> Cache {
+        if std::fs::create_dir_all(dir).is_ok() {
+            let ignore = dir.join(".gitignore");
+            if !ignore.exists() {
+                let _ = std::fs::write(ignore, "# Created by qa-lint: the cache is rebuilt on demand.\n*\n");
+            }
+        }
+        let mut h = blake3::Hasher::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update(build_python_version().as_bytes());
+        if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+            // Installed packages change results; pyvenv.cfg changes when the venv is rebuilt.
+            h.update(venv.as_encoded_bytes());
+            h.update(&std::fs::read(Path::new(&venv).join("pyvenv.cfg")).unwrap_or_default());
+        }
+        for p in salt_parts {
+            h.update(&(p.len() as u64).to_le_bytes());
+            h.update(p.as_bytes());
+        }
+        Cache {
+            dir: dir.to_path_buf(),
+            salt: h.finalize(),
+        }
+    }
+
+    pub fn key(&self, job: &EntryJob) -> String {
+        let mut h = blake3::Hasher::new();
+        h.update(self.salt.as_bytes());
+        let field = |h: &mut blake3::Hasher, b: &[u8]| {
+            h.update(&(b.len() as u64).to_le_bytes());
+            h.update(b);
+        };
+        for b in &job.blocks {
+            field(&mut h, b.filename.as_bytes());
+            field(&mut h, b.source.as_bytes());
+            field(&mut h, format!("{:?}{}", b.mode, b.fresh_namespace).as_bytes());
+        }
+        for (name, bytes) in &job.files {
+            field(&mut h, name.as_bytes());
+            field(&mut h, bytes);
+        }
+        field(&mut h, job.requires.join(",").as_bytes());
+        field(&mut h, format!("{:?}{:?}", job.timeout, job.sandbox).as_bytes());
+        h.finalize().to_hex().to_string()
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(&key[..2]).join(format!("{key}.json"))
+    }
+
+    /// A stored outcome, if present and valid for exactly this key.
+    pub fn get(&self, key: &str) -> Option<EntryOutcome> {
+        let bytes = std::fs::read(self.path(key)).ok()?;
+        let record: Record = serde_json::from_slice(&bytes).ok()?;
+        (record.format == FORMAT && record.key == key).then_some(record.outcome)
+    }
+
+    /// Store an outcome. Timeouts and crashes are not stored: they may depend on load.
+    pub fn put(&self, key: &str, outcome: &EntryOutcome) {
+        if matches!(outcome, EntryOutcome::TimedOut { .. } | EntryOutcome::Crashed { .. }) {
+            return;
+        }
+        let path = self.path(key);
+        let Some(dir) = path.parent() else { return };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let record = Record {
+            format: FORMAT,
+            key: key.to_string(),
+            outcome: outcome.clone(),
+        };
+        let Ok(json) = serde_json::to_vec(&record) else { return };
+        // Atomic: a reader sees the old file or the whole new one, never a torn write.
+        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
+            use std::io::Write;
+            if tmp.write_all(&json).is_ok() {
+                let _ = tmp.persist(&path);
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! `qa-lint merge`: several `--output-format json` reports (CI shards) into one.
+//! Sources are re-read from disk (the shards ran on the same checkout) so every format,
+//! `full` included, renders as if one run had produced them.
+
+use super::{FileReport, Summary};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{SourceFile, Span};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Deserialize)]
+struct Item {
+    rule: String,
+    code: String,
+    severity: Severity,
+    path: String,
+    message: String,
+    #[serde(default)]
+    label: String,
+    help: Option<String>,
+    offset: usize,
+    end_offset: usize,
+}
+
+pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
+    let mut by_path: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+    for p in paths {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let items: Vec<Item> =
+            serde_json::from_str(&text).map_err(|e| format!("{} is not a qa-lint JSON report: {e}", p.display()))?;
+        for i in items {
+            let d = Diagnostic {
+                rule: i.rule,
+                code: i.code,
+                severity: i.severity,
+                message: i.message,
+                span: Span::new(i.offset, i.end_offset),
+                label: i.label,
+                secondary: Vec::new(),
+                help: i.help,
+                fix: None,
+            };
+            let list = by_path.entry(i.path).or_default();
+            // The same diagnostic from two reports (overlapping shards) is kept once.
+            if !list
+                .iter()
+                .any(|o| o.rule == d.rule && o.span == d.span && o.message == d.message)
+            {
+                list.push(d);
+            }
+        }
+    }
+    let mut files: Vec<FileReport> = by_path
+        .into_iter()
+        .map(|(path, diagnostics)| FileReport {
+            source: SourceFile::read(Path::new(&path)).ok(),
+            path,
+            diagnostics,
+            entries: Vec::new(),
+        })
+        .collect();
+    super::sort(&mut files);
+    let summary = Summary {
+        files: files.len(),
+        errors: super::count(&files, Severity::Error),
+        warnings: super::count(&files, Severity::Warning),
+        ..Summary::default()
+    };
+    Ok((files, summary))
+}
