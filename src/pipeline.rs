@@ -7,6 +7,7 @@ use crate::check::{self, CheckedFile};
 use crate::claims::JudgeOptions;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::entry::SuppressionScope;
 use crate::discover;
 use crate::examples;
 use crate::exec::{EntryOutcome, Limits, Pool};
@@ -70,22 +71,31 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<F
         .iter_mut()
         .zip(&selected)
         .map(|(c, sel)| {
-            let mut diags = std::mem::take(&mut c.diagnostics);
+            let diags = std::mem::take(&mut c.diagnostics);
+            // Suppressions see every static diagnostic of the file (all shards compute those).
+            let mut diags = crate::suppress::apply(&c.path, diags, &c.doc.suppressions, config);
             if let Some(shard) = &opts.shard {
                 let path = c.path.display().to_string();
                 let owns_file = shard.owns_file(&path);
+                let owns_all = sel.iter().all(|&s| s);
                 let entries: Vec<(Span, bool)> = c.doc.entries.iter().zip(sel).map(|(e, &s)| (e.span, s)).collect();
+                let owner_of = |offset: usize| match entries.iter().find(|(span, _)| offset >= span.start && offset < span.end.max(span.start + 1)) {
+                    Some((_, owned)) => *owned,
+                    None => owns_file,
+                };
                 diags.retain(|d| {
-                    match entries
-                        .iter()
-                        .find(|(span, _)| d.span.start >= span.start && d.span.start < span.end.max(span.start + 1))
-                    {
-                        Some((_, owned)) => *owned,
-                        None => owns_file,
+                    // An unused suppression belongs to what it targets; a file-wide one can only
+                    // be judged by a shard that ran every entry of the file.
+                    if d.rule == "unused-suppression" {
+                        match c.doc.suppressions.iter().find(|s| s.span == d.span).map(|s| &s.scope) {
+                            Some(SuppressionScope::Range(r)) => return owner_of(r.end.saturating_sub(1).max(r.start)),
+                            Some(SuppressionScope::File) => return owns_file && (owns_all || !opts.exec),
+                            None => {}
+                        }
                     }
+                    owner_of(d.span.start)
                 });
             }
-            let diags = crate::suppress::apply(&c.path, diags, &c.doc.suppressions, config);
             FileReport {
                 path: c.path.display().to_string(),
                 entries: c
@@ -184,6 +194,10 @@ fn run_examples(
         // Nothing to run: no worker, no interpreter started.
         summary.python = Some(cache::build_python_version().to_string());
     } else {
+        // Lets a test prove that an unchanged corpus starts no Python at all.
+        if std::env::var_os("QA_LINT_FORBID_EXEC").is_some_and(|v| v == "1") {
+            return Err(format!("{} entries need running, but QA_LINT_FORBID_EXEC=1", todo.len()));
+        }
         let pool = Pool::new(opts.jobs, limits);
         summary.python = Some(pool.python_version().map_err(|e| format!("cannot start Python: {e}"))?);
         let bar = progress_bar(opts.progress, todo.len());

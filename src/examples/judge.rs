@@ -121,12 +121,17 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
             let d = Diagnostic::new(
                 rule,
                 span,
-                format!("output does not match the claim: claimed `{expected}`, got `{actual}`"),
+                if *hedged {
+                    format!("hedged claim does not hold here: claimed `{expected}`, got `{actual}`")
+                } else {
+                    format!("output does not match the claim: claimed `{expected}`, got `{actual}`")
+                },
             )
             .label(format!("actual: {actual}"));
+            let how = if *hedged { "qa-lint --fix --fix-hedged" } else { "qa-lint --fix" };
             match fix {
                 Some(f) => d
-                    .help(format!("write `{f}` here (qa-lint --fix does it)"))
+                    .help(format!("write `{f}` here ({how} does it)"))
                     .fix(span, f.clone(), *hedged),
                 None => d.help(format!("the code prints `{actual}`; correct the claim or the code")),
             }

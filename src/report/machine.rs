@@ -30,7 +30,7 @@ pub fn to_json(f: &FileReport, d: &Diagnostic) -> Value {
         "end_offset": d.span.end,
     });
     if let Some(fix) = &d.fix {
-        v["fix"] = json!({ "replacement": fix.replacement, "start": fix.span.start, "end": fix.span.end });
+        v["fix"] = json!({ "replacement": fix.replacement, "start": fix.span.start, "end": fix.span.end, "hedged": fix.hedged });
     }
     v
 }

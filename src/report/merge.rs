@@ -3,7 +3,7 @@
 //! `full` included, renders as if one run had produced them.
 
 use super::{FileReport, Summary};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::source::{SourceFile, Span};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -21,6 +21,16 @@ struct Item {
     help: Option<String>,
     offset: usize,
     end_offset: usize,
+    fix: Option<FixItem>,
+}
+
+#[derive(Deserialize)]
+struct FixItem {
+    replacement: String,
+    start: usize,
+    end: usize,
+    #[serde(default)]
+    hedged: bool,
 }
 
 pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
@@ -39,7 +49,7 @@ pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
                 label: i.label,
                 secondary: Vec::new(),
                 help: i.help,
-                fix: None,
+                fix: i.fix.map(|f| Fix { span: Span::new(f.start, f.end), replacement: f.replacement, hedged: f.hedged }),
             };
             let list = by_path.entry(i.path).or_default();
             // The same diagnostic from two reports (overlapping shards) is kept once.
@@ -54,7 +64,10 @@ pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
     let mut files: Vec<FileReport> = by_path
         .into_iter()
         .map(|(path, diagnostics)| FileReport {
-            source: SourceFile::read(Path::new(&path)).ok(),
+            // Lossy, so a file reported as invalid UTF-8 still shows its lines.
+            source: std::fs::read(Path::new(&path))
+                .ok()
+                .map(|b| SourceFile::new(PathBuf::from(&path), &String::from_utf8_lossy(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&b)))),
             path,
             diagnostics,
             entries: Vec::new(),
