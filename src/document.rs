@@ -78,6 +78,24 @@ pub fn build(file: &SourceFile, doc: &Document, entry: &Entry, parts: &Parts) ->
         .collect();
     if let Some(fm) = &doc.front_matter {
         spans.push(("/front_matter".into(), fm.span));
+        // Top-level keys point at their own line (`bucket: misc`), so a policy on one key
+        // is reported there rather than at the whole block.
+        if let Some(map) = fm.value.as_object() {
+            let text = &file.text[fm.span.start..fm.span.end];
+            let mut offset = fm.span.start;
+            for line in text.split_inclusive('\n') {
+                if let Some((key, _)) = line.split_once(':') {
+                    let key = key.trim().trim_matches(|c| c == '"' || c == '\'');
+                    if !line.starts_with([' ', '\t']) && map.contains_key(key) {
+                        spans.push((
+                            format!("/front_matter/{}", key.replace('~', "~0").replace('/', "~1")),
+                            Span::new(offset, offset + line.trim_end().len()),
+                        ));
+                    }
+                }
+                offset += line.len();
+            }
+        }
     }
     let parts_value = parts.to_json(&mut spans);
     let value = json!({

@@ -2,23 +2,38 @@
 //!
 //! A transparent classifier: each part is either `null` or the *evidence* that satisfies
 //! it, strongest first: an explicit mark (`### Gotchas {.tradeoff}` or
-//! `<!-- qa-lint: part=tradeoff -->`), a heading cue, then a sentence cue. `qa-lint inspect`
-//! prints the evidence so an author sees why an entry passed or failed; the schema decides
-//! which parts are required.
+//! `<!-- qa-lint: part=tradeoff -->`), a heading cue, then a sentence cue (for the example:
+//! a checked Python block). `qa-lint inspect` prints the evidence so an author sees why an
+//! entry passed or failed; the schema decides which parts are required. docs/parts.md has
+//! the cue lists and the measured confusion counts.
+//!
+//! Where each part may come from matters as much as the cues:
+//!
+//! - the definition is looked for only in the short answer and the opening paragraphs
+//!   (before the first `###` section). A "what is ..." subsection defines a sub-concept, and
+//!   a defining sentence deep in the body does not open the answer; looking everywhere made
+//!   a removed definition go unnoticed.
+//! - no part is taken from the interview answer. It restates the other parts by design,
+//!   so counting it would let a body that lost its tradeoff or practice section pass.
 
-use crate::entry::{BlockKind, Entry};
+use crate::entry::{BlockKind, CodeBlock, Entry, Section};
 use crate::source::Span;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub const PART_NAMES: [&str; 4] = ["definition", "practice", "example", "tradeoff"];
 
-/// Cue lists, configurable under `[parts]` in qa-lint.toml. Matching is case-insensitive.
+/// Cue lists, configurable under `[parts]` in qa-lint.toml. Matching is case-insensitive
+/// and on whole text with a space added at both ends, so `" are "` only matches the word.
+/// A sentence cue starting with `^` only matches at the start of a sentence.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct Cues {
     pub definition_headings: Vec<String>,
     pub definition_sentences: Vec<String>,
+    /// A definition cue right after one of these words is not a definition: "This is a
+    /// common question", "It is the same object", "which is what ..." name no subject.
+    pub definition_non_subjects: Vec<String>,
     pub practice_headings: Vec<String>,
     pub practice_sentences: Vec<String>,
     pub example_headings: Vec<String>,
@@ -33,54 +48,69 @@ fn strings(list: &[&str]) -> Vec<String> {
 impl Default for Cues {
     fn default() -> Self {
         Cues {
-            definition_headings: strings(&["definition", "what is", "what are", "what does"]),
-            // " is a " style: a defining sentence names the thing and its category.
+            // Not "what is": a `### What Is X?` subsection defines a sub-concept.
+            definition_headings: strings(&["definition", "what it is"]),
+            // A defining sentence names the thing, then its category ("is a"), its meaning
+            // ("means") or what it does ("defines", "compares"); a yes/no question is
+            // defined by its direct answer.
             definition_sentences: strings(&[
                 " is a ",
                 " is an ",
                 " is the ",
+                " is one of ",
+                " is any ",
                 " are ",
                 " refers to ",
                 " means ",
-                " is one of ",
+                " represents ",
+                " defines ",
+                " describes ",
+                " compares ",
+                " checks whether ",
+                " lets ",
+                "^yes",
+                "^no,",
+                "^no ",
+            ]),
+            definition_non_subjects: strings(&[
+                "this", "that", "it", "there", "here", "which", "what", "these", "those", "they",
             ]),
             practice_headings: strings(&[
                 "in practice",
-                "in everyday code",
+                "everyday",
                 "in normal code",
                 "in real code",
                 "what it means",
                 "practical",
+                "best practice",
                 "when would you",
                 "when should you use",
+                "how would you",
                 "when is",
-                "how does",
-                "how do",
-                "why does",
                 "use case",
+                "usage",
                 "real projects",
                 "day-to-day",
                 "in real life",
-                "how it works",
+                "still useful",
+                "writing your own",
                 "why it matters",
             ]),
             practice_sentences: strings(&[
                 "in practice",
-                "in everyday code",
+                "everyday",
                 "in normal code",
                 "day-to-day",
                 "in real code",
-                "this means",
-                "that means",
-                "in other words",
-                "you reach for",
+                "use cases",
+                "typical use",
+                "reach for",
                 "use it when",
-                "use a ",
-                "you use",
+                "useful for",
+                "the practical",
             ]),
             example_headings: strings(&["example", "demo", "in code", "try it"]),
             tradeoff_headings: strings(&[
-                "best practice",
                 "common mistake",
                 "gotcha",
                 "pitfall",
@@ -90,31 +120,37 @@ impl Default for Cues {
                 "trade-off",
                 "caveat",
                 "nuance",
-                "why this matters",
                 "limitation",
                 "watch out",
                 "downside",
                 "mistake",
                 "costs",
+                " vs ",
+                " vs. ",
+                "versus",
+                "instead of",
+                "better than",
             ]),
             tradeoff_sentences: strings(&[
-                "a common mistake",
-                "the tradeoff",
-                "the trade-off",
-                "avoid ",
-                "instead",
+                "mistake",
+                "tradeoff",
+                "trade-off",
                 "caveat",
+                "pitfall",
+                "gotcha",
+                "avoid ",
                 "do not depend on",
                 "don't depend on",
+                "dangerous to",
                 "do not rely",
                 "don't rely",
                 "the catch",
                 "the downside",
                 "be careful",
-                "pitfall",
                 "the cost",
-                "gotcha",
-                "mistake",
+                "can break",
+                "better choice",
+                "better fit",
             ]),
         }
     }
@@ -125,7 +161,7 @@ impl Default for Cues {
 pub struct Evidence {
     /// `mark`, `heading`, `sentence` or `code`.
     pub kind: &'static str,
-    /// The cue that matched (the class, heading cue, or sentence cue).
+    /// The cue that matched (the class, heading cue, sentence cue or code fence).
     pub cue: String,
     pub excerpt: String,
     pub span: Span,
@@ -177,90 +213,162 @@ fn excerpt(text: &str) -> String {
     }
 }
 
-fn find_cue<'c>(text: &str, cues: &'c [String]) -> Option<&'c String> {
-    let lower = format!(" {} ", text.to_lowercase());
-    cues.iter().find(|c| lower.contains(&c.to_lowercase()))
+/// Sentences of a paragraph, roughly: split after `.`, `?`, `!` or `;` before a space, and
+/// after a colon (a list of definitions often follows "X:"). Good enough for cue anchoring.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let end = matches!(b, b'.' | b'?' | b'!' | b';' | b':' | b'\n')
+            && bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
+        if end {
+            out.push(&text[start..=i]);
+            start = i + 1;
+        }
+    }
+    out.push(&text[start..]);
+    out.into_iter().map(str::trim).filter(|s| !s.is_empty()).collect()
 }
 
-/// Sections carrying a mark (`{.tradeoff}`) or a heading cue for `part`.
-fn by_heading(entry: &Entry, part: &str, cues: &[String]) -> Option<Evidence> {
-    let marked = entry.sections.iter().find(|s| s.classes.iter().any(|c| c == part));
-    if let Some(s) = marked {
-        return Some(Evidence {
-            kind: "mark",
-            cue: format!(".{part}"),
-            excerpt: excerpt(&s.title),
-            span: s.span,
-        });
-    }
-    entry.sections.iter().find_map(|s| {
-        find_cue(&s.title, cues).map(|cue| Evidence {
-            kind: "heading",
-            cue: cue.clone(),
-            excerpt: excerpt(&s.title),
-            span: s.span,
+/// The first cue found in `text`. `non_subjects`: reject a match whose preceding word is
+/// one of these (only the definition uses it).
+fn find_cue<'c>(text: &str, cues: &'c [String], non_subjects: &[String]) -> Option<&'c String> {
+    sentences(text).into_iter().find_map(|s| {
+        let lower = format!(" {} ", s.to_lowercase());
+        cues.iter().find(|c| {
+            let c = c.to_lowercase();
+            if let Some(anchored) = c.strip_prefix('^') {
+                return lower[1..].starts_with(anchored);
+            }
+            lower.match_indices(c.as_str()).any(|(at, _)| {
+                let before = lower[..at].split_whitespace().last().unwrap_or("");
+                let word = before.trim_matches(|ch: char| !ch.is_alphanumeric());
+                !non_subjects.iter().any(|n| n.eq_ignore_ascii_case(word))
+            })
         })
     })
 }
 
-/// The first paragraph (then the interview answer) holding a sentence cue.
-fn by_sentence(entry: &Entry, cues: &[String], first_only: bool) -> Option<Evidence> {
-    let paras = entry.paragraphs.iter().filter(|p| !first_only || p.section.is_none());
-    for p in paras {
-        if let Some(cue) = find_cue(&p.text, cues) {
-            return Some(Evidence {
-                kind: "sentence",
-                cue: cue.trim().to_string(),
-                excerpt: excerpt(&p.text),
-                span: p.span,
-            });
-        }
-    }
-    let ia = entry.interview_answer.as_ref()?;
-    find_cue(&ia.text, cues).map(|cue| Evidence {
+fn sentence_evidence(cue: &str, text: &str, span: Span) -> Evidence {
+    Evidence {
         kind: "sentence",
         cue: cue.trim().to_string(),
-        excerpt: excerpt(&ia.text),
-        span: ia.span,
+        excerpt: excerpt(text),
+        span,
+    }
+}
+
+/// Is this section the interview answer? (Its paragraphs lie inside that span.)
+fn in_interview(entry: &Entry, span: Span) -> bool {
+    entry
+        .interview_answer
+        .as_ref()
+        .is_some_and(|ia| span.start >= ia.span.start && span.end <= ia.span.end)
+}
+
+fn heading_evidence(s: &Section, kind: &'static str, cue: String) -> Evidence {
+    Evidence {
+        kind,
+        cue,
+        excerpt: excerpt(&s.title),
+        span: s.span,
+    }
+}
+
+/// A section carrying the mark (`{.tradeoff}`), else the first with a heading cue.
+fn by_heading(entry: &Entry, part: &str, cues: &[String]) -> Option<Evidence> {
+    let marked = entry.sections.iter().find(|s| s.classes.iter().any(|c| c == part));
+    if let Some(s) = marked {
+        return Some(heading_evidence(s, "mark", format!(".{part}")));
+    }
+    entry
+        .sections
+        .iter()
+        .find_map(|s| find_cue(&s.title, cues, &[]).map(|cue| heading_evidence(s, "heading", cue.clone())))
+}
+
+/// The first body paragraph (list items included, interview answer excluded) with a cue.
+fn by_sentence(entry: &Entry, cues: &[String]) -> Option<Evidence> {
+    entry
+        .paragraphs
+        .iter()
+        .filter(|p| !in_interview(entry, p.span))
+        .find_map(|p| find_cue(&p.text, cues, &[]).map(|c| sentence_evidence(c, &p.text, p.span)))
+}
+
+/// The short answer, then the paragraphs before the first section.
+fn by_opening(entry: &Entry, cues: &Cues) -> Option<Evidence> {
+    let (list, skip) = (&cues.definition_sentences, &cues.definition_non_subjects);
+    let short = entry
+        .short_answer
+        .as_ref()
+        .and_then(|sa| find_cue(&sa.text, list, skip).map(|c| sentence_evidence(c, &sa.text, sa.span)));
+    short.or_else(|| {
+        entry
+            .paragraphs
+            .iter()
+            .filter(|p| p.section.is_none())
+            .find_map(|p| find_cue(&p.text, list, skip).map(|c| sentence_evidence(c, &p.text, p.span)))
     })
 }
 
-pub fn classify(entry: &Entry, cues: &Cues) -> Parts {
-    let definition = by_heading(entry, "definition", &cues.definition_headings)
-        .or_else(|| by_sentence(entry, &cues.definition_sentences, true))
-        .or_else(|| {
-            let sa = entry.short_answer.as_ref()?;
-            find_cue(&sa.text, &cues.definition_sentences).map(|cue| Evidence {
-                kind: "sentence",
-                cue: cue.trim().into(),
-                excerpt: excerpt(&sa.text),
-                span: sa.span,
-            })
-        });
-    let practice = by_heading(entry, "practice", &cues.practice_headings)
-        .or_else(|| by_sentence(entry, &cues.practice_sentences, false));
-    let runnable = entry
-        .blocks
-        .iter()
-        .find(|b| b.kind() != BlockKind::Other && b.is_runnable() && !b.directives.compile_only);
-    let example = runnable.map(|b| {
-        let marked = b
-            .section
-            .and_then(|i| entry.sections.get(i))
-            .filter(|s| s.classes.iter().any(|c| c == "example"));
-        Evidence {
-            kind: if marked.is_some() { "mark" } else { "code" },
-            cue: format!("```{}", b.lang),
-            excerpt: excerpt(b.code.lines().find(|l| !l.trim().is_empty()).unwrap_or("")),
-            span: b.span,
+/// A Python block qa-lint checks: runnable first; a `compile-only` block (valid code that
+/// cannot run here, such as a FastAPI app) is weaker evidence but still an example. A
+/// `skip`ped block is not: nothing checks it. Within a tier, a block under a section
+/// marked `{.example}` or with an example heading cue is preferred.
+fn by_code(entry: &Entry, cues: &Cues) -> Option<Evidence> {
+    let python = |b: &&CodeBlock| b.kind() != BlockKind::Other && b.is_runnable();
+    let section_of = |b: &CodeBlock| b.section.and_then(|i| entry.sections.get(i));
+    let marked = |b: &CodeBlock| section_of(b).is_some_and(|s| s.classes.iter().any(|c| c == "example"));
+    let headed =
+        |b: &CodeBlock| section_of(b).is_some_and(|s| find_cue(&s.title, &cues.example_headings, &[]).is_some());
+    for compile_only in [false, true] {
+        let tier: Vec<&CodeBlock> = entry
+            .blocks
+            .iter()
+            .filter(python)
+            .filter(|b| b.directives.compile_only == compile_only)
+            .collect();
+        let found = (tier.iter().find(|b| marked(b)).map(|b| (*b, "mark")))
+            .or_else(|| tier.iter().find(|b| headed(b)).map(|b| (*b, "heading")))
+            .or_else(|| tier.first().map(|b| (*b, "code")));
+        if let Some((b, kind)) = found {
+            let first = b.code.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let suffix = if compile_only { " compile-only" } else { "" };
+            return Some(Evidence {
+                kind,
+                cue: format!("```{}{suffix}", b.lang),
+                excerpt: excerpt(first),
+                span: b.span,
+            });
         }
-    });
-    let tradeoff = by_heading(entry, "tradeoff", &cues.tradeoff_headings)
-        .or_else(|| by_sentence(entry, &cues.tradeoff_sentences, false));
+    }
+    None
+}
+
+pub fn classify(entry: &Entry, cues: &Cues) -> Parts {
     Parts {
-        definition,
-        practice,
-        example,
-        tradeoff,
+        definition: by_heading(entry, "definition", &cues.definition_headings).or_else(|| by_opening(entry, cues)),
+        practice: by_heading(entry, "practice", &cues.practice_headings)
+            .or_else(|| by_sentence(entry, &cues.practice_sentences)),
+        example: by_code(entry, cues),
+        tradeoff: by_heading(entry, "tradeoff", &cues.tradeoff_headings)
+            .or_else(|| by_sentence(entry, &cues.tradeoff_sentences)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentence_cues_respect_subjects_and_anchors() {
+        let c = Cues::default();
+        let def = |t: &str| find_cue(t, &c.definition_sentences, &c.definition_non_subjects);
+        assert_eq!(def("A slot is a fixed attribute.").unwrap().trim(), "is a");
+        assert!(def("This is a classic question. It is the same thing.").is_none());
+        assert_eq!(def("Yes, with a wrapper.").unwrap(), "^yes");
+        assert!(def("Say yes to it.").is_none());
     }
 }

@@ -7,8 +7,8 @@ use crate::check::{self, CheckedFile};
 use crate::claims::JudgeOptions;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::entry::SuppressionScope;
 use crate::discover;
+use crate::entry::SuppressionScope;
 use crate::examples;
 use crate::exec::{EntryOutcome, Limits, Pool};
 use crate::report::{FileReport, Summary};
@@ -79,7 +79,10 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<F
                 let owns_file = shard.owns_file(&path);
                 let owns_all = sel.iter().all(|&s| s);
                 let entries: Vec<(Span, bool)> = c.doc.entries.iter().zip(sel).map(|(e, &s)| (e.span, s)).collect();
-                let owner_of = |offset: usize| match entries.iter().find(|(span, _)| offset >= span.start && offset < span.end.max(span.start + 1)) {
+                let owner_of = |offset: usize| match entries
+                    .iter()
+                    .find(|(span, _)| offset >= span.start && offset < span.end.max(span.start + 1))
+                {
                     Some((_, owned)) => *owned,
                     None => owns_file,
                 };
@@ -196,7 +199,10 @@ fn run_examples(
     } else {
         // Lets a test prove that an unchanged corpus starts no Python at all.
         if std::env::var_os("QA_LINT_FORBID_EXEC").is_some_and(|v| v == "1") {
-            return Err(format!("{} entries need running, but QA_LINT_FORBID_EXEC=1", todo.len()));
+            return Err(format!(
+                "{} entries need running, but QA_LINT_FORBID_EXEC=1",
+                todo.len()
+            ));
         }
         let pool = Pool::new(opts.jobs, limits);
         summary.python = Some(pool.python_version().map_err(|e| format!("cannot start Python: {e}"))?);

@@ -11,7 +11,16 @@ const SAMPLE: &str = "fixtures/formats/sample.md";
 #[test]
 fn every_output_format_is_snapshot_tested() {
     let _guard = settings().bind_to_scope();
-    for format in ["full", "concise", "json", "json-lines", "github", "sarif", "junit", "gitlab"] {
+    for format in [
+        "full",
+        "concise",
+        "json",
+        "json-lines",
+        "github",
+        "sarif",
+        "junit",
+        "gitlab",
+    ] {
         let out = qa(&["--no-cache", "--output-format", format, SAMPLE]);
         assert_eq!(out.code, 1, "{format}: {}", out.stderr);
         insta::assert_snapshot!(format!("format_{format}"), out.stdout);
@@ -28,7 +37,10 @@ fn sarif_has_a_rule_entry_with_help_for_every_result() {
     for r in run["results"].as_array().unwrap() {
         let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
         assert_eq!(rule["id"], r["ruleId"]);
-        assert!(rule["help"]["text"].as_str().unwrap().contains(r["ruleId"].as_str().unwrap()));
+        assert!(rule["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains(r["ruleId"].as_str().unwrap()));
         let region = &r["locations"][0]["physicalLocation"]["region"];
         assert!(region["startLine"].as_u64().unwrap() >= 1);
     }
@@ -42,7 +54,9 @@ fn unchanged_rerun_starts_no_python_and_corrupt_cache_is_ignored() {
     let first = qa(&["--cache-dir", cache_arg, "--output-format", "json", SAMPLE]);
     // With every entry cached, a run that would have to start Python fails loudly instead.
     let mut second = Command::new(env!("CARGO_BIN_EXE_qa-lint"));
-    second.args(["--cache-dir", cache_arg, "--output-format", "json", SAMPLE]).current_dir(root());
+    second
+        .args(["--cache-dir", cache_arg, "--output-format", "json", SAMPLE])
+        .current_dir(root());
     let second = second.env("QA_LINT_FORBID_EXEC", "1").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&second.stdout), first.stdout);
     assert_eq!(second.status.code(), Some(1));
@@ -63,8 +77,18 @@ fn unchanged_rerun_starts_no_python_and_corrupt_cache_is_ignored() {
         .env("QA_LINT_FORBID_EXEC", "1")
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&fourth.stdout), first.stdout, "cache files were rewritten");
-    assert_eq!(std::fs::read_to_string(cache.join(".gitignore")).unwrap().lines().last(), Some("*"));
+    assert_eq!(
+        String::from_utf8_lossy(&fourth.stdout),
+        first.stdout,
+        "cache files were rewritten"
+    );
+    assert_eq!(
+        std::fs::read_to_string(cache.join(".gitignore"))
+            .unwrap()
+            .lines()
+            .last(),
+        Some("*")
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -97,18 +121,34 @@ fn fix_rewrites_only_the_claim_and_is_idempotent() {
      print(len(nums) > 2)  # Usually False
      ```
     ");
-    assert_eq!(std::fs::read_to_string(dir.path().join("s.md")).unwrap(), std::fs::read_to_string(root().join(SAMPLE)).unwrap());
-    let fixed = qa_in(dir.path(), &["--no-cache", "--fix", "--output-format", "concise", "s.md"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("s.md")).unwrap(),
+        std::fs::read_to_string(root().join(SAMPLE)).unwrap()
+    );
+    let fixed = qa_in(
+        dir.path(),
+        &["--no-cache", "--fix", "--output-format", "concise", "s.md"],
+    );
     // The hedged claim is left alone without --fix-hedged (it stays a warning).
     assert_eq!(fixed.code, 0, "{}", fixed.stdout);
-    assert!(fixed.stdout.contains("[output-mismatch]") && fixed.stdout.contains("0 errors, 2 warnings"), "{}", fixed.stdout);
+    assert!(
+        fixed.stdout.contains("[output-mismatch]") && fixed.stdout.contains("0 errors, 2 warnings"),
+        "{}",
+        fixed.stdout
+    );
     let after = std::fs::read_to_string(dir.path().join("s.md")).unwrap();
     assert!(after.contains("print(nums)  # [3, 1, 2] -> wrong on purpose"));
     let again = qa_in(dir.path(), &["--no-cache", "--fix", "s.md"]);
-    assert_eq!(std::fs::read_to_string(dir.path().join("s.md")).unwrap(), after, "second --fix changes nothing");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("s.md")).unwrap(),
+        after,
+        "second --fix changes nothing"
+    );
     assert!(again.stderr.contains("fixed 0 claim(s)"));
     qa_in(dir.path(), &["--no-cache", "--fix", "--fix-hedged", "s.md"]);
-    assert!(std::fs::read_to_string(dir.path().join("s.md")).unwrap().contains("print(len(nums) > 2)  # Usually True"));
+    assert!(std::fs::read_to_string(dir.path().join("s.md"))
+        .unwrap()
+        .contains("print(len(nums) > 2)  # Usually True"));
 }
 
 #[test]
@@ -144,7 +184,13 @@ fn changed_since_checks_only_changed_files_and_writes_a_summary() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let git = |args: &[&str]| {
-        let ok = Command::new("git").args(args).current_dir(d).output().unwrap().status.success();
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .unwrap()
+            .status
+            .success();
         assert!(ok, "git {args:?}");
     };
     git(&["init", "-q"]);
@@ -154,16 +200,38 @@ fn changed_since_checks_only_changed_files_and_writes_a_summary() {
     git(&["add", "."]);
     git(&["commit", "-qm", "base"]);
     std::fs::copy(root().join("fixtures/valid/two-entries.md"), d.join("new.md")).unwrap();
-    let out = qa_in(d, &["--no-cache", "--changed-since", "HEAD", "--summary-file", "summary.md", "--output-format", "concise", "."]);
-    assert_eq!(out.code, 0, "old.md (with errors) is unchanged, so not checked: {}", out.stdout);
+    let out = qa_in(
+        d,
+        &[
+            "--no-cache",
+            "--changed-since",
+            "HEAD",
+            "--summary-file",
+            "summary.md",
+            "--output-format",
+            "concise",
+            ".",
+        ],
+    );
+    assert_eq!(
+        out.code, 0,
+        "old.md (with errors) is unchanged, so not checked: {}",
+        out.stdout
+    );
     assert!(out.stdout.contains("in 1 file, 1 entry"), "{}", out.stdout);
     let summary = std::fs::read_to_string(d.join("summary.md")).unwrap();
-    assert!(summary.contains("| Entries checked | 1 |") && summary.contains("| Claims verified | 4 |"), "{summary}");
+    assert!(
+        summary.contains("| Entries checked | 1 |") && summary.contains("| Claims verified | 4 |"),
+        "{summary}"
+    );
 }
 
 #[test]
 fn pre_commit_hook_runs_with_the_real_pre_commit() {
-    let have = Command::new("pre-commit").arg("--version").output().is_ok_and(|o| o.status.success());
+    let have = Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !have {
         // .ci/run installs pre-commit; without it this test cannot say anything.
         assert!(std::env::var_os("CI").is_none(), "pre-commit must be installed in CI");

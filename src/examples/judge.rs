@@ -128,7 +128,11 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
                 },
             )
             .label(format!("actual: {actual}"));
-            let how = if *hedged { "qa-lint --fix --fix-hedged" } else { "qa-lint --fix" };
+            let how = if *hedged {
+                "qa-lint --fix --fix-hedged"
+            } else {
+                "qa-lint --fix"
+            };
             match fix {
                 Some(f) => d
                     .help(format!("write `{f}` here ({how} does it)"))

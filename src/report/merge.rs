@@ -49,7 +49,11 @@ pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
                 label: i.label,
                 secondary: Vec::new(),
                 help: i.help,
-                fix: i.fix.map(|f| Fix { span: Span::new(f.start, f.end), replacement: f.replacement, hedged: f.hedged }),
+                fix: i.fix.map(|f| Fix {
+                    span: Span::new(f.start, f.end),
+                    replacement: f.replacement,
+                    hedged: f.hedged,
+                }),
             };
             let list = by_path.entry(i.path).or_default();
             // The same diagnostic from two reports (overlapping shards) is kept once.
@@ -65,9 +69,12 @@ pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
         .into_iter()
         .map(|(path, diagnostics)| FileReport {
             // Lossy, so a file reported as invalid UTF-8 still shows its lines.
-            source: std::fs::read(Path::new(&path))
-                .ok()
-                .map(|b| SourceFile::new(PathBuf::from(&path), &String::from_utf8_lossy(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&b)))),
+            source: std::fs::read(Path::new(&path)).ok().map(|b| {
+                SourceFile::new(
+                    PathBuf::from(&path),
+                    &String::from_utf8_lossy(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&b)),
+                )
+            }),
             path,
             diagnostics,
             entries: Vec::new(),

@@ -36,9 +36,9 @@ rules! {
     "QA002" "invalid-front-matter" Error "parse" "The YAML front matter is malformed, unclosed, or not a mapping.";
     "QA003" "unterminated-code-fence" Error "parse" "A code fence is opened and never closed.";
     "QA004" "invalid-directive" Warning "parse" "A qa-lint directive or comment is not understood.";
+    "QA005" "unused-suppression" Warning "report" "A suppression comment suppresses nothing.";
     "QA006" "empty-file" Warning "parse" "The Markdown file is empty or only whitespace.";
     "QA007" "excessive-nesting" Warning "parse" "Block quotes or lists are nested more than 100 levels deep.";
-    "QA005" "unused-suppression" Warning "report" "A suppression comment suppresses nothing.";
     "QA100" "schema-violation" Error "validate" "The entry breaks a schema rule that names no x-rule of its own.";
     "QA101" "title-not-a-question" Warning "validate" "The entry heading is not phrased as a question.";
     "QA102" "missing-short-answer" Error "validate" "The entry has no \"Short answer:\" paragraph.";
