@@ -8,8 +8,8 @@
 Each case gets one untimed warm-up run, then --runs timed runs (at least 20 for the
 sub-0.1 s fixed-cost cases); the table shows the median wall time, the ratio to the floor
 (bench/floor.py on the same corpus) and the largest peak RSS of the runs. Peak RSS is the
-`ru_maxrss` that wait4() returns for the command, i.e. what `/usr/bin/time -f %M` prints: the
-largest resident set of any process of the command's tree that was waited for. --scaling also
+`/usr/bin/time -f %M` figure (every run goes through /usr/bin/time; its ru_maxrss is the
+largest resident set of any process of the command's tree that was waited for). --scaling also
 samples /proc/PID/status VmHWM of the main qa-lint process and of its `__worker` children.
 
 Every run must succeed: qa-lint and the floor must report 0 errors (exit 0), doctest must pass.
@@ -35,6 +35,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PY = sys.executable or "python3"
 QA_FLAGS = ["--output-format", "concise", "-q"]
+TIME = "/usr/bin/time"
 
 
 # ------------------------------------------------------------------ running and measuring
@@ -42,9 +43,10 @@ QA_FLAGS = ["--output-format", "concise", "-q"]
 class Sampler(threading.Thread):
     """Polls VmHWM (peak RSS, kB) of the main process and of its `__worker` children."""
 
-    def __init__(self, pid, every=0.02):
+    def __init__(self, pid, every=0.02, target=False):
+        """target: pid is /usr/bin/time; sample its child, the command itself."""
         super().__init__(daemon=True)
-        self.pid, self.every = pid, every
+        self.pid, self.every, self.target = pid, every, target
         self.main_kb = self.worker_kb = 0
         self.stop = threading.Event()
 
@@ -70,6 +72,13 @@ class Sampler(threading.Thread):
         return kids
 
     def run(self):
+        if self.target:
+            while not self.stop.is_set():
+                kids = self.children()
+                if kids:
+                    self.pid = kids[0]
+                    break
+                self.stop.wait(0.001)
         while not self.stop.is_set():
             self.main_kb = max(self.main_kb, self.hwm(self.pid))
             for kid in self.children():
@@ -84,46 +93,54 @@ class Sampler(threading.Thread):
 
 
 def run_once(argv, cwd, sample=False):
-    """Runs argv; returns (seconds, max RSS kB, rc, stderr tail, sampler or None)."""
+    """Runs argv under /usr/bin/time; returns (seconds, max RSS kB, CPU seconds of the tree,
+    rc, stderr tail, sampler)."""
     err = tempfile.TemporaryFile()
-    t0 = time.perf_counter()
-    p = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=err)
-    s = None
-    if sample:
-        s = Sampler(p.pid)
-        s.start()
-    _, status, ru = os.wait4(p.pid, 0)
-    dt = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if s:
-        s.stop.set()
-        s.join()
+    with tempfile.NamedTemporaryFile("r") as rss:
+        # /usr/bin/time is tiny, so the high-water mark its child inherits across exec is
+        # small; wait4() straight from this Python would report Python's own RSS as a floor.
+        t0 = time.perf_counter()
+        p = subprocess.Popen([TIME, "-f", "%M %U %S", "-o", rss.name, *argv], cwd=cwd,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        s = None
+        if sample:
+            s = Sampler(p.pid, target=True)
+            s.start()
+        rc = p.wait()
+        dt = time.perf_counter() - t0
+        if s:
+            s.stop.set()
+            s.join()
+        kb, user, sys_s = rss.read().split("\n")[-2].split()
+        kb, cpu = int(kb), float(user) + float(sys_s)
     err.seek(0)
     tail = err.read()[-2000:].decode("utf-8", "replace")
-    return dt, ru.ru_maxrss, p.returncode, tail, s
+    return dt, kb, cpu, rc, tail, s
 
 
-def measure(name, argv, cwd, runs, prep=None, sample=False):
-    """One warm-up, then `runs` timed runs. Fails loudly if any run does not exit 0."""
+def measure(name, argv, cwd, runs, prep=None, sample=False, warmup=1):
+    """`warmup` untimed runs, then `runs` timed runs. Fails loudly if any run does not exit 0."""
     if prep:
         prep()
-    times, rss, main_kb, worker_kb = [], [], 0, 0
-    for i in range(runs + 1):
-        dt, kb, rc, tail, s = run_once(argv, cwd, sample)
+    times, cpus, rss, main_kb, worker_kb = [], [], [], 0, 0
+    for i in range(runs + warmup):
+        dt, kb, cpu, rc, tail, s = run_once(argv, cwd, sample)
         if rc != 0:
             sys.exit(f"bench: case {name!r} failed (exit {rc}): {' '.join(argv[:6])} ...\n{tail}")
-        if i == 0:
+        if i < warmup:
             continue  # warm-up (page cache, the primed cache dir, pyc files)
         times.append(dt)
+        cpus.append(cpu)
         rss.append(kb)
         if s:
             main_kb, worker_kb = max(main_kb, s.main_kb), max(worker_kb, s.worker_kb)
     res = {"case": name, "median_s": statistics.median(times), "min_s": min(times),
+           "cpu_s": statistics.median(cpus),
            "max_s": max(times), "runs": runs, "peak_rss_mb": max(rss) / 1024}
     if sample:
         res["main_rss_mb"], res["worker_rss_mb"] = main_kb / 1024, worker_kb / 1024
-    print(f"  {name:<44} {res['median_s']:8.3f} s  {res['peak_rss_mb']:7.1f} MB", file=sys.stderr)
+    print(f"  {name:<44} {res['median_s']:8.3f} s  {res['cpu_s']:8.3f} s CPU  "
+          f"{res['peak_rss_mb']:7.1f} MB  load {os.getloadavg()[0]:.2f}", file=sys.stderr)
     return res
 
 
@@ -204,11 +221,14 @@ def fixed_cases(d1k, exe, runs):
     ]
 
 
-def table(rows, floor):
-    out = ["| case | median s | ratio to floor | peak RSS MB |", "|---|---:|---:|---:|"]
+def table(rows, floor, floor_cpu):
+    out = ["| case | median s | ratio to floor | peak RSS MB | CPU s (user+sys) | CPU ratio |",
+           "|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         ratio = f"{r['median_s'] / floor:.2f}x" if floor else "-"
-        out.append(f"| {r['case']} | {r['median_s']:.3f} | {ratio} | {r['peak_rss_mb']:.1f} |")
+        cratio = f"{r['cpu_s'] / floor_cpu:.2f}x" if floor_cpu else "-"
+        out.append(f"| {r['case']} | {r['median_s']:.3f} | {ratio} | {r['peak_rss_mb']:.1f} | "
+                   f"{r['cpu_s']:.3f} | {cratio} |")
     return "\n".join(out)
 
 
@@ -245,31 +265,38 @@ def main():
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "qa-lint-bench")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--skip-jobs1", action="store_true", help="--scaling: default jobs only")
     a = ap.parse_args()
     build(a.no_build)
     exe = str(ROOT / "target/release/qa-lint")
     bare = str(ROOT / "target/release/examples/bare_parse")
     a.work.mkdir(parents=True, exist_ok=True)
     info = machine()
-    sizes = [1000, 10000, 100000] if a.scaling else [int(x) for x in a.sizes.split(",")]
+    sizes = [int(x) for x in a.sizes.split(",")]
+    if a.scaling and a.sizes == "1000,10000":
+        sizes = [1000, 10000, 100000]
     results = {"machine": info, "sizes": {}, "fixed": []}
     report = []
     if a.scaling:
-        report.append("| blocks | case | median s | ms per block | x 1k per-block | peak RSS MB "
-                      "(tree) | main RSS MB | worker RSS MB |")
-        report.append("|---:|---|---:|---:|---:|---:|---:|---:|")
+        report.append("| blocks | case | median s | ms per block | x smallest per-block | "
+                      "CPU ms per block | peak RSS MB (tree) | main RSS MB | worker RSS MB |")
+        report.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
         base = {}
         for n in sizes:
             d = corpus(a.work, n)
-            runs = a.runs if n < 100000 else max(1, min(a.runs, 2))
+            big = n >= 100000
+            runs, wu = (1, 0) if big else (a.runs, 1)
             print(f"bench: {n} blocks, {runs} runs", file=sys.stderr)
             rows = [
-                measure("floor (bench/floor.py)", [PY, str(BENCH / "floor.py"), "qa"], d, runs),
-                measure("qa-lint --jobs 1 --no-cache",
-                        [exe, "--jobs", "1", "--no-cache", *QA_FLAGS, "qa"], d, runs, sample=True),
+                measure("floor (bench/floor.py)", [PY, str(BENCH / "floor.py"), "qa"], d, runs,
+                        warmup=wu),
                 measure("qa-lint --no-cache (default jobs)",
-                        [exe, "--no-cache", *QA_FLAGS, "qa"], d, runs, sample=True),
+                        [exe, "--no-cache", *QA_FLAGS, "qa"], d, runs, sample=True, warmup=wu),
             ]
+            if not a.skip_jobs1:
+                rows.append(measure("qa-lint --jobs 1 --no-cache",
+                                    [exe, "--jobs", "1", "--no-cache", *QA_FLAGS, "qa"], d, runs,
+                                    sample=True, warmup=wu))
             results["sizes"][n] = rows
             for r in rows:
                 per = r["median_s"] / n * 1000
@@ -278,7 +305,8 @@ def main():
                 worker_mb = f"{r['worker_rss_mb']:.1f}" if "worker_rss_mb" in r else "-"
                 report.append(
                     f"| {n} | {r['case']} | {r['median_s']:.3f} | {per:.3f} | "
-                    f"{per / base[r['case']]:.2f}x | {r['peak_rss_mb']:.1f} | {main_mb} | "
+                    f"{per / base[r['case']]:.2f}x | {r['cpu_s'] / n * 1000:.3f} | "
+                    f"{r['peak_rss_mb']:.1f} | {main_mb} | "
                     f"{worker_mb} |")
     else:
         for n in sizes:
@@ -287,12 +315,12 @@ def main():
             rows = size_cases(d, exe, bare, a.runs)
             results["sizes"][n] = rows
             report.append(f"### {n} blocks\n")
-            report.append(table(rows, rows[0]["median_s"]) + "\n")
+            report.append(table(rows, rows[0]["median_s"], rows[0]["cpu_s"]) + "\n")
         d1k = corpus(a.work, min(sizes))
         fixed = fixed_cases(d1k, exe, a.runs)
         results["fixed"] = fixed
         report.append("### Fixed cost\n")
-        report.append(table(fixed, 0) + "\n")
+        report.append(table(fixed, 0, 0) + "\n")
         report.append("### Targets\n")
         report.append(verdicts(results["sizes"], fixed))
     info["loadavg_after"] = os.getloadavg()

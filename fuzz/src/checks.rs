@@ -11,14 +11,39 @@ use std::ops::Range;
 
 /// A span lies inside `text` and both ends are on char boundaries.
 pub fn check_span(text: &str, span: Span, what: &str) {
-    assert!(span.start <= span.end, "{what}: start {} > end {}", span.start, span.end);
-    assert!(span.end <= text.len(), "{what}: end {} past the text ({} bytes)", span.end, text.len());
-    assert!(text.is_char_boundary(span.start), "{what}: start {} not on a char boundary", span.start);
-    assert!(text.is_char_boundary(span.end), "{what}: end {} not on a char boundary", span.end);
+    assert!(
+        span.start <= span.end,
+        "{what}: start {} > end {}",
+        span.start,
+        span.end
+    );
+    assert!(
+        span.end <= text.len(),
+        "{what}: end {} past the text ({} bytes)",
+        span.end,
+        text.len()
+    );
+    assert!(
+        text.is_char_boundary(span.start),
+        "{what}: start {} not on a char boundary",
+        span.start
+    );
+    assert!(
+        text.is_char_boundary(span.end),
+        "{what}: end {} not on a char boundary",
+        span.end
+    );
 }
 
 fn check_range(text: &str, r: &Range<usize>, what: &str) {
-    check_span(text, Span { start: r.start, end: r.end }, what);
+    check_span(
+        text,
+        Span {
+            start: r.start,
+            end: r.end,
+        },
+        what,
+    );
 }
 
 /// Every span of the parsed model (entries, their parts, blocks, problems, suppressions,
@@ -67,14 +92,21 @@ pub fn check_document(file: &SourceFile, doc: &Document) {
         check_span(text, span, &what);
         for off in [span.start, span.end] {
             let lc = file.line_col(off);
-            assert!(lc.line >= 1 && lc.line <= file.line_count(), "{what}: line {} out of range", lc.line);
+            assert!(
+                lc.line >= 1 && lc.line <= file.line_count(),
+                "{what}: line {} out of range",
+                lc.line
+            );
             let line = file.line_span(lc.line);
             assert!(
                 line.start <= off && off <= file.line_start(lc.line + 1),
                 "{what}: offset {off} not on its reported line {}",
                 lc.line
             );
-            assert!(lc.column >= 1 && lc.column <= text[line.start..].chars().count() + 1, "{what}: column");
+            assert!(
+                lc.column >= 1 && lc.column <= text[line.start..].chars().count() + 1,
+                "{what}: column"
+            );
         }
     }
 }
@@ -91,14 +123,20 @@ pub fn check_block_lines(text: &str, b: &CodeBlock, what: &str) {
         lines.len()
     );
     for (i, (&off, line)) in b.line_offsets.iter().zip(&lines).enumerate() {
-        assert!(off <= text.len() && text.is_char_boundary(off), "{what}: line offset {i} = {off} bad");
+        assert!(
+            off <= text.len() && text.is_char_boundary(off),
+            "{what}: line offset {i} = {off} bad"
+        );
         let body = line.strip_suffix('\n').unwrap_or(line);
         let body = body.strip_suffix('\r').unwrap_or(body);
         assert!(
             text[off..].starts_with(body),
             "{what}: code line {} is {body:?} but the Markdown at offset {off} reads {:?}",
             i + 1,
-            &text[off..text.len().min(off + body.len() + 8)].chars().take(body.len() + 8).collect::<String>()
+            &text[off..text.len().min(off + body.len() + 8)]
+                .chars()
+                .take(body.len() + 8)
+                .collect::<String>()
         );
     }
 }
@@ -113,7 +151,18 @@ pub fn check_markdown(text: &str) -> Document {
 
 /// A fix value that judge could write, chosen by `seed`.
 pub fn fix_value(seed: u8) -> &'static str {
-    const FIXES: &[&str] = &["42", "True", "None", "'abc'", "[1, 2, 3]", "3.14", "é日本🙂", "{'a': 1}", "-7", "b'x'"];
+    const FIXES: &[&str] = &[
+        "42",
+        "True",
+        "None",
+        "'abc'",
+        "[1, 2, 3]",
+        "3.14",
+        "'é日本🙂'",
+        "{'a': 1}",
+        "-7",
+        "b'x'",
+    ];
     FIXES[seed as usize % FIXES.len()]
 }
 
@@ -140,7 +189,12 @@ pub fn check_claims(code: &str, seed: u8) {
             c.text_range,
             c.comment
         );
-        assert!(c.line >= 1 && c.comment_line >= c.line, "claim {i}: line {} comment_line {}", c.line, c.comment_line);
+        assert!(
+            c.line >= 1 && c.comment_line >= c.line,
+            "claim {i}: line {} comment_line {}",
+            c.line,
+            c.comment_line
+        );
     }
     if let Some((idx, claim)) = claims.iter().enumerate().nth(seed as usize % claims.len().max(1)) {
         if claim.text.contains(['\r']) {
@@ -149,7 +203,10 @@ pub fn check_claims(code: &str, seed: u8) {
         let fix = fix_for(claim, seed);
         let fixed = claims::apply_fix(code, claim, &fix);
         assert_eq!(&fixed[..claim.text_range.start], &code[..claim.text_range.start]);
-        assert_eq!(&fixed[claim.text_range.start + fix.len()..], &code[claim.text_range.end..]);
+        assert_eq!(
+            &fixed[claim.text_range.start + fix.len()..],
+            &code[claim.text_range.end..]
+        );
         let again = claims::extract_claims(&fixed);
         assert_eq!(
             again.len(),
@@ -204,14 +261,25 @@ pub fn check_fix(text: &str, seed: u8) {
     let mut md = text.to_string();
     md.replace_range(span.start..span.end, fix);
     let doc2 = check_markdown(&md);
-    assert_eq!(doc2.entries.len(), doc.entries.len(), "entry count changed by the fix\n{md:?}");
+    assert_eq!(
+        doc2.entries.len(),
+        doc.entries.len(),
+        "entry count changed by the fix\n{md:?}"
+    );
     for (a, b) in doc.entries.iter().zip(&doc2.entries) {
         assert_eq!(a.blocks.len(), b.blocks.len(), "block count changed by the fix\n{md:?}");
     }
     let expected = claims::apply_fix(&block.code, &claim, fix);
-    assert_eq!(doc2.entries[ei].blocks[bi].code, expected, "fixed block differs from the code-level fix");
+    assert_eq!(
+        doc2.entries[ei].blocks[bi].code, expected,
+        "fixed block differs from the code-level fix"
+    );
     let again = claims::extract_claims(&expected);
     if let Some(c2) = again.get(ci) {
-        assert_eq!(&expected[c2.text_range.clone()], fix, "re-extracted claim {ci} is not the fix text");
+        assert_eq!(
+            &expected[c2.text_range.clone()],
+            fix,
+            "re-extracted claim {ci} is not the fix text"
+        );
     }
 }

@@ -1,0 +1,321 @@
+//! Execution fixtures: snapshot tests of the real binary's `full` output for every file under
+//! `fixtures/claims` (one passing and one failing file per claim form of docs/claims.md),
+//! `fixtures/hostile` (a hostile entry next to a healthy one) and `fixtures/directives`.
+//!
+//! Besides the snapshot, every file is checked against [`expected`]: the exact set of
+//! diagnostics (rule, severity, line) it must produce. A line is named by a unique piece of
+//! its text, so the table survives edits above it. Files not in the table must be clean
+//! (exit 0, `0 errors, 0 warnings`).
+
+mod common;
+use common::{rel, root, settings};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+/// A secret in the parent's environment: examples must not see it (the worker scrubs its env).
+const SECRET_VAR: &str = "QA_LINT_TEST_SECRET";
+
+struct Run {
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+/// `qa-lint --no-cache ARGS` from the repository root, colours off, with a secret in the env.
+fn qa(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
+        .arg("--no-cache")
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env(SECRET_VAR, "hunter2-must-not-leak")
+        .env_remove("QA_LINT_OUTPUT_FORMAT")
+        .output()
+        .expect("run qa-lint");
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+const E: char = 'E';
+const W: char = 'W';
+
+/// Expected diagnostics per fixture: (severity, rule, needle). The needle is a substring of
+/// exactly one line of the file; with a leading `=` it must equal the whole (trimmed) line.
+fn expected(file: &str) -> Vec<(char, &'static str, &'static str)> {
+    const MM: &str = "output-mismatch";
+    match file {
+        // ---------------------------------------------------------------- claims
+        "claims/approximations-fail.md" => vec![
+            (E, MM, "print(sys.getsizeof(list(range(10_000))))  # ~8 MB"),
+            (E, MM, "# ~200 bytes, no matter how large"),
+            (E, MM, "# ~1.0s"),
+        ],
+        "claims/attribution-fail.md" => vec![
+            (E, MM, "shout(\"hi\")  # hi"),
+            (E, MM, "print(add(2, 3))  # 5"),
+            (E, MM, "# Output: opened"),
+            (E, MM, "shout(None)  # raises TypeError"),
+        ],
+        "claims/comment-only-line-fail.md" => vec![(E, MM, "# took 1.xxx s"), (E, MM, "=# 499501")],
+        "claims/commentary-fail.md" => vec![
+            (E, MM, "# False -> same object"),
+            (E, MM, "# True — a new list"),
+            (E, MM, "# 2 (a single element, nothing more)"),
+            (E, MM, "print(a == [2])  # True; equality compares contents"),
+        ],
+        "claims/exceptions-fail.md" => vec![
+            (E, MM, "with base 16"),
+            (E, MM, "# raises IndexError"),
+            (E, MM, "# raises LookupError"),
+            (
+                E,
+                "expected-exception-not-raised",
+                "next(iter([4]))  # raises StopIteration",
+            ),
+            (E, "unexpected-exception", "print({\"a\": 1}[\"k\"])  # 3"),
+            (E, MM, "# TypeError: 'list' object does not support item assignment"),
+        ],
+        "claims/expression-repr-fail.md" => vec![
+            (E, MM, "sorted(nums)  # [3, 2, 1]"),
+            (E, MM, "nums == [3, 1, 2]  # False"),
+            (E, MM, "len(nums)  # 4"),
+        ],
+        "claims/hash-arrow-lines-fail.md" => vec![(E, MM, "=#> 44"), (E, MM, "=#> 0")],
+        "claims/hedged-fail.md" => vec![
+            (W, MM, "# Usually False in CPython"),
+            (W, MM, "# Often True"),
+            (W, MM, "# 258 in CPython"),
+        ],
+        "claims/output-marker-fail.md" => vec![
+            (E, MM, "# Output: goodbye"),
+            (E, MM, "# => bye"),
+            (E, MM, "=# Output: hi"),
+            (E, "claim-without-output", "quiet = 1  # Output: 1"),
+            // An Output block is reported at its first output line.
+            (E, MM, "=# a"),
+        ],
+        "claims/plain-print-fail.md" => vec![(E, MM, "# ['pear', 'plum']"), (E, MM, "# 21")],
+        "claims/prose-fail.md" => vec![
+            (E, "claim-without-output", "nums[0] = 99  # 99"),
+            (E, MM, "# Hello, Bob!"),
+        ],
+        // Session mismatches are reported at the `>>>` line of the example.
+        "claims/pycon-session-fail.md" => vec![(E, MM, ">>> list(xs)"), (E, MM, ">>> 1 / 0")],
+        "claims/quoted-string-fail.md" => vec![
+            (W, "claim-quoted-string", "=print(add.__name__)  # 'add'"),
+            (W, "claim-quoted-string", "# 'add' — preserved by the def statement"),
+            (W, "claim-quoted-string", "# 'a', 'b'"),
+        ],
+        "claims/several-outputs-fail.md" => vec![(E, MM, "# 3, 2"), (E, MM, "# 0, 1, 2")],
+        "claims/shared-names-fail.md" => vec![(E, MM, "# 15"), (E, "unexpected-exception", "print(square(2))  # 4")],
+        "claims/wildcards-fail.md" => vec![
+            (E, MM, "# took 0.0xx s"),
+            (E, MM, "print(gen)  # <generator object gen at 0x...>"),
+            (E, MM, "# x.xx"),
+            (E, MM, "print(hex(17))  # 0x10"),
+        ],
+        // ---------------------------------------------------------------- hostile
+        "hostile/while-true.md" => vec![(E, "timeout", "=while True:")],
+        "hostile/sleep.md" => vec![(E, "timeout", "time.sleep(100)")],
+        "hostile/sys-exit.md" => vec![(E, "unexpected-exception", "sys.exit(3)")],
+        "hostile/os-exit.md" => vec![(E, "interpreter-crash", "os._exit(1)")],
+        "hostile/segfault.md" => vec![(E, "interpreter-crash", "ctypes.string_at(0)")],
+        "hostile/huge-allocation.md" => vec![(E, "unexpected-exception", "b\"x\" * 2**40")],
+        "hostile/fork-loop.md" => vec![(E, "sandbox-violation", "os.fork()")],
+        // The deepest frame is the primary location; the call line is a secondary label.
+        "hostile/recursion.md" => vec![(E, "unexpected-exception", "return down(n + 1)")],
+        "hostile/input.md" => vec![(E, "unexpected-exception", "input(\"name? \")")],
+        "hostile/socket-connect.md" => vec![(E, "sandbox-violation", "socket.create_connection")],
+        "hostile/write-outside.md" => vec![(E, "sandbox-violation", "open('/tmp/qa-lint-escape.txt', 'w')")],
+        // endless-thread, print-gigabyte, stdout-none, environ-secret: survived, nothing to report.
+        // ---------------------------------------------------------------- directives
+        "directives/skip-fail.md" => vec![(E, "unexpected-exception", "=print(undefined_name)  # 42")],
+        "directives/compile-only-fail.md" => vec![(E, "python-syntax-error", "def broken(:")],
+        "directives/timeout-fail.md" => vec![(E, "timeout", "time.sleep(30)")],
+        "directives/front-matter-fail.md" => vec![(E, "timeout", "time.sleep(30)")],
+        // The entry is not run at all: one warning at its first block's opening fence.
+        "directives/requires-fail.md" => vec![(W, "missing-module", "@18")],
+        "directives/fixture-fail.md" => vec![
+            // Reported at the opening fence of the block the directive comment applies to.
+            (E, "missing-fixture", "@28"),
+            (E, "unexpected-exception", "with open(\"missing.txt\") as f:"),
+        ],
+        "directives/file-block-fail.md" => vec![
+            (E, MM, "# 500"),
+            (E, "unexpected-exception", "with open(\"data.txt\") as log:"),
+        ],
+        "directives/fresh-fail.md" => vec![(E, "unexpected-exception", "print(secret)  # 41")],
+        _ => vec![],
+    }
+}
+
+/// The 1-based line a needle names in `text` (`@N` names line N directly).
+fn line_of(text: &str, needle: &str, file: &str) -> u32 {
+    if let Some(n) = needle.strip_prefix('@') {
+        return n.parse().unwrap();
+    }
+    let hits: Vec<u32> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| match needle.strip_prefix('=') {
+            Some(whole) => l.trim() == whole,
+            None => l.contains(needle),
+        })
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    assert_eq!(
+        hits.len(),
+        1,
+        "{file}: needle {needle:?} must name exactly one line, found {hits:?}"
+    );
+    hits[0]
+}
+
+/// (severity, rule, line) of every diagnostic in miette's `full` output for `path`.
+fn parse_full(stdout: &str, path: &str) -> BTreeSet<(char, String, u32)> {
+    let mut found = BTreeSet::new();
+    let lines: Vec<&str> = stdout.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        let Some(rest) = l.strip_prefix("QA") else { continue };
+        let Some((_, rule)) = rest.split_once('[') else {
+            continue;
+        };
+        let rule = rule.trim_end_matches(']').to_string();
+        let mut sev = '?';
+        let mut line = 0;
+        for next in &lines[i + 1..] {
+            let t = next.trim_start();
+            if sev == '?' && t.starts_with('×') {
+                sev = E;
+            } else if sev == '?' && t.starts_with('⚠') {
+                sev = W;
+            }
+            if let Some(loc) = t.strip_prefix(&format!("╭─[{path}:")) {
+                line = loc.split(':').next().unwrap().parse().unwrap();
+                break;
+            }
+            if next.starts_with("QA") {
+                break;
+            }
+        }
+        assert!(line > 0, "no location for {rule} in:\n{stdout}");
+        found.insert((sev, rule, line));
+    }
+    found
+}
+
+fn check_file(path: &Path) -> String {
+    let p = rel(path);
+    let key = p.strip_prefix("fixtures/").unwrap_or(&p).to_string();
+    let text = std::fs::read_to_string(path).unwrap();
+    let out = qa(&[&p]);
+    assert!(
+        out.code == 0 || out.code == 1,
+        "{p}: exit {} (usage/internal error)\n{}",
+        out.code,
+        out.stderr
+    );
+    assert!(
+        !out.stdout.contains("interpreter-crash") || key.starts_with("hostile/"),
+        "{p}:\n{}",
+        out.stdout
+    );
+    let want: BTreeSet<(char, String, u32)> = expected(&key)
+        .into_iter()
+        .map(|(s, r, n)| (s, r.to_string(), line_of(&text, n, &p)))
+        .collect();
+    let got = parse_full(&out.stdout, &p);
+    assert_eq!(
+        got, want,
+        "{p}: diagnostics (severity, rule, line) differ; output:\n{}",
+        out.stdout
+    );
+    if want.is_empty() {
+        assert_eq!(out.code, 0, "{p} should pass:\n{}", out.stdout);
+        assert!(
+            out.stdout.starts_with("0 errors, 0 warnings"),
+            "{p} should be clean:\n{}",
+            out.stdout
+        );
+        assert!(!key.ends_with("-fail.md"), "{p}: a -fail file must report something");
+    } else {
+        assert!(!key.ends_with("-pass.md"), "{p}: a -pass file must not be in the table");
+        let errors = want.iter().any(|(s, _, _)| *s == E);
+        assert_eq!(out.code, i32::from(errors), "{p}: exit code\n{}", out.stdout);
+    }
+    out.stdout
+}
+
+/// Snapshot settings: the Python version and object addresses vary by machine.
+fn exec_settings() -> insta::Settings {
+    let mut s = settings();
+    s.add_filter(r"0x[0-9a-f]{6,16}", "0x[ADDR]");
+    s
+}
+
+#[test]
+fn claims_fixtures() {
+    let _guard = exec_settings().bind_to_scope();
+    insta::glob!("../fixtures/claims", "*.md", |path| {
+        insta::assert_snapshot!(check_file(path));
+    });
+}
+
+#[test]
+fn hostile_fixtures() {
+    let escape = Path::new("/tmp/qa-lint-escape.txt");
+    let _ = std::fs::remove_file(escape);
+    let _guard = exec_settings().bind_to_scope();
+    insta::glob!("../fixtures/hostile", "*.md", |path| {
+        insta::assert_snapshot!(check_file(path));
+    });
+    assert!(!escape.exists(), "a snippet wrote outside its working directory");
+}
+
+#[test]
+fn directives_fixtures() {
+    let _guard = exec_settings().bind_to_scope();
+    insta::glob!("../fixtures/directives", "*.md", |path| {
+        insta::assert_snapshot!(check_file(path));
+    });
+}
+
+/// Every claim form has both a passing and a failing file.
+#[test]
+fn claims_fixtures_come_in_pairs() {
+    let dir = root().join("fixtures/claims");
+    let names: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    assert!(names.len() >= 30, "{names:?}");
+    for n in &names {
+        let (form, other) = if let Some(f) = n.strip_suffix("-pass.md") {
+            (f, format!("{f}-fail.md"))
+        } else if let Some(f) = n.strip_suffix("-fail.md") {
+            (f, format!("{f}-pass.md"))
+        } else {
+            panic!("{n}: claims fixtures are named <form>-pass.md / <form>-fail.md");
+        };
+        assert!(names.contains(&other), "claim form {form} lacks {other}");
+    }
+}
+
+/// The whole hostile folder in one run: nothing leaks and the run stays fast.
+#[test]
+fn hostile_folder_in_one_run() {
+    let t = std::time::Instant::now();
+    let out = qa(&["--output-format", "json", "fixtures/hostile"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let all = out.stdout.to_lowercase();
+    assert!(!all.contains("hunter2"), "the parent's secret reached an example");
+    let n = v.as_array().unwrap().len();
+    assert_eq!(n, 11, "{}", out.stdout);
+    assert!(t.elapsed().as_secs() < 30, "hostile folder took {:?}", t.elapsed());
+}

@@ -1,0 +1,55 @@
+//! A snippet can import the packages of an active virtual environment (`VIRTUAL_ENV`).
+
+mod common;
+
+use std::process::Command;
+
+#[test]
+fn snippets_see_the_active_virtualenv() {
+    let dir = tempfile::tempdir().unwrap();
+    let venv = dir.path().join("venv");
+    let ok = Command::new("python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "python3 -m venv");
+    let site = std::fs::read_dir(venv.join("lib"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path()
+        .join("site-packages");
+    std::fs::write(site.join("qa_venv_probe.py"), "ANSWER = 42\n").unwrap();
+    let md = "## 1. Where Do Packages Come From?\n\n```python\nimport qa_venv_probe\nprint(qa_venv_probe.ANSWER)  # 42\n```\n";
+    std::fs::write(dir.path().join("a.md"), md).unwrap();
+    let run = |venv: Option<&std::path::Path>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_qa-lint"));
+        cmd.args([
+            "--no-cache",
+            "--output-format",
+            "concise",
+            "--config",
+            "/dev/null",
+            "a.md",
+        ])
+        .current_dir(dir.path());
+        cmd.env_remove("VIRTUAL_ENV");
+        if let Some(v) = venv {
+            cmd.env("VIRTUAL_ENV", v);
+        }
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+    };
+    let with = run(Some(&venv));
+    assert!(
+        !with.contains("unexpected-exception") && !with.contains("output-mismatch"),
+        "{with}"
+    );
+    let without = run(None);
+    assert!(
+        without.contains("ModuleNotFoundError: No module named 'qa_venv_probe'"),
+        "{without}"
+    );
+}
