@@ -156,9 +156,12 @@ fn rule_doc(name: &str) -> i32 {
 }
 
 fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Result<(Config, Policy), miette::Report> {
-    let config = Config::discover(start, config).map_err(|e| miette::Report::new(*e))?;
+    let mut config = Config::discover(start, config).map_err(|e| miette::Report::new(*e))?;
     let schema = schema.map(Path::to_path_buf).or_else(|| config.schema_path());
     let policy = Policy::load(schema.as_deref())?;
+    config
+        .normalize_rules(&policy.rule_names())
+        .map_err(|e| miette::Report::new(*e))?;
     Ok((config, policy))
 }
 

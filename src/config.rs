@@ -152,6 +152,34 @@ impl Config {
         Ok(Some(config))
     }
 
+    /// Check `[rules]` names against the known rules (registry and schema `x-rule`s); codes
+    /// such as `QA101` are accepted and turned into names. A typo is an error, not a no-op.
+    pub fn normalize_rules(&mut self, schema_rules: &[String]) -> Result<(), Box<ConfigError>> {
+        let mut out = BTreeMap::new();
+        for (key, level) in std::mem::take(&mut self.rules) {
+            let name = match crate::rules::lookup(&key) {
+                Some(r) => r.name.to_string(),
+                None if schema_rules.contains(&key) => key,
+                None => {
+                    let offset = self.source.find(&key);
+                    let path = self
+                        .file
+                        .as_ref()
+                        .map_or_else(|| "<config>".into(), |p| p.display().to_string());
+                    return Err(Box::new(ConfigError {
+                        message: format!("unknown rule `{key}` in [rules] (`qa-lint rules` lists them)"),
+                        src: miette::NamedSource::new(path.clone(), self.source.clone()),
+                        span: offset.map(|o| (o, key.len()).into()),
+                        path,
+                    }));
+                }
+            };
+            out.insert(name, level);
+        }
+        self.rules = out;
+        Ok(())
+    }
+
     pub fn schema_path(&self) -> Option<PathBuf> {
         self.schema.as_ref().map(|p| self.root.join(p))
     }

@@ -1,9 +1,8 @@
 //! The four-part answer pattern: definition, practice, example, tradeoff.
 //!
 //! A transparent classifier: each part is either `null` or the *evidence* that satisfies
-//! it, strongest first: an explicit mark (`### Gotchas {.tradeoff}` or
-//! `<!-- qa-lint: part=tradeoff -->`), a heading cue, then a sentence cue (for the example:
-//! a checked Python block). `qa-lint inspect` prints the evidence so an author sees why an
+//! it, strongest first: an explicit mark (a heading class, `### Gotchas {.tradeoff}`), a
+//! heading cue, then a sentence cue (for the example: a checked Python block). `qa-lint inspect` prints the evidence so an author sees why an
 //! entry passed or failed; the schema decides which parts are required. docs/parts.md has
 //! the cue lists and the measured confusion counts.
 //!
@@ -25,9 +24,10 @@ pub const PART_NAMES: [&str; 4] = ["definition", "practice", "example", "tradeof
 
 /// Cue lists, configurable under `[parts]` in qa-lint.toml. Matching is case-insensitive
 /// and on whole text with a space added at both ends, so `" are "` only matches the word.
-/// A sentence cue starting with `^` only matches at the start of a sentence.
+/// A sentence cue starting with `^` only matches at the start of a sentence. A list given in
+/// the config replaces the default list; an unknown key is an error, not a silent no-op.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(default, rename_all = "kebab-case")]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Cues {
     pub definition_headings: Vec<String>,
     pub definition_sentences: Vec<String>,
@@ -77,6 +77,7 @@ impl Default for Cues {
             ]),
             practice_headings: strings(&[
                 "in practice",
+                "in everyday code",
                 "everyday",
                 "in normal code",
                 "in real code",
@@ -297,32 +298,28 @@ fn by_sentence(entry: &Entry, cues: &[String]) -> Option<Evidence> {
         .find_map(|p| find_cue(&p.text, cues, &[]).map(|c| sentence_evidence(c, &p.text, p.span)))
 }
 
-/// The short answer, then the paragraphs before the first section.
+/// The definition paragraph(s) before the first section, then the short answer (which
+/// often defines the term too, so an entry whose body opens without a definition passes
+/// when its short answer has one).
 fn by_opening(entry: &Entry, cues: &Cues) -> Option<Evidence> {
     let (list, skip) = (&cues.definition_sentences, &cues.definition_non_subjects);
-    let short = entry
-        .short_answer
-        .as_ref()
-        .and_then(|sa| find_cue(&sa.text, list, skip).map(|c| sentence_evidence(c, &sa.text, sa.span)));
-    short.or_else(|| {
-        entry
-            .paragraphs
-            .iter()
-            .filter(|p| p.section.is_none())
-            .find_map(|p| find_cue(&p.text, list, skip).map(|c| sentence_evidence(c, &p.text, p.span)))
-    })
+    let opening = entry.paragraphs.iter().filter(|p| p.section.is_none());
+    let texts = opening.map(|p| (p.text.as_str(), p.span));
+    let short = entry.short_answer.as_ref().map(|sa| (sa.text.as_str(), sa.span));
+    texts
+        .chain(short)
+        .find_map(|(text, span)| find_cue(text, list, skip).map(|c| sentence_evidence(c, text, span)))
 }
 
 /// A Python block qa-lint checks: runnable first; a `compile-only` block (valid code that
 /// cannot run here, such as a FastAPI app) is weaker evidence but still an example. A
 /// `skip`ped block is not: nothing checks it. Within a tier, a block under a section
-/// marked `{.example}` or with an example heading cue is preferred.
+/// marked `{.example}` wins (evidence `mark`), then one under an example heading cue, then
+/// the first block (both evidence `code`).
 fn by_code(entry: &Entry, cues: &Cues) -> Option<Evidence> {
     let python = |b: &&CodeBlock| b.kind() != BlockKind::Other && b.is_runnable();
     let section_of = |b: &CodeBlock| b.section.and_then(|i| entry.sections.get(i));
     let marked = |b: &CodeBlock| section_of(b).is_some_and(|s| s.classes.iter().any(|c| c == "example"));
-    let headed =
-        |b: &CodeBlock| section_of(b).is_some_and(|s| find_cue(&s.title, &cues.example_headings, &[]).is_some());
     for compile_only in [false, true] {
         let tier: Vec<&CodeBlock> = entry
             .blocks
@@ -330,15 +327,21 @@ fn by_code(entry: &Entry, cues: &Cues) -> Option<Evidence> {
             .filter(python)
             .filter(|b| b.directives.compile_only == compile_only)
             .collect();
-        let found = (tier.iter().find(|b| marked(b)).map(|b| (*b, "mark")))
-            .or_else(|| tier.iter().find(|b| headed(b)).map(|b| (*b, "heading")))
-            .or_else(|| tier.first().map(|b| (*b, "code")));
-        if let Some((b, kind)) = found {
+        let found = (tier.iter().find(|b| marked(b))).map(|b| (*b, "mark", ".example".into()));
+        // A block under an example heading is the better excerpt, but the evidence stays
+        // `code`: the heading alone proves nothing, the checked block does.
+        let found = found.or_else(|| {
+            tier.iter()
+                .find(|b| section_of(b).is_some_and(|s| find_cue(&s.title, &cues.example_headings, &[]).is_some()))
+                .map(|b| (*b, "code", format!("```{}", b.lang)))
+        });
+        let found = found.or_else(|| tier.first().map(|b| (*b, "code", format!("```{}", b.lang))));
+        if let Some((b, kind, cue)) = found {
             let first = b.code.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             let suffix = if compile_only { " compile-only" } else { "" };
             return Some(Evidence {
                 kind,
-                cue: format!("```{}{suffix}", b.lang),
+                cue: format!("{cue}{suffix}"),
                 excerpt: excerpt(first),
                 span: b.span,
             });

@@ -71,9 +71,12 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<F
         .iter_mut()
         .zip(&selected)
         .map(|(c, sel)| {
-            let diags = std::mem::take(&mut c.diagnostics);
+            let mut diags = std::mem::take(&mut c.diagnostics);
+            // A file-wide problem (front matter) fails once per entry in the schema: keep one.
+            let mut seen = std::collections::HashSet::new();
+            diags.retain(|d| seen.insert((d.rule.clone(), d.span, d.message.clone())));
             // Suppressions see every static diagnostic of the file (all shards compute those).
-            let mut diags = crate::suppress::apply(&c.path, diags, &c.doc.suppressions, config);
+            let mut diags = crate::suppress::apply(&c.path, diags, &c.doc.suppressions, config, opts.exec);
             if let Some(shard) = &opts.shard {
                 let path = c.path.display().to_string();
                 let owns_file = shard.owns_file(&path);

@@ -14,11 +14,14 @@ fn names(rule: &Diagnostic, list: &[String]) -> bool {
             .any(|r| r == &rule.rule || r.eq_ignore_ascii_case(&rule.code) || r == "all")
 }
 
+/// `exec_ran`: whether examples ran; without it, a suppression that names only execution
+/// rules cannot be judged unused.
 pub fn apply(
     path: &Path,
     mut diags: Vec<Diagnostic>,
     suppressions: &[Suppression],
     config: &Config,
+    exec_ran: bool,
 ) -> Vec<Diagnostic> {
     // Config: per-rule level and per-file ignores.
     let rel = {
@@ -72,7 +75,12 @@ pub fn apply(
         hit.is_none()
     });
     for (s, used) in suppressions.iter().zip(used) {
-        if !used && config.rules.get("unused-suppression") != Some(&RuleLevel::Off) {
+        let only_exec_rules = !s.rules.is_empty()
+            && s.rules
+                .iter()
+                .all(|r| crate::rules::lookup(r).is_some_and(|info| info.step == "execute"));
+        let undecidable = !exec_ran && (s.rules.is_empty() || only_exec_rules);
+        if !used && !undecidable && config.rules.get("unused-suppression") != Some(&RuleLevel::Off) {
             let what = if s.rules.is_empty() {
                 "any rule".to_string()
             } else {

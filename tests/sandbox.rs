@@ -401,6 +401,8 @@ fn known_limitation_pure_python_bypasses_of_the_audit_hook() {
          os.link({v:?}, \"hardlink\")\n\
          with open(\"hardlink\", \"w\") as f:\n    f.write(\"changed\")\n\
          os.chmod({v:?}, 0o600)\n\
+         os.utime({v:?}, (0, 0))\n\
+         os.chown({v:?}, os.getuid(), os.getgid())\n\
          os.symlink(\"/\", {s:?})\n\
          r, w = os.pipe()\n\
          pid = _posixsubprocess.fork_exec([b\"/bin/sh\", b\"-c\", b\"echo ran > {fe}\"], [b\"/bin/sh\"], True, (w,), None, None, -1, -1, -1, -1, -1, -1, r, w, True, False, -1, -1, None, -1, -1, None, False)\n\
@@ -410,8 +412,12 @@ fn known_limitation_pure_python_bypasses_of_the_audit_hook() {
         fe = fe_out.to_str().unwrap(),
     );
     let run = check(&[("python", &code)], None);
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::metadata(&victim).unwrap();
     let holes = [
-        std::fs::read_to_string(&victim).unwrap() == "changed",
+        std::fs::read_to_string(&victim).unwrap() == "changed"
+            && meta.permissions().mode() & 0o777 == 0o600
+            && meta.mtime() == 0,
         link_dst.is_symlink(),
         fe_out.exists(),
     ];
@@ -426,6 +432,29 @@ fn known_limitation_pure_python_bypasses_of_the_audit_hook() {
         "{:#?}",
         run.exec()
     );
+}
+
+#[test]
+fn known_limitation_sendmsg_and_lookups_are_not_blocked() {
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let port = udp.local_addr().unwrap().port();
+    let code = format!(
+        "import socket\n\
+         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+         s.sendmsg([b\"via sendmsg\"], [], 0, (\"127.0.0.1\", {port}))  # 11\n\
+         len(socket.getaddrinfo(\"localhost\", 80)) > 0  # True"
+    );
+    let run = check(&[("python", &code)], None);
+    let mut buf = [0u8; 64];
+    let got = udp.recv(&mut buf).map(|n| buf[..n].to_vec()).unwrap_or_default();
+    assert_eq!(
+        got,
+        b"via sendmsg",
+        "sendmsg is now blocked: update SECURITY.md\n{:#?}",
+        run.exec()
+    );
+    run.assert_clean();
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! and every unclaimed exception, timeout, crash or sandbox hit reported at its line.
 
 use super::PreparedEntry;
-use crate::claims::{self, Claim, ClaimKind, JudgeOptions, Observed, Verdict};
+use crate::claims::{self, Claim, ClaimForm, ClaimKind, JudgeOptions, Observed, Verdict};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::entry::{CodeBlock, Entry};
@@ -54,18 +54,34 @@ fn first_line_of_block(block: &CodeBlock) -> Span {
 }
 
 /// Everything observed for the statement a claim is about.
-fn observe(result: &BlockResult, line: u32) -> (Observed, Vec<usize>) {
+///
+/// A trailing claim sees what its own line printed, plus (on the first line of a top-level
+/// statement) what code defined elsewhere printed while it ran (a decorator, an `__exit__`).
+/// A claim written below a statement (`# 5`, `#> 5`, `# Output:`) sees everything printed
+/// while that statement ran, its body included.
+fn observe(result: &BlockResult, claim: &Claim) -> (Observed, Vec<usize>) {
+    let line = claim.line as u32;
+    let below = claim.form != ClaimForm::Trailing;
+    let body = line..(claim.comment_line as u32).max(line + 1);
     let starts_stmt = |s: &Option<StmtSpan>| s.is_some_and(|(first, _)| first == line);
     let outputs = result
         .events
         .iter()
         .filter(|e| {
             e.line == Some(line)
+                || (below && (starts_stmt(&e.stmt) || e.line.is_some_and(|l| body.contains(&l))))
                 || (starts_stmt(&e.stmt) && e.line.is_none_or(|l| e.stmt.is_some_and(|(a, b)| l < a || l > b)))
         })
         .map(|e| e.text.clone())
         .collect();
-    let value_repr = result.values.iter().find(|v| v.stmt.0 == line).map(|v| v.repr.clone());
+    // `None` counts only for a claim of `None`: a REPL shows nothing for it.
+    let claims_none = claim.text.trim() == "None";
+    let value_repr = result
+        .values
+        .iter()
+        .find(|v| v.stmt.0 == line)
+        .map(|v| v.repr.clone())
+        .filter(|r| r != "None" || claims_none);
     let errors: Vec<usize> = result
         .errors
         .iter()
@@ -178,9 +194,14 @@ fn error_diagnostic(entry: &Entry, prepared: &PreparedEntry, block: &CodeBlock, 
     if e.is_sandbox() {
         return Diagnostic::new("sandbox-violation", span, e.message.clone())
             .label("blocked")
-            .help("examples may not use the network, start processes or write outside their directory; allow it in qa-lint.toml [exec] if this is intended");
+            .help(SANDBOX_HELP);
     }
-    let mut d = Diagnostic::new("unexpected-exception", span, format!("{}: {}", e.type_name, e.message))
+    let text = if e.message.is_empty() {
+        e.type_name.clone()
+    } else {
+        format!("{}: {}", e.type_name, e.message)
+    };
+    let mut d = Diagnostic::new("unexpected-exception", span, text)
         .label(format!("raises {}", e.type_name))
         .help(format!(
             "if the exception is the point, claim it on this line: `# raises {}`",
@@ -225,7 +246,15 @@ pub fn judge_entry(
     let first_block = |i: usize| prepared.block_map.get(i).and_then(|&b| entry.blocks.get(b));
     let result = match outcome {
         EntryOutcome::MissingModules(mods) => {
-            let block = first_block(0).map_or(entry.heading_span, first_line_of_block);
+            // Point at the block that asked for the module (the first one when it came from
+            // front matter).
+            let asking = entry
+                .blocks
+                .iter()
+                .find(|b| b.directives.requires.iter().any(|r| mods.contains(r)));
+            let block = asking
+                .or_else(|| first_block(0))
+                .map_or(entry.heading_span, first_line_of_block);
             let sev = if config.exec.require_modules {
                 Severity::Error
             } else {
@@ -272,6 +301,24 @@ pub fn judge_entry(
             result
         }
     };
+    if result.output_truncated {
+        out.diagnostics.push(
+            Diagnostic::new(
+                "output-limit",
+                entry.heading_span,
+                "the examples printed more than the output limit; later output was dropped",
+            )
+            .label("in this entry")
+            .help("print less (claims need a line or two); the limit is 1 MiB per entry"),
+        );
+    }
+    if result.threads_left > 0 {
+        out.diagnostics.push(
+            Diagnostic::new("thread-left-running", entry.heading_span, format!("{} thread(s) were still running when the examples ended", result.threads_left))
+                .label("in this entry")
+                .help("join the threads you start (`t.join()`), or make them daemon threads; a reader copying the example would hang"),
+        );
+    }
     for (i, br) in result.blocks.iter().enumerate() {
         let Some(block) = first_block(i) else {
             continue;
@@ -287,6 +334,62 @@ fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, 
         None => (entry.heading_span, Some("in this entry".into())),
     }
 }
+
+fn judge_session(block: &CodeBlock, br: &BlockResult, out: &mut Judged) {
+    for ex in &br.session {
+        out.claims += 1;
+        if ex.ok {
+            continue;
+        }
+        let (want, got) = (ex.want.trim_end(), ex.got.trim_end());
+        let span = line_span(block, ex.line);
+        let d = match &ex.exception {
+            Some(exc) if exc.contains("qa-lint sandbox:") => {
+                Diagnostic::new("sandbox-violation", span, exc.clone()).label("blocked").help(SANDBOX_HELP)
+            }
+            Some(exc) if !want.starts_with("Traceback") => {
+                Diagnostic::new("unexpected-exception", span, format!("`{exc}` raised where the session shows `{want}`"))
+                    .label("raises")
+                    .help("if the exception is the point, show it as doctest does: `Traceback (most recent call last):` then `...` then the exception line")
+            }
+            _ => Diagnostic::new("output-mismatch", span, format!("session output does not match: expected `{want}`, got `{got}`"))
+                .label(format!("actual: {got}"))
+                .help(format!("the shown output should be:\n{got}")),
+        };
+        out.diagnostics.push(d);
+    }
+}
+
+fn judge_claims(
+    entry: &Entry,
+    prepared: &PreparedEntry,
+    block: &CodeBlock,
+    br: &BlockResult,
+    opts: &JudgeOptions,
+    out: &mut Judged,
+) {
+    let mut consumed = vec![false; br.errors.len()];
+    for claim in claims::extract_claims(&block.code) {
+        let (observed, errors) = observe(br, &claim);
+        let verdict = claims::judge(&claim, &observed, opts);
+        if verdict != Verdict::NotAClaim {
+            out.claims += 1;
+            for i in errors {
+                consumed[i] = true;
+            }
+        }
+        if let Some(d) = verdict_diagnostic(block, &claim, &verdict) {
+            out.diagnostics.push(d);
+        }
+    }
+    for (i, e) in br.errors.iter().enumerate() {
+        if !consumed[i] {
+            out.diagnostics.push(error_diagnostic(entry, prepared, block, e));
+        }
+    }
+}
+
+const SANDBOX_HELP: &str = "examples may not use the network, start processes or write outside their directory; allow it with `allow-network`, `allow-subprocess` or `allow-writes` on the block, or in qa-lint.toml [exec]";
 
 fn judge_block(
     entry: &Entry,
@@ -316,42 +419,11 @@ fn judge_block(
         );
         return;
     }
-    if mode == BlockMode::Session {
-        for ex in &br.session {
-            out.claims += 1;
-            if !ex.ok {
-                let (want, got) = (ex.want.trim_end(), ex.got.trim_end());
-                out.diagnostics.push(
-                    Diagnostic::new(
-                        "output-mismatch",
-                        line_span(block, ex.line),
-                        format!("session output does not match: expected `{want}`, got `{got}`"),
-                    )
-                    .label(format!("actual: {got}"))
-                    .help(format!("the shown output should be:\n{got}")),
-                );
-            }
-        }
-        return;
-    }
-    let mut consumed = vec![false; br.errors.len()];
-    for claim in claims::extract_claims(&block.code) {
-        let (observed, errors) = observe(br, claim.line as u32);
-        let verdict = claims::judge(&claim, &observed, opts);
-        if verdict != Verdict::NotAClaim {
-            out.claims += 1;
-            for i in errors {
-                consumed[i] = true;
-            }
-        }
-        if let Some(d) = verdict_diagnostic(block, &claim, &verdict) {
-            out.diagnostics.push(d);
-        }
-    }
-    for (i, e) in br.errors.iter().enumerate() {
-        if !consumed[i] {
-            out.diagnostics.push(error_diagnostic(entry, prepared, block, e));
-        }
+    match mode {
+        BlockMode::Session => judge_session(block, br, out),
+        // Compiled, never run: its comments describe a run that did not happen.
+        BlockMode::CompileOnly => {}
+        BlockMode::Exec => judge_claims(entry, prepared, block, br, opts, out),
     }
     for v in &br.sandbox_violations {
         let line = v.line.or(v.stmt.map(|s| s.0)).unwrap_or(1);
@@ -364,7 +436,7 @@ fn judge_block(
             out.diagnostics.push(
                 Diagnostic::new("sandbox-violation", span, v.message.clone())
                     .label("blocked")
-                    .help("examples may not use the network, start processes or write outside their directory; allow it in qa-lint.toml [exec] if this is intended"),
+                    .help(SANDBOX_HELP),
             );
         }
     }

@@ -73,7 +73,9 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
     };
     let mut block_map = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut timeout = settings.timeout.unwrap_or(config.exec.timeout);
+    let default_timeout = settings.timeout.unwrap_or(config.exec.timeout);
+    // The largest `timeout=N` named by a block sets the entry's limit (it may lower it too).
+    let mut block_timeout: Option<f64> = None;
     let base_dir = file.path.parent().unwrap_or(Path::new("."));
     for (i, block) in entry.blocks.iter().enumerate() {
         let d = &block.directives;
@@ -116,7 +118,7 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
             }
         }
         if let Some(t) = d.timeout_secs {
-            timeout = timeout.max(t);
+            block_timeout = Some(block_timeout.map_or(t, |b| b.max(t)));
         }
         let mode = match (kind, d.compile_only) {
             (_, true) => BlockMode::CompileOnly,
@@ -125,7 +127,14 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
         };
         let line = file.line_col(block.span.start).line;
         job.blocks.push(BlockJob {
-            filename: format!("<qa:{}:{}>", file.display_path(), line),
+            // The file name, not the path as typed: `./content` and `content` share cache keys.
+            filename: format!(
+                "<qa:{}:{}>",
+                file.path
+                    .file_name()
+                    .map_or_else(|| file.display_path(), |n| n.to_string_lossy().into_owned()),
+                line
+            ),
             source: block.code.clone(),
             mode,
             fresh_namespace: d.fresh,
@@ -137,6 +146,7 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
     }
     job.requires.sort();
     job.requires.dedup();
+    let timeout = block_timeout.unwrap_or(default_timeout);
     job.timeout = Some(Duration::from_secs_f64(timeout.max(0.1)));
     Some(PreparedEntry {
         job,

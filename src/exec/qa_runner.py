@@ -235,7 +235,9 @@ class Entry:
                 if isinstance(node, ast.Expr):
                     code = compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True)
                     value = eval(code, ns)
-                    if value is not None:
+                    # None is recorded too: `items.sort()  # None` is a claim about it (the
+                    # judge ignores it for any other claim, as a REPL shows nothing).
+                    if True:
                         self.flush_pending()
                         r = self.budget(repr(value))
                         if r is not None:

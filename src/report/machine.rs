@@ -178,37 +178,44 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// JUnit XML: a testsuite per file, a testcase per entry, failures from its diagnostics.
-pub fn junit(out: &mut dyn Write, files: &[FileReport], summary: &Summary) -> std::io::Result<()> {
-    let failures = summary.errors + summary.warnings;
+/// JUnit XML: a testsuite per file, a testcase per entry, a `failure` per diagnostic.
+/// `tests` and `failures` count testcases (entries), at both levels.
+pub fn junit(out: &mut dyn Write, files: &[FileReport], _summary: &Summary) -> std::io::Result<()> {
+    type Case<'a> = (String, usize, Vec<&'a Diagnostic>);
+    let suites: Vec<(&FileReport, Vec<Case>)> = files
+        .iter()
+        .map(|f| {
+            // Diagnostics before the first entry go to a file-level case.
+            let mut cases: Vec<Case> = vec![("(file)".into(), 0, Vec::new())];
+            cases.extend(f.entries.iter().map(|(t, l)| (t.clone(), *l, Vec::new())));
+            for d in &f.diagnostics {
+                let line = position(f, d).start.line;
+                let i = cases.iter().rposition(|(_, l, _)| *l <= line).unwrap_or(0);
+                cases[i].2.push(d);
+            }
+            if cases[0].2.is_empty() && cases.len() > 1 {
+                cases.remove(0);
+            }
+            (f, cases)
+        })
+        .collect();
+    let failing = |cases: &[Case]| cases.iter().filter(|c| !c.2.is_empty()).count();
+    let tests: usize = suites.iter().map(|(_, c)| c.len()).sum();
+    let failures: usize = suites.iter().map(|(_, c)| failing(c)).sum();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="qa-lint" tests="{}" failures="{}">"#,
-        summary.entries.max(files.len()),
-        failures
+        r#"<testsuites name="qa-lint" tests="{tests}" failures="{failures}">"#
     )?;
-    for f in files {
-        // A testcase per entry; diagnostics before the first entry go to a file-level case.
-        let mut cases: Vec<(String, usize, Vec<&Diagnostic>)> = vec![("(file)".into(), 0, Vec::new())];
-        cases.extend(f.entries.iter().map(|(t, l)| (t.clone(), *l, Vec::new())));
-        for d in &f.diagnostics {
-            let line = position(f, d).start.line;
-            let i = cases.iter().rposition(|(_, l, _)| *l <= line).unwrap_or(0);
-            cases[i].2.push(d);
-        }
-        if cases[0].2.is_empty() && cases.len() > 1 {
-            cases.remove(0);
-        }
-        let nfail = cases.iter().filter(|c| !c.2.is_empty()).count();
+    for (f, cases) in &suites {
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="{}" failures="{}">"#,
             xml(&f.path),
             cases.len(),
-            nfail
+            failing(cases)
         )?;
-        for (title, line, diags) in &cases {
+        for (title, line, diags) in cases {
             write!(
                 out,
                 r#"    <testcase classname="{}" name="{}" file="{}" line="{}""#,

@@ -152,7 +152,11 @@ pub fn render(
         OutputFormat::Gitlab => machine::gitlab(out, files),
     }?;
     if opts.statistics {
-        statistics(out, files)?;
+        // Machine formats stay parseable: the counts go to stderr there.
+        match opts.format {
+            OutputFormat::Full | OutputFormat::Concise => statistics(out, files)?,
+            _ => statistics(&mut std::io::stderr().lock(), files)?,
+        }
     }
     Ok(())
 }

@@ -69,6 +69,27 @@ impl Policy {
         })
     }
 
+    /// Every `x-rule` name the schema defines.
+    pub fn rule_names(&self) -> Vec<String> {
+        fn walk(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::String(r)) = m.get("x-rule") {
+                        out.push(r.clone());
+                    }
+                    m.values().for_each(|c| walk(c, out));
+                }
+                Value::Array(a) => a.iter().for_each(|c| walk(c, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.schema, &mut out);
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Validate one entry document; diagnostics are at default (schema) severities.
     pub fn check(&self, doc: &EntryDocument) -> Vec<Diagnostic> {
         let mut out: Vec<Diagnostic> = Vec::new();
@@ -99,7 +120,7 @@ impl Policy {
         out
     }
 
-    /// The deepest node along `path` carrying an `x-rule`, merged with shallower `x-*` keys.
+    /// The `x-*` keys of the deepest node along `path` that carries an `x-rule`.
     fn annotations(&self, path: &[String]) -> serde_json::Map<String, Value> {
         let mut node = &self.schema;
         let mut found = serde_json::Map::new();
