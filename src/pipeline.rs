@@ -117,7 +117,9 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<F
                         )
                     })
                     .collect(),
-                source: c.source.take(),
+                // Only files with something to show keep their text: memory then grows with
+                // the diagnostics, not with the corpus.
+                source: c.source.take().filter(|_| !diags.is_empty()),
                 diagnostics: diags,
             }
         })
