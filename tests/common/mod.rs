@@ -20,6 +20,9 @@ pub fn qa_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // A fresh cache per run: snapshots must not depend on what ran before (tests of the
+        // cache pass --cache-dir, which wins over the environment).
+        .env("QA_LINT_CACHE_DIR", fresh_cache_dir())
         .env_remove("QA_LINT_OUTPUT_FORMAT")
         .output()
         .expect("run qa-lint");
@@ -44,4 +47,10 @@ pub fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.add_filter(r"CPython \d+\.\d+\.\d+", "CPython [VERSION]");
     s
+}
+
+fn fresh_cache_dir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!("qa-lint-test-cache-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)))
 }
