@@ -23,7 +23,16 @@ fn every_output_format_is_snapshot_tested() {
     ] {
         let out = qa(&["--no-cache", "--output-format", format, SAMPLE]);
         assert_eq!(out.code, 1, "{format}: {}", out.stderr);
-        insta::assert_snapshot!(format!("format_{format}"), out.stdout);
+        let mut text = out.stdout.clone();
+        if format == "sarif" {
+            // Rule docs are checked by the next test; here they would make every doc edit a diff.
+            let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for rule in v["runs"][0]["tool"]["driver"]["rules"].as_array_mut().unwrap() {
+                rule["help"] = serde_json::json!("[rule doc]");
+            }
+            text = serde_json::to_string_pretty(&v).unwrap();
+        }
+        insta::assert_snapshot!(format!("format_{format}"), text);
     }
 }
 
