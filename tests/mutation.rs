@@ -34,14 +34,7 @@ const CLAIM_RULES: &[&str] = &[
 
 /// Mutations qa-lint is known to miss (src bugs reported to the lead): (file, original line).
 /// When one starts to be reported, the test fails until it is removed from this list.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    // A space-separated multi-value claim with more than three words whose first word changed
-    // is "weak" and no longer resembles the output, so the wrong claim is silently ignored.
-    (
-        "content/runtime/iteration.md",
-        "print(first, middle, last)  # 10 [20, 30] 40",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 const HEDGES: &[&str] = &[
     "Often ",

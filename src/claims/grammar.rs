@@ -165,7 +165,12 @@ pub(super) fn is_value_like(s: &str) -> bool {
         }
     }
     let parts = split_top(s, ", ");
-    parts.len() > 1 && parts.iter().all(|p| is_value_like(p))
+    if parts.len() > 1 && parts.iter().all(|p| is_value_like(p)) {
+        return true;
+    }
+    // `print(10, [20, 30], 40)` shows its values separated by single spaces.
+    let words = split_top(s, " ");
+    words.len() > 1 && words.iter().all(|w| !w.is_empty() && is_value_like(w))
 }
 
 /// `'abc'`, `"abc"`, `b'abc'` -> the text between the quotes.

@@ -161,3 +161,11 @@ fn quoting_helpers() {
     assert_eq!(quoted("'a', 'b'"), None);
     assert_eq!(split_top("[1, 2], 'a, b', 3", ", "), ["[1, 2]", "'a, b'", "3"]);
 }
+
+#[test]
+fn space_separated_values_are_value_like() {
+    assert!(is_value_like("11 [20, 30] 40"));
+    assert!(is_value_like("1 2 3"));
+    assert!(!is_value_like("fine, lists are mutable"));
+    assert!(!is_value_like("still works as a normal context manager too"));
+}
