@@ -14,9 +14,23 @@ pub enum RuleLevel {
     Off,
 }
 
+/// How entries are kept apart (see docs/architecture.md).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Isolation {
+    /// Consecutive entries of one file share a forked child, with their state reset between
+    /// them; an entry that could change process state gets a fresh child of its own.
+    #[default]
+    File,
+    /// A fresh forked child for every entry (slower, the strictest).
+    Entry,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ExecConfig {
+    /// `file` (default) or `entry`.
+    pub isolation: Isolation,
     /// Seconds per entry.
     pub timeout: f64,
     /// Address-space limit per entry, in MiB.
@@ -31,6 +45,7 @@ pub struct ExecConfig {
 impl Default for ExecConfig {
     fn default() -> Self {
         ExecConfig {
+            isolation: Isolation::File,
             timeout: 5.0,
             memory_mb: 1024,
             require_modules: false,

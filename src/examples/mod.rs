@@ -69,6 +69,7 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
             allow_writes_outside: config.exec.allow_writes_outside,
         },
         requires: settings.requires.clone(),
+        group: file.display_path(),
         ..EntryJob::default()
     };
     let mut block_map = Vec::new();

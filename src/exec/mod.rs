@@ -4,7 +4,8 @@
 //! * [`worker_main`] (worker.rs): the worker process; the binary's `main` must call it when
 //!   `argv[1] == "__worker"`, before doing anything else.
 //! * pyinit.rs: explicit CPython start-up honouring `VIRTUAL_ENV` (refuses a venv of another version).
-//! * qa_helper.py: the Python supervisor (fork per entry, rlimits, sandbox); qa_runner.py: the block runner.
+//! * qa_helper.py: the Python supervisor (forked children reused per file when safe, rlimits,
+//!   sandbox); qa_runner.py: the block runner.
 //! * protocol.rs: the public job/result types (also the wire format).
 //!
 //! Typical use:

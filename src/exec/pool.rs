@@ -2,8 +2,9 @@
 //! from a shared queue. See `worker.rs` for the worker side and `qa_helper.py` for the protocol.
 //!
 //! Isolation layers: the worker is spawned with a scrubbed environment, in its own process group,
-//! with `PR_SET_PDEATHSIG(SIGKILL)` and no core files; inside it, every entry runs in a forked
-//! child with rlimits and a sandbox (see `qa_helper.py`). The Rust side adds a watchdog: a worker
+//! with `PR_SET_PDEATHSIG(SIGKILL)` and no core files; inside it, entries run in forked children
+//! with rlimits and a sandbox (see `qa_helper.py`): one child per entry, or with
+//! [`Limits::reuse`] one child for a run of clean entries of the same file. The Rust side adds a watchdog: a worker
 //! that does not answer within the entry timeout + 5 s is killed (whole group) and replaced, and
 //! a worker that dies mid-entry costs that entry only ([`EntryOutcome::Crashed`]).
 
@@ -13,12 +14,15 @@ use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Extra time the Rust watchdog allows beyond the entry's own timeout.
 pub const WATCHDOG_GRACE: Duration = Duration::from_secs(5);
+/// Most consecutive jobs of one group a worker thread claims at once (the rest of a long file
+/// goes to whichever worker is free next, so one big file does not serialise the run).
+pub const MAX_CLAIM: usize = 16;
 /// How long a new worker may take to start CPython and say hello.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -105,21 +109,41 @@ impl Pool {
     /// Runs all entries across the workers and calls `on_done(index_in_jobs, outcome)` as each one
     /// finishes (from worker threads, in completion order: the caller sorts). Never fails as a
     /// whole: worker trouble becomes [`EntryOutcome::Crashed`] for the entry concerned.
+    ///
+    /// A worker thread claims a run of consecutive jobs of the same [`EntryJob::group`] at once
+    /// (at most [`MAX_CLAIM`]) and sends them in order, so its worker can reuse one forked child
+    /// for them; jobs with an empty group are claimed one by one.
     pub fn run<F>(&self, jobs: Vec<EntryJob>, on_done: F)
     where
         F: Fn(usize, EntryOutcome) + Sync,
     {
-        let next = AtomicUsize::new(0);
+        let cursor = Mutex::new(0usize);
         let threads = self.size.min(jobs.len());
+        let claim = || {
+            let mut next = cursor.lock().unwrap_or_else(|e| e.into_inner());
+            let start = *next;
+            if start >= jobs.len() {
+                return None;
+            }
+            let group = &jobs[start].group;
+            let mut end = start + 1;
+            if !group.is_empty() {
+                while end < jobs.len() && end - start < MAX_CLAIM && jobs[end].group == *group {
+                    end += 1;
+                }
+            }
+            *next = end;
+            Some(start..end)
+        };
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| {
                     let mut worker = self.idle.lock().unwrap().pop();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
-                        let outcome = self.run_one(&mut worker, job);
-                        on_done(i, outcome);
+                    while let Some(range) = claim() {
+                        for i in range {
+                            let outcome = self.run_one(&mut worker, &jobs[i]);
+                            on_done(i, outcome);
+                        }
                     }
                     if let Some(w) = worker {
                         self.idle.lock().unwrap().push(w);
@@ -170,6 +194,7 @@ impl Pool {
             timeout: timeout.as_secs_f64(),
             sandbox: job.sandbox,
             limits: &self.limits,
+            group: &job.group,
         };
         let mut line = serde_json::to_string(&req).expect("serialise request");
         line.push('\n');
@@ -268,6 +293,10 @@ fn spawn_worker_process(exe: &std::path::Path) -> io::Result<Child> {
         .stderr(Stdio::inherit());
     if let Some(v) = std::env::var_os("VIRTUAL_ENV") {
         cmd.env("VIRTUAL_ENV", v);
+    }
+    // Debugging aid: the supervisor logs forks, reuses and why a child was retired to stderr.
+    if let Some(v) = std::env::var_os("QA_LINT_EXEC_TRACE") {
+        cmd.env("QA_LINT_EXEC_TRACE", v);
     }
     // SAFETY: only async-signal-safe calls between fork and exec.
     let parent = unsafe { libc::getpid() };

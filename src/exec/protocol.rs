@@ -30,6 +30,10 @@ pub struct Limits {
     /// Cap on captured output text per entry (prints, writes and value reprs together).
     /// Past it, events are dropped/cut and [`EntryResult::output_truncated`] is set.
     pub max_output_bytes: u64,
+    /// Let consecutive entries of one [`EntryJob::group`] share a forked child (each with a
+    /// fresh namespace, working directory and restored interpreter state; risky or dirty entries
+    /// still get a child of their own, see `qa_helper.py`). `false` = strict: one fork per entry.
+    pub reuse: bool,
 }
 
 impl Default for Limits {
@@ -42,6 +46,7 @@ impl Default for Limits {
             open_files: 256,
             max_processes: 1024,
             max_output_bytes: 1 << 20,
+            reuse: true,
         }
     }
 }
@@ -86,7 +91,7 @@ pub struct BlockJob {
     pub fresh_namespace: bool,
 }
 
-/// One Q&A entry: its blocks run in order in one forked child, in a fresh temp dir (its cwd).
+/// One Q&A entry: its blocks run in order in a forked child, in a fresh temp dir (its cwd).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntryJob {
     /// Caller's key (echoed nowhere; for the caller's bookkeeping).
@@ -101,6 +106,10 @@ pub struct EntryJob {
     /// Overrides [`Limits::timeout`] for this entry.
     pub timeout: Option<Duration>,
     pub sandbox: Sandbox,
+    /// Entries with the same non-empty group (the Markdown file) may run one after another in
+    /// the same forked child when [`Limits::reuse`] is on; empty = always a fresh child.
+    /// [`super::Pool::run`] hands a run of consecutive jobs of one group to one worker.
+    pub group: String,
 }
 
 /// `(first, last)` lines (1-based, in the block) of a top-level statement.
@@ -252,6 +261,7 @@ pub(super) struct WireRequest<'a> {
     pub timeout: f64,
     pub sandbox: Sandbox,
     pub limits: &'a Limits,
+    pub group: &'a str,
 }
 
 /// Response line from a worker (internal).

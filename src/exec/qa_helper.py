@@ -1,20 +1,47 @@
 """qa-lint's Python side (embedded in the worker with include_str!).
 
 serve(in_fd, out_fd, child_setup) is the worker's supervisor loop: one JSON request per line in,
-one JSON response per line out (field names match src/exec/protocol.rs). Each entry runs in a
-forked child (fresh copy of this pristine process) with rlimits, a temp cwd and an audit-hook
-sandbox; the child streams JSON lines back through a pipe:
-  {"stmt": [block, first, last]}   before each top-level statement (or >>> example)
-  {"block": i, "result": {...}, "truncated": bool}   per finished block
-  {"missing": [...]} | {"done": true, "threads_left": n} | {"internal": traceback}
+one JSON response per line out (field names match src/exec/protocol.rs).
+
+Entries run in forked children (copies of this pristine process) with rlimits, a temp cwd and an
+audit-hook sandbox. A child is *reused* for the next entry when that entry belongs to the same
+group (Markdown file), `limits.reuse` is on, the previous entry was clean and neither entry is
+risky (see _risk_reason / _Child.after_entry). Otherwise a fresh child is forked (and with
+`reuse = false` every entry gets its own fork, as in qa-lint <= 0.x).
+
+Supervisor -> child: the request line, unchanged, on the child's own request pipe.
+Child -> supervisor, one line each (a tag byte, then JSON):
+  B<0|1><block result>   per finished block (the digit: output truncated so far)
+  D{"threads_left": n, "truncated": b, "dirty": reason|null}   entry finished
+  M[missing modules] | I"traceback"   (requires failed | helper bug)
+The running statement (entry seq, block, first, last) is not sent: the child writes it into a
+16-byte shared mmap, which the supervisor reads only after a timeout or crash.
 """
-import gc, importlib.util, json, math, os, platform, resource
-import select, shutil, signal, sys, tempfile, threading, time, traceback
+import _thread, ast, gc, importlib.util, json, linecache, math, mmap, os, platform, re, resource
+import select, shutil, signal, struct, sys, tempfile, threading, time, traceback
 
 import qa_runner
 from qa_runner import send as _send
 
+REUSE_MAX = 64  # entries per child before a fresh fork (bounds slow leaks: memory, caches)
+_STMT = struct.Struct("iiii")  # entry seq, block, first, last (block -1 = none yet)
+_TRACE = bool(os.environ.get("QA_LINT_EXEC_TRACE"))
+
+
+def _trace(msg):
+    if _TRACE:
+        try:
+            os.write(2, ("qa-lint exec[%d]: %s\n" % (os.getpid(), msg)).encode("utf-8", "replace"))
+        except OSError:
+            pass
+
 # ------------------------------------------------------------------ supervisor (worker process)
+
+
+class _Live:
+    """The supervisor's handle on a forked child (idle between entries when reusable)."""
+    __slots__ = ("pid", "req_w", "res_r", "shm", "root", "group", "runs", "reusable", "buf")
+
 
 def serve(in_fd, out_fd, child_setup):
     me = os.getpid()
@@ -22,21 +49,25 @@ def serve(in_fd, out_fd, child_setup):
                    "prefix": sys.prefix, "pid": me})
     reader = os.fdopen(in_fd, "rb", closefd=False)
     gc.freeze()  # keep the supervisor's objects out of the children's GC (less copy-on-write)
+    sup = _Supervisor(in_fd, out_fd, child_setup, me)
     while True:
         line = reader.readline()
         if not line:
+            sup.retire(now=True)
             return
         req, cleanup = {}, []
+        sup.cleanup = cleanup
         try:
             req = json.loads(line)
-            resp = {"id": req["id"], "outcome": _supervise(req, in_fd, out_fd, child_setup, me, cleanup)}
+            resp = b'{"id":%d,"outcome":%s}' % (req["id"], sup.supervise(req, line))
         except BaseException:
             if os.getpid() != me:
                 os._exit(0)
-            resp = {"id": req.get("id"), "error": traceback.format_exc()}
+            sup.retire()
+            resp = json.dumps({"id": req.get("id"), "error": traceback.format_exc()}).encode()
         if os.getpid() != me:
             os._exit(0)
-        _send(out_fd, resp)
+        _write_all(out_fd, resp + b"\n")
         for fn in cleanup:  # reaping + rmtree after answering: overlaps with the parent's work
             try:
                 fn()
@@ -44,40 +75,133 @@ def serve(in_fd, out_fd, child_setup):
                 pass
 
 
-def _supervise(req, in_fd, out_fd, child_setup, me, cleanup):
-    tmp = os.path.realpath(tempfile.mkdtemp(prefix="qa-lint-"))
-    r, w = os.pipe()
-    try:
-        pid = os.fork()
-    except BaseException:
-        os.close(r)
-        os.close(w)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if pid == 0:  # ---- child: never returns
-        code = 70
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class _Supervisor:
+    def __init__(self, in_fd, out_fd, setup, me):
+        self.in_fd, self.out_fd, self.setup, self.me = in_fd, out_fd, setup, me
+        self.live = None
+        self.cleanup = []
+
+    def supervise(self, req, line):
+        group = req.get("group") or ""
+        lim = req["limits"]
+        can_reuse = bool(group) and lim.get("reuse", True)
+        if any(b["mode"] == "session" for b in req["blocks"]) and "doctest" not in sys.modules:
+            import doctest  # noqa: F401  (lazy: only workers that meet a session pay for it)
+            gc.freeze()
+        risk = _risk_reason(req) if can_reuse else None
+        c = self.live
+        if c is not None:
+            why = None
+            if not (can_reuse and c.reusable):
+                why = "no reuse"
+            elif c.group != group:
+                why = "new group"
+            elif risk:
+                why = "risky entry: " + risk
+            elif c.runs >= REUSE_MAX:
+                why = "%d entries run" % c.runs
+            if why:
+                _trace("retire %d (%s)" % (c.pid, why))
+                self.retire()
+                c = None
+        if c is None:
+            c = self.live = self.fork(group, can_reuse and not risk)
+            _trace("fork %d for %s%s" % (c.pid, group or "?", " (risky: %s)" % risk if risk else ""))
+        else:
+            _trace("reuse %d for entry %d" % (c.pid, c.runs + 1))
+        c.runs += 1
+        seq = c.runs
         try:
-            os.close(r)
-            os.close(in_fd)
-            os.close(out_fd)
-            code = _child(req, tmp, w, child_setup, me)
+            _write_all(c.req_w, line if line.endswith(b"\n") else line + b"\n")
+        except OSError:
+            pass  # the child is gone: the read below sees EOF and reports how it ended
+        return self.collect(c, seq, float(req.get("timeout") or 10))
+
+    def fork(self, group, reusable):
+        root = os.path.realpath(tempfile.mkdtemp(prefix="qa-lint-"))
+        fds = []
+        try:
+            req_r, req_w = os.pipe()
+            fds += [req_r, req_w]
+            res_r, res_w = os.pipe()
+            fds += [res_r, res_w]
+            shm = mmap.mmap(-1, _STMT.size)  # MAP_SHARED | MAP_ANONYMOUS: survives fork
+            pid = os.fork()
         except BaseException:
+            for fd in fds:
+                os.close(fd)
+            shutil.rmtree(root, ignore_errors=True)
+            raise
+        if pid == 0:  # ---- child: never returns
+            code = 70
             try:
-                _send(w, {"internal": traceback.format_exc()})
+                for fd in (req_w, res_r, self.in_fd, self.out_fd):
+                    os.close(fd)
+                code = _Child(req_r, res_w, shm, root, reusable).main(self.setup, self.me)
             except BaseException:
+                try:
+                    _send_tag(res_w, b"I", traceback.format_exc())
+                except BaseException:
+                    pass
+            finally:
+                os._exit(code)
+        os.close(req_r)
+        os.close(res_w)
+        try:
+            os.setpgid(pid, pid)  # also done by the child; whichever runs first wins the race
+        except OSError:
+            pass
+        c = _Live()
+        c.pid, c.req_w, c.res_r, c.shm, c.root = pid, req_w, res_r, shm, root
+        c.group, c.runs, c.reusable, c.buf = group, 0, reusable, b""
+        return c
+
+    def retire(self, status=None, now=False):
+        """Kills the live child's process group (grandchildren too); reaping and removing its
+        temp root happen after the answer (or `now`)."""
+        c, self.live = self.live, None
+        if c is None:
+            return
+        for fd in (c.req_w, c.res_r):
+            try:
+                os.close(fd)
+            except OSError:
                 pass
-        finally:
-            os._exit(code)
-    os.close(w)
-    try:
-        os.setpgid(pid, pid)  # also done by the child; whichever runs first wins the race
-    except OSError:
-        pass
-    blocks, stmt, done, missing, internal, status = [], None, None, None, None, None
-    truncated = timed_out = False
-    deadline = time.monotonic() + float(req.get("timeout") or 10)
-    buf = b""
-    try:
+        c.shm.close()
+        try:
+            os.killpg(c.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if status is None:
+            try:
+                os.kill(c.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+        def reap(pid=c.pid, root=c.root, status=status):
+            if status is None:
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+            shutil.rmtree(root, ignore_errors=True)
+        if now:
+            reap()
+        else:
+            self.cleanup.append(reap)
+
+    def collect(self, c, seq, timeout):
+        blocks, done, missing, internal, status = [], None, None, None, None
+        truncated = timed_out = False
+        deadline = time.monotonic() + timeout
+        r = c.res_r
+        buf = c.buf
         while done is None and missing is None:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -85,7 +209,7 @@ def _supervise(req, in_fd, out_fd, child_setup, me, cleanup):
                 break
             ready, _, _ = select.select([r], [], [], min(left, 0.5))
             if not ready:  # child gone while a grandchild still holds the pipe?
-                p, st = os.waitpid(pid, os.WNOHANG)
+                p, st = os.waitpid(c.pid, os.WNOHANG)
                 if p:
                     status = st
                     break
@@ -96,76 +220,269 @@ def _supervise(req, in_fd, out_fd, child_setup, me, cleanup):
             buf += chunk
             *lines, buf = buf.split(b"\n")
             for ln in lines:
-                msg = json.loads(ln)
-                if "stmt" in msg:
-                    stmt = msg["stmt"]
-                elif "block" in msg:
-                    blocks.append(msg["result"])
-                    truncated = truncated or msg["truncated"]
-                elif "done" in msg:
-                    done = msg
-                elif "missing" in msg:
-                    missing = msg["missing"]
-                elif "internal" in msg:
-                    internal = msg["internal"]
-    finally:
-        os.close(r)
-        try:
-            os.killpg(pid, signal.SIGKILL)  # the child's group: reaps grandchildren too
-        except OSError:
-            pass
-        if status is None:
+                tag = ln[:1]
+                if tag == b"B":
+                    blocks.append(ln[2:])  # raw JSON, spliced into the answer as is
+                    truncated = truncated or ln[1:2] == b"1"
+                elif tag == b"D":
+                    done = json.loads(ln[1:])
+                elif tag == b"M":
+                    missing = ln[1:]
+                elif tag == b"I":
+                    internal = json.loads(ln[1:])
+        c.buf = buf
+        ok = done is not None or missing is not None
+        if done is not None and done.get("dirty"):
+            _trace("child %d dirty after entry %d: %s" % (c.pid, seq, done["dirty"]))
+        stmt = None
+        if not ok:  # timeout or crash: the shared page says what was running (child stopped first)
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.killpg(c.pid, signal.SIGKILL)
             except OSError:
                 pass
-        if status is None and (done is not None or missing is not None):
-            cleanup.append(lambda: (os.waitpid(pid, 0), shutil.rmtree(tmp, ignore_errors=True)))
-        else:
             if status is None:
-                _, status = os.waitpid(pid, 0)
-            shutil.rmtree(tmp, ignore_errors=True)
-    if missing is not None:
-        return {"kind": "missing_modules", "data": missing}
-    result = {"blocks": blocks, "output_truncated": truncated,
-              "threads_left": done["threads_left"] if done else 0}
-    if done is not None:
-        return {"kind": "completed", "data": result}
-    if timed_out:
-        return {"kind": "timed_out", "data": {"result": result, "stmt": stmt}}
-    if internal:
-        detail = "qa-lint helper error: " + internal
-    elif os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        try:
-            name = signal.Signals(sig).name
-        except ValueError:
-            name = "?"
-        detail = "killed by signal %d (%s)" % (sig, name)
-    else:
-        detail = "exit code %d" % os.waitstatus_to_exitcode(status)
-    return {"kind": "crashed", "data": {"result": result, "detail": detail, "stmt": stmt}}
+                try:
+                    os.kill(c.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                _, status = os.waitpid(c.pid, 0)
+            s, bi, first, last = _STMT.unpack_from(c.shm, 0)
+            if s == seq and bi >= 0:
+                stmt = [bi, first, last]
+            self.retire(status=status)
+        elif not c.reusable or (done is not None and done.get("dirty")) or missing is not None:
+            self.retire()
+        if missing is not None:
+            return b'{"kind":"missing_modules","data":%s}' % missing
+        if done is not None:
+            truncated = bool(done.get("truncated", truncated))
+        result = b'{"blocks":[%s],"output_truncated":%s,"threads_left":%d}' % (
+            b",".join(blocks), b"true" if truncated else b"false",
+            done["threads_left"] if done else 0)
+        if done is not None:
+            return b'{"kind":"completed","data":%s}' % result
+        if timed_out:
+            return b'{"kind":"timed_out","data":{"result":%s,"stmt":%s}}' % (result, json.dumps(stmt).encode())
+        if internal:
+            detail = "qa-lint helper error: " + internal
+        elif os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = "?"
+            detail = "killed by signal %d (%s)" % (sig, name)
+        else:
+            detail = "exit code %d" % os.waitstatus_to_exitcode(status)
+        return b'{"kind":"crashed","data":{"result":%s,"detail":%s,"stmt":%s}}' % (
+            result, json.dumps(detail).encode(), json.dumps(stmt).encode())
 
+
+def _send_tag(fd, tag, obj):
+    qa_runner._write(fd, tag + qa_runner.dumps(obj).encode("utf-8", "replace") + b"\n")
+
+# ------------------------------------------------------------------ static risk check (supervisor)
+#
+# An entry is *risky* when its code may change process state that the per-entry reset in a reused
+# child (_Child.reset) does not restore and the runtime checks (_Child.after_entry) may not see.
+# A risky entry always runs in a fresh child that is discarded after it, exactly like strict mode.
+# False positives only cost speed, so the rules are broad. What they look for, in all blocks of
+# the entry together (names imported in one block are used in the next):
+#
+# 1. Imports of modules whose use changes process-wide state:
+#    threads, processes, event loops: threading _thread multiprocessing concurrent asyncio
+#      subprocess pty (a leftover thread/process outlives the entry and prints into the next);
+#    process-wide handlers and interpreter hooks: signal atexit faulthandler gc tracemalloc
+#      resource pdb bdb trace cProfile profile readline rlcompleter;
+#    global configuration held by the stdlib: locale logging (the root logger; basicConfig is a
+#      no-op the second time) copyreg;
+#    raw memory, fds and sockets: ctypes cffi fcntl termios tty socket socketserver ssl;
+#    the import system and __main__: importlib runpy site zipimport __main__;
+#    global GUI / figure state and patching: tkinter turtle matplotlib pylab unittest (mock.patch).
+#    A star import (unknown names) is risky too.
+# 2. Writes through a module: attribute assignment or deletion (`json.dumps = None`,
+#    `decimal.getcontext().prec = 5`) and subscript assignment or deletion (`sys.modules[k] = m`)
+#    whose root name is imported in the entry, aliased from an imported name (`m = sys.modules`)
+#    or is sys, os, builtins or __builtins__. Exception: os.environ[...] (restored).
+# 3. Calls through a module to functions whose name says they change state (`np.set_printoptions`,
+#    `random.seed`, `Sequence.register`, `sys.path.append` is fine: restored): see _MUTATOR.
+# 4. Names that reach around the namespace: setattr delattr exec eval compile __import__ globals
+#    vars breakpoint; frame and code internals (f_back, f_globals, tb_frame, __globals__, __code__,
+#    __subclasses__, ...); sys.modules, sys.getrefcount, sys._getframe and any `_private`
+#    attribute of a module (reads included: their results depend on what ran before).
+# 5. A module (bound by `import X`, or sys/os/builtins) used other than through an attribute or
+#    as an argument of a read-only builtin (print, dir, type, getattr...): `poke(json)`,
+#    `m = json`, `[os, sys]` -- the module could be patched where rules 2-3 cannot see it.
+# 6. Anything that does not parse (exec blocks, and the examples of session blocks).
+
+_RISKY_MODULES = frozenset("""
+    threading _thread multiprocessing concurrent asyncio subprocess pty
+    signal atexit faulthandler gc tracemalloc resource pdb bdb trace cProfile profile readline
+    rlcompleter locale logging copyreg ctypes cffi fcntl termios tty socket socketserver ssl
+    importlib runpy site zipimport __main__ tkinter turtle matplotlib pylab unittest mock
+""".split())
+_ALWAYS_ROOTS = frozenset(("sys", "os", "builtins", "__builtins__"))
+_RISKY_NAMES = frozenset(("setattr", "delattr", "exec", "eval", "compile", "__import__", "globals",
+                          "vars", "breakpoint"))
+_RISKY_ATTRS = frozenset(("f_back", "f_globals", "f_locals", "f_builtins", "tb_frame", "gi_frame",
+                          "cr_frame", "ag_frame", "__globals__", "__builtins__", "__code__",
+                          "__subclasses__", "__setattr__", "__delattr__", "__closure__"))
+_RISKY_SYS = frozenset(("modules", "getrefcount", "getallocatedblocks", "_getframe",
+                        "_current_frames", "path_importer_cache", "meta_path", "path_hooks"))
+_SAFE_CALLS = frozenset(("print", "dir", "help", "type", "id", "repr", "str", "isinstance", "hasattr",
+                         "getattr", "callable", "len", "hash", "format"))
+_RESTORED = frozenset((("sys", "path"), ("sys", "argv"), ("os", "environ")))
+_MUTATOR = re.compile(
+    r"(set|seed|manual_seed|register|unregister|enable|disable|install|uninstall|use|"
+    r"basicConfig|dictConfig|fileConfig|getcontext|reset|patch|monkeypatch|add_|push|pop|"
+    r"clear|update|append|extend|insert|discard|putenv|unsetenv|umask|close|dup|nice|kill|abort|"
+    r"chroot|fchdir|reload|tzset|filterwarnings|simplefilter|invalidate_caches|ion|ioff|rc|"
+    r"switch_backend|freeze|_)")
+_EXAMPLE = re.compile(r"^[ \t]*>>>(?: (.*))?$")
+_CONT = re.compile(r"^[ \t]*\.\.\.(?: (.*))?$")
+
+
+def _chain(node, calls=True):
+    """Names from the root of an attribute/subscript/call chain: `a.b[0].c()` -> ['a', 'b', 'c'];
+    None when the root is not a plain name (or is reached through a call and not `calls`)."""
+    out = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            out.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Call) and calls:
+            node = node.func
+        elif isinstance(node, ast.Name):
+            out.append(node.id)
+            out.reverse()
+            return out
+        else:
+            return None
+
+
+def _sources(req):
+    """The Python sources an entry executes (session examples one by one)."""
+    for b in req["blocks"]:
+        if b["mode"] == "exec":
+            yield b["source"]
+        elif b["mode"] == "session":
+            cur = None
+            for line in b["source"].splitlines():
+                m = _EXAMPLE.match(line)
+                if m:
+                    if cur is not None:
+                        yield "\n".join(cur)
+                    cur = [m.group(1) or ""]
+                    continue
+                m = _CONT.match(line) if cur is not None else None
+                if m:
+                    cur.append(m.group(1) or "")
+                elif cur is not None:
+                    yield "\n".join(cur)
+                    cur = None
+            if cur is not None:
+                yield "\n".join(cur)
+
+
+def _risk_reason(req):
+    """Why this entry must run alone in a fresh child (None = it may share one); see above."""
+    try:
+        trees = [ast.parse(src) for src in _sources(req)]
+    except BaseException:  # SyntaxError, deep nesting, NUL bytes...
+        return "does not parse"
+    nodes = [n for t in trees for n in ast.walk(t)]
+    roots = set(_ALWAYS_ROOTS)
+    modules = set(_ALWAYS_ROOTS)
+    for n in nodes:
+        if isinstance(n, ast.Import):
+            modules.update(a.asname or a.name.split(".")[0] for a in n.names)
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            mods = [a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""]
+            for m in mods:
+                if m.split(".")[0] in _RISKY_MODULES:
+                    return "imports " + m
+            for a in n.names:
+                if a.name == "*":
+                    return "star import"
+                roots.add(a.asname or a.name.split(".")[0])
+    for _ in range(3):  # aliases of imported things: `m = sys.modules`, `e = os.environ`
+        grew = False
+        for n in nodes:
+            if isinstance(n, (ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem)):
+                value = n.context_expr if isinstance(n, ast.withitem) else n.value
+                targets = n.targets if isinstance(n, ast.Assign) else \
+                    [n.optional_vars if isinstance(n, ast.withitem) else n.target]
+                ch = _chain(value, calls=False) if value is not None else None
+                if ch and ch[0] in roots:
+                    for t in targets:
+                        for m in ast.walk(t) if t is not None else ():
+                            if isinstance(m, ast.Name) and m.id not in roots:
+                                roots.add(m.id)
+                                grew = True
+        if not grew:
+            break
+    used, allowed = {}, {}  # rule 5 without a parent map: all loads of a module vs the harmless ones
+    for n in nodes:
+        t = type(n)
+        if t is ast.Name:
+            if n.id in _RISKY_NAMES:
+                return "uses " + n.id
+            if n.id in modules and type(n.ctx) is ast.Load:
+                used[n.id] = used.get(n.id, 0) + 1
+            continue
+        if t is ast.Attribute and type(n.value) is ast.Name:
+            allowed[n.value.id] = allowed.get(n.value.id, 0) + 1
+        elif t is ast.Call and type(n.func) is ast.Name and n.func.id in _SAFE_CALLS:
+            for a in n.args:
+                if type(a) is ast.Name:
+                    allowed[a.id] = allowed.get(a.id, 0) + 1
+        if isinstance(n, ast.Attribute):
+            if n.attr in _RISKY_ATTRS:
+                return "uses ." + n.attr
+            ch = _chain(n)
+            if not ch or ch[0] not in roots:
+                continue
+            if isinstance(n.ctx, (ast.Store, ast.Del)):
+                return "sets %s" % ".".join(ch)
+            if ch[0] == "sys" and len(ch) > 1 and ch[1] in _RISKY_SYS:
+                return "uses sys." + ch[1]
+            if n.attr.startswith("_") and not n.attr.endswith("__") or n.attr == "__dict__":
+                return "uses %s" % ".".join(ch)
+        elif isinstance(n, ast.Subscript) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            ch = _chain(n)
+            if ch and ch[0] in roots and tuple(ch[:2]) not in _RESTORED:
+                return "sets %s[...]" % ".".join(ch)
+        elif isinstance(n, ast.Call):
+            ch = _chain(n.func, calls=False)  # `hashlib.sha256().update()` acts on a new object
+            if ch and ch[0] in roots and tuple(ch[:2]) not in _RESTORED and _MUTATOR.match(ch[-1]):
+                return "calls %s()" % ".".join(ch)
+    for name, count in used.items():
+        if count > allowed.get(name, 0):
+            return "passes the module " + name
+    return None
 
 # ------------------------------------------------------------------ child
+
 
 def _mapped_bytes():
     """Current virtual size of this process (VmSize), 0 if unknown."""
     try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+        fd = os.open("/proc/self/statm", os.O_RDONLY)
+        try:
+            return int(os.read(fd, 200).split()[0]) * mmap.PAGESIZE
+        finally:
+            os.close(fd)
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _setrl(res, soft, hard=None):
     cur_soft, cur_hard = resource.getrlimit(res)
     hard = soft if hard is None else hard
     if cur_hard != resource.RLIM_INFINITY:
-        hard = min(hard, cur_hard)
+        hard = min(hard, cur_hard) if hard != resource.RLIM_INFINITY else cur_hard
         soft = min(soft, hard)
     try:
         resource.setrlimit(res, (soft, hard))
@@ -173,60 +490,255 @@ def _setrl(res, soft, hard=None):
         pass
 
 
-def _child(req, tmp, w, child_setup, parent):
+def _open_fds():
     try:
-        os.setpgid(0, 0)
+        return len(os.listdir("/proc/self/fd"))
     except OSError:
-        pass
-    if not child_setup(parent):  # PR_SET_PDEATHSIG; False if the worker already died
-        return 71
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # big files -> OSError, not death
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):  # raw fd output (C code, subprocesses) must not reach qa-lint's terminal
-        os.dup2(null, fd)
-    os.close(null)
-    lim, timeout = req["limits"], float(req["timeout"])
-    # The budget is on top of what the process already maps: the Rust allocator and CPython
-    # reserve address space up front, so an absolute RLIMIT_AS would starve threads and imports.
-    _setrl(resource.RLIMIT_AS, _mapped_bytes() + lim["memory_bytes"])
-    cpu = lim.get("cpu_seconds") or int(math.ceil(timeout)) + 1
-    _setrl(resource.RLIMIT_CPU, cpu, cpu + 2)  # soft < hard -> SIGXCPU (24), not SIGKILL
-    _setrl(resource.RLIMIT_FSIZE, lim["file_size_bytes"])
-    _setrl(resource.RLIMIT_NOFILE, lim["open_files"])
-    _setrl(resource.RLIMIT_CORE, 0)
-    if os.geteuid() != 0:  # root ignores RLIMIT_NPROC
-        _setrl(resource.RLIMIT_NPROC, lim["max_processes"])
-    os.chdir(tmp)
-    for rel, data in req["files"]:
-        full = os.path.realpath(os.path.join(tmp, rel))
-        if os.path.isabs(rel) or not full.startswith(tmp + os.sep):
-            raise ValueError("fixture path %r escapes the working directory" % rel)
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "wb") as f:
-            f.write(data.encode("latin-1"))
-    os.environ["HOME"] = os.environ["TMPDIR"] = tmp
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")  # BLAS thread pools vs RLIMIT_AS, and determinism
-    tempfile.tempdir = tmp
-    sys.path.insert(0, tmp)
-    sys.argv = [""]
-    missing = []
-    for mod in req["requires"]:
-        try:
-            if importlib.util.find_spec(mod) is None:
-                missing.append(mod)
-        except (ImportError, ValueError):
-            missing.append(mod)
-    if missing:
-        _send(w, {"missing": missing})
         return 0
-    qa_runner.CUR = entry = qa_runner.Entry(req, w, tmp)
-    if not req["sandbox"].get("allow_network") or not req["sandbox"].get("allow_subprocess") \
-            or not req["sandbox"].get("allow_writes_outside"):
-        sys.addaudithook(_make_hook(req["sandbox"], tmp))
-    entry.run()
-    _send(w, {"done": True, "threads_left": max(0, threading.active_count() - 1)})
-    return 0
+
+
+class _Sandbox:
+    """What the audit hook (installed once per child) enforces for the entry running now."""
+    def __init__(self):
+        self.active = False
+        self.deny_net = self.deny_proc = self.deny_write = False
+        self.tmp, self.prefix = "", ""
+        self.dirty = None  # runtime evidence that the process state changed (see _DIRTY_EVENTS)
+
+    def arm(self, sb, tmp):
+        self.deny_net = not sb.get("allow_network")
+        self.deny_proc = not sb.get("allow_subprocess")
+        self.deny_write = not sb.get("allow_writes_outside")
+        self.tmp, self.prefix = tmp, tmp + os.sep
+        self.dirty = None
+        self.active = True
+
+
+class _Child:
+    def __init__(self, req_r, w, shm, root, reusable):
+        self.req_r, self.w, self.shm, self.root, self.reusable = req_r, w, shm, root, reusable
+        self.sb = _Sandbox()
+        self.hooked = False
+        self.spare = None
+
+    def main(self, child_setup, parent):
+        try:
+            os.setpgid(0, 0)
+        except OSError:
+            pass
+        if not child_setup(parent):  # PR_SET_PDEATHSIG; False if the worker already died
+            return 71
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # big files -> OSError, not death
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # raw fd output (C code, subprocesses) must not reach qa-lint's terminal
+            os.dup2(null, fd)
+        os.close(null)
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, "1")  # BLAS thread pools vs RLIMIT_AS, and determinism
+        reader = os.fdopen(self.req_r, "rb")
+        seq = 0
+        while True:
+            line = reader.readline()
+            if not line:
+                return 0
+            seq += 1
+            req = json.loads(line)
+            if seq == 1:
+                self.first_setup(req["limits"], float(req["timeout"]))
+            self.run_entry(req, seq)
+
+    def first_setup(self, lim, timeout):
+        _setrl(resource.RLIMIT_FSIZE, lim["file_size_bytes"])
+        _setrl(resource.RLIMIT_NOFILE, lim["open_files"])
+        _setrl(resource.RLIMIT_CORE, 0)
+        if os.geteuid() != 0:  # root ignores RLIMIT_NPROC
+            _setrl(resource.RLIMIT_NPROC, lim["max_processes"])
+        if not self.reusable:
+            # One entry only: fixed limits, hard = soft (+2 s for CPU), as strict mode always had.
+            # The budget is on top of what the process already maps: the Rust allocator and CPython
+            # reserve address space up front, so an absolute RLIMIT_AS would starve threads and imports.
+            _setrl(resource.RLIMIT_AS, _mapped_bytes() + lim["memory_bytes"])
+            cpu = lim.get("cpu_seconds") or int(math.ceil(timeout)) + 1
+            _setrl(resource.RLIMIT_CPU, cpu, cpu + 2)  # soft < hard -> SIGXCPU (24), not SIGKILL
+            return
+        # A reusable child re-arms the soft limits per entry (rearm); hard limits stay as inherited.
+        import random, warnings
+        self.environ = os.environ
+        self.env0 = dict(os.environ)
+        self.path0 = list(sys.path)
+        self.builtins0 = dict(vars(__import__("builtins")))
+        self.hooks0 = (sys.displayhook, sys.excepthook, sys.breakpointhook, sys.unraisablehook)
+        self.reclimit0 = sys.getrecursionlimit()
+        self.digits0 = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
+        self.modules0 = dict(sys.modules)
+        self.random0 = random.getstate()
+        self.warnings0 = (list(warnings.filters), warnings.showwarning, warnings.formatwarning)
+        self.tempdir0 = tempfile.tempdir
+        self.fds0 = _open_fds()
+        self.rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        self.hook()
+
+    def rearm(self, lim, timeout):
+        cpu = lim.get("cpu_seconds") or int(math.ceil(timeout)) + 1
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        _setrl(resource.RLIMIT_CPU, int(math.ceil(ru.ru_utime + ru.ru_stime + cpu)), resource.RLIM_INFINITY)
+        _setrl(resource.RLIMIT_AS, _mapped_bytes() + lim["memory_bytes"], resource.RLIM_INFINITY)
+
+    def hook(self):
+        if not self.hooked:
+            sys.addaudithook(_make_hook(self.sb))
+            self.hooked = True
+
+    def run_entry(self, req, seq):
+        _STMT.pack_into(self.shm, 0, seq, -1, 0, 0)
+        if self.spare:  # the previous entry's dir, left empty (saves a mkdir + rmdir on ext4)
+            tmp, self.spare = self.spare, None
+        else:
+            tmp = os.path.join(self.root, "qa-lint-%d" % seq)  # the cwd keeps the qa-lint- prefix
+            os.mkdir(tmp)
+            self.dirmode = os.stat(tmp).st_mode
+        os.chdir(tmp)
+        if self.reusable:
+            self.rearm(req["limits"], float(req["timeout"]))
+        for rel, data in req["files"]:
+            full = os.path.realpath(os.path.join(tmp, rel))
+            if os.path.isabs(rel) or not full.startswith(tmp + os.sep):
+                raise ValueError("fixture path %r escapes the working directory" % rel)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "wb") as f:
+                f.write(data.encode("latin-1"))
+        os.environ["HOME"] = os.environ["TMPDIR"] = tmp
+        tempfile.tempdir = tmp
+        sys.path.insert(0, tmp)
+        sys.argv = [""]
+        missing = []
+        for mod in req["requires"]:
+            try:
+                if importlib.util.find_spec(mod) is None:
+                    missing.append(mod)
+            except (ImportError, ValueError):
+                missing.append(mod)
+        if missing:
+            if self.reusable:
+                self.reset(tmp)
+            _send_tag(self.w, b"M", missing)
+            return
+        sb = req["sandbox"]
+        if self.reusable or not (sb.get("allow_network") and sb.get("allow_subprocess")
+                                 and sb.get("allow_writes_outside")):
+            self.hook()
+        self.sb.arm(sb, tmp)
+        qa_runner.CUR = entry = qa_runner.Entry(req, self.w, tmp, self.shm, seq)
+        entry.run()
+        self.sb.active = False
+        threads = max(0, threading.active_count() - 1)
+        dirty = None
+        if self.reusable:
+            dirty = self.after_entry(entry, max(threads, _thread._count()), tmp)
+        _send_tag(self.w, b"D", {"threads_left": threads, "truncated": entry.truncated, "dirty": dirty})
+
+    def after_entry(self, entry, threads, tmp):
+        """Runtime checks after an entry in a reusable child, then the reset. Returns why the
+        child must not run another entry (None = clean)."""
+        qa_runner.CUR = None
+        why = None
+        if threads:
+            why = "threads left"
+        elif entry.violations:
+            why = "sandbox violation"
+        elif self.sb.dirty:
+            why = self.sb.dirty
+        elif entry.severe:
+            why = "escaped " + entry.severe
+        elif sys.stdout is not entry.out or sys.stderr is not entry.err:
+            why = "sys.stdout/stderr replaced"
+        elif os.environ is not self.environ:
+            why = "os.environ replaced"
+        elif sys.gettrace() is not None or sys.getprofile() is not None:
+            why = "a trace or profile function is set"
+        for f in entry.fnames:
+            linecache.cache.pop(f, None)
+        ns = entry.ns
+        entry.ns = None
+        entry = None
+        try:
+            ns.clear()  # runs __del__ methods now (their output goes nowhere)
+        except BaseException:
+            why = why or "error while clearing the namespace"
+        ns = None
+        if why is None and (threading.active_count() > 1 or _thread._count()):
+            why = "threads left"
+        if why is None:
+            why = self.check_modules(tmp)
+        if why is None and _open_fds() > self.fds0:
+            why = "open files left"
+        if why is None and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > self.rss0 + (256 << 10):
+            why = "memory grew by more than 256 MB"
+        if why is None:
+            try:
+                self.reset(tmp)
+            except BaseException as e:
+                why = "reset failed: %r" % (e,)
+        return why
+
+    def check_modules(self, tmp):
+        """sys.modules: no module replaced or removed; modules imported from the entry's dir are
+        dropped (the next entry may have its own `helper.py`); other new ones join the baseline."""
+        mods, base = sys.modules, self.modules0
+        if len(mods) < len(base):
+            return "sys.modules entries removed"
+        for name, m in base.items():
+            if mods.get(name) is not m:
+                return "sys.modules[%r] replaced" % name
+        if len(mods) > len(base):
+            for name in [n for n in mods if n not in base]:
+                m = mods[name]
+                f = getattr(m, "__file__", None) or ""
+                if f.startswith(self.root + os.sep):
+                    del mods[name]
+                else:
+                    base[name] = m
+        for p in [p for p in sys.path_importer_cache if p.startswith(self.root)]:
+            del sys.path_importer_cache[p]
+        return None
+
+    def reset(self, tmp):
+        import builtins, random, warnings
+        b, b0 = vars(builtins), self.builtins0
+        for k in [k for k in b if k not in b0]:
+            del b[k]
+        for k, v in b0.items():
+            if b.get(k, b) is not v:
+                b[k] = v
+        sys.displayhook, sys.excepthook, sys.breakpointhook, sys.unraisablehook = self.hooks0
+        sys.setrecursionlimit(self.reclimit0)
+        if self.digits0 is not None:
+            sys.set_int_max_str_digits(self.digits0)
+        sys.path[:] = self.path0
+        sys.argv = [""]
+        env, env0 = os.environ, self.env0
+        if env != env0:
+            for k in [k for k in env if k not in env0]:
+                del env[k]
+            for k, v in env0.items():
+                if env.get(k) != v:
+                    env[k] = v
+        random.setstate(self.random0)
+        filters, show, fmt = self.warnings0
+        if warnings.filters != filters or warnings.showwarning is not show:
+            warnings.filters[:] = filters
+            warnings.showwarning, warnings.formatwarning = show, fmt
+        getattr(warnings, "_filters_mutated", lambda: None)()  # forgets "already warned" (a warning shows once per entry)
+        warnings.onceregistry.clear()
+        tempfile.tempdir = self.tempdir0
+        os.chdir(self.root)
+        try:
+            if not os.listdir(tmp) and os.stat(tmp).st_mode == self.dirmode:
+                self.spare = tmp
+                return
+        except OSError:
+            pass
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ------------------------------------------------------------------ sandbox (audit hook, child only)
@@ -236,13 +748,14 @@ _PROC = {"os.system", "os.exec", "os.posix_spawn", "os.fork", "os.forkpty", "sub
          "pty.spawn", "os.spawn"}
 _FS = {"os.remove", "os.rename", "os.rmdir", "shutil.rmtree", "os.truncate", "os.mkdir"}
 _WFLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+# Events that leave process state behind even when allowed: the child is not reused after them.
+# (sys.settrace is checked after the entry instead: doctest calls it to restore the old tracer.)
+_DIRTY = _PROC | {"socket.__new__", "sys.addaudithook",
+                  "resource.setrlimit", "resource.prlimit", "os.kill", "os.killpg", "signal.pthread_kill",
+                  "sys._current_frames"}
 
 
-def _make_hook(sb, tmp):
-    deny_net = not sb.get("allow_network")
-    deny_proc = not sb.get("allow_subprocess")
-    deny_write = not sb.get("allow_writes_outside")
-    inside_prefix = tmp + os.sep
+def _make_hook(sb):
     busy = []
 
     def outside(path):
@@ -252,26 +765,28 @@ def _make_hook(sb, tmp):
             p = os.path.realpath(os.path.join(os.getcwd(), os.fsdecode(path)))
         except Exception:
             return True
-        return not (p == tmp or p.startswith(inside_prefix) or p == os.devnull)
+        return not (p == sb.tmp or p.startswith(sb.prefix) or p == os.devnull)
 
     def hook(event, args):
-        if busy:
+        if busy or not sb.active:
             return
         msg = None
         busy.append(1)
         try:
-            if deny_net and event in _NET:
+            if sb.dirty is None and (event in _DIRTY or event.startswith(("ctypes.", "fcntl."))):
+                sb.dirty = "audit event " + event
+            if sb.deny_net and event in _NET:
                 msg = "network access blocked (%s to %r)" % (event, args[1] if len(args) > 1 else None)
-            elif deny_proc and event in _PROC:
+            elif sb.deny_proc and event in _PROC:
                 msg = "subprocess blocked (%s)" % event
-            elif deny_write and event == "open":
+            elif sb.deny_write and event == "open":
                 path, mode, flags = (tuple(args) + (None, None, None))[:3]
                 writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
                     (isinstance(flags, int) and flags & _WFLAGS)
                 if writing and outside(path):
                     msg = "write outside the working directory blocked (open %r, mode %r)" % (
                         os.fsdecode(path), mode if mode is not None else flags)
-            elif deny_write and event in _FS:
+            elif sb.deny_write and event in _FS:
                 paths = args[:2] if event == "os.rename" else args[:1]
                 if any(outside(p) for p in paths):
                     msg = "change outside the working directory blocked (%s %r)" % (event, paths[0])

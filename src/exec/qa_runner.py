@@ -2,23 +2,37 @@
 qa_helper.py. An Entry runs one entry's blocks in the forked child: statement by statement
 (exec mode), as a doctest transcript (session mode) or compile-only, and records output,
 values and exceptions (field names match src/exec/protocol.rs).
+
+doctest is imported lazily (only for session blocks): it pulls in about 30 modules (pdb,
+inspect, unittest...) that would otherwise make every fork of the worker more expensive.
 """
 import __future__
-import ast, builtins, doctest, io, json, linecache, os, sys, traceback
+import ast, builtins, io, json, linecache, os, struct, sys, traceback
 
 _FUTURE_MASK = 0
 for _n in __future__.all_feature_names:
     _FUTURE_MASK |= getattr(__future__, _n).compiler_flag
 _real_print = builtins.print
+_STMT = struct.Struct("iiii")  # entry seq, block, first, last: the shared page (see qa_helper)
+# Exceptions that say the process itself may be in a bad state: the child is not reused.
+_SEVERE = (SystemExit, KeyboardInterrupt, RecursionError, MemoryError)
 CUR = None  # the running Entry (set in the child; read by the sandbox hook)
+
+
+# Bound once: a snippet that patches json.dumps or os.write must not break the protocol.
+dumps = json.JSONEncoder(ensure_ascii=False).encode
+_os_write = os.write
 
 
 def send(fd, obj):
     """Writes one JSON line (lone surrogates become '?', serde_json would reject them)."""
-    data = json.dumps(obj, ensure_ascii=False).encode("utf-8", "replace") + b"\n"
+    _write(fd, dumps(obj).encode("utf-8", "replace") + b"\n")
+
+
+def _write(fd, data):
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[_os_write(fd, view):]
 
 # ------------------------------------------------------------------ running blocks (child only)
 
@@ -59,8 +73,11 @@ class _Buffer:
 
 
 class Entry:
-    def __init__(self, req, w, tmp):
+    def __init__(self, req, w, tmp, shm, seq):
         self.req, self.w, self.pid = req, w, os.getpid()
+        self.shm, self.seq = shm, seq
+        self.violations = 0
+        self.severe = None  # name of a _SEVERE exception a statement raised
         self.blocks = req["blocks"]
         self.fnames = {b["filename"]: i for i, b in enumerate(self.blocks)}
         self.left = int(req["limits"]["max_output_bytes"])
@@ -146,6 +163,7 @@ class Entry:
             self.event(p[0], text[:-1] if newline else text, newline, "write", p[3])
 
     def violation(self, msg):
+        self.violations += 1
         if self.res is not None:
             self.res["sandbox_violations"].append({"stmt": self.stmt, "line": self.line(), "message": msg})
 
@@ -159,6 +177,8 @@ class Entry:
 
     # -- errors
     def error(self, e, stmt):
+        if isinstance(e, _SEVERE) and self.severe is None:
+            self.severe = type(e).__name__
         tb, frames, line = e.__traceback__, [], None
         while tb is not None:
             code = tb.tb_frame.f_code
@@ -205,7 +225,8 @@ class Entry:
                 self.flush_pending()
                 self.check_pid()
             res, self.res = self.res, None
-            send(self.w, {"block": bi, "result": res, "truncated": self.truncated})
+            data = dumps(res).encode("utf-8", "replace")
+            _write(self.w, b"B%d%s\n" % (self.truncated, data))
 
     def check_pid(self):
         if os.getpid() != self.pid:  # a snippet forked and this is the copy: vanish silently
@@ -230,7 +251,7 @@ class Entry:
             for d in getattr(node, "decorator_list", ()):  # a decorated def starts at its first @
                 first = min(first, d.lineno)
             self.stmt = stmt = [first, last]
-            os.write(self.w, b'{"stmt":[%d,%d,%d]}\n' % (bi, first, last))
+            _STMT.pack_into(self.shm, 0, self.seq, bi, first, last)
             try:
                 if isinstance(node, ast.Expr):
                     code = compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True)
@@ -257,14 +278,15 @@ class Entry:
                 self.fix_io()
 
     def run_session(self, bi, block):
+        import doctest
         try:
             test = doctest.DocTestParser().get_doctest(block["source"], self.ns, self.fname, self.fname, 0)
         except ValueError as e:  # malformed transcript (e.g. no space after >>>)
             self.res["syntax_error"] = self.error(e, None)
             return
         test.globs = self.ns  # DocTest copies globs; the entry namespace must be shared
-        runner = _DocRunner(self, bi, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
-                            verbose=False)
+        runner = _doc_runner()(self, bi, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+                               verbose=False)
         try:
             runner.run(test, out=lambda s: None, clear_globs=False)
         except BaseException as e:  # KeyboardInterrupt is re-raised by doctest
@@ -272,31 +294,45 @@ class Entry:
         self.fix_io()
 
 
-class _DocRunner(doctest.DocTestRunner):
-    def __init__(self, entry, bi, **kw):
-        super().__init__(**kw)
-        self.entry, self.bi = entry, bi
+_DOC_RUNNER = []
 
-    def report_start(self, out, test, example):
-        first = example.lineno + 1
-        last = first + max(1, example.source.count("\n")) - 1
-        self.entry.stmt = [first, last]
-        os.write(self.entry.w, b'{"stmt":[%d,%d,%d]}\n' % (self.bi, first, last))
 
-    def _add(self, example, got, ok, exception=None):
-        if exception is None and "Traceback (most recent call last):" in got:
-            exception = got.rstrip("\n").rsplit("\n", 1)[-1]
-        got = self.entry.budget(got) or ""
-        self.entry.res["session"].append({
-            "line": example.lineno + 1, "source": example.source, "want": example.want,
-            "got": got, "ok": ok, "exception": exception})
+def _doc_runner():
+    """The doctest runner class (defined on first use: doctest is imported lazily)."""
+    if _DOC_RUNNER:
+        return _DOC_RUNNER[0]
+    import doctest
 
-    def report_success(self, out, test, example, got):
-        self._add(example, got, True)
+    class _DocRunner(doctest.DocTestRunner):
+        def __init__(self, entry, bi, **kw):
+            super().__init__(**kw)
+            self.entry, self.bi = entry, bi
 
-    def report_failure(self, out, test, example, got):
-        self._add(example, got, False)
+        def report_start(self, out, test, example):
+            first = example.lineno + 1
+            last = first + max(1, example.source.count("\n")) - 1
+            self.entry.stmt = [first, last]
+            _STMT.pack_into(self.entry.shm, 0, self.entry.seq, self.bi, first, last)
 
-    def report_unexpected_exception(self, out, test, example, exc_info):
-        exc = traceback.format_exception_only(exc_info[0], exc_info[1])[-1].strip()
-        self._add(example, "", False, exc)
+        def _add(self, example, got, ok, exception=None):
+            if exception is None and "Traceback (most recent call last):" in got:
+                exception = got.rstrip("\n").rsplit("\n", 1)[-1]
+            got = self.entry.budget(got) or ""
+            self.entry.res["session"].append({
+                "line": example.lineno + 1, "source": example.source, "want": example.want,
+                "got": got, "ok": ok, "exception": exception})
+
+        def report_success(self, out, test, example, got):
+            self._add(example, got, True)
+
+        def report_failure(self, out, test, example, got):
+            self._add(example, got, False)
+
+        def report_unexpected_exception(self, out, test, example, exc_info):
+            if isinstance(exc_info[1], _SEVERE) and self.entry.severe is None:
+                self.entry.severe = exc_info[0].__name__
+            exc = traceback.format_exception_only(exc_info[0], exc_info[1])[-1].strip()
+            self._add(example, "", False, exc)
+
+    _DOC_RUNNER.append(_DocRunner)
+    return _DocRunner

@@ -2,7 +2,7 @@
 //!
 //! It moves the protocol off fd 0/1 (raw writes to fd 1 by C code or subprocesses would corrupt
 //! it; reads of fd 0 would block), starts CPython once, and hands the protocol fds to the Python
-//! `serve()` loop of `qa_helper.py`, which forks one child per entry.
+//! `serve()` loop of `qa_helper.py`, which runs entries in forked children.
 
 use pyo3::prelude::*;
 use pyo3::types::PyModule;

@@ -1,0 +1,210 @@
+//! Isolation between entries of one file when the worker reuses a forked child for them
+//! (`Limits::reuse`, the default): through the real worker (`qa-lint __worker`) and the pool API,
+//! so the tests see exact output events and process ids.
+//!
+//! Each test runs entries of one group (file) in order on one worker: an entry that changes
+//! process state, then an entry that must not see the change. The pids prove that clean entries
+//! really share a child (otherwise the isolation tests would prove nothing).
+
+use qa_lint::exec::{BlockJob, BlockMode, EntryJob, EntryOutcome, EntryResult, Limits, Pool};
+use std::time::Duration;
+
+fn pool(reuse: bool) -> Pool {
+    let limits = Limits {
+        timeout: Duration::from_secs(10),
+        reuse,
+        ..Limits::default()
+    };
+    Pool::new(1, limits).with_worker_exe(env!("CARGO_BIN_EXE_qa-lint"))
+}
+
+fn entry(n: usize, code: &str, files: &[(&str, &str)]) -> EntryJob {
+    EntryJob {
+        key: format!("e{n}"),
+        blocks: vec![BlockJob {
+            filename: format!("<qa:iso.md:{}>", n * 10),
+            source: code.to_string(),
+            mode: BlockMode::Exec,
+            fresh_namespace: false,
+        }],
+        files: files
+            .iter()
+            .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
+            .collect(),
+        group: "iso.md".into(),
+        ..EntryJob::default()
+    }
+}
+
+fn completed(o: &EntryOutcome) -> &EntryResult {
+    match o {
+        EntryOutcome::Completed(r) => r,
+        other => panic!("entry did not complete: {other:#?}"),
+    }
+}
+
+/// All printed text of an entry, one string per print/write event.
+fn printed(o: &EntryOutcome) -> Vec<String> {
+    let r = completed(o);
+    let mut out = Vec::new();
+    for b in &r.blocks {
+        assert!(b.errors.is_empty(), "unexpected errors: {:#?}", b.errors);
+        out.extend(b.events.iter().map(|e| e.text.clone()));
+    }
+    out
+}
+
+const PID: &str = "import os\nprint(os.getpid())\n";
+
+#[test]
+fn clean_entries_share_a_child_and_see_a_fresh_state() {
+    let jobs = vec![
+        entry(
+            1,
+            &format!("{PID}x = 1\nnames = dir()\nprint(sorted(k for k in names if not k.startswith('__')))\n"),
+            &[],
+        ),
+        entry(2, &format!("{PID}print('x' in dir())\n"), &[]),
+    ];
+    let out = pool(true).run_collect(jobs);
+    let (a, b) = (printed(&out[0]), printed(&out[1]));
+    assert_eq!(a[0], b[0], "two clean entries of one file should share a forked child");
+    assert_eq!(a[1], "['os', 'x']");
+    assert_eq!(b[1], "False", "entry 2 saw entry 1's namespace");
+}
+
+#[test]
+fn module_attribute_env_cwd_and_sys_path_do_not_leak() {
+    let jobs = vec![
+        // A module attribute: the static check sends this entry to a child of its own.
+        entry(1, &format!("{PID}import json\njson.dumps = None\nprint(json.dumps)\n"), &[]),
+        entry(2, &format!("{PID}import json\nprint(json.dumps({{'a': 1}}))\n"), &[]),
+        // Patched through a function parameter (the static check allows the module as an argument
+        // of no other function): also a child of its own.
+        entry(3, "def poke(m):\n    m.loads = None\nimport json\npoke(json)\nprint(json.loads)\n", &[]),
+        entry(4, "import json\nprint(json.loads('[1]'))\n", &[]),
+        // Environment, working directory, sys.path, builtins, a module from the entry's dir:
+        // all allowed in a shared child, and reset after the entry.
+        entry(
+            5,
+            &format!(
+                "{PID}import os, sys, builtins\nos.environ['QA_ISO'] = '1'\nopen('left.txt', 'w').close()\n\
+                 os.chdir('/')\nsys.path.append('/nowhere')\nbuiltins.LEAK = 1\nimport helper\nprint(helper.VALUE)\n"
+            ),
+            &[("helper.py", "VALUE = 'entry five'\n")],
+        ),
+        entry(
+            6,
+            &format!(
+                "{PID}import os, sys\nprint(os.environ.get('QA_ISO'))\nprint(os.listdir('.'))\n\
+                 print('/nowhere' in sys.path)\nprint(hasattr(__builtins__, 'LEAK'))\nimport helper\nprint(helper.VALUE)\n"
+            ),
+            &[("helper.py", "VALUE = 'entry six'\n")],
+        ),
+    ];
+    let out = pool(true).run_collect(jobs);
+    let p: Vec<Vec<String>> = out.iter().map(printed).collect();
+    assert_eq!(p[0][1], "None");
+    assert_eq!(p[1][1], "{\"a\": 1}", "json.dumps = None leaked into the next entry");
+    assert_ne!(p[0][0], p[1][0], "a risky entry must not share its child");
+    assert_eq!(p[2], vec!["None"]);
+    assert_eq!(p[3], vec!["[1]"], "json.loads patched through a parameter leaked");
+    // builtins.LEAK = 1 is risky by itself (a write through a module), so entry 5 runs alone;
+    // the rest of the reset is proved by entries 7 and 8 below.
+    assert_eq!(p[4][1], "entry five");
+    assert_eq!(p[5][1..], ["None", "['helper.py']", "False", "False", "entry six"]);
+}
+
+#[test]
+fn reset_in_a_shared_child() {
+    // Nothing here is risky: entries 1 and 2 share a child and the reset alone isolates them.
+    let jobs = vec![
+        entry(
+            1,
+            &format!(
+                "{PID}import os, sys\nos.environ['QA_ISO'] = '1'\nopen('left.txt', 'w').close()\n\
+                 os.chdir('/')\nsys.path.append('/nowhere')\nimport helper\nprint(helper.VALUE)\n"
+            ),
+            &[("helper.py", "VALUE = 'entry one'\n")],
+        ),
+        entry(
+            2,
+            &format!(
+                "{PID}import os, sys\nprint(os.environ.get('QA_ISO'))\nprint(os.listdir('.'))\n\
+                 print('/nowhere' in sys.path)\nimport helper\nprint(helper.VALUE)\n"
+            ),
+            &[("helper.py", "VALUE = 'entry two'\n")],
+        ),
+    ];
+    let out = pool(true).run_collect(jobs);
+    let (a, b) = (printed(&out[0]), printed(&out[1]));
+    assert_eq!(a[0], b[0], "these clean entries should share a child");
+    assert_eq!(a[1], "entry one");
+    assert_eq!(b[1..], ["None", "['helper.py']", "False", "entry two"]);
+}
+
+/// A helper module (so the entry itself imports nothing risky) that leaves a thread printing.
+const CHATTY: &str = "import threading, time\n\
+def _chatter():\n    while True:\n        print('leak')\n        time.sleep(0.005)\n\
+threading.Thread(target=_chatter, daemon=True).start()\n";
+
+#[test]
+fn a_leftover_thread_does_not_print_into_the_next_entry() {
+    for (n, code) in [
+        // found by the static check (imports threading)
+        (1, format!("{PID}{}", CHATTY)),
+        // found only at run time (the thread comes from a module in the entry's dir)
+        (3, format!("{PID}import chatty\n")),
+    ] {
+        let jobs = vec![
+            entry(n, &code, &[("chatty.py", CHATTY)]),
+            entry(
+                n + 1,
+                &format!("{PID}import time\ntime.sleep(0.3)\nprint('clean')\n"),
+                &[],
+            ),
+            entry(n + 2, PID, &[]),
+        ];
+        let out = pool(true).run_collect(jobs);
+        let first = completed(&out[0]);
+        assert!(first.threads_left >= 1, "entry {n}: {first:#?}");
+        let (a, b, c) = (printed(&out[0]), printed(&out[1]), printed(&out[2]));
+        assert_eq!(b[1..], ["clean"], "entry {}: output leaked from the thread", n + 1);
+        assert_ne!(a[0], b[0], "entry {}: ran in the dirty child", n + 1);
+        assert_eq!(b[0], c[0], "clean entries after a fresh fork should share it");
+        assert_eq!(completed(&out[1]).threads_left, 0);
+    }
+}
+
+#[test]
+fn a_crash_or_timeout_only_costs_its_own_entry() {
+    let mut hang = entry(2, "import time\nx = 1\ntime.sleep(30)\n", &[]);
+    hang.timeout = Some(Duration::from_millis(500));
+    let jobs = vec![
+        entry(1, "print('before')\n", &[]),
+        hang,
+        entry(3, "import os\nprint('ok')\nos.abort()\n", &[]),
+        entry(4, "print('after')\n", &[]),
+    ];
+    let out = pool(true).run_collect(jobs);
+    assert_eq!(printed(&out[0]), ["before"]);
+    match &out[1] {
+        EntryOutcome::TimedOut { stmt, .. } => assert_eq!(*stmt, Some((0, 3, 3))),
+        o => panic!("expected a timeout: {o:#?}"),
+    }
+    match &out[2] {
+        EntryOutcome::Crashed { detail, result, .. } => {
+            assert!(detail.contains("SIGABRT"), "{detail}");
+            assert_eq!(result.blocks.len(), 0);
+        }
+        o => panic!("expected a crash: {o:#?}"),
+    }
+    assert_eq!(printed(&out[3]), ["after"]);
+}
+
+#[test]
+fn strict_mode_forks_every_entry() {
+    let jobs = vec![entry(1, PID, &[]), entry(2, PID, &[])];
+    let out = pool(false).run_collect(jobs);
+    assert_ne!(printed(&out[0]), printed(&out[1]));
+}
