@@ -14,6 +14,10 @@ use std::os::fd::FromRawFd;
 pub const HELPER: &str = include_str!("qa_helper.py");
 /// The Python block runner (imported by HELPER as `qa_runner`), embedded.
 pub const RUNNER: &str = include_str!("qa_runner.py");
+/// The static risk check (imported by HELPER as `qa_risk`), embedded.
+pub const RISK: &str = include_str!("qa_risk.py");
+/// The audit-hook sandbox (imported by HELPER as `qa_sandbox`), embedded.
+pub const SANDBOX: &str = include_str!("qa_sandbox.py");
 
 /// Called in each entry's forked child (through Python): kill the child with SIGKILL when the
 /// worker (its parent) dies, so a killed worker never leaves snippets running.
@@ -55,9 +59,15 @@ pub fn worker_main() -> ! {
         fatal(e);
     }
     let res: PyResult<()> = Python::attach(|py| {
-        // from_code registers the module in sys.modules, so qa_helper's `import qa_runner` finds it.
-        let code = CString::new(RUNNER).expect("runner has no NUL");
-        PyModule::from_code(py, &code, c"qa_runner.py", c"qa_runner")?;
+        // from_code registers each module in sys.modules, so qa_helper's imports find them.
+        for (source, file, name) in [
+            (RUNNER, c"qa_runner.py", c"qa_runner"),
+            (RISK, c"qa_risk.py", c"qa_risk"),
+            (SANDBOX, c"qa_sandbox.py", c"qa_sandbox"),
+        ] {
+            let code = CString::new(source).expect("embedded Python has no NUL");
+            PyModule::from_code(py, &code, file, name)?;
+        }
         let code = CString::new(HELPER).expect("helper has no NUL");
         let m = PyModule::from_code(py, &code, c"qa_helper.py", c"qa_helper")?;
         let setup = wrap_pyfunction!(_child_setup, py)?;
