@@ -24,6 +24,9 @@ pub enum Isolation {
     File,
     /// A fresh forked child for every entry (slower, the strictest).
     Entry,
+    /// Like `file`, but a child may also go on to entries of other files: the fastest, at the
+    /// price that what the reset cannot see (a library's internal caches) could cross files.
+    Worker,
 }
 
 #[derive(Clone, Debug, Deserialize)]

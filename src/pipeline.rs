@@ -182,7 +182,7 @@ fn run_examples(
     let limits = Limits {
         timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
         memory_bytes: config.exec.memory_mb << 20,
-        reuse: config.exec.isolation == crate::config::Isolation::File,
+        reuse: config.exec.isolation != crate::config::Isolation::Entry,
         ..Limits::default()
     };
     let cache = opts.cache_dir.as_ref().map(|dir| {

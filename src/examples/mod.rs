@@ -69,7 +69,11 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
             allow_writes_outside: config.exec.allow_writes_outside,
         },
         requires: settings.requires.clone(),
-        group: file.display_path(),
+        // Entries of one group may share a forked child (see docs/architecture.md#isolation).
+        group: match config.exec.isolation {
+            crate::config::Isolation::Worker => "*".to_string(),
+            _ => file.display_path(),
+        },
         ..EntryJob::default()
     };
     let mut block_map = Vec::new();
