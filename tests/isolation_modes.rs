@@ -1,0 +1,42 @@
+//! The three isolation modes give the same report on the hostile fixtures and the content:
+//! sharing a forked child between entries never changes what a user sees.
+
+mod common;
+use common::root;
+use std::process::Command;
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn file_entry_and_worker_isolation_report_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/hostile"), &dir.path().join("hostile"));
+    copy_dir(&root().join("content"), &dir.path().join("content"));
+    let mut reports = Vec::new();
+    for mode in ["entry", "file", "worker"] {
+        std::fs::write(dir.path().join("qa-lint.toml"), format!("[exec]\nisolation = \"{mode}\"\n")).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
+            .args(["--no-cache", "--output-format", "json", "hostile", "content"])
+            .current_dir(dir.path())
+            .env("QA_LINT_TEST_SECRET", "hunter2")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{mode}: {e}: {text}"));
+        reports.push((mode, v));
+    }
+    assert!(reports[0].1.as_array().unwrap().len() >= 10, "the hostile fixtures report");
+    for (mode, v) in &reports[1..] {
+        assert_eq!(v, &reports[0].1, "isolation = {mode} differs from isolation = entry");
+    }
+}
