@@ -33,20 +33,52 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
-/// Run every step; never fails on bad input (that becomes diagnostics).
-pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<FileReport>, Summary), String> {
-    let started = Instant::now();
-    let (mut files, walk_errors) = discover::discover(&opts.paths, config)?;
-    if let Some(rev) = &opts.changed_since {
-        let changed = crate::git::changed_since(rev)?;
-        files.retain(|f| changed.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+/// What the chunks share for running examples: limits, the cache, and the worker pool and
+/// progress bar, made when the first entry needs running.
+struct ExecState {
+    limits: Limits,
+    cache: Option<Cache>,
+    pool: Option<Pool>,
+    bar: indicatif::ProgressBar,
+}
+
+impl ExecState {
+    fn new(opts: &RunOptions, config: &Config, policy: &Policy) -> ExecState {
+        let limits = Limits {
+            timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
+            memory_bytes: config.exec.memory_mb << 20,
+            reuse: config.exec.isolation != crate::config::Isolation::Entry,
+            ..Limits::default()
+        };
+        let cache = opts.cache_dir.as_ref().map(|dir| {
+            let limits_json = serde_json::to_string(&limits).unwrap_or_default();
+            Cache::open(dir, &[&policy.source, &config.source, &limits_json])
+        });
+        ExecState {
+            limits,
+            cache,
+            pool: None,
+            bar: indicatif::ProgressBar::hidden(),
+        }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
-        .build()
-        .map_err(|e| e.to_string())?;
+}
+
+/// Files are processed in chunks: each chunk is parsed, run and reduced to its reports
+/// before the next is read, so memory grows with the diagnostics, not with the corpus.
+const CHUNK_FILES: usize = 256;
+
+/// Static checks, examples and suppressions for one chunk of files.
+fn run_chunk(
+    chunk: &[PathBuf],
+    pool: &rayon::ThreadPool,
+    opts: &RunOptions,
+    config: &Config,
+    policy: &Policy,
+    exec: &mut ExecState,
+    summary: &mut Summary,
+) -> Result<Vec<FileReport>, String> {
     let mut checked: Vec<CheckedFile> = pool.install(|| {
-        files
+        chunk
             .par_iter()
             .map(|p| check::check_file(p, policy, config, false))
             .collect()
@@ -63,11 +95,10 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<F
                 .collect()
         })
         .collect();
-    let mut summary = Summary::default();
     if opts.exec {
-        run_examples(&mut checked, &selected, opts, config, policy, &mut summary)?;
+        run_examples(&mut checked, &selected, opts, config, exec, summary)?;
     }
-    let mut reports: Vec<FileReport> = checked
+    let reports: Vec<FileReport> = checked
         .iter_mut()
         .zip(&selected)
         .map(|(c, sel)| {
@@ -124,6 +155,28 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<F
             }
         })
         .collect();
+    Ok(reports)
+}
+
+/// Run every step; never fails on bad input (that becomes diagnostics).
+pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<FileReport>, Summary), String> {
+    let started = Instant::now();
+    let (mut files, walk_errors) = discover::discover(&opts.paths, config)?;
+    if let Some(rev) = &opts.changed_since {
+        let changed = crate::git::changed_since(rev)?;
+        files.retain(|f| changed.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.max(1))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut summary = Summary::default();
+    let mut exec = ExecState::new(opts, config, policy);
+    let mut reports = Vec::new();
+    for chunk in files.chunks(CHUNK_FILES) {
+        reports.extend(run_chunk(chunk, &pool, opts, config, policy, &mut exec, &mut summary)?);
+    }
+    exec.bar.finish_and_clear();
     for w in walk_errors {
         if opts.shard.is_some_and(|s| !s.owns_file(&w.path.display().to_string())) {
             continue;
@@ -160,7 +213,7 @@ fn run_examples(
     selected: &[Vec<bool>],
     opts: &RunOptions,
     config: &Config,
-    policy: &Policy,
+    exec: &mut ExecState,
     summary: &mut Summary,
 ) -> Result<(), String> {
     // (file index, entry index, prepared job)
@@ -179,29 +232,19 @@ fn run_examples(
     if prepared.is_empty() {
         return Ok(());
     }
-    let limits = Limits {
-        timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
-        memory_bytes: config.exec.memory_mb << 20,
-        reuse: config.exec.isolation != crate::config::Isolation::Entry,
-        ..Limits::default()
-    };
-    let cache = opts.cache_dir.as_ref().map(|dir| {
-        let limits_json = serde_json::to_string(&limits).unwrap_or_default();
-        Cache::open(dir, &[&policy.source, &config.source, &limits_json])
-    });
-    let keys: Vec<Option<String>> = prepared
-        .iter()
-        .map(|(_, _, p)| cache.as_ref().map(|c| c.key(&p.job)))
-        .collect();
+    let cache = exec.cache.as_ref();
+    let keys: Vec<Option<String>> = prepared.iter().map(|(_, _, p)| cache.map(|c| c.key(&p.job))).collect();
     let mut outcomes: Vec<Option<EntryOutcome>> = keys
         .iter()
-        .map(|k| k.as_ref().and_then(|k| cache.as_ref().and_then(|c| c.get(k))))
+        .map(|k| k.as_ref().and_then(|k| cache.and_then(|c| c.get(k))))
         .collect();
-    summary.cached_entries = outcomes.iter().filter(|o| o.is_some()).count();
+    summary.cached_entries += outcomes.iter().filter(|o| o.is_some()).count();
     let todo: Vec<usize> = (0..prepared.len()).filter(|&i| outcomes[i].is_none()).collect();
     if todo.is_empty() {
         // Nothing to run: no worker, no interpreter started.
-        summary.python = Some(cache::build_python_version().to_string());
+        summary
+            .python
+            .get_or_insert_with(|| cache::build_python_version().to_string());
     } else {
         // Lets a test prove that an unchanged corpus starts no Python at all.
         if std::env::var_os("QA_LINT_FORBID_EXEC").is_some_and(|v| v == "1") {
@@ -210,19 +253,25 @@ fn run_examples(
                 todo.len()
             ));
         }
-        let pool = Pool::new(opts.jobs, limits);
-        summary.python = Some(pool.python_version().map_err(|e| format!("cannot start Python: {e}"))?);
-        let bar = progress_bar(opts.progress, todo.len());
+        if exec.pool.is_none() {
+            let pool = Pool::new(opts.jobs, exec.limits.clone());
+            summary.python = Some(pool.python_version().map_err(|e| format!("cannot start Python: {e}"))?);
+            exec.pool = Some(pool);
+            exec.bar = progress_bar(opts.progress);
+        }
+        let (Some(pool), bar) = (&exec.pool, &exec.bar) else {
+            unreachable!("pool made above")
+        };
+        bar.inc_length(todo.len() as u64);
         let slots: Vec<Mutex<Option<EntryOutcome>>> = todo.iter().map(|_| Mutex::new(None)).collect();
         let jobs = todo.iter().map(|&i| prepared[i].2.job.clone()).collect();
         pool.run(jobs, |k, outcome| {
-            if let (Some(c), Some(key)) = (&cache, &keys[todo[k]]) {
+            if let (Some(c), Some(key)) = (cache, &keys[todo[k]]) {
                 c.put(key, &outcome);
             }
             *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
             bar.inc(1);
         });
-        bar.finish_and_clear();
         for (k, slot) in slots.into_iter().enumerate() {
             outcomes[todo[k]] = slot.into_inner().unwrap_or_else(|e| e.into_inner());
         }
@@ -240,12 +289,12 @@ fn run_examples(
 }
 
 /// A progress bar on stderr, drawn only on a terminal (never into pipes or CI logs).
-fn progress_bar(enabled: bool, len: usize) -> indicatif::ProgressBar {
+fn progress_bar(enabled: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if !enabled || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(len as u64), indicatif::ProgressDrawTarget::stderr());
+    let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("{spinner} running examples {bar:30} {pos}/{len} entries {elapsed}")
     {
