@@ -4,7 +4,7 @@
 //! Every check panics (assert!) when an invariant is broken; a panic is what libFuzzer
 //! reports as a crash.
 
-use qa_lint::claims::{self, Claim};
+use qa_lint::claims;
 use qa_lint::entry::{CodeBlock, Document};
 use qa_lint::source::{SourceFile, Span};
 use std::ops::Range;
@@ -166,18 +166,30 @@ pub fn fix_value(seed: u8) -> &'static str {
     FIXES[seed as usize % FIXES.len()]
 }
 
-/// The fix text for a claim: multi-line forms get two lines joined with their line prefix.
-pub fn fix_for(claim: &Claim, seed: u8) -> String {
-    let v = fix_value(seed);
-    match &claim.line_prefix {
-        Some(p) => format!("{v}{p}{}", fix_value(seed.wrapping_add(1))),
-        None => v.to_string(),
+/// What a run could observe for a claimed line, chosen by `seed`: one or two printed lines,
+/// or the repr of an expression statement's value.
+pub fn observed_for(seed: u8) -> claims::Observed {
+    let v = fix_value(seed).to_string();
+    match seed % 3 {
+        0 => claims::Observed {
+            outputs: vec![v],
+            ..Default::default()
+        },
+        1 => claims::Observed {
+            outputs: vec![v, fix_value(seed / 3).to_string()],
+            ..Default::default()
+        },
+        _ => claims::Observed {
+            value_repr: Some(v),
+            ..Default::default()
+        },
     }
 }
 
 /// Claims of arbitrary code: ranges inside the source, on char boundaries, the text range inside
-/// the comment range; applying a fix re-extracts the same number of claims with the fixed text
-/// exactly at the fixed range (so a second `--fix` run changes nothing).
+/// the comment range. `--fix` is idempotent: when judging a claim against an observation gives
+/// a fix, the fixed source has the same number of claims, and the fixed claim passes against
+/// the same observation (a second `qa-lint --fix` changes nothing).
 pub fn check_claims(code: &str, seed: u8) {
     let claims = claims::extract_claims(code);
     for (i, c) in claims.iter().enumerate() {
@@ -196,32 +208,32 @@ pub fn check_claims(code: &str, seed: u8) {
             c.comment_line
         );
     }
-    if let Some((idx, claim)) = claims.iter().enumerate().nth(seed as usize % claims.len().max(1)) {
-        if claim.text.contains(['\r']) {
-            return;
-        }
-        let fix = fix_for(claim, seed);
-        let fixed = claims::apply_fix(code, claim, &fix);
-        assert_eq!(&fixed[..claim.text_range.start], &code[..claim.text_range.start]);
-        assert_eq!(
-            &fixed[claim.text_range.start + fix.len()..],
-            &code[claim.text_range.end..]
-        );
-        let again = claims::extract_claims(&fixed);
-        assert_eq!(
-            again.len(),
-            claims.len(),
-            "fixing claim {idx} ({:?} -> {fix:?}) changed the claim count\nbefore: {code:?}\nafter: {fixed:?}",
-            claim.text
-        );
-        let c2 = &again[idx];
-        assert_eq!(
-            c2.text_range,
-            claim.text_range.start..claim.text_range.start + fix.len(),
-            "fixed claim {idx} ({:?} -> {fix:?}) moved\nafter: {fixed:?}",
-            claim.text
-        );
-    }
+    let Some((idx, claim)) = claims.iter().enumerate().nth(seed as usize % claims.len().max(1)) else {
+        return;
+    };
+    let opts = claims::JudgeOptions::default();
+    let observed = observed_for(seed / 7);
+    let verdict = claims::judge(claim, &observed, &opts);
+    let Some(fix) = verdict.fix() else { return };
+    let fixed = claims::apply_fix(code, claim, fix);
+    assert_eq!(&fixed[..claim.text_range.start], &code[..claim.text_range.start]);
+    assert_eq!(
+        &fixed[claim.text_range.start + fix.len()..],
+        &code[claim.text_range.end..]
+    );
+    let again = claims::extract_claims(&fixed);
+    assert_eq!(
+        again.len(),
+        claims.len(),
+        "fixing claim {idx} ({:?} -> {fix:?}) changed the claim count\nbefore: {code:?}\nafter: {fixed:?}",
+        claim.text
+    );
+    let v2 = claims::judge(&again[idx], &observed, &opts);
+    assert!(
+        v2.rule().is_none(),
+        "fixed claim {idx} ({:?} -> {fix:?}) still fails: {v2:?}\nobserved: {observed:?}\nbefore: {code:?}\nafter: {fixed:?}",
+        claim.text
+    );
 }
 
 /// `--fix` on the Markdown: map a claim's text range of a block to the file the way

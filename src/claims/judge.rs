@@ -166,8 +166,19 @@ fn output_fix(claim: &Claim, actual: &str, opts: &JudgeOptions) -> Option<String
     }
     let pattern = Pattern::compile(&claim.text);
     if let (ClaimKind::Approx { .. }, Some(q)) = (&claim.kind, pattern.sole_quantity()) {
+        // Only when the output is that one quantity (`8000056`, `1.02s`), and only a rewrite
+        // that would then pass: a fix must converge (found by fuzzing `--fix`).
         let (value, unit) = first_quantity(actual)?;
-        return Some(q.rewrite(q.observed_base(value, unit, opts), opts));
+        let bare = actual
+            .trim()
+            .trim_start_matches(|c: char| c == '-' || c.is_ascii_digit() || c == '.' || c == '_' || c == ',');
+        if bare.trim().chars().any(|c| !c.is_alphabetic() && c != 'µ') {
+            return None;
+        }
+        let fix = q.rewrite(q.observed_base(value, unit, opts), opts);
+        let fixed = Pattern::compile(&fix);
+        let passes = fixed.sole_quantity().is_some_and(|f| f.accepts(value, unit, opts));
+        return passes.then_some(fix);
     }
     // A wildcard or `~` claim was written loosely on purpose: replacing it
     // with one run's exact text would make it brittle.

@@ -81,13 +81,38 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
     let default_timeout = settings.timeout.unwrap_or(config.exec.timeout);
     // The largest `timeout=N` named by a block sets the entry's limit (it may lower it too).
     let mut block_timeout: Option<f64> = None;
-    let base_dir = file.path.parent().unwrap_or(Path::new("."));
+    let base_dir = file
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     for (i, block) in entry.blocks.iter().enumerate() {
         let d = &block.directives;
         if let Some(name) = &d.file {
             job.files.push((name.clone(), block.code.as_bytes().to_vec()));
         }
         for fixture in &d.fixtures {
+            // A fixture comes from the project: an absolute path, or one that leaves both the
+            // project root and the Markdown file's folder (`../../etc`, `/proc/self/environ`),
+            // would hand a pull request any file the CI job can read.
+            let inside = |root: &Path| {
+                let Ok(full) = std::fs::canonicalize(base_dir.join(fixture)) else {
+                    return true; // a missing file is reported as missing below
+                };
+                std::fs::canonicalize(root).is_ok_and(|root| full.starts_with(root))
+            };
+            if Path::new(fixture).is_absolute() || !(inside(&config.root) || inside(base_dir)) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        "missing-fixture",
+                        block.span,
+                        format!("fixture `{fixture}` is outside the project"),
+                    )
+                    .label("refused")
+                    .help("fixtures are files of the project, given relative to the Markdown file"),
+                );
+                continue;
+            }
             match std::fs::read(base_dir.join(fixture)) {
                 Ok(bytes) => {
                     let name = Path::new(fixture)

@@ -44,6 +44,8 @@ pub fn apply(d: &mut Directives, text: &str) -> Vec<String> {
             ("compile-only" | "compile_only" | "no-run" | "no_run", None) => d.compile_only = true,
             ("fresh" | "fresh-namespace", None) => d.fresh = true,
             ("allow-network" | "allow-subprocess" | "allow-writes", None) => d.allow.push(key.to_string()),
+            // The config key's spelling works on a block too.
+            ("allow-writes-outside", None) => d.allow.push("allow-writes".to_string()),
             ("timeout", Some(v)) => match v.trim_end_matches('s').parse::<f64>() {
                 Ok(secs) if secs > 0.0 => d.timeout_secs = Some(secs),
                 _ => unknown.push(tok.to_string()),

@@ -181,7 +181,7 @@ impl<'a> Walker<'a> {
             self.doc.problems.push(ParseProblem {
                 rule: "excessive-nesting",
                 message: format!("{what} nested more than {MAX_NESTING} levels deep"),
-                span: Span::new(range.start, line_end.min(range.start + 200)),
+                span: Span::new(range.start, floor_boundary(self.text, line_end.min(range.start + 200))),
                 label: format!("level {depth} starts here"),
                 help: Some("flatten the structure; deep nesting usually means a stray `>` or list marker".into()),
             });
@@ -473,4 +473,12 @@ fn fence_closed(block: &str) -> bool {
         let last = last.trim_start().trim_start_matches('>').trim();
         last.len() >= fence_len && last.chars().all(|c| c == fence_char)
     })
+}
+
+/// The largest char boundary at or below `i` (spans never split a character).
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
