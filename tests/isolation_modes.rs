@@ -24,7 +24,11 @@ fn file_entry_and_worker_isolation_report_the_same() {
     copy_dir(&root().join("content"), &dir.path().join("content"));
     let mut reports = Vec::new();
     for mode in ["entry", "file", "worker"] {
-        std::fs::write(dir.path().join("qa-lint.toml"), format!("[exec]\nisolation = \"{mode}\"\n")).unwrap();
+        std::fs::write(
+            dir.path().join("qa-lint.toml"),
+            format!("[exec]\nisolation = \"{mode}\"\n"),
+        )
+        .unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
             .args(["--no-cache", "--output-format", "json", "hostile", "content"])
             .current_dir(dir.path())
@@ -35,7 +39,10 @@ fn file_entry_and_worker_isolation_report_the_same() {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{mode}: {e}: {text}"));
         reports.push((mode, v));
     }
-    assert!(reports[0].1.as_array().unwrap().len() >= 10, "the hostile fixtures report");
+    assert!(
+        reports[0].1.as_array().unwrap().len() >= 10,
+        "the hostile fixtures report"
+    );
     for (mode, v) in &reports[1..] {
         assert_eq!(v, &reports[0].1, "isolation = {mode} differs from isolation = entry");
     }
