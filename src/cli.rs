@@ -100,6 +100,10 @@ pub struct CheckArgs {
     /// Check only files changed since this git revision (committed, staged, unstaged or new).
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
+    /// Keep every sandbox default (no network, no subprocesses, no writes outside) whatever
+    /// qa-lint.toml or block directives allow: for CI on pull requests from forks.
+    #[arg(long)]
+    pub strict_sandbox: bool,
     /// Append a Markdown summary to this file (e.g. `$GITHUB_STEP_SUMMARY`).
     #[arg(long, value_name = "PATH")]
     pub summary_file: Option<PathBuf>,
@@ -211,10 +215,15 @@ fn merge(paths: &[PathBuf], format: OutputFormat) -> i32 {
 
 fn check(args: &CheckArgs) -> i32 {
     let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let (config, policy) = match load(&start, args.config.as_deref(), args.schema.as_deref()) {
+    let (mut config, policy) = match load(&start, args.config.as_deref(), args.schema.as_deref()) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
+    if args.strict_sandbox {
+        let exec = &mut config.exec;
+        (exec.allow_network, exec.allow_subprocess, exec.allow_writes_outside) = (false, false, false);
+        exec.strict_sandbox = true;
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

@@ -43,6 +43,9 @@ pub struct ExecConfig {
     pub allow_network: bool,
     pub allow_subprocess: bool,
     pub allow_writes_outside: bool,
+    /// `--strict-sandbox`: every sandbox default holds whatever config and directives say.
+    #[serde(skip)]
+    pub strict_sandbox: bool,
 }
 
 impl Default for ExecConfig {
@@ -55,6 +58,7 @@ impl Default for ExecConfig {
             allow_network: false,
             allow_subprocess: false,
             allow_writes_outside: false,
+            strict_sandbox: false,
         }
     }
 }

@@ -70,12 +70,17 @@ fn check(blocks: &[(&str, &str)], config: Option<&str>) -> Run {
 }
 
 fn check_in(dir: &Path, blocks: &[(&str, &str)], config: Option<&str>) -> Run {
+    check_with(dir, blocks, config, &[])
+}
+
+fn check_with(dir: &Path, blocks: &[(&str, &str)], config: Option<&str>, extra: &[&str]) -> Run {
     std::fs::write(dir.join("a.md"), markdown(blocks)).unwrap();
     if let Some(c) = config {
         std::fs::write(dir.join("qa-lint.toml"), c).unwrap();
     }
     let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
         .args(["--no-cache", "--output-format", "json", "a.md"])
+        .args(extra)
         .current_dir(dir)
         .env("QA_LINT_TEST_SECRET", SECRET)
         .env_remove("QA_LINT_OUTPUT_FORMAT")
@@ -514,5 +519,24 @@ fn fixture_directive_cannot_read_files_outside_the_project() {
         run.has("missing-fixture", "") || run.has("invalid-directive", ""),
         "{:#?}",
         run.exec()
+    );
+}
+
+#[test]
+fn strict_sandbox_ignores_the_pull_requests_own_opt_outs() {
+    let code = "import subprocess\nprint(subprocess.run(['true']).returncode)  # 0";
+    let config = "[exec]\nallow-subprocess = true\n";
+    let dir = tempfile::tempdir().unwrap();
+    check_with(dir.path(), &[("python allow-subprocess", code)], Some(config), &[]).assert_clean();
+    let strict = check_with(
+        dir.path(),
+        &[("python allow-subprocess", code)],
+        Some(config),
+        &["--strict-sandbox"],
+    );
+    assert!(
+        strict.has("sandbox-violation", "subprocess blocked"),
+        "{:#?}",
+        strict.exec()
     );
 }

@@ -140,7 +140,7 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
             continue;
         }
         job.requires.extend(d.requires.iter().cloned());
-        for allow in &d.allow {
+        for allow in d.allow.iter().filter(|_| !config.exec.strict_sandbox) {
             match allow.as_str() {
                 "allow-network" => job.sandbox.allow_network = true,
                 "allow-subprocess" => job.sandbox.allow_subprocess = true,
