@@ -428,3 +428,26 @@ fn exception_name_that_is_printed_is_an_output_claim() {
         Verdict::ExpectedExceptionNotRaised { .. }
     ));
 }
+
+#[test]
+fn durations_may_come_out_slower_but_not_faster() {
+    let c = claim("print(took)  # ~0.10s");
+    let opts = JudgeOptions::default();
+    assert_eq!(judge(&c, &out(&["0.19s"]), &opts), Verdict::Pass, "a loaded machine");
+    assert_eq!(
+        judge(&c, &out(&["0.25s"]), &opts).rule(),
+        Some("output-mismatch"),
+        "past 2x"
+    );
+    assert_eq!(
+        judge(&c, &out(&["0.05s"]), &opts).rule(),
+        Some("output-mismatch"),
+        "faster than claimed"
+    );
+    let size = claim("print(n)  # ~100 bytes");
+    assert_eq!(
+        judge(&size, &out(&["150"]), &opts).rule(),
+        Some("output-mismatch"),
+        "sizes stay symmetric"
+    );
+}

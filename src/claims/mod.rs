@@ -124,6 +124,9 @@ pub struct JudgeOptions {
     pub rel_tolerance: f64,
     /// Which multiplier KB/MB/GB mean (KiB/MiB/GiB are always 1024-based).
     pub size_base: SizeBase,
+    /// Durations may come out up to this many times the claim (slow machines), never less
+    /// than the claim minus the tolerance.
+    pub time_slack: f64,
 }
 
 impl Default for JudgeOptions {
@@ -131,6 +134,7 @@ impl Default for JudgeOptions {
         JudgeOptions {
             rel_tolerance: 0.20,
             size_base: SizeBase::Both,
+            time_slack: 2.0,
         }
     }
 }
