@@ -80,6 +80,20 @@ def serve(in_fd, out_fd, child_setup):
                 pass
 
 
+def _kill(pid, status):
+    """SIGKILL a child's whole process group (grandchildren too), and the child itself if it
+    has not been reaped yet (`status` None)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    if status is None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
@@ -179,15 +193,7 @@ class _Supervisor:
             except OSError:
                 pass
         c.shm.close()
-        try:
-            os.killpg(c.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        if status is None:
-            try:
-                os.kill(c.pid, signal.SIGKILL)
-            except OSError:
-                pass
+        _kill(c.pid, status)
 
         def reap(pid=c.pid, root=c.root, status=status):
             if status is None:
@@ -241,15 +247,8 @@ class _Supervisor:
             _trace("child %d dirty after entry %d: %s" % (c.pid, seq, done["dirty"]))
         stmt = None
         if not ok:  # timeout or crash: the shared page says what was running (child stopped first)
-            try:
-                os.killpg(c.pid, signal.SIGKILL)
-            except OSError:
-                pass
+            _kill(c.pid, status)
             if status is None:
-                try:
-                    os.kill(c.pid, signal.SIGKILL)
-                except OSError:
-                    pass
                 _, status = os.waitpid(c.pid, 0)
             s, bi, first, last = _STMT.unpack_from(c.shm, 0)
             if s == seq and bi >= 0:
