@@ -272,3 +272,39 @@ fn pre_commit_hook_runs_with_the_real_pre_commit() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stdout).contains("output-mismatch"));
 }
+
+#[test]
+fn progress_shows_on_a_terminal_and_never_in_pipes() {
+    let piped = qa(&["--no-cache", "fixtures/valid"]);
+    assert!(
+        piped.stderr.is_empty(),
+        "piped runs print no progress: {:?}",
+        piped.stderr
+    );
+    let have_script = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_script {
+        eprintln!("util-linux `script` not installed; the terminal half is not checked");
+        return;
+    }
+    // `script` gives qa-lint a pseudo-terminal, as an author's shell would.
+    let cmd = format!("{} --no-cache content", env!("CARGO_BIN_EXE_qa-lint"));
+    let tty = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&tty.stdout);
+    assert!(text.contains("running examples"), "{text}");
+    let quiet = Command::new("script")
+        .args(["-qec", &format!("{cmd} --quiet"), "/dev/null"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&quiet.stdout).contains("running examples"),
+        "--quiet draws no bar"
+    );
+}
