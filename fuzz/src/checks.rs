@@ -246,7 +246,11 @@ pub fn check_fix(text: &str, seed: u8) {
         for (bi, b) in e.blocks.iter().enumerate() {
             if b.kind() == qa_lint::entry::BlockKind::Python && !b.unterminated {
                 for (ci, c) in claims::extract_claims(&b.code).into_iter().enumerate() {
-                    candidates.push((ei, bi, ci, c));
+                    // The judge only ever rewrites output claims; an exception claim's range
+                    // replaced by a value is not a state --fix can produce.
+                    if matches!(c.kind, claims::ClaimKind::Output { .. }) {
+                        candidates.push((ei, bi, ci, c));
+                    }
                 }
             }
         }
