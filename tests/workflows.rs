@@ -237,8 +237,10 @@ fn changed_since_checks_only_changed_files_and_writes_a_summary() {
 
 #[test]
 fn pre_commit_hook_runs_with_the_real_pre_commit() {
-    let have = Command::new("pre-commit")
-        .arg("--version")
+    // `python3 -m pre_commit` works whether or not pip put a `pre-commit` script on PATH
+    // (pyenv needs a rehash for that).
+    let have = Command::new("python3")
+        .args(["-m", "pre_commit", "--version"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !have {
@@ -257,8 +259,16 @@ fn pre_commit_hook_runs_with_the_real_pre_commit() {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_qa-lint")).parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     let try_repo = |file: &str| {
-        Command::new("pre-commit")
-            .args(["try-repo", root().to_str().unwrap(), "qa-lint-system", "--files", file])
+        Command::new("python3")
+            .args([
+                "-m",
+                "pre_commit",
+                "try-repo",
+                root().to_str().unwrap(),
+                "qa-lint-system",
+                "--files",
+                file,
+            ])
             .current_dir(d)
             .env("PATH", &path)
             .env("PRE_COMMIT_HOME", d.join(".pre-commit-home"))
