@@ -65,6 +65,7 @@ pub struct CheckArgs {
     pub config: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "full", env = "QA_LINT_OUTPUT_FORMAT")]
     pub output_format: OutputFormat,
+    /// Colour in the `full` format: `auto` uses it on a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
     /// Print only diagnostics (no summary line, no progress).
