@@ -40,6 +40,8 @@ pub struct ExecConfig {
     pub memory_mb: u64,
     /// A `requires=` module that is missing is an error instead of a warning.
     pub require_modules: bool,
+    /// Modules every entry requires (like `requires=` on each block).
+    pub requires: Vec<String>,
     pub allow_network: bool,
     pub allow_subprocess: bool,
     pub allow_writes_outside: bool,
@@ -55,6 +57,7 @@ impl Default for ExecConfig {
             timeout: 5.0,
             memory_mb: 1024,
             require_modules: false,
+            requires: Vec::new(),
             allow_network: false,
             allow_subprocess: false,
             allow_writes_outside: false,

@@ -105,3 +105,25 @@ fn a_bad_config_is_a_diagnostic_with_a_span_and_exit_2() {
     );
     assert!(out.stderr.contains("2 │ output-mismatch = \"loud\""), "{}", out.stderr);
 }
+
+#[test]
+fn project_wide_requires_skips_entries_when_a_module_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.md"),
+        "## 1. Does It Run?\n\n```python\nprint(1)  # 1\n```\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("qa-lint.toml"),
+        "[exec]\nrequires = [\"no_such_module_xyz\"]\n",
+    )
+    .unwrap();
+    let out = qa_in(dir.path(), &["--no-cache", "--output-format", "concise", "a.md"]);
+    assert!(
+        out.stdout
+            .contains("a.md:3:1: QA208 [missing-module] entry not run: module(s) no_such_module_xyz not installed"),
+        "{}",
+        out.stdout
+    );
+}

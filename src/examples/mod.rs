@@ -68,7 +68,7 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
             allow_subprocess: config.exec.allow_subprocess,
             allow_writes_outside: config.exec.allow_writes_outside,
         },
-        requires: settings.requires.clone(),
+        requires: settings.requires.iter().chain(&config.exec.requires).cloned().collect(),
         // Entries of one group may share a forked child (see docs/architecture.md#isolation).
         group: match config.exec.isolation {
             crate::config::Isolation::Worker => "*".to_string(),
