@@ -44,13 +44,11 @@ fn line_span(block: &CodeBlock, line: u32) -> Span {
     }
 }
 
+/// The opening fence line of a block (where block-wide problems point).
 fn first_line_of_block(block: &CodeBlock) -> Span {
     let start = block.span.start;
-    let len = block.span.len().min(block.code.len() + 200);
-    let first = block.line_offsets.first().copied().unwrap_or(start);
-    let _ = len;
-    // The opening fence line.
-    Span::new(start, first.saturating_sub(1).max(start))
+    let first_code_line = block.line_offsets.first().copied().unwrap_or(start);
+    Span::new(start, first_code_line.saturating_sub(1).max(start))
 }
 
 /// Everything observed for the statement a claim is about.
