@@ -104,6 +104,10 @@ pub struct CodeBlock {
     pub code: String,
     /// Byte offset in the Markdown of the start of each code line (code line 1 is index 0).
     pub line_offsets: Vec<usize>,
+    /// Per code line, how many leading spaces the parser made up (a tab partly eaten by a
+    /// list or quote indent becomes spaces that are not in the file): column `c` of the code
+    /// line is at `line_offsets[i] + c - line_skips[i]`.
+    pub line_skips: Vec<usize>,
     pub directives: Directives,
     pub section: Option<usize>,
     /// The fence was never closed.
@@ -133,8 +137,15 @@ impl CodeBlock {
 
     /// Span in the Markdown of a 1-based code line and a byte column range in that line.
     pub fn code_span(&self, line: usize, cols: std::ops::Range<usize>) -> Span {
-        match self.line_offsets.get(line.saturating_sub(1)) {
-            Some(&start) => Span::new(start + cols.start, start + cols.end),
+        let i = line.saturating_sub(1);
+        match self.line_offsets.get(i) {
+            Some(&start) => {
+                let skip = self.line_skips.get(i).copied().unwrap_or(0);
+                Span::new(
+                    start + cols.start.saturating_sub(skip),
+                    start + cols.end.saturating_sub(skip),
+                )
+            }
             None => self.span,
         }
     }

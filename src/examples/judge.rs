@@ -24,10 +24,11 @@ fn code_span(block: &CodeBlock, range: std::ops::Range<usize>) -> Span {
         let line_start = block.code[..offset.min(block.code.len())]
             .rfind('\n')
             .map_or(0, |i| i + 1);
+        let skip = block.line_skips.get(line_idx).copied().unwrap_or(0);
         block
             .line_offsets
             .get(line_idx)
-            .map_or(block.span.start, |s| s + (offset - line_start))
+            .map_or(block.span.start, |s| s + (offset - line_start).saturating_sub(skip))
     };
     Span::new(to_md(range.start), to_md(range.end))
 }

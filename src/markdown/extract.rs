@@ -193,11 +193,22 @@ impl<'a> Walker<'a> {
             // Inside containers each code line is its own event; record every line start.
             let mut offset = range.start;
             for piece in t.split_inclusive('\n') {
+                let mut skip = 0;
                 if block.code.is_empty() || block.code.ends_with('\n') {
+                    // Leading spaces the parser synthesised from a tab are not in the file.
+                    let source = &self.text[offset.min(self.text.len())..];
+                    let body = piece.trim_end_matches(['\n', '\r']);
+                    while skip < body.len() && body.as_bytes()[skip] == b' ' && !source.starts_with(&body[skip..]) {
+                        skip += 1;
+                    }
+                    if !source.starts_with(&body[skip..]) {
+                        skip = 0;
+                    }
                     block.line_offsets.push(offset);
+                    block.line_skips.push(skip);
                 }
                 block.code.push_str(piece);
-                offset += piece.len();
+                offset += piece.len() - skip;
             }
             return;
         }
