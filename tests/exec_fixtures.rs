@@ -11,33 +11,14 @@ mod common;
 use common::{rel, root, settings};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 
 /// A secret in the parent's environment: examples must not see it (the worker scrubs its env).
 const SECRET_VAR: &str = "QA_LINT_TEST_SECRET";
 
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
-/// `qa-lint --no-cache ARGS` from the repository root, colours off, with a secret in the env.
-fn qa(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .arg("--no-cache")
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env(SECRET_VAR, "hunter2-must-not-leak")
-        .env_remove("QA_LINT_OUTPUT_FORMAT")
-        .output()
-        .expect("run qa-lint");
-    Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    }
+/// `qa-lint --no-cache ARGS` from the repository root, with a secret in the env.
+fn qa(args: &[&str]) -> common::Output {
+    let args: Vec<&str> = std::iter::once("--no-cache").chain(args.iter().copied()).collect();
+    common::qa_in_env(&root(), &args, &[(SECRET_VAR, "hunter2-must-not-leak")])
 }
 
 const E: char = 'E';

@@ -16,8 +16,14 @@ pub struct Output {
 
 /// Run `qa-lint ARGS` in `dir` with colours off and a clean cache.
 pub fn qa_in(dir: &Path, args: &[&str]) -> Output {
+    qa_in_env(dir, args, &[])
+}
+
+/// [`qa_in`] with extra environment variables for qa-lint.
+pub fn qa_in_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .env("NO_COLOR", "1")
         // A fresh cache per run: snapshots must not depend on what ran before (tests of the
