@@ -89,6 +89,8 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
             hedged: p.hedged,
             strength: if explicit { Strength::Strong } else { p.strength },
             line_prefix: None,
+            output_only: false,
+            min_version: p.min_version,
         });
     }
     claims
@@ -183,6 +185,8 @@ fn block(source: &str, sc: &Scan, first: &Comment, target: usize, form: ClaimFor
         hedged: false,
         strength: Strength::Strong,
         line_prefix: (!(first.trailing && arrow)).then(|| format!("\n{indent}{marker}")),
+        output_only: true,
+        min_version: None,
     };
     (Some(claim), last)
 }

@@ -10,13 +10,17 @@
 
 use super::approx::quantity_at;
 use super::pattern::wild_number_at;
+use super::value;
 use super::{ClaimKind, Strength};
 use regex::Regex;
 use std::ops::Range;
 use std::sync::LazyLock;
 
 /// Separators after which the rest of a comment is commentary.
-const SEPARATORS: [&str; 7] = [" -> ", " → ", " — ", " – ", " -- ", " => ", "; "];
+const SEPARATORS: [&str; 11] = [
+    " -> ", " → ", " — ", " – ", " -- ", " => ", "; ", " - ", " <- ", " ← ", " <-- ",
+];
+
 
 static HEDGE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -45,6 +49,16 @@ static LITERAL: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 static CALL_REPR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z_][\w.]*\(").unwrap());
+/// mkdocs-material code annotations: `# (1)!`, `# (2)`.
+static ANNOTATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*\(\d{1,2}\)!?\s*$").unwrap());
+/// `3.12+: value`, `Python 3.12+: value`: the claim holds from that Python on.
+static VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:[Pp]y(?:thon)?\s*)?(\d)\.(\d{1,2})\+\s*:\s*").unwrap());
+/// Complexity notation (`O(n)`, `O(n log n)`, `Θ(1)`): never output.
+static BIG_O: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:O|Θ|Ω|o)\([^)]*\)").unwrap());
+/// numpy-style arrays and matrices: `[2 4 6]`, `[[1. 0.] [0. 1.]]`.
+static NUMPY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[[\[\]\s\d.eE+\-]*\d[\[\]\s\d.eE+\-]*\]$").unwrap());
 static PROSE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z][a-z'’]*[,]?\s+[a-zA-Z]").unwrap());
 
 /// One comment's text, parsed. Ranges are relative to the parsed text.
@@ -57,30 +71,48 @@ pub(super) struct Parsed {
     pub core: Range<usize>,
     pub kind: ClaimKind,
     pub strength: Strength,
+    /// `3.12+: value`: the Python (major, minor) the claim holds from.
+    pub min_version: Option<(u32, u32)>,
 }
 
-/// Parses a comment body; `None` for empty text and tool pragmas.
+/// Parses a comment body; `None` for empty text, tool pragmas, annotation markers and text
+/// that is never a claim (`O(n)`, a single letter).
 pub(super) fn parse(text: &str) -> Option<Parsed> {
     let lead = text.len() - text.trim_start().len();
-    let trimmed = text.trim();
+    let mut trimmed = text.trim();
     if trimmed.is_empty() || PRAGMA.is_match(trimmed) {
         return None;
     }
+    if let Some(m) = ANNOTATION.find(trimmed) {
+        trimmed = &trimmed[..m.start()];
+        if trimmed.is_empty() {
+            return None;
+        }
+    }
     let mut start = lead;
+    let mut min_version = None;
+    if let Some(c) = VERSION.captures(trimmed) {
+        min_version = Some((c[1].parse().ok()?, c[2].parse().ok()?));
+        start += c.get(0)?.end();
+    }
     let mut hedged = false;
-    if let Some(m) = HEDGE_PREFIX.find(trimmed) {
+    if let Some(m) = HEDGE_PREFIX.find(&text[start..lead + trimmed.len()]) {
         hedged = true;
         start += m.end();
     }
     let end = lead + trimmed.len();
     let body = &text[start..end];
+    if BIG_O.is_match(body) || is_single_letter(body) {
+        return None;
+    }
     let cut = static_cuts(body).first().copied().unwrap_or(body.len());
     let (core, suffix) = strip_hedge_suffix(body[..cut].trim_end());
     hedged |= suffix;
-    if core.is_empty() {
+    if core.is_empty() || BIG_O.is_match(core) {
         return None;
     }
     let mut core_len = core.len();
+    let mut strength = Strength::Strong;
     let kind = match exception(core) {
         Some((t, m, len)) => {
             core_len = len;
@@ -94,13 +126,24 @@ pub(super) fn parse(text: &str) -> Option<Parsed> {
                 value: q.value,
                 unit: q.unit,
             },
-            _ => ClaimKind::Output { text: core.to_string() },
+            _ if is_value_like(core) || has_marks(core) => ClaimKind::Output { text: core.to_string() },
+            _ => match value_prefix(core) {
+                // A value, then commentary: `28 bytes`, `True, because ...`, `2 again`.
+                Some((n, strong)) => {
+                    core_len = n;
+                    if !strong {
+                        strength = Strength::Weak;
+                    }
+                    ClaimKind::Output {
+                        text: core[..n].to_string(),
+                    }
+                }
+                None => {
+                    strength = Strength::Weak;
+                    ClaimKind::Output { text: core.to_string() }
+                }
+            },
         },
-    };
-    let core_text = &core[..core_len];
-    let strength = match kind {
-        ClaimKind::Output { .. } if !is_value_like(core_text) && !has_marks(core_text) => Strength::Weak,
-        _ => Strength::Strong,
     };
     Some(Parsed {
         hedged,
@@ -108,7 +151,34 @@ pub(super) fn parse(text: &str) -> Option<Parsed> {
         core: start..start + core_len,
         kind,
         strength,
+        min_version,
     })
+}
+
+/// `L`, `x`, `E`: a single letter is a label or a variable name, never a claimed output.
+pub(super) fn is_single_letter(s: &str) -> bool {
+    let mut c = s.trim().chars();
+    matches!((c.next(), c.next()), (Some(a), None) if a.is_ascii_alphabetic())
+}
+
+/// The value at the start of `core` when commentary follows it: its length, and whether the
+/// claim is strong (the commentary starts with punctuation: `False!`, `True, because 3 ...`)
+/// or weak (a unit or prose: `28 bytes`, `2 again`; `time.sleep(5)  # 5 seconds` prints
+/// nothing and is no error). A weak value claim is still a mismatch against a different
+/// value of the same kind (see `judge::resembles`).
+pub(super) fn value_prefix(core: &str) -> Option<(usize, bool)> {
+    let (n, vals) = value::prefix(core)?;
+    if n == 0 || n >= core.len() {
+        return None;
+    }
+    let rest = core[n..].trim_start();
+    let _ = vals;
+    let punct = rest.starts_with(['!', ',', ':', '.', '?']) && !rest.starts_with("...");
+    // `1st`, `3x faster`, `2nd`: a number glued to a word is not a value.
+    if core[n..].starts_with(|c: char| c.is_alphanumeric()) {
+        return None;
+    }
+    Some((n, punct))
 }
 
 /// Removes `in CPython` / `on CPython` at the end; tells whether it did.
@@ -142,25 +212,28 @@ fn has_marks(s: &str) -> bool {
         .any(|(i, c)| (c == '~' || c == '≈') && quantity_at(&s[i..]).is_some() || wild_number_at(s, i).is_some())
 }
 
-/// Value-like: a literal, a quoted string, a bracketed or `<...>` repr, a
-/// `Name(...)` repr, or several of these separated by `, `.
+/// Value-like: a Python value as a repr shows it (a literal, a quoted string, a container of
+/// values, a `Name(...)` call of values, a `<...>` repr), several of them separated by `, ` or
+/// spaces (`print(a, b)`), a numpy array, or a container with `...` wildcards. Names are not
+/// values: `(name, age, role)` and `O(n)` are prose.
 pub(super) fn is_value_like(s: &str) -> bool {
     let s = s.trim();
     if s.is_empty() {
         return false;
     }
-    if LITERAL.is_match(s) || quoted(s).is_some() {
+    if LITERAL.is_match(s) || quoted(s).is_some() || value::parse_seq(s).is_some() || NUMPY.is_match(s) {
         return true;
     }
     let b = s.as_bytes();
     let wraps = |open: usize| matching_close(s, open) == Some(s.len() - 1);
+    let wild = s.contains("...") || s.contains('…');
     match b[0] {
-        b'[' | b'(' | b'{' if wraps(0) => return true,
+        b'[' | b'(' | b'{' if wild && wraps(0) => return true,
         b'<' if b[b.len() - 1] == b'>' => return true,
         _ => {}
     }
     if let Some(m) = CALL_REPR.find(s) {
-        if wraps(m.end() - 1) {
+        if wild && wraps(m.end() - 1) {
             return true;
         }
     }
@@ -168,7 +241,6 @@ pub(super) fn is_value_like(s: &str) -> bool {
     if parts.len() > 1 && parts.iter().all(|p| is_value_like(p)) {
         return true;
     }
-    // `print(10, [20, 30], 40)` shows its values separated by single spaces.
     let words = split_top(s, " ");
     words.len() > 1 && words.iter().all(|w| !w.is_empty() && is_value_like(w))
 }
@@ -316,6 +388,10 @@ pub(super) fn candidates(full: &str) -> Vec<String> {
             }
         }
     });
+    // A value, then anything that is not a value (`28 bytes`, `2 again`, `False!`).
+    if let Some((n, _)) = value::prefix(full) {
+        ends.push(n);
+    }
     ends.push(full.len());
     let mut out: Vec<String> = Vec::new();
     for e in ends {

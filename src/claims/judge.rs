@@ -12,13 +12,59 @@
 //! with nothing (`print(x, end="")`); an expression statement's repr is
 //! compared like a REPL shows it.
 
-use super::grammar::{self, candidates, quoted, split_top};
+use super::grammar::{self, candidates, is_single_letter, quoted, split_top};
 use super::pattern::{first_quantity, Pattern};
-use super::{Claim, ClaimForm, ClaimKind, JudgeOptions, Observed, Strength, Verdict};
+use super::value::{self, Value};
+use super::{Claim, ClaimKind, JudgeOptions, Observed, Strength, Verdict};
 
 /// Separators that, present in the output itself, make a fix of the claim
 /// text alone ambiguous (the author's "commentary" may be real output).
 const AMBIGUOUS: [&str; 6] = [" -> ", " → ", " — ", " – ", " -- ", "; "];
+
+/// How a transcript's shown output compares with the real one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    Pass,
+    /// The same value written differently: the exact text to show instead.
+    Format { fix: String },
+    Mismatch,
+}
+
+/// Compares the output a `>>>` transcript shows with the real one, beyond doctest's text
+/// comparison: addresses are wildcards, and values compare as values.
+pub fn compare_shown(want: &str, got: &str, opts: &JudgeOptions) -> Shown {
+    let (want, got) = (trim_lines(want), trim_lines(got));
+    if Pattern::compile(&want).matches(&got, opts) {
+        return Shown::Pass;
+    }
+    let (wl, gl): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    let pairs: Vec<(&str, &str)> = if wl.len() == gl.len() {
+        wl.iter().copied().zip(gl.iter().copied()).collect()
+    } else {
+        vec![(want.as_str(), got.as_str())]
+    };
+    let mut format = false;
+    for (w, g) in pairs {
+        let (w, g) = (w.trim(), g.trim());
+        if w == g || Pattern::compile(w).matches(g, opts) {
+            continue;
+        }
+        match (value::parse_seq(w), value::parse_seq(g)) {
+            (Some(a), Some(b)) if value::same_seq(&a, &b) == Some(true) => {
+                if !(ordered_same(&a, &b, false) && !ordered_same(&a, &b, true)) {
+                    format = true;
+                }
+            }
+            (None, Some(b)) if matches!(b.as_slice(), [Value::Str(s)] if s == w) => format = true,
+            _ => return Shown::Mismatch,
+        }
+    }
+    if format {
+        Shown::Format { fix: got }
+    } else {
+        Shown::Pass
+    }
+}
 
 /// Judges one claim against what its statement produced.
 pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict {
@@ -36,7 +82,7 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
             Strength::Weak => Verdict::NotAClaim,
         };
     }
-    let multi_line = matches!(claim.form, ClaimForm::Arrow | ClaimForm::OutputBlock);
+    let multi_line = claim.form.is_multi_line();
     let outs: Vec<&str> = observed.outputs.iter().map(|o| o.trim_end()).collect();
     let repr = observed.value_repr.as_deref();
 
@@ -80,6 +126,10 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
             Strength::Weak => Verdict::NotAClaim,
         };
     }
+    // The right value written differently: a warning with the exact text as the fix.
+    if let Some(v) = by_value(claim, &alts, outs.len()) {
+        return v;
+    }
     let actual = if outs.is_empty() {
         repr.unwrap_or_default().to_string()
     } else if multi_line {
@@ -89,6 +139,13 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     } else {
         outs.join(", ")
     };
+    // `print("Mean:", m)  # 91.0`: a value claim names the one value a labelled line prints.
+    let named = (!multi_line && outs.len() == 1).then(|| labelled_value(&actual)).flatten();
+    if let (Some(named), Some(cv)) = (&named, value::parse(&claim.text)) {
+        if value::parse(named).is_some_and(|nv| value::same(&cv, &nv) == Some(true)) {
+            return Verdict::Pass;
+        }
+    }
 
     if !multi_line && !outs.is_empty() {
         if let Some(unquoted) = unquote_all(&claim.text) {
@@ -106,7 +163,10 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     if claim.strength == Strength::Weak && !resembles(&claim.text, &actual) {
         return Verdict::NotAClaim;
     }
-    let fix = output_fix(claim, &actual, opts);
+    let fix = match &named {
+        Some(n) if value::parse(&claim.text).is_some() && claim.line_prefix.is_none() => Some(n.clone()),
+        _ => output_fix(claim, &actual, opts),
+    };
     Verdict::Mismatch {
         expected: claim.text.clone(),
         actual,
@@ -127,10 +187,90 @@ fn unquote_all(text: &str) -> Option<String> {
     inner.map(|v| v.join(", "))
 }
 
+/// Compares the claim with each observed text as Python values. Equal values written
+/// differently give [`Verdict::ClaimFormat`] (or a pass when only the order of a set
+/// differs: that order changes between runs); a bare string claimed for a `str` repr too.
+fn by_value(claim: &Claim, alts: &[String], printed: usize) -> Option<Verdict> {
+    let text = claim.text.trim();
+    let claimed = value::parse_seq(text);
+    for alt in alts {
+        if let (Some(c), Some(a)) = (&claimed, value::parse_seq(alt)) {
+            if value::same_seq(c, &a) == Some(true) {
+                if ordered_same(c, &a, false) && !ordered_same(c, &a, true) {
+                    return Some(Verdict::Pass);
+                }
+                return Some(format_verdict(claim, alt));
+            }
+        }
+    }
+    // `s.upper()  # PYTHON` for the value `'PYTHON'`: the claim shows str(), a REPL the repr.
+    if printed == 0 && claimed.is_none() && !text.is_empty() {
+        if let Some(alt) = alts.iter().find(|a| matches!(value::parse(a), Some(Value::Str(s)) if s == text)) {
+            return Some(format_verdict(claim, alt));
+        }
+    }
+    None
+}
+
+fn format_verdict(claim: &Claim, actual: &str) -> Verdict {
+    let fix = match &claim.line_prefix {
+        Some(prefix) => actual.replace('\n', prefix),
+        None if actual.contains('\n') => String::new(),
+        None => actual.to_string(),
+    };
+    Verdict::ClaimFormat {
+        expected: claim.text.clone(),
+        actual: actual.to_string(),
+        fix: (!fix.is_empty()).then_some(fix),
+    }
+}
+
+/// Equality with containers in their written order: `dicts` also orders dicts, else only
+/// sets are compared in order (and dicts as dicts).
+fn ordered_same(a: &[Value], b: &[Value], dicts: bool) -> bool {
+    fn go(a: &Value, b: &Value, dicts: bool) -> bool {
+        match (a, b) {
+            (Value::Set(x), Value::Set(y)) | (Value::FrozenSet(x), Value::FrozenSet(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| go(p, q, dicts))
+            }
+            (Value::Dict(x), Value::Dict(y)) if dicts => {
+                x.len() == y.len() && x.iter().zip(y).all(|((k, v), (k2, v2))| go(k, k2, dicts) && go(v, v2, dicts))
+            }
+            (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| go(p, q, dicts))
+            }
+            _ => value::same(a, b) == Some(true),
+        }
+    }
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| go(x, y, dicts))
+}
+
+/// `Mean score: 91.0` -> `91.0`: the one value in a printed line whose other words are a
+/// label (no other value among them).
+fn labelled_value(actual: &str) -> Option<String> {
+    let words = split_top(actual.trim(), " ");
+    if words.len() < 2 {
+        return None;
+    }
+    let is_value = |w: &str| value::parse(w.trim_end_matches(',')).is_some();
+    let values: Vec<usize> = (0..words.len()).filter(|&i| is_value(words[i])).collect();
+    match values.as_slice() {
+        [i] => Some(words[*i].trim_end_matches(',').to_string()),
+        _ => None,
+    }
+}
+
 /// Whether a weak (prose-like) claim is close enough to the output to be
-/// meant as output: same first word, or the same small number of words.
+/// meant as output: same first word, or the same small number of words (at least two, one
+/// in common), or a value claimed (`2 again`) where a value of the same kind was printed.
 /// Otherwise the comment is prose about the line, not a claim.
 fn resembles(claim: &str, actual: &str) -> bool {
+    if is_single_letter(claim) {
+        return false;
+    }
+    if let (Some(c), Some(a)) = (value::parse(claim.trim()), value::parse(actual.trim())) {
+        return c.kind() == a.kind();
+    }
     let words = |s: &str| -> Vec<String> {
         s.split_whitespace()
             .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
@@ -140,7 +280,7 @@ fn resembles(claim: &str, actual: &str) -> bool {
     let (c, a) = (words(claim), words(actual));
     match (c.first(), a.first()) {
         (Some(x), Some(y)) if x == y => true,
-        _ => c.len() <= 3 && c.len() == a.len(),
+        _ => (2..=3).contains(&c.len()) && c.len() == a.len() && c.iter().any(|w| a.contains(w)),
     }
 }
 

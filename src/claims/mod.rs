@@ -24,15 +24,17 @@ mod approx;
 mod extract;
 mod grammar;
 mod judge;
+pub mod nondet;
 pub mod lexer;
 mod pattern;
+mod value;
 
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 pub use self::approx::{SizeBase, Unit};
 pub use self::extract::extract_claims;
-pub use self::judge::judge;
+pub use self::judge::{compare_shown, judge, Shown};
 
 /// One claim found in a block.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,6 +64,13 @@ pub struct Claim {
     pub strength: Strength,
     /// For multi-line forms, what separates lines in a fix (`"\n    #> "`).
     pub line_prefix: Option<String>,
+    /// The claim is about printed output only (`# Output: 3`, `# prints 3`, `#>`, an output
+    /// block): the value an assignment binds does not count.
+    #[serde(default)]
+    pub output_only: bool,
+    /// `# 3.12+: value`: the claim holds from this Python (major, minor) on.
+    #[serde(default)]
+    pub min_version: Option<(u32, u32)>,
 }
 
 /// What a claim asserts.
@@ -90,6 +99,15 @@ pub enum ClaimForm {
     Arrow,
     /// `# Output:` followed by `# ...` lines (multi-line output).
     OutputBlock,
+    /// A bare triple-quoted string right after a `print(...)` (pytest-examples).
+    StringBlock,
+}
+
+impl ClaimForm {
+    /// Forms whose text is a whole multi-line output.
+    pub fn is_multi_line(self) -> bool {
+        matches!(self, ClaimForm::Arrow | ClaimForm::OutputBlock | ClaimForm::StringBlock)
+    }
 }
 
 /// How sure we are that a comment is a claim at all.
@@ -161,6 +179,14 @@ pub enum Verdict {
         fix: Option<String>,
         hedged: bool,
     },
+    /// The claimed value equals the observed one but is written differently (`[1,2]` for
+    /// `[1, 2]`, `"a"` for `'a'`, another dict order, a name without its module): a warning,
+    /// with the exact text as the fix when it fits the comment.
+    ClaimFormat {
+        expected: String,
+        actual: String,
+        fix: Option<String>,
+    },
     /// The claim is a quoted string whose unquoted text was printed: a
     /// warning (many authors write the repr), with the exact fix.
     QuotedString {
@@ -191,6 +217,7 @@ impl Verdict {
             Verdict::Pass | Verdict::NotAClaim => None,
             Verdict::Mismatch { .. } => Some("output-mismatch"),
             Verdict::QuotedString { .. } => Some("claim-quoted-string"),
+            Verdict::ClaimFormat { .. } => Some("claim-format"),
             Verdict::ExpectedExceptionNotRaised { .. } => Some("expected-exception-not-raised"),
             Verdict::UnexpectedException { .. } => Some("unexpected-exception"),
             Verdict::NoOutput { .. } => Some("claim-without-output"),
@@ -201,7 +228,7 @@ impl Verdict {
     pub fn severity(&self) -> Option<Severity> {
         let hedged = match self {
             Verdict::Pass | Verdict::NotAClaim => return None,
-            Verdict::QuotedString { .. } => true,
+            Verdict::QuotedString { .. } | Verdict::ClaimFormat { .. } => true,
             Verdict::UnexpectedException { .. } => false,
             Verdict::Mismatch { hedged, .. }
             | Verdict::ExpectedExceptionNotRaised { hedged, .. }
@@ -215,9 +242,17 @@ impl Verdict {
         match self {
             Verdict::Mismatch { fix, .. } => fix.as_deref(),
             Verdict::QuotedString { fix, .. } => Some(fix),
+            Verdict::ClaimFormat { fix, .. } => fix.as_deref(),
             _ => None,
         }
     }
+}
+
+/// Whether a claim text was written loosely on purpose: `x` digit wildcards, `...`, or a
+/// `~` approximation.
+pub fn is_loose(text: &str) -> bool {
+    let p = pattern::Pattern::compile(text);
+    p.wildcards || p.approx
 }
 
 /// `source` with the claim's text range replaced by `fix` (what `--fix`

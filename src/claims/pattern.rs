@@ -27,6 +27,9 @@ enum Seg {
         optional: bool,
     },
     Approx(Quantity),
+    /// `0x7f3a2b1c0d90` (8 or more hex digits): an object address, which changes every run;
+    /// it matches any `0x` address.
+    Addr,
 }
 
 /// A compiled claim text.
@@ -62,6 +65,13 @@ pub(super) fn wild_number_at(s: &str, i: usize) -> Option<usize> {
     (tok.contains('x') && (has_digit || dotted_x) && !hex).then_some(m.end())
 }
 
+/// An object address at the start of `s` (`0x` and at least 8 hex digits): its length.
+fn address_at(s: &str) -> Option<usize> {
+    let n = s.strip_prefix("0x")?.bytes().take_while(u8::is_ascii_hexdigit).count();
+    let next = s.as_bytes().get(2 + n);
+    (n >= 8 && next.is_none_or(|c| !c.is_ascii_alphanumeric())).then_some(2 + n)
+}
+
 fn is_unit_start(s: &str) -> bool {
     unit_at(s).is_some()
 }
@@ -82,6 +92,13 @@ impl Pattern {
                     segs.push(Seg::Approx(q));
                     approx = true;
                     i += used;
+                    continue;
+                }
+            }
+            if at_word_start {
+                if let Some(n) = address_at(rest) {
+                    segs.push(Seg::Addr);
+                    i += n;
                     continue;
                 }
             }
@@ -149,6 +166,12 @@ impl Pattern {
                 (run > 0 || *optional) && self.go(k + 1, s, i + run, opts, failed)
             }
             Seg::Approx(q) => self.approx(k, q, s, i, opts, failed),
+            Seg::Addr => {
+                let n = rest
+                    .strip_prefix("0x")
+                    .map_or(0, |r| r.bytes().take_while(u8::is_ascii_hexdigit).count());
+                n > 0 && self.go(k + 1, s, i + 2 + n, opts, failed)
+            }
         };
         if !ok {
             failed.insert((k, i));
@@ -233,6 +256,14 @@ mod tests {
         let p = Pattern::compile("0x10");
         assert!(!p.wildcards, "hex is not a wildcard");
         assert!(!Pattern::compile("x = 1").wildcards);
+    }
+
+    #[test]
+    fn addresses_are_wildcards() {
+        assert!(m("<function f at 0x10a3b2c40>", "<function f at 0x7f3a2b1c0d90>"));
+        assert!(m("<A object at 0x0123456789ab>", "<A object at 0x7fe1>"));
+        assert!(!m("<function f at 0x10a3b2c40>", "<function g at 0x7f3a2b1c0d90>"));
+        assert!(!m("0x10", "0x11"), "a short hex number is a value");
     }
 
     #[test]

@@ -1,13 +1,21 @@
 //! From one entry's run to diagnostics: every claim judged against what its line produced,
 //! and every unclaimed exception, timeout, crash or sandbox hit reported at its line.
+//!
+//! One root cause gets one diagnostic: a failure that follows from an earlier one (a
+//! NameError for a name a failed statement would have bound, as the runner tells in
+//! `PyError::root`) is not reported; the root's diagnostic says how many claims were not
+//! checked because of it. A failed import of a module that is not installed is the entry's
+//! one `missing-module` warning.
 
 use super::PreparedEntry;
-use crate::claims::{self, Claim, ClaimForm, ClaimKind, JudgeOptions, Observed, Verdict};
+use crate::claims::nondet::{self, Nondet};
+use crate::claims::{self, Claim, ClaimForm, ClaimKind, JudgeOptions, Observed, Shown, Verdict};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::entry::{CodeBlock, Entry};
 use crate::exec::{BlockMode, BlockResult, EntryOutcome, PyError, StmtSpan};
 use crate::source::Span;
+use std::collections::HashMap;
 
 /// What judging one entry produced.
 #[derive(Default)]
@@ -15,6 +23,140 @@ pub struct Judged {
     pub diagnostics: Vec<Diagnostic>,
     /// Claims (and session outputs) compared with real output.
     pub claims: usize,
+    /// Claims for another Python than the running one (`# 3.12+: ...`, a transcript headed
+    /// `# Python 3.12+`): skipped, not failed.
+    pub other_python: usize,
+    /// Claims not checked because an earlier failure (a missing module, a failed statement)
+    /// left their line without the names it needs; each is counted on that failure's
+    /// diagnostic.
+    pub unchecked: usize,
+}
+
+/// The Python running the examples, `(major, minor)`.
+fn running_python() -> Option<(u32, u32)> {
+    python_of(crate::cache::build_python_version())
+}
+
+/// `CPython 3.11.7` -> `(3, 11)`.
+fn python_of(version: &str) -> Option<(u32, u32)> {
+    let v = version.rsplit(' ').next()?;
+    let mut it = v.split('.');
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
+/// A failure, by `(job block index, index in that block's errors or session examples)`.
+type Key = (usize, usize);
+
+/// What followed from one root failure.
+#[derive(Default, Clone, Copy)]
+struct Fallout {
+    claims: usize,
+    failures: usize,
+}
+
+/// Entry-wide bookkeeping while its blocks are judged in order.
+struct Ctx<'a> {
+    entry: &'a Entry,
+    prepared: &'a PreparedEntry,
+    config: &'a Config,
+    opts: &'a JudgeOptions,
+    out: Judged,
+    python: Option<(u32, u32)>,
+    nondet: Nondet,
+    fallout: HashMap<Key, Fallout>,
+    /// The diagnostic that reports a root failure.
+    root_diag: HashMap<Key, usize>,
+    /// Later missing-module roots folded into the entry's first one.
+    alias: HashMap<Key, Key>,
+    /// The entry's `missing-module` warning: its root, its diagnostic, the modules named.
+    missing: Option<(Key, usize, Vec<String>)>,
+}
+
+impl Ctx<'_> {
+    fn fallout(&mut self, root: Key) -> &mut Fallout {
+        let root = self.alias.get(&root).copied().unwrap_or(root);
+        self.fallout.entry(root).or_default()
+    }
+
+    fn push_root(&mut self, key: Key, d: Diagnostic) {
+        self.root_diag.insert(key, self.out.diagnostics.len());
+        self.out.diagnostics.push(d);
+    }
+
+    /// A failed import of a module that is not installed: the entry's one warning names it.
+    fn missing_module(&mut self, key: Key, block: &CodeBlock, line: u32, module: &str) {
+        if let Some((first, d, mods)) = &mut self.missing {
+            if !mods.iter().any(|m| m == module) {
+                mods.push(module.to_string());
+            }
+            let (first, d) = (*first, *d);
+            self.alias.insert(key, first);
+            self.root_diag.insert(key, d);
+            self.fallout(first).failures += 1;
+            return;
+        }
+        let sev = if self.config.exec.require_modules {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let d = Diagnostic::new("missing-module", line_span(block, line), String::new())
+            .label("not installed")
+            .severity(sev);
+        self.missing = Some((key, self.out.diagnostics.len(), vec![module.to_string()]));
+        self.push_root(key, d);
+    }
+
+    /// Writes the counts of what each root cause left unchecked into its diagnostic.
+    fn finish(mut self) -> Judged {
+        if let Some((_, d, mods)) = &self.missing {
+            let (list, them) = match mods.as_slice() {
+                [one] => (format!("`{one}` is not installed"), "it"),
+                _ => (
+                    format!("modules {} are not installed", mods.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+                    "them",
+                ),
+            };
+            let diag = &mut self.out.diagnostics[*d];
+            diag.message = format!("{list}; the statements that use {them} were not checked");
+            diag.help = Some(format!(
+                "install {} (e.g. `pip install {}`) to check this entry, or mark the block `requires={}`",
+                mods.join(", "),
+                mods.join(" "),
+                mods.join(",")
+            ));
+        }
+        let mut keys: Vec<(&Key, &Fallout)> = self.fallout.iter().collect();
+        keys.sort_by_key(|(k, _)| **k);
+        for (key, f) in keys {
+            self.out.unchecked += f.claims;
+            let Some(&d) = self.root_diag.get(key) else {
+                continue;
+            };
+            let mut parts = Vec::new();
+            if f.claims > 0 {
+                parts.push(format!(
+                    "{} claim{} below {} not checked",
+                    f.claims,
+                    if f.claims == 1 { "" } else { "s" },
+                    if f.claims == 1 { "was" } else { "were" }
+                ));
+            }
+            if f.failures > 0 {
+                parts.push(format!(
+                    "{} later failure{} follow{} from it",
+                    f.failures,
+                    if f.failures == 1 { "" } else { "s" },
+                    if f.failures == 1 { "s" } else { "" }
+                ));
+            }
+            if !parts.is_empty() {
+                let diag = &mut self.out.diagnostics[d];
+                diag.message = format!("{} ({})", diag.message, parts.join("; "));
+            }
+        }
+        self.out
+    }
 }
 
 /// A block-local byte range -> a span in the Markdown file.
@@ -56,16 +198,20 @@ fn first_line_of_block(block: &CodeBlock) -> Span {
 ///
 /// A trailing claim sees what its own line printed, plus (on the first line of a top-level
 /// statement) what code defined elsewhere printed while it ran (a decorator, an `__exit__`).
-/// A claim written below a statement (`# 5`, `#> 5`, `# Output:`) sees everything printed
-/// while that statement ran, its body included.
-fn observe(result: &BlockResult, claim: &Claim) -> (Observed, Vec<usize>) {
+/// A claim written below a statement (`# 5`, `#> 5`, `# Output:`), or on the header of a
+/// `for` or `with`, sees everything printed while that statement ran, its body included.
+/// Warnings are not output. The value an assignment binds counts unless the claim is about
+/// printed output only (`# Output: 3`). An exception raised and handled inside a `try:`
+/// counts for an exception claim on its very line.
+fn observe(result: &BlockResult, claim: &Claim, block: &CodeBlock) -> (Observed, Vec<usize>) {
     let line = claim.line as u32;
-    let below = claim.form != ClaimForm::Trailing;
+    let below = claim.form != ClaimForm::Trailing || loop_or_with_header(block, claim);
     let body = line..(claim.comment_line as u32).max(line + 1);
     let starts_stmt = |s: &Option<StmtSpan>| s.is_some_and(|(first, _)| first == line);
     let outputs = result
         .events
         .iter()
+        .filter(|e| e.kind != "warning")
         .filter(|e| {
             e.line == Some(line)
                 || (below && (starts_stmt(&e.stmt) || e.line.is_some_and(|l| body.contains(&l))))
@@ -78,19 +224,31 @@ fn observe(result: &BlockResult, claim: &Claim) -> (Observed, Vec<usize>) {
     let value_repr = result
         .values
         .iter()
+        .filter(|v| !(v.assigned && claim.output_only))
         .find(|v| v.stmt.0 == line)
         .map(|v| v.repr.clone())
         .filter(|r| r != "None" || claims_none);
+    let wants_exception = matches!(claim.kind, ClaimKind::Exception { .. });
     let errors: Vec<usize> = result
         .errors
         .iter()
         .enumerate()
-        .filter(|(_, e)| e.line == Some(line) || starts_stmt(&e.stmt))
+        .filter(|(_, e)| {
+            if e.caught {
+                wants_exception && e.line == Some(line)
+            } else {
+                e.line == Some(line) || starts_stmt(&e.stmt)
+            }
+        })
         .map(|(i, _)| i)
         .collect();
-    let exception = errors
-        .first()
-        .map(|&i| (result.errors[i].type_name.clone(), result.errors[i].message.clone()));
+    // A handled exception only when nothing escaped the statement.
+    let pick = errors
+        .iter()
+        .find(|&&i| !result.errors[i].caught)
+        .or(errors.first())
+        .copied();
+    let exception = pick.map(|i| (result.errors[i].type_name.clone(), result.errors[i].message.clone()));
     (
         Observed {
             outputs,
@@ -99,6 +257,19 @@ fn observe(result: &BlockResult, claim: &Claim) -> (Observed, Vec<usize>) {
         },
         errors,
     )
+}
+
+/// A trailing claim on the header of a `for` or `with` statement is about what its body
+/// prints.
+fn loop_or_with_header(block: &CodeBlock, claim: &Claim) -> bool {
+    let start = block.code[..claim.comment.start.min(block.code.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let code = block.code[start..claim.comment.start.min(block.code.len())].trim();
+    code.ends_with(':')
+        && ["for ", "with ", "async for ", "async with "]
+            .iter()
+            .any(|k| code.starts_with(k))
 }
 
 fn severity(v: &Verdict) -> Severity {
@@ -153,6 +324,20 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
                     .help(format!("write `{f}` here ({how} does it)"))
                     .fix(span, f.clone(), *hedged),
                 None => d.help(format!("the code prints `{actual}`; correct the claim or the code")),
+            }
+        }
+        Verdict::ClaimFormat { expected, actual, fix } => {
+            let d = Diagnostic::new(
+                rule,
+                span,
+                format!("claim `{expected}` is the right value, written differently from the output `{actual}`"),
+            )
+            .label(format!("shown as: {actual}"));
+            match fix {
+                Some(f) => d
+                    .help(format!("write `{f}`, exactly as Python shows it (qa-lint --fix does it)"))
+                    .fix(span, f.clone(), claim.hedged),
+                None => d.help("write the value exactly as Python shows it"),
             }
         }
         Verdict::QuotedString { expected, actual, fix } => Diagnostic::new(
@@ -240,7 +425,7 @@ pub fn judge_entry(
 ) -> Judged {
     let mut out = Judged {
         diagnostics: prepared.diagnostics.clone(),
-        claims: 0,
+        ..Judged::default()
     };
     let first_block = |i: usize| prepared.block_map.get(i).and_then(|&b| entry.blocks.get(b));
     let result = match outcome {
@@ -290,12 +475,27 @@ pub fn judge_entry(
             );
             result
         }
+        // The CPU-time limit (entry timeout + 1 s) is a timeout by another clock.
+        EntryOutcome::Crashed { result, detail, stmt } if detail.contains("SIGXCPU") => {
+            let secs = prepared.job.timeout.map_or(0.0, |t| t.as_secs_f64());
+            let (span, label) = stmt_span(entry, prepared, *stmt);
+            out.diagnostics.push(
+                Diagnostic::new(
+                    "timeout",
+                    span,
+                    format!("entry used more CPU time than its limit ({secs} s) and was stopped"),
+                )
+                .label(label.unwrap_or_else(|| "still running here".into()))
+                .help("make the example finish quickly, or raise the limit with `timeout=N` on the block"),
+            );
+            result
+        }
         EntryOutcome::Crashed { result, detail, stmt } => {
             let (span, label) = stmt_span(entry, prepared, *stmt);
             out.diagnostics.push(
                 Diagnostic::new("interpreter-crash", span, format!("the Python process running this entry died: {detail}"))
                     .label(label.unwrap_or_else(|| "running here".into()))
-                    .help("examples must not end the interpreter (os._exit, a segfault, exhausting CPU time); remove or skip this block"),
+                    .help("examples must not end the interpreter (os._exit, a segfault); remove or skip this block"),
             );
             result
         }
@@ -318,13 +518,26 @@ pub fn judge_entry(
                 .help("join the threads you start (`t.join()`), or make them daemon threads; a reader copying the example would hang"),
         );
     }
+    let mut ctx = Ctx {
+        entry,
+        prepared,
+        config,
+        opts,
+        out,
+        python: running_python(),
+        nondet: Nondet::new(),
+        fallout: HashMap::new(),
+        root_diag: HashMap::new(),
+        alias: HashMap::new(),
+        missing: None,
+    };
     for (i, br) in result.blocks.iter().enumerate() {
         let Some(block) = first_block(i) else {
             continue;
         };
-        judge_block(entry, prepared, block, prepared.job.blocks[i].mode, br, opts, &mut out);
+        judge_block(&mut ctx, i, block, prepared.job.blocks[i].mode, br);
     }
-    out
+    ctx.finish()
 }
 
 fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, u32)>) -> (Span, Option<String>) {
@@ -334,9 +547,62 @@ fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, 
     }
 }
 
-fn judge_session(block: &CodeBlock, br: &BlockResult, out: &mut Judged) {
-    for ex in &br.session {
-        out.claims += 1;
+/// `# Python 3.12+` (or `# Python >= 3.12`, `# Requires Python 3.12`) on the comment lines
+/// that head a transcript: the Python its outputs are for.
+fn transcript_version(code: &str) -> Option<(u32, u32)> {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)^#\s*(?:requires\s+)?python\s*(?:>=\s*)?(\d)\.(\d{1,2})\+?").unwrap()
+    });
+    for l in code.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !l.starts_with('#') {
+            return None;
+        }
+        if let Some(c) = RE.captures(l) {
+            return Some((c[1].parse().ok()?, c[2].parse().ok()?));
+        }
+    }
+    None
+}
+
+/// The span of a session example's shown output (the lines after its source), and the
+/// indentation of its `>>>`.
+fn want_span(block: &CodeBlock, line: u32, source: &str, want: &str) -> Option<(Span, String)> {
+    let first = line as usize + source.lines().count().max(1);
+    let n = want.trim_end_matches('\n').lines().count();
+    if n == 0 {
+        return None;
+    }
+    let last = first + n - 1;
+    let prompt = block.code.lines().nth(line.saturating_sub(1) as usize)?;
+    let indent = prompt[..prompt.len() - prompt.trim_start().len()].to_string();
+    let (a, b) = (line_span(block, first as u32), block.line_span(last));
+    (a.start <= b.end).then(|| (Span::new(a.start, b.end), indent))
+}
+
+fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
+    if let (Some(need), Some(have)) = (transcript_version(&block.code), ctx.python) {
+        if have < need {
+            ctx.out.other_python += br.session.iter().filter(|ex| !ex.want.trim().is_empty()).count();
+            return;
+        }
+    }
+    for (k, ex) in br.session.iter().enumerate() {
+        let nondeterministic = ctx.nondet.example(&ex.source);
+        if let Some(root) = ex.root {
+            if !ex.want.trim().is_empty() {
+                ctx.fallout(root).claims += 1;
+            } else {
+                ctx.fallout(root).failures += 1;
+            }
+            continue;
+        }
+        if let Some(m) = &ex.missing_module {
+            if !ex.want.trim_start().starts_with("Traceback") {
+                ctx.missing_module((bi, k), block, ex.line, m);
+                continue;
+            }
+        }
+        ctx.out.claims += 1;
         if ex.ok {
             continue;
         }
@@ -351,54 +617,134 @@ fn judge_session(block: &CodeBlock, br: &BlockResult, out: &mut Judged) {
                     .label("raises")
                     .help("if the exception is the point, show it as doctest does: `Traceback (most recent call last):` then `...` then the exception line")
             }
-            _ => Diagnostic::new("output-mismatch", span, format!("session output does not match: expected `{want}`, got `{got}`"))
-                .label(format!("actual: {got}"))
-                .help(format!("the shown output should be:\n{got}")),
+            Some(_) => mismatch_diagnostic(span, want, got),
+            None => match claims::compare_shown(want, got, ctx.opts) {
+                Shown::Pass => continue,
+                Shown::Format { fix } => {
+                    let d = Diagnostic::new(
+                        "claim-format",
+                        span,
+                        format!("the session shows `{want}`: the right value, written differently from `{got}`"),
+                    )
+                    .label(format!("shown as: {got}"))
+                    .severity(Severity::Warning);
+                    match want_span(block, ex.line, &ex.source, &ex.want) {
+                        Some((ws, indent)) => d
+                            .help(format!("show `{fix}`, exactly as Python prints it (qa-lint --fix does it)"))
+                            .fix(ws, fix.replace('\n', &format!("\n{indent}")), false),
+                        None => d.help(format!("show `{fix}`, exactly as Python prints it")),
+                    }
+                }
+                Shown::Mismatch if nondeterministic && !loose(want) => nondeterministic_diagnostic(span, want, got),
+                Shown::Mismatch => mismatch_diagnostic(span, want, got),
+            },
         };
-        out.diagnostics.push(d);
+        if ex.exception.is_some() {
+            ctx.push_root((bi, k), d);
+        } else {
+            ctx.out.diagnostics.push(d);
+        }
     }
 }
 
-fn judge_claims(
-    entry: &Entry,
-    prepared: &PreparedEntry,
-    block: &CodeBlock,
-    br: &BlockResult,
-    opts: &JudgeOptions,
-    out: &mut Judged,
-) {
+fn mismatch_diagnostic(span: Span, want: &str, got: &str) -> Diagnostic {
+    Diagnostic::new(
+        "output-mismatch",
+        span,
+        format!("session output does not match: expected `{want}`, got `{got}`"),
+    )
+    .label(format!("actual: {got}"))
+    .help(format!("the shown output should be:\n{got}"))
+}
+
+fn nondeterministic_diagnostic(span: Span, claimed: &str, got: &str) -> Diagnostic {
+    Diagnostic::new(
+        "nondeterministic-claim",
+        span,
+        format!("claim `{claimed}` is about output that changes from run to run (this run: `{got}`)"),
+    )
+    .label("reads a clock, random numbers, an id or the environment")
+    .help("claim it loosely (`~0.5 s`, `0.xx`, `...`), seed the random generator, or print something that does not change")
+    .severity(Severity::Warning)
+}
+
+/// A claim written loosely on purpose (`~`, `x` digits, `...`): judged as usual.
+fn loose(claim: &str) -> bool {
+    claims::is_loose(claim)
+}
+
+fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
+    let stmts = ctx.nondet.block(&block.code);
     let mut consumed = vec![false; br.errors.len()];
     for claim in claims::extract_claims(&block.code) {
-        let (observed, errors) = observe(br, &claim);
-        let verdict = claims::judge(&claim, &observed, opts);
+        if let (Some(need), Some(have)) = (claim.min_version, ctx.python) {
+            if have < need {
+                ctx.out.other_python += 1;
+                continue;
+            }
+        }
+        let (observed, errors) = observe(br, &claim, block);
+        let first = errors.iter().copied().find(|&i| !br.errors[i].caught);
+        // A line that failed only because of an earlier failure: not checked, counted there.
+        if let Some(root) = first.and_then(|i| br.errors[i].root) {
+            ctx.fallout(root).claims += 1;
+            for &i in &errors {
+                consumed[i] = true;
+            }
+            continue;
+        }
+        if let Some(i) = first.filter(|&i| br.errors[i].missing_module.is_some()) {
+            if !matches!(claim.kind, ClaimKind::Exception { .. }) {
+                continue; // the missing-module warning below reports the line
+            }
+            let _ = i;
+        }
+        let mut verdict = claims::judge(&claim, &observed, ctx.opts);
+        let nondeterministic = nondet::at(&stmts, claim.line) && !loose(&claim.full);
         if verdict != Verdict::NotAClaim {
-            out.claims += 1;
-            for i in errors {
+            ctx.out.claims += 1;
+            for &i in &errors {
                 consumed[i] = true;
             }
         }
+        if nondeterministic {
+            if let Verdict::Mismatch { expected, actual, .. } = &verdict {
+                let span = code_span(block, claim.text_range.clone());
+                ctx.out.diagnostics.push(nondeterministic_diagnostic(span, expected, actual));
+                continue;
+            }
+            if matches!(verdict, Verdict::ClaimFormat { .. }) {
+                verdict = Verdict::Pass;
+            }
+        }
         if let Some(d) = verdict_diagnostic(block, &claim, &verdict) {
-            out.diagnostics.push(d);
+            match first {
+                Some(i) => ctx.push_root((bi, i), d),
+                None => ctx.out.diagnostics.push(d),
+            }
         }
     }
     for (i, e) in br.errors.iter().enumerate() {
-        if !consumed[i] {
-            out.diagnostics.push(error_diagnostic(entry, prepared, block, e));
+        if consumed[i] || e.caught {
+            continue;
         }
+        if let Some(root) = e.root {
+            ctx.fallout(root).failures += 1;
+            continue;
+        }
+        if let Some(m) = &e.missing_module {
+            let line = e.stmt.map_or(e.line.unwrap_or(1), |s| s.0);
+            ctx.missing_module((bi, i), block, line, m);
+            continue;
+        }
+        let d = error_diagnostic(ctx.entry, ctx.prepared, block, e);
+        ctx.push_root((bi, i), d);
     }
 }
 
 const SANDBOX_HELP: &str = "examples may not use the network, start processes or write outside their directory; allow it with `allow-network`, `allow-subprocess` or `allow-writes` on the block, or in qa-lint.toml [exec]";
 
-fn judge_block(
-    entry: &Entry,
-    prepared: &PreparedEntry,
-    block: &CodeBlock,
-    mode: BlockMode,
-    br: &BlockResult,
-    opts: &JudgeOptions,
-    out: &mut Judged,
-) {
+fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br: &BlockResult) {
     if let Some(e) = &br.syntax_error {
         let line = e.line.unwrap_or(1);
         let mut span = line_span(block, line);
@@ -407,7 +753,7 @@ fn judge_block(
             let at = (s.start + col.saturating_sub(1) as usize).min(s.end);
             span = Span::new(at, (at + 1).min(s.end.max(at)));
         }
-        out.diagnostics.push(
+        ctx.out.diagnostics.push(
             Diagnostic::new(
                 "python-syntax-error",
                 span,
@@ -419,24 +765,46 @@ fn judge_block(
         return;
     }
     match mode {
-        BlockMode::Session => judge_session(block, br, out),
+        BlockMode::Session => judge_session(ctx, bi, block, br),
         // Compiled, never run: its comments describe a run that did not happen.
         BlockMode::CompileOnly => {}
-        BlockMode::Exec => judge_claims(entry, prepared, block, br, opts, out),
+        BlockMode::Exec => judge_claims(ctx, bi, block, br),
     }
     for v in &br.sandbox_violations {
         let line = v.line.or(v.stmt.map(|s| s.0)).unwrap_or(1);
         let span = line_span(block, line);
-        if !out
+        if !ctx
+            .out
             .diagnostics
             .iter()
             .any(|d| d.rule == "sandbox-violation" && d.span == span)
         {
-            out.diagnostics.push(
+            ctx.out.diagnostics.push(
                 Diagnostic::new("sandbox-violation", span, v.message.clone())
                     .label("blocked")
                     .help(SANDBOX_HELP),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(python_of("CPython 3.11.7"), Some((3, 11)));
+        assert_eq!(transcript_version("# Python 3.8+\n>>> 1\n1\n"), Some((3, 8)));
+        assert_eq!(transcript_version(">>> 1\n# Python 3.8+\n"), None);
+    }
+
+    #[test]
+    fn loose_claims() {
+        assert!(loose("~0.5 s"));
+        assert!(loose("0.0xx"));
+        assert!(loose("<object at ...>"));
+        assert!(!loose("0x10"));
+        assert!(!loose("3"));
     }
 }

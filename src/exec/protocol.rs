@@ -138,6 +138,9 @@ pub struct OutputEvent {
 pub struct ValueEvent {
     pub stmt: StmtSpan,
     pub repr: String,
+    /// The value an assignment bound (`x = f()  # 3`), not an expression statement's.
+    #[serde(default)]
+    pub assigned: bool,
 }
 
 /// A traceback frame inside one of the entry's blocks.
@@ -169,6 +172,18 @@ pub struct PyError {
     /// (RecursionError) keep the first and last 20.
     #[serde(default)]
     pub traceback: Vec<TbFrame>,
+    /// `(block, index)` of the earlier failure this one follows from (a NameError for a name a
+    /// failed statement would have bound); the index is into that block's `errors`, or its
+    /// `session` for a session block. `None`: a root cause.
+    #[serde(default)]
+    pub root: Option<(usize, usize)>,
+    /// Raised on `line` inside a `try:`/`with` of the statement and handled there: only an
+    /// exception claim on that line looks at it.
+    #[serde(default)]
+    pub caught: bool,
+    /// A `ModuleNotFoundError` for a top-level module that is not installed.
+    #[serde(default)]
+    pub missing_module: Option<String>,
 }
 
 impl PyError {
@@ -190,6 +205,12 @@ pub struct SessionExample {
     pub ok: bool,
     /// "Type: message" when the example raised (expected or not).
     pub exception: Option<String>,
+    /// As [`PyError::root`].
+    #[serde(default)]
+    pub root: Option<(usize, usize)>,
+    /// As [`PyError::missing_module`].
+    #[serde(default)]
+    pub missing_module: Option<String>,
 }
 
 /// Something the sandbox blocked (the snippet may have caught the PermissionError).

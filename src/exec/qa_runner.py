@@ -7,7 +7,7 @@ doctest is imported lazily (only for session blocks): it pulls in about 30 modul
 inspect, unittest...) that would otherwise make every fork of the worker more expensive.
 """
 import __future__
-import ast, builtins, io, json, linecache, os, struct, sys, traceback
+import ast, builtins, io, json, linecache, os, re, struct, sys, traceback, types
 
 _FUTURE_MASK = 0
 for _n in __future__.all_feature_names:
@@ -17,6 +17,17 @@ _STMT = struct.Struct("iiii")  # entry seq, block, first, last: the shared page 
 # Exceptions that say the process itself may be in a bad state: the child is not reused.
 _SEVERE = (SystemExit, KeyboardInterrupt, RecursionError, MemoryError)
 CUR = None  # the running Entry (set in the child; read by the sandbox hook)
+_UNSET = object()
+_LOOPBACK_PROBE = re.compile(r"socket\.bind to \('(?:::1|127\.0\.0\.1|localhost)', 0\)")
+
+
+def _importing():
+    f = sys._getframe(1)
+    while f is not None:
+        if f.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        f = f.f_back
+    return False
 
 
 # Bound once: a snippet that patches json.dumps or os.write must not break the protocol.
@@ -83,6 +94,7 @@ class Entry:
         self.left = int(req["limits"]["max_output_bytes"])
         self.truncated = False
         self.flags = 0
+        self.main0, self.main = _UNSET, None
         self.ns = self.new_ns()
         self.fname, self.stmt, self.res, self.pending = None, None, None, None
         self.out, self.err = _Stream(self, "stdout"), _Stream(self, "stderr")
@@ -91,9 +103,24 @@ class Entry:
         sys.stdin = sys.__stdin__ = io.StringIO("")  # input() -> EOFError at once
         builtins.print = self.print
 
-    @staticmethod
-    def new_ns():
-        return {"__name__": "__main__", "__builtins__": builtins, "__doc__": None}
+    def new_ns(self):
+        """A fresh `__main__` module: its dict is the namespace, and it is sys.modules['__main__']
+        while the entry runs, so pickle, dataclasses and typing find classes defined in a snippet
+        (restore_main puts the worker's own module back)."""
+        mod = types.ModuleType("__main__")
+        mod.__dict__.update({"__builtins__": builtins, "__doc__": None})
+        if self.main0 is _UNSET:
+            self.main0 = sys.modules.get("__main__", _UNSET)
+        sys.modules["__main__"] = mod
+        self.main = mod  # keeps the module (and so its dict) alive while the entry runs
+        self.failed, self.failed_star = {}, None
+        return mod.__dict__
+
+    def restore_main(self):
+        if self.main0 is not _UNSET:
+            sys.modules["__main__"] = self.main0
+        elif sys.modules.get("__main__") is self.main:
+            del sys.modules["__main__"]
 
     # -- output
     def budget(self, text):
@@ -162,8 +189,31 @@ class Entry:
             newline = text.endswith("\n")
             self.event(p[0], text[:-1] if newline else text, newline, "write", p[3])
 
+    def showwarning(self, message, category, filename, lineno, file=None, line=None):
+        """Warnings are recorded apart from printed output (kind "warning"): a SyntaxWarning or
+        DeprecationWarning on stderr is not what a claim is about."""
+        import warnings
+        if file is not None and file is not self.err:
+            try:
+                file.write(warnings.formatwarning(message, category, filename, lineno, line))
+            except BaseException:
+                pass
+            return
+        try:
+            text = warnings.formatwarning(message, category, filename, lineno, line)
+        except BaseException:
+            text = "%s: %s" % (getattr(category, "__name__", "Warning"), message)
+        self.flush_pending()
+        text = self.budget(text.rstrip("\n"))
+        if text is not None:
+            self.event("stderr", text, True, "warning", self.line())
+
     def violation(self, msg):
         self.violations += 1
+        if _LOOPBACK_PROBE.search(msg) and _importing():
+            # A library probing at import time whether IPv6 works (urllib3, imported by
+            # requests, binds ('::1', 0) and catches the error): not the snippet's doing.
+            return
         if self.res is not None:
             self.res["sandbox_violations"].append({"stmt": self.stmt, "line": self.line(), "message": msg})
 
@@ -204,6 +254,14 @@ class Entry:
 
     # -- driver
     def run(self):
+        try:
+            self.run_blocks()
+        finally:
+            self.restore_main()
+
+    def run_blocks(self):
+        import warnings
+        warnings.showwarning = self.showwarning  # the supervisor's reset puts the original back
         for bi, block in enumerate(self.blocks):
             self.fname, self.stmt = block["filename"], None
             self.res = {"syntax_error": None, "events": [], "values": [], "errors": [],
@@ -246,36 +304,143 @@ class Entry:
         if tree is None:
             return
         ns, fname = self.ns, self.fname
+        lines = block["source"].splitlines()
         for node in tree.body:
             first, last = node.lineno, node.end_lineno
             for d in getattr(node, "decorator_list", ()):  # a decorated def starts at its first @
                 first = min(first, d.lineno)
             self.stmt = stmt = [first, last]
             _STMT.pack_into(self.shm, 0, self.seq, bi, first, last)
+            # Only a statement with a comment can carry a claim: the extra work is for those.
+            commented = any("#" in l for l in lines[first - 1:last + 1])
+            caught = [] if commented and _has_handler(node) else None
             try:
                 if isinstance(node, ast.Expr):
                     code = compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True)
                     value = eval(code, ns)
                     # None is recorded too: `items.sort()  # None` is a claim about it (the
                     # judge ignores it for any other claim, as a REPL shows nothing).
-                    if True:
-                        self.flush_pending()
-                        r = self.budget(repr(value))
-                        if r is not None:
-                            self.res["values"].append({"stmt": stmt, "repr": r})
+                    self.flush_pending()
+                    r = self.budget(repr(value))
+                    if r is not None:
+                        self.res["values"].append({"stmt": stmt, "repr": r})
                     value = None
                 else:
                     code = compile(ast.Module([node], []), fname, "exec", self.flags, dont_inherit=True)
                     self.flags |= code.co_flags & _FUTURE_MASK
-                    exec(code, ns)
+                    if caught is None:
+                        exec(code, ns)
+                    else:
+                        self.exec_traced(code, ns, caught)
+                    if commented:
+                        self.assigned(node, stmt)
+                if self.failed or self.failed_star is not None:
+                    self.forget(node)
             except BaseException as e:
                 self.flush_pending()
-                self.res["errors"].append(self.error(e, stmt))
+                rec = self.error(e, stmt)
+                self.note_failure(e, rec, node, [bi, len(self.res["errors"])])
+                self.res["errors"].append(rec)
                 e = None
             finally:
+                if caught:
+                    self.record_caught(caught, stmt)
                 self.flush_pending()
                 self.check_pid()
                 self.fix_io()
+
+    # -- what a claim on an assignment or inside `try:` needs
+    def assigned(self, node, stmt):
+        """`x = f()  # 3` claims the value bound to x: its repr is recorded (assigned=true)."""
+        if isinstance(node, ast.Assign):
+            target = node.targets[-1]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and getattr(node, "value", True) is not None:
+            target = node.target
+        else:
+            return
+        if not isinstance(target, ast.Name) or target.id not in self.ns:
+            return
+        try:
+            r = repr(self.ns[target.id])
+        except BaseException:
+            return
+        if len(r) > 4096:  # a claim is a line or two; a big repr would only eat the output budget
+            return
+        self.flush_pending()
+        r = self.budget(r)
+        if r is not None:
+            self.res["values"].append({"stmt": stmt, "repr": r, "assigned": True})
+
+    def exec_traced(self, code, ns, caught):
+        """Runs a statement holding a `try:`/`with` with a tracer that notes every exception
+        raised on a line of this block, caught or not: `int(s)  # raises ValueError` inside a
+        `try:` whose `except` handles it is a true claim."""
+        fname = self.fname
+
+        def local(frame, event, arg):
+            if event == "exception" and len(caught) < 64:
+                caught.append((frame.f_lineno, arg[0], arg[1]))
+            return local
+
+        def glob(frame, event, arg):
+            if frame.f_code.co_filename == fname:
+                frame.f_trace_lines = False
+                return local
+            return None
+
+        old = sys.gettrace()
+        sys.settrace(glob)
+        try:
+            exec(code, ns)
+        finally:
+            sys.settrace(old)
+
+    def record_caught(self, caught, stmt):
+        seen = set()
+        for line, t, v in caught:
+            if (line, t) in seen or not isinstance(v, BaseException):
+                continue
+            seen.add((line, t))
+            rec = self.error(v, stmt)
+            rec["line"], rec["caught"], rec["traceback"] = line, True, []
+            self.res["errors"].append(rec)
+
+    # -- one root cause, one diagnostic
+    def cause_of(self, e):
+        """The [block, index] of the earlier failure this exception comes from, if any: a
+        NameError for a name that a failed statement would have bound."""
+        if not isinstance(e, NameError) or isinstance(e, UnboundLocalError):
+            return None
+        name = getattr(e, "name", None)
+        if name is None:
+            m = re.match(r"name '(\w+)' is not defined", str(e))
+            name = m and m.group(1)
+        if name in self.failed:
+            return self.failed[name]
+        if self.failed_star is not None and name not in self.ns:
+            return self.failed_star
+        return None
+
+    def note_failure(self, e, rec, node, me):
+        root = self.cause_of(e)
+        if root is not None:
+            rec["root"] = root
+        if isinstance(e, ModuleNotFoundError):
+            top = (getattr(e, "name", None) or "").split(".")[0]
+            if top and _not_installed(top):
+                rec["missing_module"] = top
+        why = root or me
+        for name in _bound(node):
+            if name not in self.ns:
+                self.failed[name] = why
+        if _star_import(node):
+            self.failed_star = why
+
+    def forget(self, node):
+        """A statement that ran binds its names again: uses of them no longer depend on the
+        failure that left them undefined."""
+        for name in _bound(node):
+            self.failed.pop(name, None)
 
     def run_session(self, bi, block):
         import doctest
@@ -284,14 +449,87 @@ class Entry:
         except ValueError as e:  # malformed transcript (e.g. no space after >>>)
             self.res["syntax_error"] = self.error(e, None)
             return
-        test.globs = self.ns  # DocTest copies globs; the entry namespace must be shared
         runner = _doc_runner()(self, bi, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
                                verbose=False)
-        try:
-            runner.run(test, out=lambda s: None, clear_globs=False)
-        except BaseException as e:  # KeyboardInterrupt is re-raised by doctest
-            self.res["errors"].append(self.error(e, self.stmt))
-        self.fix_io()
+        # One example at a time, like a REPL: a `from __future__ import ...` on one `>>>` line
+        # holds for the lines after it (doctest reads the flags only once per test).
+        for example in test.examples:
+            one = doctest.DocTest([example], self.ns, test.name, test.filename, test.lineno, None)
+            one.globs = self.ns  # DocTest copies globs; the entry namespace must be shared
+            flags = self.flags | doctest._extract_future_flags(self.ns)
+            try:
+                runner.run(one, compileflags=flags, out=lambda s: None, clear_globs=False)
+            except BaseException as e:  # KeyboardInterrupt is re-raised by doctest
+                self.res["errors"].append(self.error(e, self.stmt))
+                break
+            finally:
+                self.fix_io()
+
+
+def _bound(node):
+    """Names a statement binds at its own level (function and class bodies excluded)."""
+    names, stack = set(), [node]
+
+    def target(t):
+        if isinstance(t, ast.Name):
+            names.add(t.id)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for e in t.elts:
+                target(e)
+        elif isinstance(t, ast.Starred):
+            target(t.value)
+
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(n.name)
+            continue
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            for a in n.names:
+                if a.name != "*":
+                    names.add(a.asname or a.name.split(".")[0])
+            continue
+        if isinstance(n, ast.Lambda):
+            continue
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                target(t)
+        elif isinstance(n, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+            target(n.target)
+        elif isinstance(n, (ast.With, ast.AsyncWith)):
+            for it in n.items:
+                if it.optional_vars is not None:
+                    target(it.optional_vars)
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            names.add(n.name)
+        stack.extend(ast.iter_child_nodes(n))
+    return names
+
+
+def _star_import(node):
+    return isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
+
+
+def _has_handler(node):
+    """Whether a statement holds a `try:` or a `with` (which may swallow an exception) outside
+    any function or class body."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Try, ast.With, ast.AsyncWith)) or type(n).__name__ == "TryStar":
+            return True
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(n))
+    return False
+
+
+def _not_installed(top):
+    import importlib.util
+    try:
+        return importlib.util.find_spec(top) is None
+    except BaseException:
+        return True
 
 
 _DOC_RUNNER = []
@@ -314,13 +552,22 @@ def _doc_runner():
             self.entry.stmt = [first, last]
             _STMT.pack_into(self.entry.shm, 0, self.entry.seq, self.bi, first, last)
 
-        def _add(self, example, got, ok, exception=None):
+        def _add(self, example, got, ok, exception=None, exc=None):
             if exception is None and "Traceback (most recent call last):" in got:
                 exception = got.rstrip("\n").rsplit("\n", 1)[-1]
             got = self.entry.budget(got) or ""
-            self.entry.res["session"].append({
-                "line": example.lineno + 1, "source": example.source, "want": example.want,
-                "got": got, "ok": ok, "exception": exception})
+            rec = {"line": example.lineno + 1, "source": example.source, "want": example.want,
+                   "got": got, "ok": ok, "exception": exception}
+            entry, session = self.entry, self.entry.res["session"]
+            try:
+                node = ast.parse(example.source)
+            except BaseException:
+                node = None
+            if exc is not None and node is not None:
+                entry.note_failure(exc, rec, node, [self.bi, len(session)])
+            elif node is not None and (entry.failed or entry.failed_star is not None):
+                entry.forget(node)
+            session.append(rec)
 
         def report_success(self, out, test, example, got):
             self._add(example, got, True)
@@ -332,7 +579,7 @@ def _doc_runner():
             if isinstance(exc_info[1], _SEVERE) and self.entry.severe is None:
                 self.entry.severe = exc_info[0].__name__
             exc = traceback.format_exception_only(exc_info[0], exc_info[1])[-1].strip()
-            self._add(example, "", False, exc)
+            self._add(example, "", False, exc, exc_info[1])
 
     _DOC_RUNNER.append(_DocRunner)
     return _DocRunner
