@@ -14,7 +14,7 @@ use crate::exec::{EntryOutcome, Limits, Pool};
 use crate::report::{FileReport, Summary};
 use crate::shard::Shard;
 use crate::source::Span;
-use crate::validate::Policy;
+use crate::validate::Policies;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -43,7 +43,7 @@ struct ExecState {
 }
 
 impl ExecState {
-    fn new(opts: &RunOptions, config: &Config, policy: &Policy) -> ExecState {
+    fn new(opts: &RunOptions, config: &Config, policy: &Policies) -> ExecState {
         let limits = Limits {
             timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
             memory_bytes: config.exec.memory_mb << 20,
@@ -52,7 +52,7 @@ impl ExecState {
         };
         let cache = opts.cache_dir.as_ref().map(|dir| {
             let limits_json = serde_json::to_string(&limits).unwrap_or_default();
-            Cache::open(dir, &[&policy.source, &config.source, &limits_json])
+            Cache::open(dir, &[&policy.source(), &config.source, &limits_json])
         });
         ExecState {
             limits,
@@ -73,7 +73,7 @@ fn run_chunk(
     pool: &rayon::ThreadPool,
     opts: &RunOptions,
     config: &Config,
-    policy: &Policy,
+    policy: &Policies,
     exec: &mut ExecState,
     summary: &mut Summary,
 ) -> Result<Vec<FileReport>, String> {
@@ -95,6 +95,15 @@ fn run_chunk(
                 .collect()
         })
         .collect();
+    // Python that no entry holds (qa mode) is counted once, by the shard that owns the file.
+    summary.blocks_not_run += checked
+        .iter()
+        .filter(|c| {
+            opts.shard
+                .is_none_or(|s| s.owns_entry(&c.path.display().to_string(), "", None))
+        })
+        .map(|c| c.doc.outside_blocks.len())
+        .sum::<usize>();
     if opts.exec {
         run_examples(&mut checked, &selected, opts, config, exec, summary)?;
     }
@@ -159,7 +168,7 @@ fn run_chunk(
 }
 
 /// Run every step; never fails on bad input (that becomes diagnostics).
-pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<FileReport>, Summary), String> {
+pub fn run(opts: &RunOptions, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), String> {
     let started = Instant::now();
     let (mut files, walk_errors) = discover::discover(&opts.paths, config)?;
     if let Some(rev) = &opts.changed_since {
