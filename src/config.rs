@@ -91,19 +91,63 @@ pub struct Config {
     pub source: String,
 }
 
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("invalid configuration in {path}: {message}")]
-#[diagnostic(
-    code(qa_lint::config),
-    help("see docs/configuration.md for the keys qa-lint.toml accepts")
-)]
+/// A configuration problem, shown headed by the file it is in (not by a Rust module path),
+/// with the offending text underlined and, for a misspelt name, the name probably meant.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {message}")]
 pub struct ConfigError {
     pub path: String,
     pub message: String,
-    #[source_code]
     pub src: miette::NamedSource<String>,
-    #[label("here")]
     pub span: Option<miette::SourceSpan>,
+    /// "did you mean ..." when a name is close to a known one.
+    pub hint: Option<String>,
+}
+
+impl ConfigError {
+    fn new(path: &str, text: &str, message: String, span: Option<miette::SourceSpan>) -> Box<ConfigError> {
+        let hint = suggest_for_serde_message(&message);
+        Box::new(ConfigError {
+            path: path.to_string(),
+            src: miette::NamedSource::new(path, text.to_string()),
+            message,
+            span,
+            hint,
+        })
+    }
+}
+
+impl miette::Diagnostic for ConfigError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.path))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(match &self.hint {
+            Some(h) => h.clone(),
+            None => "see docs/configuration.md for the keys qa-lint.toml accepts".to_string(),
+        }))
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let span = self.span?;
+        Some(Box::new(std::iter::once(miette::LabeledSpan::new_with_span(
+            Some("here".into()),
+            span,
+        ))))
+    }
+}
+
+/// serde names the accepted alternatives ("unknown field `shema`, expected one of `schema`,
+/// ..."); offer the closest one.
+fn suggest_for_serde_message(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (word, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    crate::rules::closest(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
 impl Config {
@@ -137,22 +181,10 @@ impl Config {
 
     /// Load one file; `None` for a pyproject.toml without `[tool.qa-lint]`.
     fn load(path: &Path, pyproject: bool) -> Result<Option<Config>, Box<ConfigError>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Box::new(ConfigError {
-                path: path.display().to_string(),
-                message: e.to_string(),
-                src: miette::NamedSource::new(path.display().to_string(), String::new()),
-                span: None,
-            })
-        })?;
-        let err = |e: toml::de::Error| {
-            Box::new(ConfigError {
-                path: path.display().to_string(),
-                message: e.message().to_string(),
-                src: miette::NamedSource::new(path.display().to_string(), text.clone()),
-                span: e.span().map(|r| r.into()),
-            })
-        };
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::new(&shown, "", e.to_string(), None))?;
+        let err =
+            |e: toml::de::Error| ConfigError::new(&shown, &text, e.message().to_string(), e.span().map(|r| r.into()));
         let mut config: Config = if pyproject {
             #[derive(Deserialize)]
             struct Py {
@@ -191,12 +223,14 @@ impl Config {
                         .file
                         .as_ref()
                         .map_or_else(|| "<config>".into(), |p| p.display().to_string());
-                    return Err(Box::new(ConfigError {
-                        message: format!("unknown rule `{key}` in [rules] (`qa-lint rules` lists them)"),
-                        src: miette::NamedSource::new(path.clone(), self.source.clone()),
-                        span: offset.map(|o| (o, key.len()).into()),
-                        path,
-                    }));
+                    let mut e = ConfigError::new(
+                        &path,
+                        &self.source,
+                        format!("unknown rule `{key}` in [rules] (`qa-lint rules` lists them)"),
+                        offset.map(|o| (o, key.len()).into()),
+                    );
+                    e.hint = crate::rules::did_you_mean(&key, schema_rules);
+                    return Err(e);
                 }
             };
             out.insert(name, level);

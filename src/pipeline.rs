@@ -43,16 +43,20 @@ struct ExecState {
 }
 
 impl ExecState {
-    fn new(opts: &RunOptions, config: &Config, policy: &Policy) -> ExecState {
+    fn new(opts: &RunOptions, config: &Config) -> ExecState {
         let limits = Limits {
             timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
             memory_bytes: config.exec.memory_mb << 20,
             reuse: config.exec.isolation != crate::config::Isolation::Entry,
             ..Limits::default()
         };
+        // Only what changes how Python runs goes into the key: the job itself (code, fixtures,
+        // requirements, timeout, sandbox) is hashed per entry, and these are the run-wide
+        // settings. Rule levels, the schema and the classifier's cues only change how results
+        // are judged, which happens after the cache, so editing them re-runs nothing.
         let cache = opts.cache_dir.as_ref().map(|dir| {
             let limits_json = serde_json::to_string(&limits).unwrap_or_default();
-            Cache::open(dir, &[&policy.source, &config.source, &limits_json])
+            Cache::open(dir, &[&format!("{:?}", config.exec), &limits_json])
         });
         ExecState {
             limits,
@@ -171,7 +175,7 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<F
         .build()
         .map_err(|e| e.to_string())?;
     let mut summary = Summary::default();
-    let mut exec = ExecState::new(opts, config, policy);
+    let mut exec = ExecState::new(opts, config);
     let mut reports = Vec::new();
     for chunk in files.chunks(CHUNK_FILES) {
         reports.extend(run_chunk(chunk, &pool, opts, config, policy, &mut exec, &mut summary)?);

@@ -318,3 +318,30 @@ fn progress_shows_on_a_terminal_and_never_in_pipes() {
         "--quiet draws no bar"
     );
 }
+
+#[test]
+fn only_execution_settings_invalidate_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(root().join(SAMPLE), d.join("s.md")).unwrap();
+    let run = |forbid: bool| {
+        let env: &[(&str, &str)] = if forbid { &[("QA_LINT_FORBID_EXEC", "1")] } else { &[] };
+        common::qa_in_env(d, &["--cache-dir", "cache", "--output-format", "concise", "s.md"], env)
+    };
+    std::fs::write(d.join("qa-lint.toml"), "[rules]\n").unwrap();
+    assert_eq!(run(false).code, 1);
+    // A severity change only changes judging: every entry still comes from the cache.
+    std::fs::write(d.join("qa-lint.toml"), "[rules]\noutput-mismatch = \"warning\"\n").unwrap();
+    let relevelled = run(true);
+    assert_eq!(relevelled.code, 0, "{}", relevelled.stderr);
+    assert!(
+        relevelled.stdout.contains("0 errors, 3 warnings"),
+        "{}",
+        relevelled.stdout
+    );
+    // A limit that changes how Python runs does re-run.
+    std::fs::write(d.join("qa-lint.toml"), "[exec]\nmemory-mb = 900\n").unwrap();
+    let rerun = run(true);
+    assert_eq!(rerun.code, 2, "{}", rerun.stdout);
+    assert!(rerun.stderr.contains("QA_LINT_FORBID_EXEC=1"), "{}", rerun.stderr);
+}
