@@ -74,7 +74,7 @@ pub fn check_file(path: &Path, policy: &Policies, config: &Config, keep_document
             return checked;
         }
     };
-    let doc = crate::markdown::parse(&source, config.entries);
+    let doc = crate::markdown::parse(&source, config.entries, config.dialect);
     if source.text.trim().is_empty() {
         checked.diagnostics.push(
             Diagnostic::new("empty-file", Span::new(0, source.text.len()), "file is empty")
