@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub changed_since: Option<String>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Check this text (read from standard input) as the file named here instead of `paths`.
+    pub stdin: Option<(PathBuf, Vec<u8>)>,
 }
 
 /// What the chunks share for running examples: limits, the cache, and the worker pool and
@@ -84,7 +86,10 @@ fn run_chunk(
     let mut checked: Vec<CheckedFile> = pool.install(|| {
         chunk
             .par_iter()
-            .map(|p| check::check_file(p, policy, config, false))
+            .map(|p| {
+                let stdin = opts.stdin.as_ref().filter(|(name, _)| name == p);
+                check::check_bytes(p, stdin.map(|(_, b)| b.as_slice()), policy, config, false)
+            })
             .collect()
     });
     // Which entries this shard owns (all of them without --shard).
@@ -183,8 +188,17 @@ fn run_chunk(
 /// Run every step; never fails on bad input (that becomes diagnostics).
 pub fn run(opts: &RunOptions, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), String> {
     let started = Instant::now();
-    let (mut files, walk_errors) = discover::discover(&opts.paths, config)?;
-    if let Some(rev) = &opts.changed_since {
+    let (mut files, walk_errors) = match &opts.stdin {
+        Some((name, _)) => (vec![name.clone()], Vec::new()),
+        None => {
+            let found = discover::discover(&opts.paths, config)?;
+            for dir in &found.empty_dirs {
+                eprintln!("warning: no Markdown files to check in {}", dir.display());
+            }
+            (found.files, found.errors)
+        }
+    };
+    if let Some(rev) = opts.changed_since.as_ref().filter(|_| opts.stdin.is_none()) {
         let changed = crate::git::changed_since(rev)?;
         files.retain(|f| changed.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     }

@@ -3,9 +3,12 @@
 //! Diagnostics are sorted by (path, offset, rule) before rendering, so output never depends
 //! on how rayon or the worker pool scheduled the work.
 
+pub mod escape;
 mod full;
+mod junit;
 mod machine;
 pub mod merge;
+mod sarif;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
@@ -161,8 +164,8 @@ pub fn render(
         OutputFormat::Json => machine::json(out, files),
         OutputFormat::JsonLines => machine::json_lines(out, files),
         OutputFormat::Github => machine::github(out, files),
-        OutputFormat::Sarif => machine::sarif(out, files),
-        OutputFormat::Junit => machine::junit(out, files, summary),
+        OutputFormat::Sarif => sarif::sarif(out, files),
+        OutputFormat::Junit => junit::junit(out, files),
         OutputFormat::Gitlab => machine::gitlab(out, files),
     }?;
     if opts.statistics {
