@@ -32,18 +32,6 @@ pub struct Judged {
     pub unchecked: usize,
 }
 
-/// The Python running the examples, `(major, minor)`.
-fn running_python() -> Option<(u32, u32)> {
-    python_of(crate::cache::build_python_version())
-}
-
-/// `CPython 3.11.7` -> `(3, 11)`.
-fn python_of(version: &str) -> Option<(u32, u32)> {
-    let v = version.rsplit(' ').next()?;
-    let mut it = v.split('.');
-    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
-}
-
 /// A failure, by `(job block index, index in that block's errors or session examples)`.
 type Key = (usize, usize);
 
@@ -524,7 +512,7 @@ pub fn judge_entry(
         config,
         opts,
         out,
-        python: running_python(),
+        python: Some(super::running_python()),
         nondet: Nondet::new(),
         fallout: HashMap::new(),
         root_diag: HashMap::new(),
@@ -536,6 +524,7 @@ pub fn judge_entry(
             continue;
         };
         judge_block(&mut ctx, i, block, prepared.job.blocks[i].mode, br);
+        super::expected_output::judge(block, br, &mut ctx.out);
     }
     ctx.finish()
 }
@@ -794,7 +783,6 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert_eq!(python_of("CPython 3.11.7"), Some((3, 11)));
         assert_eq!(transcript_version("# Python 3.8+\n>>> 1\n1\n"), Some((3, 8)));
         assert_eq!(transcript_version(">>> 1\n# Python 3.8+\n"), None);
     }
