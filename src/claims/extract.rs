@@ -16,7 +16,14 @@ use super::{Claim, ClaimForm, ClaimKind, Strength};
 use regex::Regex;
 use std::sync::LazyLock;
 
-static OUTPUT_MARK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:(?i:output|out)\s*:|=>)[ \t]*").unwrap());
+/// Explicit markers: `Output: 3`, `output -> 3`, `Result: 3`, `prints: 3`, `returns: 3`, `=> 3`,
+/// `prints -> 3`. Group 1 is the marker word.
+static OUTPUT_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:(?i:(output|out|result|prints?|returns?))\s*(:|->|→|=>)|=>)[ \t]*").unwrap()
+});
+/// `prints 3`, `returns 3`, `-> 3`, `→ 3`: a marker only when a value follows.
+static WORD_MARK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:(?i:(prints?|returns?|outputs?))[ \t]+|(?:->|→)[ \t]*)").unwrap());
 
 /// Finds every claim in a Python block's source.
 pub fn extract_claims(source: &str) -> Vec<Claim> {
@@ -54,10 +61,21 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
             continue;
         }
         let lead = raw.len() - raw.trim_start().len();
-        let (mut off, mut explicit) = (after + lead, false);
-        if let Some(m) = OUTPUT_MARK.find(&raw[lead..]) {
-            off += m.end();
+        let (mut off, mut explicit, mut output_only) = (after + lead, false, false);
+        let marked = OUTPUT_MARK
+            .captures(&raw[lead..])
+            .map(|m| (m.get(0).map_or(0, |g| g.end()), m.get(1).map(|g| g.as_str().to_ascii_lowercase())))
+            .or_else(|| {
+                // `# prints 3` is a marker, `# prints the total` is prose.
+                let m = WORD_MARK.captures(&raw[lead..])?;
+                let end = m.get(0)?.end();
+                let rest = grammar::parse(&raw[lead + end..])?;
+                (rest.strength == Strength::Strong).then(|| (end, m.get(1).map(|g| g.as_str().to_ascii_lowercase())))
+            });
+        if let Some((end, word)) = marked {
+            off += end;
             explicit = true;
+            output_only = word.is_some_and(|w| w.starts_with("out") || w.starts_with("print"));
             if source[off..c.end].trim().is_empty() {
                 let (claim, last) = block(source, &sc, c, target, ClaimForm::OutputBlock);
                 skip_until = last;
@@ -89,7 +107,7 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
             hedged: p.hedged,
             strength: if explicit { Strength::Strong } else { p.strength },
             line_prefix: None,
-            output_only: false,
+            output_only,
             min_version: p.min_version,
         });
     }

@@ -20,7 +20,7 @@ static CLOCK_OR_ENV: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:perf_counter(?:_ns)?|monotonic(?:_ns)?|process_time(?:_ns)?|thread_time(?:_ns)?|",
         r"default_timer|timeit|localtime|gmtime|ctime|asctime|utcnow|fromtimestamp)\b|",
         r"\btime\.time(?:_ns)?\b|\btime\(\)|\.now\(|\.today\(|\bdatetime\.now\b|",
-        r"\bid\(|\bhash\(|\buuid[14]\(|\bsecrets\.|\burandom\(|\btoken_(?:hex|bytes|urlsafe)\(|",
+        r"\buuid[14]\(|\bsecrets\.|\burandom\(|\btoken_(?:hex|bytes|urlsafe)\(|",
         r"\bsys\.(?:prefix|exec_prefix|base_prefix|executable|version|platform|path)\b|",
         r"\bplatform\.|\bos\.getcwd\(|\bPath\.cwd\(|\bos\.getpid\(|\bgetppid\(|\bos\.environ\b|",
         r"\bgetpass\.getuser\(|\bsocket\.gethostname\(|\bos\.cpu_count\(|\bcpu_count\(|",
@@ -28,6 +28,9 @@ static CLOCK_OR_ENV: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .unwrap()
 });
+/// Object identities and (string) hashes: nondeterministic where they are printed, but a class
+/// whose `__hash__` calls `hash()` is not therefore a clock.
+static IDENTITY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bid\(|\bhash\(").unwrap());
 static RANDOM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\brandom\.|\brandint\(|\brandrange\(|\bchoices?\(|\bshuffle\(|\bsample\(|\buniform\(|\bgauss\(|\bgetrandbits\(|\brandn?\(")
         .unwrap()
@@ -105,11 +108,14 @@ impl Nondet {
             self.seeded = true;
         }
         let uses_tainted = IDENT.find_iter(code).any(|m| self.tainted.contains(m.as_str()));
-        let nondet = CLOCK_OR_ENV.is_match(code) || (!self.seeded && RANDOM.is_match(code)) || uses_tainted;
+        let strong = CLOCK_OR_ENV.is_match(code) || (!self.seeded && RANDOM.is_match(code)) || uses_tainted;
+        let nondet = strong || IDENTITY.is_match(code);
         if nondet {
             let first = code.lines().next().unwrap_or("");
             if let Some(c) = DEF.captures(first) {
-                self.tainted.insert(c[1].to_string());
+                if strong {
+                    self.tainted.insert(c[1].to_string());
+                }
             } else if let Some(c) = ASSIGN.captures(first) {
                 for name in IDENT.find_iter(&c[1]) {
                     self.tainted.insert(name.as_str().to_string());
@@ -164,6 +170,12 @@ mod tests {
         );
         assert_eq!(flags("a = []\nprint(id(a))\nprint(a)\n"), [false, true, false]);
         assert_eq!(flags("import os\nprint(os.getcwd())\n"), [false, true]);
+    }
+
+    #[test]
+    fn a_hash_method_does_not_taint_its_class() {
+        let src = "class M:\n    def __hash__(self):\n        return hash(1)\n\nprices = {M()}\nprint(len(prices))\n";
+        assert_eq!(flags(src), [true, false, false]);
     }
 
     #[test]

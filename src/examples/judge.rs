@@ -624,7 +624,9 @@ fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) 
                         None => d.help(format!("show `{fix}`, exactly as Python prints it")),
                     }
                 }
-                Shown::Mismatch if nondeterministic && !loose(want) => nondeterministic_diagnostic(span, want, got),
+                Shown::Mismatch if nondeterministic && !loose(want) && !(truth(want) && truth(got)) => {
+                    nondeterministic_diagnostic(span, want, got)
+                }
                 Shown::Mismatch => mismatch_diagnostic(span, want, got),
             },
         };
@@ -655,6 +657,10 @@ fn nondeterministic_diagnostic(span: Span, claimed: &str, got: &str) -> Diagnost
     .label("reads a clock, random numbers, an id or the environment")
     .help("claim it loosely (`~0.5 s`, `0.xx`, `...`), seed the random generator, or print something that does not change")
     .severity(Severity::Warning)
+}
+
+fn truth(s: &str) -> bool {
+    matches!(s.trim(), "True" | "False" | "None")
 }
 
 /// A claim written loosely on purpose (`~`, `x` digits, `...`): judged as usual.
@@ -697,7 +703,17 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             }
         }
         if nondeterministic {
+            // `id(a) == id(b)  # True` is decided by the code, not by the run.
             if let Verdict::Mismatch { expected, actual, .. } = &verdict {
+                if truth(expected) && truth(actual) {
+                    if let Some(d) = verdict_diagnostic(block, &claim, &verdict) {
+                        match first {
+                            Some(i) => ctx.push_root((bi, i), d),
+                            None => ctx.out.diagnostics.push(d),
+                        }
+                    }
+                    continue;
+                }
                 let span = code_span(block, claim.text_range.clone());
                 ctx.out.diagnostics.push(nondeterministic_diagnostic(span, expected, actual));
                 continue;
