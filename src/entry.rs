@@ -125,7 +125,12 @@ impl CodeBlock {
     pub fn kind(&self) -> BlockKind {
         match self.lang.as_str() {
             "python" | "py" | "python3" => {
-                let first = self.code.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+                // A transcript may be headed by comments (`# Python 3.8+`).
+                let first = self
+                    .code
+                    .lines()
+                    .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                    .unwrap_or("");
                 if first.trim_start().starts_with(">>>") {
                     BlockKind::Session
                 } else {

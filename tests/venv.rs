@@ -49,7 +49,7 @@ fn snippets_see_the_active_virtualenv() {
     );
     let without = run(None);
     assert!(
-        without.contains("ModuleNotFoundError: No module named 'qa_venv_probe'"),
+        without.contains("[missing-module] `qa_venv_probe` is not installed"),
         "{without}"
     );
 }

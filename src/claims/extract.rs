@@ -38,7 +38,7 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
             continue;
         };
         let target = if c.trailing {
-            if info.continues {
+            if info.continues || is_header(source, &sc, info.logical_start, c.start) {
                 continue;
             }
             info.logical_start
@@ -140,6 +140,32 @@ fn attach_target(source: &str, sc: &Scan, c: &Comment) -> Option<usize> {
             }
         }
         n -= 1;
+    }
+}
+
+/// A trailing comment on a `def`, `class`, decorator, `if`, `while`, `try`... header talks
+/// about the definition or the condition, not about output (`for` and `with` headers are
+/// claims about what their body prints).
+fn is_header(source: &str, sc: &Scan, logical_start: usize, comment_start: usize) -> bool {
+    let Some(l) = sc.line(logical_start) else {
+        return false;
+    };
+    let code = &source[l.start + l.indent..comment_start.max(l.start + l.indent)];
+    let word = code.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+    if code.starts_with('@') {
+        return true;
+    }
+    let word = if word == "async" {
+        code["async".len()..].trim_start().split(|c: char| !c.is_alphanumeric()).next().unwrap_or("")
+    } else {
+        word
+    };
+    match word {
+        "def" | "class" => true,
+        "if" | "elif" | "else" | "while" | "try" | "except" | "finally" | "match" | "case" => {
+            code.trim_end().ends_with(':')
+        }
+        _ => false,
     }
 }
 

@@ -206,10 +206,31 @@ pub(super) fn exception(core: &str) -> Option<(String, Option<String>, usize)> {
 }
 
 /// Whether `s` holds a wildcard number or a `~` quantity: an author who
-/// writes `0.0xx` or `~8 MB` is describing output, never prose.
+/// writes `0.0xx` or `~8 MB` is describing output, not prose, unless the mark sits in a
+/// sentence (`Multiprocessing is ~4x faster`: two or more words around it).
 fn has_marks(s: &str) -> bool {
-    s.char_indices()
-        .any(|(i, c)| (c == '~' || c == '≈') && quantity_at(&s[i..]).is_some() || wild_number_at(s, i).is_some())
+    let marked = s
+        .char_indices()
+        .any(|(i, c)| (c == '~' || c == '≈') && quantity_at(&s[i..]).is_some() || wild_number_at(s, i).is_some());
+    marked && prose_words(s) < 2
+}
+
+/// Words of two or more letters outside quotes and brackets (units excepted).
+fn prose_words(s: &str) -> usize {
+    let mut top = String::new();
+    walk_top(s, |i, depth| {
+        if depth == 0 {
+            top.push(s[i..].chars().next().unwrap_or(' '));
+        }
+    });
+    top.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| {
+            w.chars().count() >= 2
+                && w.chars().all(char::is_alphabetic)
+                && super::approx::unit_at(w).is_none_or(|(_, n)| n != w.len())
+        })
+        .count()
 }
 
 /// Value-like: a Python value as a repr shows it (a literal, a quoted string, a container of
@@ -329,6 +350,11 @@ fn walk_top(s: &str, mut f: impl FnMut(usize, usize)) {
         }
         i += 1;
     }
+}
+
+/// [`walk_top`] for the rest of the crate.
+pub(crate) fn walk_top_pub(s: &str, f: impl FnMut(usize, usize)) {
+    walk_top(s, f)
 }
 
 /// Splits on `sep` outside brackets and quotes.

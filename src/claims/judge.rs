@@ -17,6 +17,16 @@ use super::pattern::{first_quantity, Pattern};
 use super::value::{self, Value};
 use super::{Claim, ClaimKind, JudgeOptions, Observed, Strength, Verdict};
 
+/// One-word comments that remark on a line (`# ok`, `# valid`) rather than show its output.
+const PROSE_WORDS: &[&str] = &[
+    "ok", "okay", "fine", "works", "valid", "invalid", "correct", "incorrect", "wrong", "right", "good",
+    "bad", "yes", "no", "success", "succeeds", "fails", "failed", "passes", "error", "errors", "same",
+    "different", "equivalent", "identical", "allowed", "forbidden", "legal", "illegal", "safe", "unsafe",
+    "faster", "slower", "slow", "fast", "recommended", "preferred", "deprecated", "bug", "note", "todo",
+    "fixme", "hack", "xxx", "expected", "unexpected", "mutable", "immutable", "iterable", "hashable",
+    "unhashable", "lazy", "eager", "empty", "shared", "copied", "unchanged", "changed", "modified",
+];
+
 /// Separators that, present in the output itself, make a fix of the claim
 /// text alone ambiguous (the author's "commentary" may be real output).
 const AMBIGUOUS: [&str; 6] = [" -> ", " → ", " — ", " – ", " -- ", "; "];
@@ -85,6 +95,15 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     let multi_line = claim.form.is_multi_line();
     let outs: Vec<&str> = observed.outputs.iter().map(|o| o.trim_end()).collect();
     let repr = observed.value_repr.as_deref();
+    // On an assignment that printed nothing, only a value claim is about the bound value:
+    // `x = [...]  # ~8 MB` or `s = "é"  # é as one code point` describe it in words.
+    if observed.assigned && outs.is_empty() {
+        let number = repr.is_some_and(|r| matches!(value::parse(r), Some(v) if v.kind() == "number"));
+        let approx_ok = !matches!(claim.kind, ClaimKind::Approx { .. }) || number;
+        if claim.strength == Strength::Weak || !approx_ok {
+            return Verdict::NotAClaim;
+        }
+    }
 
     let mut alts: Vec<String> = Vec::new();
     if multi_line {
@@ -129,6 +148,12 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     // The right value written differently: a warning with the exact text as the fix.
     if let Some(v) = by_value(claim, &alts, outs.len()) {
         return v;
+    }
+    // `date(...)  #> 2000-01-01`: what print() shows, where a REPL shows the repr.
+    if let (true, Some(s), Some(r)) = (outs.is_empty(), &observed.value_str, repr) {
+        if cands.iter().any(|c| Pattern::compile(c).matches(s.trim(), opts)) {
+            return format_verdict(claim, r);
+        }
     }
     let actual = if outs.is_empty() {
         repr.unwrap_or_default().to_string()
@@ -195,6 +220,9 @@ fn by_value(claim: &Claim, alts: &[String], printed: usize) -> Option<Verdict> {
     let claimed = value::parse_seq(text);
     for alt in alts {
         if let (Some(c), Some(a)) = (&claimed, value::parse_seq(alt)) {
+            if rounded(text, c, &a) {
+                return Some(format_verdict(claim, alt));
+            }
             if value::same_seq(c, &a) == Some(true) {
                 if ordered_same(c, &a, false) && !ordered_same(c, &a, true) {
                     return Some(Verdict::Pass);
@@ -204,12 +232,27 @@ fn by_value(claim: &Claim, alts: &[String], printed: usize) -> Option<Verdict> {
         }
     }
     // `s.upper()  # PYTHON` for the value `'PYTHON'`: the claim shows str(), a REPL the repr.
-    if printed == 0 && claimed.is_none() && !text.is_empty() {
+    if printed == 0 && !text.is_empty() {
         if let Some(alt) = alts.iter().find(|a| matches!(value::parse(a), Some(Value::Str(s)) if s == text)) {
             return Some(format_verdict(claim, alt));
         }
     }
     None
+}
+
+/// `1.72727` for `1.727272727272727`: a float claimed rounded (or cut) to at least two
+/// decimals. The right value, written differently.
+fn rounded(text: &str, claimed: &[Value], actual: &[Value]) -> bool {
+    let (&[Value::Float(c)], &[Value::Float(a)]) = (claimed, actual) else {
+        return false;
+    };
+    let decimals = text.rsplit('.').next().filter(|d| d.bytes().all(|b| b.is_ascii_digit())).map_or(0, str::len);
+    if !(2..=15).contains(&decimals) || !a.is_finite() {
+        return false;
+    }
+    let scale = 10f64.powi(decimals as i32);
+    let near = |x: f64| (x - c).abs() <= 0.5 / scale * 1e-6 + f64::EPSILON * c.abs().max(1.0);
+    near((a * scale).round() / scale) || near((a * scale).trunc() / scale)
 }
 
 fn format_verdict(claim: &Claim, actual: &str) -> Verdict {
@@ -280,9 +323,14 @@ fn resembles(claim: &str, actual: &str) -> bool {
     let (c, a) = (words(claim), words(actual));
     match (c.first(), a.first()) {
         (Some(x), Some(y)) if x == y => true,
-        // One word for one word (`Alice` for `Bob`), unless the output is a value (`valid`
-        // or `OK` next to a printed `True` is a remark about it).
-        _ if c.len() == 1 && a.len() == 1 => value::parse(actual.trim()).is_none(),
+        // One word for one word (`Alice` for `Bob`); but `valid` or `OK` next to a printed
+        // `True` or a repr is a remark about it.
+        _ if c.len() == 1 && a.len() == 1 => {
+            let a = actual.trim();
+            let call = a.ends_with(')') && a.split('(').next().is_some_and(|n| !n.is_empty() && n.chars().all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.'));
+            let repr_like = value::parse(a).is_some() || call || a.starts_with(['<', '[', '{', '(']);
+            !repr_like && !PROSE_WORDS.contains(&c[0].as_str())
+        }
         _ => (2..=3).contains(&c.len()) && c.len() == a.len() && c.iter().any(|w| a.contains(w)),
     }
 }

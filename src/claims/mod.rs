@@ -132,6 +132,12 @@ pub struct Observed {
     pub value_repr: Option<String>,
     /// `(type name, str(exception))` when the statement raised.
     pub exception: Option<(String, String)>,
+    /// `value_repr` is the value an assignment bound (`x = f()  # 3`), not a REPL echo.
+    #[serde(default)]
+    pub assigned: bool,
+    /// `str()` of the value when it differs from its repr (`2000-01-01` for a `date`).
+    #[serde(default)]
+    pub value_str: Option<String>,
 }
 
 /// Knobs for [`judge`].
@@ -246,6 +252,22 @@ impl Verdict {
             _ => None,
         }
     }
+}
+
+/// Whether a line of code assigns (`x = ...`, `x += ...`, `x: int = ...`) at its top level.
+pub fn assigns(code: &str) -> bool {
+    let b = code.as_bytes();
+    let mut hit = false;
+    grammar::walk_top_pub(code, |i, depth| {
+        if depth == 0 && b[i] == b'=' && !hit {
+            let prev = i.checked_sub(1).map(|j| b[j]);
+            let next = b.get(i + 1).copied();
+            if next != Some(b'=') && !matches!(prev, Some(b'=' | b'!' | b'<' | b'>')) {
+                hit = true;
+            }
+        }
+    });
+    hit && !code.trim_start().starts_with("lambda")
 }
 
 /// Whether a claim text was written loosely on purpose: `x` digit wildcards, `...`, or a

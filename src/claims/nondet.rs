@@ -22,15 +22,18 @@ static CLOCK_OR_ENV: LazyLock<Regex> = LazyLock::new(|| {
         r"\btime\.time(?:_ns)?\b|\btime\(\)|\.now\(|\.today\(|\bdatetime\.now\b|",
         r"\buuid[14]\(|\bsecrets\.|\burandom\(|\btoken_(?:hex|bytes|urlsafe)\(|",
         r"\bsys\.(?:prefix|exec_prefix|base_prefix|executable|version|platform|path)\b|",
-        r"\bplatform\.|\bos\.getcwd\(|\bPath\.cwd\(|\bos\.getpid\(|\bgetppid\(|\bos\.environ\b|",
+        r"\bplatform\.|\bos\.getcwd\(|\bPath\.cwd\(|",
         r"\bgetpass\.getuser\(|\bsocket\.gethostname\(|\bos\.cpu_count\(|\bcpu_count\(|",
         r"\btracemalloc\.|\bresource\.getrusage\(|\bpsutil\.",
     ))
     .unwrap()
 });
-/// Object identities and (string) hashes: nondeterministic where they are printed, but a class
-/// whose `__hash__` calls `hash()` is not therefore a clock.
-static IDENTITY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bid\(|\bhash\(").unwrap());
+/// Object identities, (string) hashes and CPython's sizes and reference counts: they differ
+/// between runs or Python versions where they are printed, but a comparison of them
+/// (`id(a) == id(b)`) is decided by the code, and a class whose `__hash__` calls `hash()` is
+/// not therefore a clock.
+static IDENTITY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bid\(|\bhash\(|\bgetsizeof\(|\bgetrefcount\(|\bgetp?pid\(").unwrap());
 static RANDOM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\brandom\.|\brandint\(|\brandrange\(|\bchoices?\(|\bshuffle\(|\bsample\(|\buniform\(|\bgauss\(|\bgetrandbits\(|\brandn?\(")
         .unwrap()
@@ -51,12 +54,25 @@ static FOR_TARGET: LazyLock<Regex> =
 /// The nondeterminism state of one entry, fed its blocks in order.
 #[derive(Debug, Default)]
 pub struct Nondet {
+    /// Names holding what a clock, random numbers or the environment gave.
     tainted: HashSet<String>,
+    /// Names holding an id, a hash or a size.
+    identity: HashSet<String>,
     seeded: bool,
 }
 
-/// Top-level statements of a block: `(first line, last line, nondeterministic)`, 1-based.
-pub type Statements = Vec<(usize, usize, bool)>;
+/// How much of what a statement prints may change between runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Fixed,
+    /// Reads an id, a hash or a CPython size: printed numbers change, truth values do not.
+    Identity,
+    /// Reads a clock, unseeded random numbers or the environment.
+    Varies,
+}
+
+/// Top-level statements of a block: `(first line, last line, kind)`, 1-based.
+pub type Statements = Vec<(usize, usize, Kind)>;
 
 impl Nondet {
     pub fn new() -> Nondet {
@@ -99,38 +115,53 @@ impl Nondet {
     }
 
     /// One `>>>` example (its source without prompts).
-    pub fn example(&mut self, source: &str) -> bool {
+    pub fn example(&mut self, source: &str) -> Kind {
         self.statement(source)
     }
 
-    fn statement(&mut self, code: &str) -> bool {
+    fn statement(&mut self, code: &str) -> Kind {
         if SEED.is_match(code) {
             self.seeded = true;
         }
-        let uses_tainted = IDENT.find_iter(code).any(|m| self.tainted.contains(m.as_str()));
-        let strong = CLOCK_OR_ENV.is_match(code) || (!self.seeded && RANDOM.is_match(code)) || uses_tainted;
-        let nondet = strong || IDENTITY.is_match(code);
+        let uses = |set: &HashSet<String>| IDENT.find_iter(code).any(|m| set.contains(m.as_str()));
+        let strong = CLOCK_OR_ENV.is_match(code) || (!self.seeded && RANDOM.is_match(code)) || uses(&self.tainted);
+        let nondet = strong || IDENTITY.is_match(code) || uses(&self.identity);
         if nondet {
+            let names: Vec<String> = Self::targets(code, strong);
+            let set = if strong { &mut self.tainted } else { &mut self.identity };
+            set.extend(names);
+        }
+        match (strong, nondet) {
+            (true, _) => Kind::Varies,
+            (false, true) => Kind::Identity,
+            _ => Kind::Fixed,
+        }
+    }
+
+    /// The names a nondeterministic statement binds (a `def` or `class` only when `strong`).
+    fn targets(code: &str, strong: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        {
             let first = code.lines().next().unwrap_or("");
             if let Some(c) = DEF.captures(first) {
                 if strong {
-                    self.tainted.insert(c[1].to_string());
+                    out.push(c[1].to_string());
                 }
             } else if let Some(c) = ASSIGN.captures(first) {
                 for name in IDENT.find_iter(&c[1]) {
-                    self.tainted.insert(name.as_str().to_string());
+                    out.push(name.as_str().to_string());
                 }
             }
             if let Some(c) = FOR_TARGET.captures(first) {
                 for name in IDENT.find_iter(&c[1]) {
-                    self.tainted.insert(name.as_str().to_string());
+                    out.push(name.as_str().to_string());
                 }
             }
             for c in AS_TARGET.captures_iter(first) {
-                self.tainted.insert(c[1].to_string());
+                out.push(c[1].to_string());
             }
         }
-        nondet
+        out
     }
 }
 
@@ -140,12 +171,12 @@ fn is_clause(code: &str) -> bool {
         .any(|k| code.strip_prefix(k).is_some_and(|r| r.starts_with([':', ' ', '(', '*'])))
 }
 
-/// Whether the statement `(first..=last)` holding `line` is nondeterministic.
-pub fn at(stmts: &Statements, line: usize) -> bool {
+/// The kind of the statement `(first..=last)` holding `line`.
+pub fn at(stmts: &Statements, line: usize) -> Kind {
     stmts
         .iter()
         .find(|(a, b, _)| (*a..=*b).contains(&line))
-        .is_some_and(|s| s.2)
+        .map_or(Kind::Fixed, |s| s.2)
 }
 
 #[cfg(test)]
@@ -153,7 +184,7 @@ mod tests {
     use super::*;
 
     fn flags(src: &str) -> Vec<bool> {
-        Nondet::new().block(src).into_iter().map(|s| s.2).collect()
+        Nondet::new().block(src).into_iter().map(|s| s.2 != Kind::Fixed).collect()
     }
 
     #[test]
@@ -187,7 +218,9 @@ mod tests {
     #[test]
     fn statement_spans() {
         let s = Nondet::new().block("for i in range(3):\n    print(i)\n\nprint(1)\n");
-        assert_eq!(s, [(1, 2, false), (4, 4, false)]);
-        assert!(!at(&s, 2));
+        assert_eq!(s, [(1, 2, Kind::Fixed), (4, 4, Kind::Fixed)]);
+        assert_eq!(at(&s, 2), Kind::Fixed);
+        let s = Nondet::new().block("a = []\nprint(id(a))\nimport time\nprint(time.time())\n");
+        assert_eq!(s.iter().map(|s| s.2).collect::<Vec<_>>(), [Kind::Fixed, Kind::Identity, Kind::Fixed, Kind::Varies]);
     }
 }

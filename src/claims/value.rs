@@ -275,10 +275,24 @@ impl Parser<'_> {
     }
 
     /// After a value: the end, a space, or punctuation that cannot continue a value.
+    /// After a value: the end, a space, or punctuation that neither continues the value nor
+    /// makes it an expression (`4+16` is no value followed by commentary).
     fn at_boundary(&self) -> bool {
+        let next_is_end = |k: usize| self.s.get(self.i + k).is_none_or(|c| c.is_ascii_whitespace());
         match self.peek() {
             None => true,
-            Some(c) => !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c >= 0x80),
+            Some(b'.') => next_is_end(1),
+            Some(c) if b"+-*/%=<>^|&@~".contains(&c) => false,
+            Some(b' ') => {
+                // `4 + 16 = 20`: an operator after the space is an expression too.
+                let rest = &self.s[self.i..];
+                let t = rest.iter().position(|c| *c != b' ').map_or(&rest[..0], |k| &rest[k..]);
+                let op = t.first().is_some_and(|c| b"+-*/%=<>^|&@".contains(c));
+                let operand = t.get(1).is_some_and(|c| c.is_ascii_digit() || *c == b'=')
+                    || (t.get(1) == Some(&b' ') && t.get(2).is_some_and(|c| c.is_ascii_digit()));
+                !(op && (operand || t.first() == Some(&b'=')))
+            }
+            Some(c) => !(c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80),
         }
     }
 

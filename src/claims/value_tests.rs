@@ -91,3 +91,11 @@ fn names() {
     assert!(!same_name("a.D", "b.D"));
     assert_eq!(normal_angle("<f at 0x7fab12>"), "<f at 0x?>");
 }
+
+#[test]
+fn an_expression_is_not_a_value_prefix() {
+    assert_eq!(prefix("4+16+36 = 56"), None);
+    assert_eq!(prefix("4 + 16 = 20"), None);
+    assert_eq!(prefix("False. Then more").map(|(n, _)| n), Some(5));
+    assert_eq!(prefix("3 - the count").map(|(n, _)| n), Some(1), "a dash then words is commentary");
+}

@@ -35,6 +35,10 @@ pub struct Judged {
 /// A failure, by `(job block index, index in that block's errors or session examples)`.
 type Key = (usize, usize);
 
+/// The index that names a block's syntax error (qa_runner.py's `SYNTAX_ERROR`): the names the
+/// block would have bound are missing below it.
+const SYNTAX_ERROR: usize = (1 << 31) - 1;
+
 /// What followed from one root failure.
 #[derive(Default, Clone, Copy)]
 struct Fallout {
@@ -56,8 +60,9 @@ struct Ctx<'a> {
     root_diag: HashMap<Key, usize>,
     /// Later missing-module roots folded into the entry's first one.
     alias: HashMap<Key, Key>,
-    /// The entry's `missing-module` warning: its root, its diagnostic, the modules named.
-    missing: Option<(Key, usize, Vec<String>)>,
+    /// The entry's environment warnings (`missing-module`, `missing-file`, `reads-input`):
+    /// rule, root, diagnostic, the names it gives.
+    env: Vec<(&'static str, Key, usize, Vec<String>)>,
 }
 
 impl Ctx<'_> {
@@ -71,48 +76,73 @@ impl Ctx<'_> {
         self.out.diagnostics.push(d);
     }
 
-    /// A failed import of a module that is not installed: the entry's one warning names it.
-    fn missing_module(&mut self, key: Key, block: &CodeBlock, line: u32, module: &str) {
-        if let Some((first, d, mods)) = &mut self.missing {
-            if !mods.iter().any(|m| m == module) {
-                mods.push(module.to_string());
+    /// A failure caused by the reader's environment rather than the example (a module that
+    /// is not installed, a data file that is not there, `input()`): one warning per entry
+    /// and rule, naming every module or file; later ones count on it.
+    fn environment(&mut self, rule: &'static str, key: Key, block: &CodeBlock, line: u32, name: &str) {
+        if let Some(i) = self.env.iter().position(|e| e.0 == rule) {
+            let (first, d) = (self.env[i].1, self.env[i].2);
+            if !name.is_empty() && !self.env[i].3.iter().any(|m| m == name) {
+                self.env[i].3.push(name.to_string());
             }
-            let (first, d) = (*first, *d);
             self.alias.insert(key, first);
             self.root_diag.insert(key, d);
             self.fallout(first).failures += 1;
             return;
         }
-        let sev = if self.config.exec.require_modules {
+        let sev = if rule == "missing-module" && self.config.exec.require_modules {
             Severity::Error
         } else {
             Severity::Warning
         };
-        let d = Diagnostic::new("missing-module", line_span(block, line), String::new())
-            .label("not installed")
+        let label = match rule {
+            "missing-module" => "not installed",
+            "missing-file" => "needs a file that is not there",
+            _ => "reads input",
+        };
+        let d = Diagnostic::new(rule, line_span(block, line), String::new())
+            .label(label)
             .severity(sev);
-        self.missing = Some((key, self.out.diagnostics.len(), vec![module.to_string()]));
+        let names = if name.is_empty() { Vec::new() } else { vec![name.to_string()] };
+        self.env.push((rule, key, self.out.diagnostics.len(), names));
         self.push_root(key, d);
     }
 
     /// Writes the counts of what each root cause left unchecked into its diagnostic.
     fn finish(mut self) -> Judged {
-        if let Some((_, d, mods)) = &self.missing {
-            let (list, them) = match mods.as_slice() {
-                [one] => (format!("`{one}` is not installed"), "it"),
+        for (rule, _, d, names) in &self.env {
+            let quoted: Vec<String> = names.iter().map(|m| format!("`{m}`")).collect();
+            let (message, help) = match *rule {
+                "missing-module" => (
+                    match quoted.as_slice() {
+                        [one] => format!("{one} is not installed; the statements that use it were not checked"),
+                        _ => format!("modules {} are not installed; the statements that use them were not checked", quoted.join(", ")),
+                    },
+                    format!(
+                        "install {} (e.g. `pip install {}`) to check this entry, or mark the block `requires={}`",
+                        names.join(", "),
+                        names.join(" "),
+                        names.join(",")
+                    ),
+                ),
+                "missing-file" => (
+                    format!(
+                        "the example needs {} {}, which {} not there; the statements that use {} were not checked",
+                        if names.len() == 1 { "the file" } else { "the files" },
+                        quoted.join(", "),
+                        if names.len() == 1 { "is" } else { "are" },
+                        if names.len() == 1 { "it" } else { "them" },
+                    ),
+                    "give the entry the file with `fixture=NAME` on the block, or create it in the example; claim `# raises FileNotFoundError` if the error is the point".to_string(),
+                ),
                 _ => (
-                    format!("modules {} are not installed", mods.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
-                    "them",
+                    "the example reads from input(), which has nothing to read here; what depends on it was not checked".to_string(),
+                    "take the value from code (a variable, a function argument), or mark the block `skip` with a reason".to_string(),
                 ),
             };
             let diag = &mut self.out.diagnostics[*d];
-            diag.message = format!("{list}; the statements that use {them} were not checked");
-            diag.help = Some(format!(
-                "install {} (e.g. `pip install {}`) to check this entry, or mark the block `requires={}`",
-                mods.join(", "),
-                mods.join(" "),
-                mods.join(",")
-            ));
+            diag.message = message;
+            diag.help = Some(help);
         }
         let mut keys: Vec<(&Key, &Fallout)> = self.fallout.iter().collect();
         keys.sort_by_key(|(k, _)| **k);
@@ -209,13 +239,13 @@ fn observe(result: &BlockResult, claim: &Claim, block: &CodeBlock) -> (Observed,
         .collect();
     // `None` counts only for a claim of `None`: a REPL shows nothing for it.
     let claims_none = claim.text.trim() == "None";
-    let value_repr = result
+    let value = result
         .values
         .iter()
         .filter(|v| !(v.assigned && claim.output_only))
         .find(|v| v.stmt.0 == line)
-        .map(|v| v.repr.clone())
-        .filter(|r| r != "None" || claims_none);
+        .filter(|v| v.repr != "None" || claims_none);
+    let value_repr = value.map(|v| v.repr.clone());
     let wants_exception = matches!(claim.kind, ClaimKind::Exception { .. });
     let errors: Vec<usize> = result
         .errors
@@ -242,9 +272,43 @@ fn observe(result: &BlockResult, claim: &Claim, block: &CodeBlock) -> (Observed,
             outputs,
             value_repr,
             exception,
+            assigned: value.is_some_and(|v| v.assigned),
+            value_str: value.and_then(|v| v.str.clone()),
         },
         errors,
     )
+}
+
+/// The code of a 1-based block line.
+fn line_code(block: &CodeBlock, line: usize) -> &str {
+    block.code.lines().nth(line.saturating_sub(1)).unwrap_or("")
+}
+
+/// Whether a line sits in a body that runs only sometimes: a `def` or `class` (until called),
+/// a branch of `if`/`elif`/`else`/`except`/`while`/`match`. `for`, `with`, `try:` and `finally:` bodies
+/// run when their statement does.
+fn may_not_run(block: &CodeBlock, line: usize) -> bool {
+    let lines: Vec<&str> = block.code.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let Some(mut level) = lines.get(line.saturating_sub(1)).map(|l| indent(l)) else {
+        return false;
+    };
+    for l in lines[..line.saturating_sub(1)].iter().rev() {
+        let t = l.trim_start();
+        if t.is_empty() || t.starts_with('#') || indent(l) >= level {
+            continue;
+        }
+        level = indent(l);
+        let word = t.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+        let word = if word == "async" { t[5..].trim_start().split(' ').next().unwrap_or("") } else { word };
+        if matches!(word, "def" | "class" | "if" | "elif" | "else" | "except" | "while" | "match" | "case") {
+            return true;
+        }
+        if level == 0 {
+            break;
+        }
+    }
+    false
 }
 
 /// A trailing claim on the header of a `for` or `with` statement is about what its body
@@ -517,7 +581,7 @@ pub fn judge_entry(
         fallout: HashMap::new(),
         root_diag: HashMap::new(),
         alias: HashMap::new(),
-        missing: None,
+        env: Vec::new(),
     };
     for (i, br) in result.blocks.iter().enumerate() {
         let Some(block) = first_block(i) else {
@@ -576,7 +640,7 @@ fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) 
         }
     }
     for (k, ex) in br.session.iter().enumerate() {
-        let nondeterministic = ctx.nondet.example(&ex.source);
+        let kind = ctx.nondet.example(&ex.source);
         if let Some(root) = ex.root {
             if !ex.want.trim().is_empty() {
                 ctx.fallout(root).claims += 1;
@@ -585,9 +649,9 @@ fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) 
             }
             continue;
         }
-        if let Some(m) = &ex.missing_module {
-            if !ex.want.trim_start().starts_with("Traceback") {
-                ctx.missing_module((bi, k), block, ex.line, m);
+        if !ex.want.trim_start().starts_with("Traceback") {
+            if let Some((rule, name)) = session_environment(ex) {
+                ctx.environment(rule, (bi, k), block, ex.line, &name);
                 continue;
             }
         }
@@ -624,7 +688,7 @@ fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) 
                         None => d.help(format!("show `{fix}`, exactly as Python prints it")),
                     }
                 }
-                Shown::Mismatch if nondeterministic && !loose(want) && !(truth(want) && truth(got)) => {
+                Shown::Mismatch if varies(kind, want, got) => {
                     nondeterministic_diagnostic(span, want, got)
                 }
                 Shown::Mismatch => mismatch_diagnostic(span, want, got),
@@ -659,8 +723,16 @@ fn nondeterministic_diagnostic(span: Span, claimed: &str, got: &str) -> Diagnost
     .severity(Severity::Warning)
 }
 
-fn truth(s: &str) -> bool {
-    matches!(s.trim(), "True" | "False" | "None")
+/// Whether a mismatch on a statement of this kind is about output that changes between runs:
+/// not when a truth value is claimed for an id or size comparison (`id(a) == id(b)  # True`),
+/// which the code decides; never for a claim written loosely (`~`, wildcards).
+fn varies(kind: nondet::Kind, claimed: &str, got: &str) -> bool {
+    let truth = |s: &str| matches!(s.trim(), "True" | "False" | "None");
+    match kind {
+        nondet::Kind::Fixed => false,
+        nondet::Kind::Identity => !(truth(claimed) && truth(got)) && !loose(claimed),
+        nondet::Kind::Varies => !loose(claimed),
+    }
 }
 
 /// A claim written loosely on purpose (`~`, `x` digits, `...`): judged as usual.
@@ -688,39 +760,38 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             }
             continue;
         }
-        if let Some(i) = first.filter(|&i| br.errors[i].missing_module.is_some()) {
-            if !matches!(claim.kind, ClaimKind::Exception { .. }) {
-                continue; // the missing-module warning below reports the line
-            }
-            let _ = i;
+        if first.is_some_and(|i| environment(&br.errors[i]).is_some())
+            && !matches!(claim.kind, ClaimKind::Exception { .. })
+        {
+            continue; // the environment warning below reports the line
         }
+        let mut observed = observed;
+        let code = line_code(block, claim.line);
+        observed.assigned |= claims::assigns(code);
         let mut verdict = claims::judge(&claim, &observed, ctx.opts);
-        let nondeterministic = nondet::at(&stmts, claim.line) && !loose(&claim.full);
+        // A line in a function body, or in a branch that may not have run, that shows nothing:
+        // nobody knows whether it ran, so its claim is not checked.
+        if matches!(verdict, Verdict::NoOutput { .. }) && may_not_run(block, claim.line) {
+            verdict = Verdict::NotAClaim;
+        }
+        let kind = nondet::at(&stmts, claim.line);
         if verdict != Verdict::NotAClaim {
             ctx.out.claims += 1;
             for &i in &errors {
                 consumed[i] = true;
             }
         }
-        if nondeterministic {
-            // `id(a) == id(b)  # True` is decided by the code, not by the run.
-            if let Verdict::Mismatch { expected, actual, .. } = &verdict {
-                if truth(expected) && truth(actual) {
-                    if let Some(d) = verdict_diagnostic(block, &claim, &verdict) {
-                        match first {
-                            Some(i) => ctx.push_root((bi, i), d),
-                            None => ctx.out.diagnostics.push(d),
-                        }
-                    }
-                    continue;
-                }
+        if let Verdict::Mismatch { expected, actual, .. } = &verdict {
+            // A hedged claim (`Usually 48 in CPython`) already says it may not hold: its
+            // mismatch stays the hedged warning it is.
+            if varies(kind, expected, actual) && !loose(&claim.full) && !claim.hedged {
                 let span = code_span(block, claim.text_range.clone());
                 ctx.out.diagnostics.push(nondeterministic_diagnostic(span, expected, actual));
                 continue;
             }
-            if matches!(verdict, Verdict::ClaimFormat { .. }) {
-                verdict = Verdict::Pass;
-            }
+        }
+        if kind != nondet::Kind::Fixed && matches!(verdict, Verdict::ClaimFormat { .. }) {
+            verdict = Verdict::Pass; // the exact text would not hold on the next run either
         }
         if let Some(d) = verdict_diagnostic(block, &claim, &verdict) {
             match first {
@@ -737,13 +808,46 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             ctx.fallout(root).failures += 1;
             continue;
         }
-        if let Some(m) = &e.missing_module {
-            let line = e.stmt.map_or(e.line.unwrap_or(1), |s| s.0);
-            ctx.missing_module((bi, i), block, line, m);
+        if let Some((rule, name)) = environment(e) {
+            let line = if rule == "missing-module" {
+                e.stmt.map_or(e.line.unwrap_or(1), |s| s.0)
+            } else {
+                e.line.or(e.stmt.map(|s| s.0)).unwrap_or(1)
+            };
+            ctx.environment(rule, (bi, i), block, line, &name);
             continue;
         }
         let d = error_diagnostic(ctx.entry, ctx.prepared, block, e);
         ctx.push_root((bi, i), d);
+    }
+}
+
+/// A failure the reader's environment causes: the rule that reports it, and the module or
+/// file it names.
+fn environment(e: &PyError) -> Option<(&'static str, String)> {
+    if let Some(m) = &e.missing_module {
+        return Some(("missing-module", m.clone()));
+    }
+    env_of(&e.type_name, &e.message)
+}
+
+fn session_environment(ex: &crate::exec::SessionExample) -> Option<(&'static str, String)> {
+    if let Some(m) = &ex.missing_module {
+        return Some(("missing-module", m.clone()));
+    }
+    let (t, m) = ex.exception.as_deref()?.split_once(": ").unwrap_or((ex.exception.as_deref()?, ""));
+    env_of(t.rsplit('.').next().unwrap_or(t), m)
+}
+
+fn env_of(type_name: &str, message: &str) -> Option<(&'static str, String)> {
+    match type_name {
+        "FileNotFoundError" => {
+            let name = message.strip_prefix("[Errno 2] No such file or directory: ")?;
+            let name = name.trim_matches(|c| c == '\'' || c == '"');
+            Some(("missing-file", name.to_string()))
+        }
+        "EOFError" if message == "EOF when reading a line" => Some(("reads-input", String::new())),
+        _ => None,
     }
 }
 
@@ -758,15 +862,14 @@ fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br:
             let at = (s.start + col.saturating_sub(1) as usize).min(s.end);
             span = Span::new(at, (at + 1).min(s.end.max(at)));
         }
-        ctx.out.diagnostics.push(
-            Diagnostic::new(
-                "python-syntax-error",
-                span,
-                format!("{}: {}", e.type_name, without_location(&e.message)),
-            )
-            .label("does not compile")
-            .help("fix the code; for a deliberately broken example mark the block `skip` with a reason"),
-        );
+        let d = Diagnostic::new(
+            "python-syntax-error",
+            span,
+            format!("{}: {}", e.type_name, without_location(&e.message)),
+        )
+        .label("does not compile")
+        .help("fix the code; for a deliberately broken example mark the block `skip` with a reason");
+        ctx.push_root((bi, SYNTAX_ERROR), d);
         return;
     }
     match mode {

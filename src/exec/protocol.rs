@@ -141,6 +141,10 @@ pub struct ValueEvent {
     /// The value an assignment bound (`x = f()  # 3`), not an expression statement's.
     #[serde(default)]
     pub assigned: bool,
+    /// `str()` of an expression statement's value, when it differs from the repr and the
+    /// statement has a comment (a claim may show what print would).
+    #[serde(default)]
+    pub str: Option<String>,
 }
 
 /// A traceback frame inside one of the entry's blocks.

@@ -302,6 +302,10 @@ class Entry:
     def run_exec(self, bi, block):
         tree = self.compile_block(block)
         if tree is None:
+            # Nothing in the block ran: what it would have bound is missing below, and the
+            # NameErrors that follow are the syntax error's.
+            for name in _bound_by_text(block["source"]):
+                self.failed[name] = [bi, SYNTAX_ERROR]
             return
         ns, fname = self.ns, self.fname
         lines = block["source"].splitlines()
@@ -323,20 +327,33 @@ class Entry:
                     self.flush_pending()
                     r = self.budget(repr(value))
                     if r is not None:
-                        self.res["values"].append({"stmt": stmt, "repr": r})
+                        rec = {"stmt": stmt, "repr": r}
+                        if commented and not isinstance(value, (str, int, float, bool, type(None))):
+                            try:
+                                text = str(value)
+                            except BaseException:
+                                text = r
+                            if text != r and len(text) <= 4096:
+                                rec["str"] = self.budget(text)
+                        self.res["values"].append(rec)
                     value = None
                 else:
-                    code = compile(ast.Module([node], []), fname, "exec", self.flags, dont_inherit=True)
+                    held = commented and _holds_value(node)
+                    body = _hold_value(node) if held else [node]
+                    code = compile(ast.Module(body, []), fname, "exec", self.flags, dont_inherit=True)
                     self.flags |= code.co_flags & _FUTURE_MASK
                     if caught is None:
                         exec(code, ns)
                     else:
                         self.exec_traced(code, ns, caught)
-                    if commented:
+                    if held:
+                        self.assigned(node, stmt, ns.pop(_HELD, None))
+                    elif commented:
                         self.assigned(node, stmt)
                 if self.failed or self.failed_star is not None:
                     self.forget(node)
             except BaseException as e:
+                ns.pop(_HELD, None)
                 self.flush_pending()
                 rec = self.error(e, stmt)
                 self.note_failure(e, rec, node, [bi, len(self.res["errors"])])
@@ -350,18 +367,20 @@ class Entry:
                 self.fix_io()
 
     # -- what a claim on an assignment or inside `try:` needs
-    def assigned(self, node, stmt):
+    def assigned(self, node, stmt, value=_UNSET):
         """`x = f()  # 3` claims the value bound to x: its repr is recorded (assigned=true)."""
-        if isinstance(node, ast.Assign):
-            target = node.targets[-1]
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and getattr(node, "value", True) is not None:
-            target = node.target
-        else:
-            return
-        if not isinstance(target, ast.Name) or target.id not in self.ns:
-            return
+        if value is _UNSET:
+            if isinstance(node, ast.Assign):
+                target = node.targets[-1]
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and getattr(node, "value", True) is not None:
+                target = node.target
+            else:
+                return
+            if not isinstance(target, ast.Name) or target.id not in self.ns:
+                return
+            value = self.ns[target.id]
         try:
-            r = repr(self.ns[target.id])
+            r = repr(value)
         except BaseException:
             return
         if len(r) > 4096:  # a claim is a line or two; a big repr would only eat the output budget
@@ -406,33 +425,35 @@ class Entry:
             self.res["errors"].append(rec)
 
     # -- one root cause, one diagnostic
-    def cause_of(self, e):
+    def cause_of(self, e, node):
         """The [block, index] of the earlier failure this exception comes from, if any: a
-        NameError for a name that a failed statement would have bound."""
-        if not isinstance(e, NameError) or isinstance(e, UnboundLocalError):
-            return None
-        name = getattr(e, "name", None)
-        if name is None:
-            m = re.match(r"name '(\w+)' is not defined", str(e))
-            name = m and m.group(1)
-        if name in self.failed:
-            return self.failed[name]
-        if self.failed_star is not None and name not in self.ns:
-            return self.failed_star
+        NameError for a name that a failed statement would have bound, or any failure of a
+        statement that uses such a name (it still holds a stale value, or none)."""
+        if isinstance(e, NameError) and not isinstance(e, UnboundLocalError):
+            name = getattr(e, "name", None)
+            if name is None:
+                m = re.match(r"name '(\w+)' is not defined", str(e))
+                name = m and m.group(1)
+            if name in self.failed:
+                return self.failed[name]
+            if self.failed_star is not None and name not in self.ns:
+                return self.failed_star
+        if self.failed and node is not None:
+            for n in ast.walk(node):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in self.failed:
+                    return self.failed[n.id]
         return None
 
     def note_failure(self, e, rec, node, me):
-        root = self.cause_of(e)
+        root = self.cause_of(e, node)
         if root is not None:
             rec["root"] = root
-        if isinstance(e, ModuleNotFoundError):
-            top = (getattr(e, "name", None) or "").split(".")[0]
-            if top and _not_installed(top):
-                rec["missing_module"] = top
+        missing = _missing_module(e)
+        if missing:
+            rec["missing_module"] = missing
         why = root or me
         for name in _bound(node):
-            if name not in self.ns:
-                self.failed[name] = why
+            self.failed[name] = why
         if _star_import(node):
             self.failed_star = why
 
@@ -506,6 +527,48 @@ def _bound(node):
     return names
 
 
+_HELD = "__qa_lint_value__"
+SYNTAX_ERROR = 2**31 - 1  # the error index that names a block's syntax error (src/examples/judge.rs)
+_ASSIGNED = re.compile(r"^\s*(?:(?:async\s+)?def|class)\s+(\w+)|^\s*([A-Za-z_][\w, ]*?)\s*(?::[^=]*)?=[^=]", re.M)
+_IMPORTED = re.compile(r"^\s*(?:from\s+\S+\s+)?import\s+(.+)$", re.M)
+
+
+def _bound_by_text(source):
+    """Names a block that does not compile appears to bind (assignments, def, class, import)."""
+    names = set()
+    for m in _ASSIGNED.finditer(source):
+        if m.group(1):
+            names.add(m.group(1))
+        else:
+            names.update(n.strip() for n in m.group(2).split(",") if n.strip().isidentifier())
+    for m in _IMPORTED.finditer(source):
+        for part in m.group(1).split("#")[0].strip("() ").split(","):
+            words = part.split()
+            if words:
+                name = words[-1] if len(words) == 3 and words[1] == "as" else words[0].split(".")[0]
+                if name.isidentifier():
+                    names.add(name)
+    return names
+
+
+def _holds_value(node):
+    """`d[k] = v` and `obj.attr = v`: the value cannot be read back from a name."""
+    return isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+        isinstance(node.targets[0], (ast.Subscript, ast.Attribute))
+
+
+def _hold_value(node):
+    """`t = v` as `__held = v; t = __held`: the same order of evaluation, and the value kept."""
+    held = ast.Assign(targets=[ast.Name(_HELD, ast.Store())], value=node.value)
+    again = ast.Assign(targets=node.targets, value=ast.Name(_HELD, ast.Load()))
+    for n in (held, again):
+        ast.copy_location(n, node)
+        ast.fix_missing_locations(n)
+    for n in ast.walk(again.value):
+        ast.copy_location(n, node)
+    return [held, again]
+
+
 def _star_import(node):
     return isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
 
@@ -522,6 +585,23 @@ def _has_handler(node):
             continue
         stack.extend(ast.iter_child_nodes(n))
     return False
+
+
+def _missing_module(e):
+    """The top-level module that is not installed, when `e` is (or was raised from) a failed
+    import of one: `import numpy`, or a library's `ImportError("email-validator is not
+    installed")` raised from the ModuleNotFoundError of `email_validator`."""
+    seen = 0
+    while e is not None and seen < 8:
+        if isinstance(e, ModuleNotFoundError):
+            top = (getattr(e, "name", None) or "").split(".")[0]
+            if top and _not_installed(top):
+                return top
+        if not isinstance(e, ImportError):
+            return None
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return None
 
 
 def _not_installed(top):

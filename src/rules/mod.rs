@@ -61,6 +61,10 @@ rules! {
     "QA211" "missing-fixture" Error "execute" "A fixture file named by a directive does not exist.";
     "QA212" "output-limit" Warning "execute" "An entry printed more than the output limit (1 MiB); the rest was dropped.";
     "QA213" "thread-left-running" Warning "execute" "An entry's examples left a thread running when they ended.";
+    "QA214" "claim-format" Warning "execute" "A claim shows the right value, written differently from the output ([1,2] for [1, 2]).";
+    "QA215" "nondeterministic-claim" Warning "execute" "A claim on output that changes between runs (a clock, random numbers, an id) does not hold this run.";
+    "QA216" "missing-file" Warning "execute" "An example opens a data file that is not there, so the statements that use it were not checked.";
+    "QA217" "reads-input" Warning "execute" "An example reads from input(), which has nothing to read when qa-lint runs it.";
 }
 
 pub fn lookup(name: &str) -> Option<&'static RuleInfo> {
