@@ -38,7 +38,7 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
             continue;
         };
         let target = if c.trailing {
-            if info.continues || is_header(source, &sc, info.logical_start, c.start) {
+            if info.continues {
                 continue;
             }
             info.logical_start
@@ -86,6 +86,13 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
         let Some(p) = grammar::parse(&source[off..c.end]) else {
             continue;
         };
+        // Only an exception claim is about a header line (`class B(A, A):  # raises TypeError`).
+        if c.trailing
+            && !matches!(p.kind, ClaimKind::Exception { .. })
+            && is_header(source, &sc, info.logical_start, c.start)
+        {
+            continue;
+        }
         if !c.trailing && !explicit && p.strength == Strength::Weak {
             continue;
         }
@@ -111,8 +118,97 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
             min_version: p.min_version,
         });
     }
+    claims.extend(string_blocks(source, &sc));
+    claims.sort_by_key(|c| (c.comment_line, c.comment.start));
     claims
 }
+
+/// pytest-examples' multi-line form: a bare triple-quoted string right after a statement that
+/// calls `print(...)` is that statement's expected output.
+fn string_blocks(source: &str, sc: &Scan) -> Vec<Claim> {
+    let mut out = Vec::new();
+    for l in &sc.lines {
+        if l.kind != LineKind::Code || l.inside {
+            continue;
+        }
+        let code = &source[l.start + l.indent..l.end];
+        let Some(q) = ["\"\"\"", "'''"].into_iter().find(|q| code.starts_with(q)) else {
+            continue;
+        };
+        // The logical line is the string alone.
+        let last = (l.number..=sc.lines.len())
+            .find(|&n| sc.line(n).is_some_and(|x| !x.continues))
+            .unwrap_or(l.number);
+        let Some(end_line) = sc.line(last) else { continue };
+        let tail = source[end_line.start..end_line.code_end].trim_end();
+        let open = l.start + l.indent;
+        let close_end = end_line.start + tail.len();
+        if !tail.ends_with(q) || close_end < open + 6 || sc.comment_on(last).is_some() {
+            continue;
+        }
+        let (body_start, body_end) = (open + 3, close_end - 3);
+        let fake = Comment {
+            start: open,
+            end: close_end,
+            line: l.number,
+            column: l.indent,
+            trailing: false,
+        };
+        let Some(target) = attach_target(source, sc, &fake) else {
+            continue;
+        };
+        let stmt = &source[sc.line(target).map_or(0, |t| t.start)..l.start];
+        if !stmt.contains("print(") {
+            continue;
+        }
+        // Content lines: without the line break after the opening quotes and before the
+        // closing ones, dedented to the string's own indentation.
+        let body = &source[body_start..body_end];
+        let mut s = body_start;
+        if body.starts_with("\r\n") {
+            s += 2;
+        } else if body.starts_with('\n') {
+            s += 1;
+        }
+        let inner = source[s..body_end].trim_end_matches([' ', '\t']);
+        let inner = inner.strip_suffix('\n').map_or(inner, |t| t.strip_suffix('\r').unwrap_or(t));
+        let e = s + inner.len();
+        let lines: Vec<&str> = inner.split('\n').map(|x| x.strip_suffix('\r').unwrap_or(x)).collect();
+        let lead = |x: &str| x.len() - x.trim_start_matches([' ', '\t']).len();
+        let common = lines
+            .iter()
+            .filter(|x| !x.trim().is_empty())
+            .map(|x| lead(x))
+            .min()
+            .unwrap_or(0)
+            .min(l.indent);
+        let text: Vec<&str> = lines.iter().map(|x| x.get(common..).unwrap_or("")).collect();
+        let text = text.join("\n").trim_end().to_string();
+        if text.is_empty() {
+            continue;
+        }
+        let start = (s + common.min(lines.first().map_or(0, |x| lead(x)))).min(e);
+        let indent = &source[l.start..l.start + common];
+        out.push(Claim {
+            line: target,
+            comment_line: l.number,
+            comment: open..close_end,
+            text_range: start..e,
+            full: text.clone(),
+            kind: ClaimKind::Output { text: text.clone() },
+            text,
+            form: ClaimForm::StringBlock,
+            explicit: true,
+            hedged: false,
+            strength: Strength::Strong,
+            line_prefix: Some(format!("\n{indent}")),
+            output_only: true,
+            min_version: None,
+        });
+    }
+    out
+}
+
 
 /// The statement a comment-only line attaches to, if it sits directly under
 /// a complete statement and no deeper than it.
@@ -153,20 +249,17 @@ fn is_header(source: &str, sc: &Scan, logical_start: usize, comment_start: usize
     let code = &source[l.start + l.indent..comment_start.max(l.start + l.indent)];
     let word = code.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
     if code.starts_with('@') {
-        return true;
+        return true; // a decorator line
     }
     let word = if word == "async" {
         code["async".len()..].trim_start().split(|c: char| !c.is_alphanumeric()).next().unwrap_or("")
     } else {
         word
     };
-    match word {
-        "def" | "class" => true,
-        "if" | "elif" | "else" | "while" | "try" | "except" | "finally" | "match" | "case" => {
-            code.trim_end().ends_with(':')
-        }
-        _ => false,
-    }
+    matches!(
+        word,
+        "def" | "class" | "if" | "elif" | "else" | "while" | "try" | "except" | "finally" | "match" | "case"
+    ) && code.trim_end().ends_with(':')
 }
 
 /// `else:`, `elif ...:`, `except ...:`, `finally:` continue a compound

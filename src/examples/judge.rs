@@ -817,9 +817,22 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             ctx.environment(rule, (bi, i), block, line, &name);
             continue;
         }
+        if deliberate_raise(block, e) {
+            continue;
+        }
         let d = error_diagnostic(ctx.entry, ctx.prepared, block, e);
         ctx.push_root((bi, i), d);
     }
+}
+
+/// `raise RuntimeError("...")` (or a bare re-`raise` in an `except`) written in the example's
+/// own top-level code: the author meant the exception, so it is no unexpected one.
+fn deliberate_raise(block: &CodeBlock, e: &PyError) -> bool {
+    let Some(line) = e.line else {
+        return false;
+    };
+    let top_level = e.traceback.last().is_none_or(|f| f.function == "<module>");
+    top_level && line_code(block, line as usize).trim_start().starts_with("raise")
 }
 
 /// A failure the reader's environment causes: the rule that reports it, and the module or

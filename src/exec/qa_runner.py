@@ -351,7 +351,7 @@ class Entry:
                     elif commented:
                         self.assigned(node, stmt)
                 if self.failed or self.failed_star is not None:
-                    self.forget(node)
+                    self.ran(node)
             except BaseException as e:
                 ns.pop(_HELD, None)
                 self.flush_pending()
@@ -438,11 +438,24 @@ class Entry:
                 return self.failed[name]
             if self.failed_star is not None and name not in self.ns:
                 return self.failed_star
+        return self.uses_failed(node)
+
+    def uses_failed(self, node):
         if self.failed and node is not None:
             for n in ast.walk(node):
                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in self.failed:
                     return self.failed[n.id]
         return None
+
+    def ran(self, node):
+        """A statement that ran binds its names again; but what it computed from a name a
+        failure left stale (a class from an earlier block) is stale too."""
+        root = self.uses_failed(node)
+        if root is None:
+            self.forget(node)
+        else:
+            for name in _bound(node):
+                self.failed[name] = root
 
     def note_failure(self, e, rec, node, me):
         root = self.cause_of(e, node)
@@ -646,7 +659,7 @@ def _doc_runner():
             if exc is not None and node is not None:
                 entry.note_failure(exc, rec, node, [self.bi, len(session)])
             elif node is not None and (entry.failed or entry.failed_star is not None):
-                entry.forget(node)
+                entry.ran(node)
             session.append(rec)
 
         def report_success(self, out, test, example, got):
