@@ -184,3 +184,55 @@ fn crlf_sources() {
     let cs = extract_claims(src);
     assert_eq!(cs.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(), ["1", "2"]);
 }
+
+#[test]
+fn header_lines_are_not_claims_unless_they_claim_an_exception() {
+    let src = "def f(x):  # returns x\n    return x\nclass A:  # base\n    pass\n@decorator  # 3\ndef g(): pass\nif x:  # True\n    pass\nclass B(A, A): pass  # raises TypeError\nclass C(A, A):  # raises TypeError\n    pass\nfor i in range(2):  # 0 1\n    print(i)\n";
+    let lines: Vec<usize> = extract_claims(src).iter().map(|c| c.line).collect();
+    assert_eq!(lines, [9, 10, 12]);
+}
+
+#[test]
+fn annotation_markers_big_o_and_single_letters_are_not_claims() {
+    let src = "x = 1  # (1)!\ny = 2  # (2)\nn = len(a)  # O(n)\nprint(s)  # L\n";
+    assert!(extract_claims(src).is_empty(), "{:?}", extract_claims(src));
+}
+
+#[test]
+fn output_markers_people_write() {
+    let src = "print(3)  # Output: 3\nprint(3)  # output -> 3\nprint(3)  # prints 3\nprint(3)  # → 3\nabs(-3)  # returns 3\nx = 3  # prints the total\n";
+    let cs = extract_claims(src);
+    let got: Vec<(&str, bool, bool)> = cs.iter().map(|c| (c.text.as_str(), c.explicit, c.output_only)).collect();
+    assert_eq!(
+        got,
+        [
+            ("3", true, true),
+            ("3", true, true),
+            ("3", true, true),
+            ("3", true, false),
+            ("3", true, false),
+            ("prints the total", false, false)
+        ]
+    );
+}
+
+#[test]
+fn a_string_after_a_print_is_its_output() {
+    let src = "for i in range(2):\n    print(i)\n\"\"\"\n0\n1\n\"\"\"\nx = 1\n\"\"\"not after a print\"\"\"\n";
+    let cs = extract_claims(src);
+    assert_eq!(cs.len(), 1, "{cs:?}");
+    assert_eq!(cs[0].form, ClaimForm::StringBlock);
+    assert_eq!((cs[0].line, cs[0].text.as_str()), (1, "0\n1"));
+    assert_eq!(&src[cs[0].text_range.clone()], "0\n1");
+    let src = "def f():\n    print('a')\n    print('b')\n    \"\"\"\n    a\n    b\n    \"\"\"\n";
+    let cs = extract_claims(src);
+    assert_eq!(cs[0].text, "a\nb");
+    assert_eq!(cs[0].line_prefix.as_deref(), Some("\n    "));
+}
+
+#[test]
+fn version_qualified_claims() {
+    let cs = extract_claims("print(x)  # 3.12+: 4\nprint(y)  # Python 3.8+: 5\n");
+    let got: Vec<_> = cs.iter().map(|c| (c.text.as_str(), c.min_version)).collect();
+    assert_eq!(got, [("4", Some((3, 12))), ("5", Some((3, 8)))]);
+}

@@ -169,3 +169,21 @@ fn space_separated_values_are_value_like() {
     assert!(!is_value_like("fine, lists are mutable"));
     assert!(!is_value_like("still works as a normal context manager too"));
 }
+
+#[test]
+fn new_separators_and_value_prefixes() {
+    assert_eq!(core("True - because it holds"), "True");
+    assert_eq!(core("None  <- BUG! should use sorted()"), "None");
+    assert_eq!(core("None ← a bug"), "None");
+    assert_eq!(core("28 bytes (bool is an int)"), "28");
+    assert_eq!(core("True, because 3 is greater than 2"), "True");
+    assert_eq!(core("2 again"), "2");
+    assert_eq!(core("False!"), "False");
+    assert_eq!(parse("2 again").unwrap().strength, Strength::Weak);
+    assert_eq!(parse("28 bytes").unwrap().strength, Strength::Weak);
+    assert_eq!(parse("True, because 3 > 2").unwrap().strength, Strength::Strong);
+    assert_eq!(parse("(name, age, role)").unwrap().strength, Strength::Weak);
+    assert_eq!(parse("Multiprocessing is ~4x faster").unwrap().strength, Strength::Weak);
+    assert_eq!(parse("took 0.0xx s").unwrap().strength, Strength::Strong);
+    assert_eq!(parse("4+16 = 20").unwrap().strength, Strength::Weak);
+}

@@ -61,8 +61,8 @@ pub fn compare_shown(want: &str, got: &str, opts: &JudgeOptions) -> Shown {
         }
         match (value::parse_seq(w), value::parse_seq(g)) {
             (Some(a), Some(b)) if value::same_seq(&a, &b) == Some(true) => {
-                if !(ordered_same(&a, &b, false) && !ordered_same(&a, &b, true)) {
-                    format = true;
+                if ordered_same(&a, &b, false) {
+                    format = true; // (a set in another order passes: that order varies)
                 }
             }
             (None, Some(b)) if matches!(b.as_slice(), [Value::Str(s)] if s == w) => format = true,
@@ -224,8 +224,8 @@ fn by_value(claim: &Claim, alts: &[String], printed: usize) -> Option<Verdict> {
                 return Some(format_verdict(claim, alt));
             }
             if value::same_seq(c, &a) == Some(true) {
-                if ordered_same(c, &a, false) && !ordered_same(c, &a, true) {
-                    return Some(Verdict::Pass);
+                if !ordered_same(c, &a, false) {
+                    return Some(Verdict::Pass); // a set in another order: that order varies
                 }
                 return Some(format_verdict(claim, alt));
             }
@@ -268,8 +268,8 @@ fn format_verdict(claim: &Claim, actual: &str) -> Verdict {
     }
 }
 
-/// Equality with containers in their written order: `dicts` also orders dicts, else only
-/// sets are compared in order (and dicts as dicts).
+/// Equality with sets compared in their written order (and dicts as dicts, or in order too
+/// when `dicts`): false for equal values when a set is shown in another order.
 fn ordered_same(a: &[Value], b: &[Value], dicts: bool) -> bool {
     fn go(a: &Value, b: &Value, dicts: bool) -> bool {
         match (a, b) {

@@ -144,6 +144,16 @@ impl Ctx<'_> {
             diag.message = message;
             diag.help = Some(help);
         }
+        // Fallout counted on a root before it was folded into another one moves there.
+        let folded: Vec<(Key, Key)> = self.alias.iter().map(|(k, v)| (*k, *v)).collect();
+        for (from, to) in folded {
+            if let Some(f) = self.fallout.remove(&from) {
+                let t = self.fallout.entry(to).or_default();
+                t.claims += f.claims;
+                t.failures += f.failures;
+            }
+            self.root_diag.remove(&from);
+        }
         let mut keys: Vec<(&Key, &Fallout)> = self.fallout.iter().collect();
         keys.sort_by_key(|(k, _)| **k);
         for (key, f) in keys {
@@ -535,7 +545,7 @@ pub fn judge_entry(
                 Diagnostic::new(
                     "timeout",
                     span,
-                    format!("entry used more CPU time than its limit ({secs} s) and was stopped"),
+                    format!("entry ran out of CPU time and was stopped (its timeout is {secs} s)"),
                 )
                 .label(label.unwrap_or_else(|| "still running here".into()))
                 .help("make the example finish quickly, or raise the limit with `timeout=N` on the block"),
@@ -713,12 +723,13 @@ fn mismatch_diagnostic(span: Span, want: &str, got: &str) -> Diagnostic {
 }
 
 fn nondeterministic_diagnostic(span: Span, claimed: &str, got: &str) -> Diagnostic {
+    let got = got.lines().next().unwrap_or("");
     Diagnostic::new(
         "nondeterministic-claim",
         span,
-        format!("claim `{claimed}` is about output that changes from run to run (this run: `{got}`)"),
+        format!("claim `{claimed}` is about output that changes from run to run (a clock, random numbers, an id or the environment)"),
     )
-    .label("reads a clock, random numbers, an id or the environment")
+    .label(format!("this run printed {got}"))
     .help("claim it loosely (`~0.5 s`, `0.xx`, `...`), seed the random generator, or print something that does not change")
     .severity(Severity::Warning)
 }
