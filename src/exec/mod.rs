@@ -18,6 +18,9 @@
 
 pub mod pool;
 pub mod protocol;
+/// Starting the embedded interpreter: only the cargo-built binary embeds one; in the wheel
+/// the worker is already a Python process.
+#[cfg(feature = "embed")]
 pub mod pyinit;
 pub mod worker;
 
@@ -27,3 +30,12 @@ pub use self::worker::worker_main;
 
 /// The argument that makes the binary act as a worker (`<exe> __worker`).
 pub const WORKER_ARG: &str = "__worker";
+
+/// The Python a run reports and keys its cache on when it starts no worker: the environment's
+/// (wheel) or the one built against (binary).
+pub fn python_version_hint() -> String {
+    match pool::worker_command() {
+        Some(w) => w.python.clone(),
+        None => crate::cache::build_python_version().to_string(),
+    }
+}

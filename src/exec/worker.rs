@@ -55,6 +55,8 @@ pub fn worker_main() -> ! {
         std::mem::forget(f);
         std::process::exit(2)
     };
+    // In the wheel this process is `python -m qa_lint __worker`: CPython is already running.
+    #[cfg(feature = "embed")]
     if let Err(e) = super::pyinit::init_python() {
         fatal(e);
     }
