@@ -272,6 +272,35 @@ def judge(c, before, after):
         c.verdict = "missed"
 
 
+def block_reason(block, base, py):
+    """Why a block did not run, as far as the outside can tell."""
+    if excused(block, py) or block.marker == "skip":
+        return "marked skip/newer Python"
+    last = block.first + len(block.lines)
+    if any(d["rule"] == "python-syntax-error" and block.first - 1 <= d["line"] <= last
+           for d in base.get(block.path, [])):
+        return "does not compile"
+    if block.indent:
+        return "indented fence"
+    return "other (outside entries, ...)"
+
+
+def not_judged(corpus, claims, base, ran, py):
+    """{reason: count} for the literal claims the sweep did not see judged."""
+    out = collections.Counter()
+    for c in claims:
+        if c.verdict in ("caught", "wrong-rule"):
+            continue
+        block = corpus.blocks[c.path][c.block]
+        if c.verdict == "unmutated":
+            out["no wrong value found"] += 1
+        elif c.block not in ran.get(c.path, ()):
+            out["block not run: " + block_reason(block, base, py)] += 1
+        else:
+            out["block ran: " + (", ".join(c.rules) or "no diagnostic at the claim")] += 1
+    return dict(out.most_common())
+
+
 def measure(corpus, args, flags):
     runner = Runner(args, flags, corpus.copy)
     files = sorted(corpus.texts)
@@ -301,6 +330,7 @@ def measure(corpus, args, flags):
         "judged": verdicts["caught"] + verdicts["wrong-rule"], "wrong_rule": verdicts["wrong-rule"],
         "by_kind": by_kind, "prefixed": len(prefixed),
         "prefixed_judged": sum(c.verdict in judged for c in prefixed),
+        "not_judged": not_judged(corpus, claims, base, ran, py),
         "excused": len(excuse), "excused_judged": sum(c.verdict in judged for c in excuse),
         "claims_in_blocks_run": sum(c.block in ran.get(c.path, ()) for c in claims),
         "claim_list": [{"path": c.path, "line": c.lines[0], "kind": c.kind, "verdict": c.verdict,
@@ -336,6 +366,15 @@ def markdown(report):
     out += ["", "¹ qa-lint's own count (--summary-file). ² claims in blocks marked skip, test=\"skip\" "
             "or requires= a newer Python than qa-lint ran; they are in the other columns too. ³ judged/found "
             "`# Output: 3`-style claims (a label before the literal), not in the literal columns.", ""]
+    why = [(f"{c['name']} {mode}", m["not_judged"]) for c in report["corpora"]
+           for mode, m in c["modes"].items() if m is not None]
+    reasons = sorted({r for _, rs in why for r in rs})
+    if reasons:
+        out.append("| literal claims not judged | " + " | ".join(name for name, _ in why) + " |")
+        out.append("|---|" + "---:|" * len(why))
+        for r in reasons:
+            out.append(f"| {r} | " + " | ".join(str(rs.get(r, 0)) for _, rs in why) + " |")
+        out.append("")
     rules = sorted({r for _, rs in cols for r in rs})
     if rules:
         out.append("| rule | " + " | ".join(name for name, _ in cols) + " |")
