@@ -7,7 +7,7 @@ use crate::document::{self, EntryDocument};
 use crate::entry::Document;
 use crate::parts::{self, Parts};
 use crate::source::{ReadError, SourceFile, Span};
-use crate::validate::Policy;
+use crate::validate::Policies;
 use std::path::{Path, PathBuf};
 
 /// A file after the static checks: its model, documents and diagnostics so far.
@@ -29,8 +29,25 @@ pub fn read_problem(e: &ReadError) -> Diagnostic {
     Diagnostic::new("unreadable-file", Span::default(), e.to_string()).help(help)
 }
 
+/// `code-outside-entries`: in `qa` mode, Python that no entry holds never runs; say so once.
+fn outside_entries(doc: &Document, first: Span) -> Diagnostic {
+    let n = doc.outside_blocks.len();
+    let blocks = if n == 1 {
+        "1 Python block".to_string()
+    } else {
+        format!("{n} Python blocks")
+    };
+    Diagnostic::new(
+        "code-outside-entries",
+        first,
+        format!("{blocks} outside every entry did not run"),
+    )
+    .label(if n == 1 { "does not run" } else { "the first of them" })
+    .help("`--entries sections` (or `entries = \"sections\"` in qa-lint.toml) runs the code of every section; in `qa` mode only question headings are entries")
+}
+
 /// `keep_documents`: keep each entry's JSON document (for `inspect`); a check drops them.
-pub fn check_file(path: &Path, policy: &Policy, config: &Config, keep_documents: bool) -> CheckedFile {
+pub fn check_file(path: &Path, policy: &Policies, config: &Config, keep_documents: bool) -> CheckedFile {
     let mut checked = CheckedFile {
         path: path.to_path_buf(),
         source: None,
@@ -57,7 +74,7 @@ pub fn check_file(path: &Path, policy: &Policy, config: &Config, keep_documents:
             return checked;
         }
     };
-    let doc = crate::markdown::parse(&source);
+    let doc = crate::markdown::parse(&source, config.entries);
     if source.text.trim().is_empty() {
         checked.diagnostics.push(
             Diagnostic::new("empty-file", Span::new(0, source.text.len()), "file is empty")
@@ -72,6 +89,10 @@ pub fn check_file(path: &Path, policy: &Policy, config: &Config, keep_documents:
                 .help_opt(p.help.clone()),
         );
     }
+    if let Some(&first) = doc.outside_blocks.first() {
+        checked.diagnostics.push(outside_entries(&doc, first));
+    }
+    let policy = policy.for_mode(doc.mode);
     for entry in &doc.entries {
         let parts = parts::classify(entry, &config.parts);
         let d = document::build(&source, &doc, entry, &parts);

@@ -2,9 +2,10 @@
 //! Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 usage or internal failure.
 
 use crate::config::Config;
+use crate::config::{Dialect, EntryMode};
 use crate::pipeline::{self, RunOptions};
 use crate::report::{self, OutputFormat, RenderOptions};
-use crate::validate::Policy;
+use crate::validate::Policies;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -30,6 +31,9 @@ pub enum Command {
         file: PathBuf,
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Which sections are entries (default: the config's `entries`, else `qa`).
+        #[arg(long, value_enum)]
+        entries: Option<EntryMode>,
     },
     /// List every rule with its code, default severity and summary.
     Rules,
@@ -60,6 +64,14 @@ pub struct CheckArgs {
     /// JSON Schema with the entry policy (default: the config's `schema`, else the built-in one).
     #[arg(long)]
     pub schema: Option<PathBuf>,
+    /// Which sections are entries: `qa` (question headings, the Q&A rules apply) or
+    /// `sections` (every section runs; default: the config's `entries`, else `qa`).
+    #[arg(long, value_enum)]
+    pub entries: Option<EntryMode>,
+    /// Markdown dialect: `mkdocs` reads fences indented under admonitions and content tabs
+    /// (default: the config's `dialect`, else `auto`).
+    #[arg(long, value_enum)]
+    pub dialect: Option<Dialect>,
     /// Configuration file (default: the closest qa-lint.toml, .qa-lint.toml or pyproject.toml [tool.qa-lint]).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -121,7 +133,7 @@ pub fn main() -> i32 {
     match &cli.command {
         Some(Command::Rules) => rules_list(),
         Some(Command::Rule { name }) => rule_doc(name),
-        Some(Command::Inspect { file, config }) => inspect(file, config.as_deref()),
+        Some(Command::Inspect { file, config, entries }) => inspect(file, config.as_deref(), *entries),
         Some(Command::Merge { reports, output_format }) => merge(reports, *output_format),
         None => check(&cli.check),
     }
@@ -160,21 +172,22 @@ fn rule_doc(name: &str) -> i32 {
     }
 }
 
-fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Result<(Config, Policy), miette::Report> {
+fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Result<(Config, Policies), miette::Report> {
     let mut config = Config::discover(start, config).map_err(|e| miette::Report::new(*e))?;
     let schema = schema.map(Path::to_path_buf).or_else(|| config.schema_path());
-    let policy = Policy::load(schema.as_deref())?;
+    let policy = Policies::load(schema.as_deref(), config.sections_schema_path().as_deref())?;
     config
         .normalize_rules(&policy.rule_names())
         .map_err(|e| miette::Report::new(*e))?;
     Ok((config, policy))
 }
 
-fn inspect(file: &Path, config: Option<&Path>) -> i32 {
-    let (config, policy) = match load(file, config, None) {
+fn inspect(file: &Path, config: Option<&Path>, entries: Option<EntryMode>) -> i32 {
+    let (mut config, policy) = match load(file, config, None) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
+    config.entries = entries.unwrap_or(config.entries);
     let checked = crate::check::check_file(file, &policy, &config, true);
     if checked.source.is_none() {
         for d in &checked.diagnostics {
@@ -220,6 +233,8 @@ fn check(args: &CheckArgs) -> i32 {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
+    config.entries = args.entries.unwrap_or(config.entries);
+    config.dialect = args.dialect.unwrap_or(config.dialect);
     if args.strict_sandbox {
         let exec = &mut config.exec;
         (exec.allow_network, exec.allow_subprocess, exec.allow_writes_outside) = (false, false, false);

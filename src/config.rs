@@ -29,6 +29,39 @@ pub enum Isolation {
     Worker,
 }
 
+/// Which sections of a file are entries (docs/format.md#the-entry-rule).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryMode {
+    /// Question headings are entries; the Q&A structure rules apply.
+    #[default]
+    Qa,
+    /// Every section is an entry whose code runs; only the sections schema applies.
+    Sections,
+}
+
+impl EntryMode {
+    pub fn parse(s: &str) -> Option<EntryMode> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "qa" => Some(EntryMode::Qa),
+            "sections" => Some(EntryMode::Sections),
+            _ => None,
+        }
+    }
+}
+
+/// Markdown extensions beyond CommonMark that change where code blocks are.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// `mkdocs` for a file that uses admonitions or content tabs, else `commonmark`.
+    #[default]
+    Auto,
+    Commonmark,
+    /// Material for MkDocs: fences indented under `!!!`/`???` admonitions and `===` tabs.
+    Mkdocs,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ExecConfig {
@@ -71,6 +104,11 @@ impl Default for ExecConfig {
 pub struct Config {
     /// Schema path, relative to the config file.
     pub schema: Option<PathBuf>,
+    /// Schema for `entries = "sections"`, relative to the config file.
+    pub sections_schema: Option<PathBuf>,
+    /// `qa` or `sections` (a file's front matter `qa-lint: {entries: ...}` wins).
+    pub entries: EntryMode,
+    pub dialect: Dialect,
     /// Globs (relative to the config file) a walked file must match; empty = every Markdown file.
     pub include: Vec<String>,
     /// Globs of walked files to leave out. Files named on the command line are always checked.
@@ -241,5 +279,9 @@ impl Config {
 
     pub fn schema_path(&self) -> Option<PathBuf> {
         self.schema.as_ref().map(|p| self.root.join(p))
+    }
+
+    pub fn sections_schema_path(&self) -> Option<PathBuf> {
+        self.sections_schema.as_ref().map(|p| self.root.join(p))
     }
 }

@@ -16,12 +16,16 @@ pub struct Text {
 /// One Markdown file, parsed.
 #[derive(Clone, Debug, Default)]
 pub struct Document {
+    /// The entry rule the file was read with.
+    pub mode: crate::config::EntryMode,
     pub front_matter: Option<FrontMatter>,
     /// The `#` title, if any.
     pub title: Option<Text>,
     pub entries: Vec<Entry>,
-    /// `##` sections that are not entries (introduction, references, ...).
+    /// Headed sections that are not entries (introduction, references, ...).
     pub other_sections: Vec<Text>,
+    /// Runnable Python blocks outside every entry (they do not run), in order.
+    pub outside_blocks: Vec<Span>,
     /// `<!-- qa-lint-disable... -->` comments.
     pub suppressions: Vec<Suppression>,
     /// Problems found while parsing (unterminated fences, bad directives, bad front matter).

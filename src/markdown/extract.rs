@@ -1,11 +1,12 @@
-//! The event walk that turns pulldown-cmark events into entries.
+//! The event walk that turns pulldown-cmark events into a file's sections.
 //!
-//! The entry rule: a `##` heading starts a section; the section is an *entry* when its
-//! heading is numbered (`## 3. ...`), ends with `?`, or the section holds a "Short answer:"
-//! paragraph. Other `##` sections (an introduction, "References", "What Interviewers
-//! Usually Want to Hear") are kept as `other_sections` and never judged.
+//! Every heading starts a flat *raw section* (and the text before the first heading is one
+//! too); which of them are entries, and which are subsections of an entry, is decided for
+//! the whole file afterwards by [`super::entry_rule`].
 
 use super::directives::{self, Comment};
+use super::entry_rule::{self, split_number, RawSection};
+use crate::config::EntryMode;
 use crate::entry::*;
 use crate::source::Span;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -14,7 +15,7 @@ use std::ops::Range;
 const SHORT_LABEL: &str = "short answer:";
 
 /// Is this heading the "How I would say it in an interview" section?
-fn is_interview_heading(title: &str) -> bool {
+pub(super) fn is_interview_heading(title: &str) -> bool {
     let t = title.to_ascii_lowercase();
     (t.contains("interview") && (t.contains("say") || t.contains("answer")))
         || t.starts_with("how i would say it")
@@ -24,8 +25,10 @@ fn is_interview_heading(title: &str) -> bool {
 struct Walker<'a> {
     text: &'a str,
     doc: Document,
-    /// `##` sections in order; decided entry / not entry at the end.
-    current: Option<Entry>,
+    /// Finished sections, in order; the entry rule runs over them at the end.
+    raws: Vec<RawSection>,
+    /// The section being filled (the text before the first heading at first).
+    current: RawSection,
     heading: Option<(HeadingLevel, usize, String, Vec<String>)>,
     /// Text of the paragraph or tight list item being collected, and where it started.
     para: Option<(String, usize)>,
@@ -34,7 +37,6 @@ struct Walker<'a> {
     short_pending: bool,
     /// Depth of the blockquote the short answer sits in, to count its paragraphs.
     short_quote: Option<usize>,
-    in_interview: bool,
     code: Option<CodeBlock>,
     html: Option<(String, usize)>,
     pending_directives: Option<(Directives, Span)>,
@@ -48,7 +50,26 @@ struct Walker<'a> {
 /// Markdown does (pulldown-cmark itself copes with any depth).
 const MAX_NESTING: usize = 100;
 
-pub fn extract(text: &str, base: usize) -> Document {
+fn preamble(base: usize) -> RawSection {
+    let at = Span::new(base, base);
+    RawSection {
+        level: 0,
+        marker: false,
+        classes: Vec::new(),
+        entry: Entry {
+            title: Text {
+                text: String::new(),
+                span: at,
+            },
+            heading_span: at,
+            span: at,
+            ..Entry::default()
+        },
+    }
+}
+
+/// Parse `text` from byte `base` (after any front matter) and apply the entry rule of `mode`.
+pub fn extract(text: &str, base: usize, mode: EntryMode) -> Document {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_HEADING_ATTRIBUTES);
@@ -56,13 +77,13 @@ pub fn extract(text: &str, base: usize) -> Document {
     let mut w = Walker {
         text,
         doc: Document::default(),
-        current: None,
+        raws: Vec::new(),
+        current: preamble(base),
         heading: None,
         para: None,
         quote_depth: 0,
         short_pending: false,
         short_quote: None,
-        in_interview: false,
         code: None,
         html: None,
         pending_directives: None,
@@ -74,7 +95,18 @@ pub fn extract(text: &str, base: usize) -> Document {
         w.event(event, range.start + base..range.end + base);
     }
     w.finish_section(text.len());
-    w.doc
+    let assembled = entry_rule::assemble(std::mem::take(&mut w.raws), mode);
+    let mut doc = w.doc;
+    doc.entries = assembled.entries;
+    doc.other_sections = assembled.other_sections;
+    doc.outside_blocks = assembled
+        .outside
+        .iter()
+        .flat_map(|e| &e.blocks)
+        .filter(|b| b.is_runnable() && !b.unterminated && !b.directives.compile_only)
+        .map(|b| b.span)
+        .collect();
+    doc
 }
 
 impl<'a> Walker<'a> {
@@ -128,15 +160,9 @@ impl<'a> Walker<'a> {
             Tag::List(_) => {
                 self.list_depth += 1;
                 self.check_nesting(self.list_depth, "lists", &range);
-                if let Some(e) = &mut self.current {
-                    e.lists += 1;
-                }
+                self.current.entry.lists += 1;
             }
-            Tag::Table(_) => {
-                if let Some(e) = &mut self.current {
-                    e.tables += 1;
-                }
-            }
+            Tag::Table(_) => self.current.entry.tables += 1,
             Tag::HtmlBlock => self.html = Some((String::new(), range.start)),
             Tag::CodeBlock(kind) => self.start_code(kind, range),
             _ => {}
@@ -230,43 +256,33 @@ impl<'a> Walker<'a> {
         let span = Span::new(start, range.end);
         let title = title.trim().to_string();
         self.pending_directives = None;
-        match level {
-            HeadingLevel::H1 => {
-                self.finish_section(start);
-                if self.doc.title.is_none() {
-                    self.doc.title = Some(Text { text: title, span });
-                }
-            }
-            HeadingLevel::H2 => {
-                self.finish_section(start);
-                let (number, question) = split_number(&title);
-                let title_start = span.start
-                    + self.text[span.start..span.end]
-                        .find(question.get(..1).unwrap_or(""))
-                        .unwrap_or(0);
-                self.current = Some(Entry {
-                    number,
-                    title: Text {
-                        text: question.to_string(),
-                        span: Span::new(title_start.min(span.end), self.heading_text_end(span)),
-                    },
-                    heading_span: span,
-                    span,
-                    ..Entry::default()
-                });
-                self.in_interview = false;
-            }
-            _ => {
-                let Some(e) = &mut self.current else { return };
-                self.in_interview = is_interview_heading(&title);
-                e.sections.push(Section {
-                    title,
-                    level: level as u8,
-                    classes,
-                    span,
-                });
-            }
+        self.finish_section(start);
+        if level == HeadingLevel::H1 && self.doc.title.is_none() {
+            self.doc.title = Some(Text {
+                text: title.clone(),
+                span,
+            });
         }
+        let (number, marker, question) = split_number(&title);
+        let title_start = span.start
+            + self.text[span.start..span.end]
+                .find(question.get(..1).unwrap_or(""))
+                .unwrap_or(0);
+        self.current = RawSection {
+            level: level as u8,
+            marker,
+            classes,
+            entry: Entry {
+                number,
+                title: Text {
+                    text: question.to_string(),
+                    span: Span::new(title_start.min(span.end), self.heading_text_end(span)),
+                },
+                heading_span: span,
+                span,
+                ..Entry::default()
+            },
+        };
         self.short_pending = false;
     }
 
@@ -292,7 +308,7 @@ impl<'a> Walker<'a> {
 
     fn add_paragraph(&mut self, text: String, span: Span) {
         let quote = self.quote_depth;
-        let Some(e) = &mut self.current else { return };
+        let e = &mut self.current.entry;
         let trimmed = text.trim();
         if e.short_answer.is_none() && trimmed.to_ascii_lowercase().starts_with(SHORT_LABEL) {
             let answer = trimmed[SHORT_LABEL.len()..].trim().to_string();
@@ -320,26 +336,10 @@ impl<'a> Walker<'a> {
                 return;
             }
         }
-        if self.in_interview {
-            match &mut e.interview_answer {
-                Some(ia) => {
-                    ia.text.push_str("\n\n");
-                    ia.text.push_str(trimmed);
-                    ia.span = Span::new(ia.span.start, span.end);
-                }
-                None => {
-                    e.interview_answer = Some(Text {
-                        text: trimmed.to_string(),
-                        span,
-                    })
-                }
-            }
-        }
-        let section = e.sections.len().checked_sub(1);
         e.paragraphs.push(Paragraph {
             text: trimmed.to_string(),
             span,
-            section,
+            section: None,
             in_blockquote: quote > 0,
         });
     }
@@ -391,10 +391,7 @@ impl<'a> Walker<'a> {
                 help: Some("close the block with a fence of the same kind (```) on its own line".into()),
             });
         }
-        if let Some(e) = &mut self.current {
-            block.section = e.sections.len().checked_sub(1);
-            e.blocks.push(block);
-        }
+        self.current.entry.blocks.push(block);
     }
 
     fn html_comment(&mut self, html: &str, range: Range<usize>) {
@@ -431,18 +428,11 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Close the current `##` section at `end`: keep it as an entry or as another section.
+    /// Close the current section at `end` (the next heading, or the end of the file).
     fn finish_section(&mut self, end: usize) {
-        let Some(mut e) = self.current.take() else {
-            return;
-        };
-        e.span = Span::new(e.span.start, end);
-        let is_entry = e.number.is_some() || e.title.text.trim_end().ends_with('?') || e.short_answer.is_some();
-        if is_entry {
-            self.doc.entries.push(e);
-        } else {
-            self.doc.other_sections.push(e.title);
-        }
+        let mut raw = std::mem::replace(&mut self.current, preamble(end));
+        raw.entry.span = Span::new(raw.entry.span.start, end);
+        self.raws.push(raw);
     }
 }
 
@@ -458,18 +448,6 @@ fn merge(d: &mut Directives, from_comment: Directives) {
     for (k, v) in from_comment.other {
         d.other.entry(k).or_insert(v);
     }
-}
-
-/// `3. What is X?` -> (Some(3), "What is X?")
-fn split_number(title: &str) -> (Option<u64>, &str) {
-    let digits = title.bytes().take_while(u8::is_ascii_digit).count();
-    if digits > 0 && digits < 10 {
-        let rest = &title[digits..];
-        if let Some(q) = rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")) {
-            return (title[..digits].parse().ok(), q.trim_start());
-        }
-    }
-    (None, title)
 }
 
 /// Does the fenced block's source end with a closing fence?

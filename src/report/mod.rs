@@ -55,6 +55,9 @@ pub struct Summary {
     pub claims: usize,
     /// Python blocks executed.
     pub blocks_run: usize,
+    /// Runnable Python blocks that did not run: outside every entry (qa mode), or for
+    /// another Python version.
+    pub blocks_not_run: usize,
     /// Entries whose results came from the cache.
     pub cached_entries: usize,
     pub python: Option<String>,
@@ -88,6 +91,9 @@ impl Summary {
                     plural(self.cached_entries, "entry").replace("entrys", "entries")
                 ));
             }
+        }
+        if self.blocks_not_run > 0 {
+            s.push_str(&format!("; {} not run", plural(self.blocks_not_run, "Python block")));
         }
         s
     }

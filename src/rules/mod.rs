@@ -39,6 +39,7 @@ rules! {
     "QA005" "unused-suppression" Warning "report" "A suppression comment suppresses nothing.";
     "QA006" "empty-file" Warning "parse" "The Markdown file is empty or only whitespace.";
     "QA007" "excessive-nesting" Warning "parse" "Block quotes or lists are nested more than 100 levels deep.";
+    "QA008" "code-outside-entries" Warning "parse" "Python blocks outside every entry do not run (qa mode); `--entries sections` runs them.";
     "QA100" "schema-violation" Error "validate" "The entry breaks a schema rule that names no x-rule of its own.";
     "QA101" "title-not-a-question" Warning "validate" "The entry heading is not phrased as a question.";
     "QA102" "missing-short-answer" Error "validate" "The entry has no \"Short answer:\" paragraph.";
