@@ -48,6 +48,17 @@ fn outside_entries(doc: &Document, first: Span) -> Diagnostic {
 
 /// `keep_documents`: keep each entry's JSON document (for `inspect`); a check drops them.
 pub fn check_file(path: &Path, policy: &Policies, config: &Config, keep_documents: bool) -> CheckedFile {
+    check_bytes(path, None, policy, config, keep_documents)
+}
+
+/// [`check_file`] on `bytes` when given (standard input, shown as `path`) instead of the file.
+pub fn check_bytes(
+    path: &Path,
+    bytes: Option<&[u8]>,
+    policy: &Policies,
+    config: &Config,
+    keep_documents: bool,
+) -> CheckedFile {
     let mut checked = CheckedFile {
         path: path.to_path_buf(),
         source: None,
@@ -56,13 +67,17 @@ pub fn check_file(path: &Path, policy: &Policies, config: &Config, keep_document
         documents: Vec::new(),
         diagnostics: Vec::new(),
     };
-    let source = match SourceFile::read(path) {
+    let read = match bytes {
+        Some(b) => SourceFile::from_bytes(path.to_path_buf(), b),
+        None => SourceFile::read(path),
+    };
+    let source = match read {
         Ok(s) => s,
         Err(e) => {
             let mut d = read_problem(&e);
             // Show invalid UTF-8 in context: a lossy copy keeps every offset before the bad byte.
             if let ReadError::NotUtf8 { offset, .. } = e {
-                if let Ok(bytes) = std::fs::read(path) {
+                if let Some(bytes) = bytes.map(<[u8]>::to_vec).or_else(|| std::fs::read(path).ok()) {
                     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
                     let lossy = SourceFile::new(path.to_path_buf(), &String::from_utf8_lossy(bytes));
                     d.span = Span::new(offset, offset + '\u{FFFD}'.len_utf8());
@@ -74,7 +89,7 @@ pub fn check_file(path: &Path, policy: &Policies, config: &Config, keep_document
             return checked;
         }
     };
-    let doc = crate::markdown::parse(&source, config.entries);
+    let doc = crate::markdown::parse(&source, config.entries, config.dialect);
     if source.text.trim().is_empty() {
         checked.diagnostics.push(
             Diagnostic::new("empty-file", Span::new(0, source.text.len()), "file is empty")

@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub changed_since: Option<String>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Check this text (read from standard input) as the file named here instead of `paths`.
+    pub stdin: Option<(PathBuf, Vec<u8>)>,
 }
 
 /// What the chunks share for running examples: limits, the cache, and the worker pool and
@@ -84,7 +86,10 @@ fn run_chunk(
     let mut checked: Vec<CheckedFile> = pool.install(|| {
         chunk
             .par_iter()
-            .map(|p| check::check_file(p, policy, config, false))
+            .map(|p| {
+                let stdin = opts.stdin.as_ref().filter(|(name, _)| name == p);
+                check::check_bytes(p, stdin.map(|(_, b)| b.as_slice()), policy, config, false)
+            })
             .collect()
     });
     // Which entries this shard owns (all of them without --shard).
@@ -108,6 +113,15 @@ fn run_chunk(
         })
         .map(|c| c.doc.outside_blocks.len())
         .sum::<usize>();
+    if opts.exec {
+        summary.blocks_not_run += checked
+            .iter()
+            .zip(&selected)
+            .map(|(c, sel)| {
+                examples::blocks_for_newer_python(c.doc.entries.iter().zip(sel).filter(|(_, &s)| s).map(|(e, _)| e))
+            })
+            .sum::<usize>();
+    }
     if opts.exec {
         run_examples(&mut checked, &selected, opts, config, exec, summary)?;
     }
@@ -174,8 +188,17 @@ fn run_chunk(
 /// Run every step; never fails on bad input (that becomes diagnostics).
 pub fn run(opts: &RunOptions, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), String> {
     let started = Instant::now();
-    let (mut files, walk_errors) = discover::discover(&opts.paths, config)?;
-    if let Some(rev) = &opts.changed_since {
+    let (mut files, walk_errors) = match &opts.stdin {
+        Some((name, _)) => (vec![name.clone()], Vec::new()),
+        None => {
+            let found = discover::discover(&opts.paths, config)?;
+            for dir in &found.empty_dirs {
+                eprintln!("warning: no Markdown files to check in {}", dir.display());
+            }
+            (found.files, found.errors)
+        }
+    };
+    if let Some(rev) = opts.changed_since.as_ref().filter(|_| opts.stdin.is_none()) {
         let changed = crate::git::changed_since(rev)?;
         files.retain(|f| changed.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     }
@@ -295,6 +318,7 @@ fn run_examples(
         let entry = &checked[*fi].doc.entries[*ei];
         let judged = examples::judge_entry(entry, p, outcome, config, &judge_opts);
         summary.claims += judged.claims;
+        summary.claims_other_python += judged.other_python;
         summary.blocks_run += examples::blocks_run(outcome);
         checked[*fi].diagnostics.extend(judged.diagnostics);
     }
