@@ -40,6 +40,9 @@ from corpus_claims import find_claims, mutate, probe, scan_blocks  # noqa: E402
 # The release binary of the checkout this script is in (`cargo build --release`).
 DEFAULT_QA = str(Path(__file__).resolve().parent.parent / "target" / "release" / "qa-lint")
 JUDGE_RULE = "output-mismatch"
+# Rules that mean the statements after them may not have run.
+EXEC_FAILURES = {"unexpected-exception", "missing-module", "timeout", "interpreter-crash",
+                 "sandbox-violation", "missing-fixture", "python-syntax-error"}
 
 
 def parse_args():
@@ -70,7 +73,7 @@ class Runner:
         self.crashes, self.runs, self.seconds = [], 0, 0.0
 
     def run(self, paths, step):
-        summary = self.cwd.parent / f".summary-{os.getpid()}.md"
+        summary = self.args.work / f".summary-{os.getpid()}.md"
         summary.unlink(missing_ok=True)
         cmd = [self.args.qa_lint, *self.flags, "--no-cache", "--output-format", "json",
                "--summary-file", str(summary), *self.args.qa_arg]
@@ -131,15 +134,9 @@ def index(diags):
 
 
 def at(by_path, path, lines):
-    """Diagnostics whose span touches one of `lines`."""
-    out = []
-    for d in by_path.get(path, []):
-        end = d.get("end_line", d["line"])
-        if end > d["line"] and d.get("end_column", 2) == 1:
-            end -= 1
-        if any(d["line"] <= ln <= end for ln in lines):
-            out.append(d)
-    return out
+    """Diagnostics that start on one of `lines` (a span over a whole block or entry starts
+    elsewhere, so it is not taken for a verdict on one claim)."""
+    return [d for d in by_path.get(path, []) if d["line"] in lines]
 
 
 def python_version(table):
@@ -172,13 +169,24 @@ def entry_flags(qa, work):
 
 
 class Corpus:
+    """A scratch copy of one corpus. With a sub-path, the repository's top-level files
+    (qa-lint.toml, pyproject.toml, mkdocs.yml, ...) are copied above it as in the repository, so
+    qa-lint finds the same configuration and dialect hints."""
+
     def __init__(self, root, spec, work):
         self.name = spec.strip("/")
-        self.src = root / self.name
-        self.copy = work / self.name.replace("/", "__")
-        if self.copy.exists():
-            shutil.rmtree(self.copy)
-        shutil.copytree(self.src, self.copy, ignore=shutil.ignore_patterns(".git", ".qa-lint-cache"))
+        repo, _, sub = self.name.partition("/")
+        self.base = work / self.name.replace("/", "__")
+        if self.base.exists():
+            shutil.rmtree(self.base)
+        self.copy = self.base / repo / sub if sub else self.base / repo
+        (self.base / repo).mkdir(parents=True)
+        if sub:
+            for f in (root / repo).iterdir():
+                if f.is_file() and not f.is_symlink():
+                    shutil.copy2(f, self.base / repo / f.name)
+        shutil.copytree(root / self.name, self.copy, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".git", ".qa-lint-cache"))
         self.texts, self.blocks, self.claims = {}, {}, {}
         for p in sorted(self.copy.rglob("*")):
             if p.suffix.lower() not in (".md", ".markdown") or not p.is_file():
@@ -262,7 +270,8 @@ def judge(c, before, after):
     A claim the unchanged file already failed with output-mismatch is judged either way (the
     mutation may even have made it right)."""
     old = {(d["rule"], d["message"]) for d in before}
-    new = [d for d in after if (d["rule"], d["message"].replace(c.mutated, c.text)) not in old]
+    new = [d for d in after if (d["rule"], d["message"]) not in old
+           and (d["rule"], d["message"].replace(c.mutated, c.text)) not in old]
     c.rules = sorted({d["rule"] for d in after})
     if any(d["rule"] == JUDGE_RULE for d in after + before):
         c.verdict = "caught"
@@ -296,8 +305,13 @@ def not_judged(corpus, claims, base, ran, py):
             out["no wrong value found"] += 1
         elif c.block not in ran.get(c.path, ()):
             out["block not run: " + block_reason(block, base, py)] += 1
+        elif c.rules:
+            out["block ran: " + ", ".join(c.rules)] += 1
+        elif any(block.first <= d["line"] < c.lines[0] and d["rule"] in EXEC_FAILURES
+                 for d in base.get(c.path, [])):
+            out["block ran: no diagnostic, after a failure above it in the block"] += 1
         else:
-            out["block ran: " + (", ".join(c.rules) or "no diagnostic at the claim")] += 1
+            out["block ran: no diagnostic at the claim"] += 1
     return dict(out.most_common())
 
 
@@ -334,7 +348,7 @@ def measure(corpus, args, flags):
         "excused": len(excuse), "excused_judged": sum(c.verdict in judged for c in excuse),
         "claims_in_blocks_run": sum(c.block in ran.get(c.path, ()) for c in claims),
         "claim_list": [{"path": c.path, "line": c.lines[0], "kind": c.kind, "verdict": c.verdict,
-                        "rules": c.rules} for c in every],
+                        "rules": c.rules, "block_ran": c.block in ran.get(c.path, ())} for c in every],
     }
 
 
@@ -344,14 +358,14 @@ def pct(n, d):
 
 def markdown(report):
     out = ["| corpus | mode | files | Python blocks | blocks run | claims verified¹ | literal claims | "
-           "judged | judged % | wrong rule | excused² | `Output:` claims³ | crashes | time (s) | sweep (s) |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "judged | judged % | wrong rule | excused² | judged % of the rest | `Output:` claims³ | crashes | time (s) | sweep (s) |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     cols = []
     for c in report["corpora"]:
         for mode, m in c["modes"].items():
             if m is None:
                 out.append(f"| {c['name']} | {mode} | {c['files']} | {c['python_blocks']} | "
-                           "not offered by this qa-lint | | | | | | | | | | |")
+                           "not offered by this qa-lint | | | | | | | | | | | |")
                 continue
             cols.append((f"{c['name']} {mode}", m["rules"]))
             crashes = ", ".join(sorted({x["kind"] for x in m["crashes"]})) or "0"
@@ -361,6 +375,7 @@ def markdown(report):
                 + (f" (qa-lint: {m['qa_lint_blocks_run']})" if m["qa_lint_blocks_run"] is not None else "") + " | "
                 f"{m['summary'].get('Claims verified', '?')} | {m['claims']} | {m['judged']} | "
                 f"{pct(m['judged'], m['claims'])} | {m['wrong_rule']} | {m['excused']} | "
+                f"{pct(m['judged'] - m['excused_judged'], m['claims'] - m['excused'])} | "
                 f"{m['prefixed_judged']}/{m['prefixed']} | {crashes} | "
                 f"{m['wall_s']:.2f} | {m['sweep_s']:.0f} |")
     out += ["", "¹ qa-lint's own count (--summary-file). ² claims in blocks marked skip, test=\"skip\" "
@@ -440,7 +455,7 @@ def main():
             print(f"{corpus.name} {mode}: " + ("measuring" if f is not None else "not offered"), file=sys.stderr)
             entry["modes"][mode] = measure(corpus, args, f) if f is not None else None
         report["corpora"].append(entry)
-        shutil.rmtree(corpus.copy)
+        shutil.rmtree(corpus.base)
     out = args.json or args.work / "report.json"
     out.write_text(json.dumps(report, indent=1, default=str) + "\n")
     print(f"qa-lint: {args.qa_lint} ({version})\n")
