@@ -1,5 +1,10 @@
 //! Which files to check: Markdown under the given paths, honouring `.gitignore` and hidden
 //! files (the `ignore` crate, as ripgrep does), plus every file named explicitly.
+//!
+//! The walk never follows a symlink out of the tree it walks: a committed `x.md -> /etc/...`
+//! would otherwise put lines of a file outside the checkout into diagnostics and CI logs. Such
+//! a link is reported as a walk error instead; a link to a Markdown file inside the tree is
+//! checked under its own name. Links to directories are not descended into.
 
 use crate::config::Config;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -46,16 +51,32 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<(Vec<PathBuf>, Vec
             }),
             Ok(m) if m.is_file() => files.push(path.clone()),
             Ok(_) => {
+                let top = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
                 let walker = ignore::WalkBuilder::new(path)
-                    .follow_links(true)
+                    .follow_links(false)
                     .require_git(false)
                     .build();
                 for item in walker {
                     match item {
                         Ok(entry) => {
                             let p = entry.path();
-                            if !entry.file_type().is_some_and(|t| t.is_file()) || !is_markdown(p) {
+                            let link = entry.path_is_symlink() && entry.depth() > 0;
+                            if !is_markdown(p) || !(link || entry.file_type().is_some_and(|t| t.is_file())) {
                                 continue;
+                            }
+                            if link {
+                                match std::fs::canonicalize(p) {
+                                    Ok(t) if t.starts_with(&top) && t.is_file() => {}
+                                    _ => {
+                                        errors.push(WalkError {
+                                            path: p.to_path_buf(),
+                                            message: "symlink to a file outside the checked tree (or to nothing); \
+                                                      not followed"
+                                                .into(),
+                                        });
+                                        continue;
+                                    }
+                                }
                             }
                             let r = rel(p);
                             if include.as_ref().is_some_and(|g| !g.is_match(&r))
