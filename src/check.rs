@@ -5,9 +5,9 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::document::{self, EntryDocument};
 use crate::entry::Document;
-use crate::parts::{self, Parts};
+use crate::parts;
 use crate::source::{ReadError, SourceFile, Span};
-use crate::validate::Policy;
+use crate::validate::Policies;
 use std::path::{Path, PathBuf};
 
 /// A file after the static checks: its model, documents and diagnostics so far.
@@ -15,7 +15,6 @@ pub struct CheckedFile {
     pub path: PathBuf,
     pub source: Option<SourceFile>,
     pub doc: Document,
-    pub parts: Vec<Parts>,
     pub documents: Vec<EntryDocument>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -29,24 +28,55 @@ pub fn read_problem(e: &ReadError) -> Diagnostic {
     Diagnostic::new("unreadable-file", Span::default(), e.to_string()).help(help)
 }
 
+/// `code-outside-entries`: in `qa` mode, Python that no entry holds never runs; say so once.
+fn outside_entries(doc: &Document, first: Span) -> Diagnostic {
+    let n = doc.outside_blocks.len();
+    let blocks = if n == 1 {
+        "1 Python block".to_string()
+    } else {
+        format!("{n} Python blocks")
+    };
+    Diagnostic::new(
+        "code-outside-entries",
+        first,
+        format!("{blocks} outside every entry did not run"),
+    )
+    .label(if n == 1 { "does not run" } else { "the first of them" })
+    .help("`--entries sections` (or `entries = \"sections\"` in qa-lint.toml) runs the code of every section; in `qa` mode only question headings are entries")
+}
+
 /// `keep_documents`: keep each entry's JSON document (for `inspect`); a check drops them.
-pub fn check_file(path: &Path, policy: &Policy, config: &Config, keep_documents: bool) -> CheckedFile {
+pub fn check_file(path: &Path, policy: &Policies, config: &Config, keep_documents: bool) -> CheckedFile {
+    check_bytes(path, None, policy, config, keep_documents)
+}
+
+/// [`check_file`] on `bytes` when given (standard input, shown as `path`) instead of the file.
+pub fn check_bytes(
+    path: &Path,
+    bytes: Option<&[u8]>,
+    policy: &Policies,
+    config: &Config,
+    keep_documents: bool,
+) -> CheckedFile {
     let mut checked = CheckedFile {
         path: path.to_path_buf(),
         source: None,
         doc: Document::default(),
-        parts: Vec::new(),
         documents: Vec::new(),
         diagnostics: Vec::new(),
     };
-    let source = match SourceFile::read(path) {
+    let read = match bytes {
+        Some(b) => SourceFile::from_bytes(path.to_path_buf(), b),
+        None => SourceFile::read(path),
+    };
+    let source = match read {
         Ok(s) => s,
         Err(e) => {
             let mut d = read_problem(&e);
             // Show invalid UTF-8 in context: a lossy copy keeps every offset before the bad byte.
             if let ReadError::NotUtf8 { offset, .. } = e {
-                if let Ok(bytes) = std::fs::read(path) {
-                    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+                if let Some(bytes) = bytes.map(<[u8]>::to_vec).or_else(|| std::fs::read(path).ok()) {
+                    let bytes = crate::source::strip_bom(&bytes);
                     let lossy = SourceFile::new(path.to_path_buf(), &String::from_utf8_lossy(bytes));
                     d.span = Span::new(offset, offset + '\u{FFFD}'.len_utf8());
                     d.label = "first invalid byte".into();
@@ -57,7 +87,7 @@ pub fn check_file(path: &Path, policy: &Policy, config: &Config, keep_documents:
             return checked;
         }
     };
-    let doc = crate::markdown::parse(&source);
+    let doc = crate::markdown::parse(&source, config.entries, config.dialect);
     if source.text.trim().is_empty() {
         checked.diagnostics.push(
             Diagnostic::new("empty-file", Span::new(0, source.text.len()), "file is empty")
@@ -72,11 +102,14 @@ pub fn check_file(path: &Path, policy: &Policy, config: &Config, keep_documents:
                 .help_opt(p.help.clone()),
         );
     }
+    if let Some(&first) = doc.outside_blocks.first() {
+        checked.diagnostics.push(outside_entries(&doc, first));
+    }
+    let policy = policy.for_mode(doc.mode);
     for entry in &doc.entries {
         let parts = parts::classify(entry, &config.parts);
         let d = document::build(&source, &doc, entry, &parts);
         checked.diagnostics.extend(policy.check(&d));
-        checked.parts.push(parts);
         if keep_documents {
             checked.documents.push(d);
         }

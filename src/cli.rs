@@ -1,10 +1,14 @@
-//! The command line: `qa-lint [PATHS]`, `qa-lint inspect FILE`, `qa-lint rules`, `qa-lint rule NAME`.
+//! The command line: `qa-lint [check] [PATHS]`, `qa-lint inspect FILE...`, `qa-lint rules`,
+//! `qa-lint rule NAME`, `qa-lint merge REPORT...`. The check flags follow ruff's where ruff
+//! has one (`--select`, `--exit-zero`, `--output-file`, `--show-fixes`, `-` for stdin), so
+//! ruff users' habits carry over.
 //! Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 usage or internal failure.
 
 use crate::config::Config;
+use crate::config::{Dialect, EntryMode};
 use crate::pipeline::{self, RunOptions};
 use crate::report::{self, OutputFormat, RenderOptions};
-use crate::validate::Policy;
+use crate::validate::Policies;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -25,11 +29,17 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Print the JSON documents the schema sees, one per entry.
+    /// Check files: the default command (`qa-lint PATHS` is `qa-lint check PATHS`).
+    Check(Box<CheckArgs>),
+    /// Print the JSON documents the schema sees, one per entry, for every file given.
     Inspect {
-        file: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Which sections are entries (default: the config's `entries`, else `qa`).
+        #[arg(long, value_enum)]
+        entries: Option<EntryMode>,
     },
     /// List every rule with its code, default severity and summary.
     Rules,
@@ -54,12 +64,38 @@ pub enum ColorChoice {
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Files or directories to check (Markdown: .md, .markdown).
+    /// Files or directories to check (Markdown: .md, .markdown); `-` reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// With `-`: the path to report standard input as (and to find qa-lint.toml from).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Report only these rules: names, codes, code prefixes (`QA2`) or `ALL`, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Report these rules too (even if qa-lint.toml turns them off).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
+    /// Do not report these rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Exit with 0 even when errors are found (2 still means qa-lint could not do its job).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
     /// JSON Schema with the entry policy (default: the config's `schema`, else the built-in one).
     #[arg(long)]
     pub schema: Option<PathBuf>,
+    /// Which sections are entries: `qa` (question headings, the Q&A rules apply) or
+    /// `sections` (every section runs; default: the config's `entries`, else `qa`).
+    #[arg(long, value_enum)]
+    pub entries: Option<EntryMode>,
+    /// Markdown dialect: `mkdocs` reads fences indented under admonitions and content tabs
+    /// (default: the config's `dialect`, else `auto`).
+    #[arg(long, value_enum)]
+    pub dialect: Option<Dialect>,
     /// Configuration file (default: the closest qa-lint.toml, .qa-lint.toml or pyproject.toml [tool.qa-lint]).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -89,6 +125,9 @@ pub struct CheckArgs {
     /// With --fix/--diff, also rewrite hedged claims ("Usually True ...").
     #[arg(long)]
     pub fix_hedged: bool,
+    /// List every fix: those applied with --fix, otherwise those --fix would apply.
+    #[arg(long)]
+    pub show_fixes: bool,
     /// Do not read or write the result cache.
     #[arg(long)]
     pub no_cache: bool,
@@ -115,7 +154,16 @@ pub struct CheckArgs {
 }
 
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    run(std::env::args_os())
+}
+
+/// Run the command line `args` (program name first) and return the exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -125,8 +173,9 @@ pub fn main() -> i32 {
     match &cli.command {
         Some(Command::Rules) => rules_list(),
         Some(Command::Rule { name }) => rule_doc(name),
-        Some(Command::Inspect { file, config }) => inspect(file, config.as_deref()),
+        Some(Command::Inspect { files, config, entries }) => inspect(files, config.as_deref(), *entries),
         Some(Command::Merge { reports, output_format }) => merge(reports, *output_format),
+        Some(Command::Check(args)) => check(args),
         None => check(&cli.check),
     }
 }
@@ -164,33 +213,40 @@ fn rule_doc(name: &str) -> i32 {
     }
 }
 
-fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Result<(Config, Policy), miette::Report> {
+fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Result<(Config, Policies), miette::Report> {
     let mut config = Config::discover(start, config).map_err(|e| miette::Report::new(*e))?;
     let schema = schema.map(Path::to_path_buf).or_else(|| config.schema_path());
-    let policy = Policy::load(schema.as_deref())?;
+    let policy = Policies::load(schema.as_deref(), config.sections_schema_path().as_deref())?;
     config
         .normalize_rules(&policy.rule_names())
         .map_err(|e| miette::Report::new(*e))?;
     Ok((config, policy))
 }
 
-fn inspect(file: &Path, config: Option<&Path>) -> i32 {
-    let (config, policy) = match load(file, config, None) {
+fn inspect(files: &[PathBuf], config: Option<&Path>, entries: Option<EntryMode>) -> i32 {
+    let (mut config, policy) = match load(&files[0], config, None) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
-    let checked = crate::check::check_file(file, &policy, &config, true);
-    if checked.source.is_none() {
-        for d in &checked.diagnostics {
-            eprintln!("error: {}: {}", file.display(), d.message);
+    config.entries = entries.unwrap_or(config.entries);
+    // One array of documents whatever the number of files: each names its `file`.
+    let mut docs = Vec::new();
+    let mut code = 0;
+    for file in files {
+        let checked = crate::check::check_file(file, &policy, &config, true);
+        if checked.source.is_none() {
+            for d in &checked.diagnostics {
+                eprintln!("error: {}: {}", file.display(), d.message);
+            }
+            code = 2;
+            continue;
         }
-        return 2;
+        docs.extend(checked.documents.into_iter().map(|d| d.value));
     }
-    let docs: Vec<&serde_json::Value> = checked.documents.iter().map(|d| &d.value).collect();
     let mut out = std::io::stdout().lock();
     let _ = serde_json::to_writer_pretty(&mut out, &docs);
     let _ = writeln!(out);
-    0
+    code
 }
 
 fn merge(paths: &[PathBuf], format: OutputFormat) -> i32 {
@@ -218,12 +274,51 @@ fn merge(paths: &[PathBuf], format: OutputFormat) -> i32 {
     i32::from(summary.errors > 0)
 }
 
+/// Standard input as the file to check, when the only path is `-`.
+fn read_stdin(args: &CheckArgs) -> Result<Option<(PathBuf, Vec<u8>)>, String> {
+    if !args.paths.iter().any(|p| p == Path::new("-")) {
+        return Ok(None);
+    }
+    if args.paths.len() > 1 {
+        return Err("`-` (standard input) cannot be combined with other paths".into());
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("-"));
+    Ok(Some((name, bytes)))
+}
+
 fn check(args: &CheckArgs) -> i32 {
-    let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let stdin = match read_stdin(args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let start = match (&stdin, args.paths.first()) {
+        (Some((name, _)), _) => name
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+        (None, first) => first.cloned().unwrap_or_else(|| PathBuf::from(".")),
+    };
     let (mut config, policy) = match load(&start, args.config.as_deref(), args.schema.as_deref()) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
+    config.entries = args.entries.unwrap_or(config.entries);
+    config.dialect = args.dialect.unwrap_or(config.dialect);
+    let selection = crate::select::Selection {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    if let Err(e) = selection.apply(&mut config, &policy.rule_names()) {
+        eprintln!("error: {e}");
+        return 2;
+    }
     if args.strict_sandbox {
         let exec = &mut config.exec;
         (exec.allow_network, exec.allow_subprocess, exec.allow_writes_outside) = (false, false, false);
@@ -246,6 +341,7 @@ fn check(args: &CheckArgs) -> i32 {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let from_stdin = stdin.is_some();
     let opts = RunOptions {
         paths: args.paths.clone(),
         jobs,
@@ -254,6 +350,7 @@ fn check(args: &CheckArgs) -> i32 {
         shard: args.shard,
         changed_since: args.changed_since.clone(),
         progress: !args.quiet,
+        stdin,
     };
     let (mut files, mut summary) = match pipeline::run(&opts, &config, &policy) {
         Ok(x) => x,
@@ -262,20 +359,45 @@ fn check(args: &CheckArgs) -> i32 {
             return 2;
         }
     };
+    // With `--fix` on standard input the fixed text is the output (as ruff does), so the
+    // report goes to standard error.
+    let fixed_text_on_stdout = args.fix && from_stdin;
+    let mut fixes_to_show = None;
     if args.fix || args.diff {
         let fix_opts = crate::fix::FixOptions {
-            write: args.fix,
+            write: args.fix && !from_stdin,
             diff: args.diff,
             hedged: args.fix_hedged,
+            to_out: fixed_text_on_stdout,
         };
         match crate::fix::apply(&mut files, &fix_opts, &mut std::io::stdout().lock()) {
             Ok(r) => {
                 if args.fix && !args.quiet {
                     eprintln!("fixed {} claim(s) in {} file(s)", r.fixed, r.files);
                 }
-                for path in r.skipped {
+                for path in &r.skipped {
                     eprintln!("warning: {path} changed on disk while qa-lint ran; not fixed");
                 }
+                for i in &r.refused {
+                    eprintln!(
+                        "warning: {}:{}:{}: {} not fixed: the output `{}` holds control characters; \
+                         write the claim by hand (for example, claim its repr())",
+                        report::escape::visible(&i.path),
+                        i.line,
+                        i.column,
+                        i.code,
+                        report::escape::visible(&i.replacement)
+                    );
+                }
+                if args.diff && !args.fix {
+                    // Like ruff: --diff shows the change and reports nothing else; it fails
+                    // when there is something to change.
+                    if args.show_fixes {
+                        let _ = show_fixes(&mut std::io::stderr().lock(), &r.applied, false);
+                    }
+                    return if r.applied.is_empty() || args.exit_zero { 0 } else { 1 };
+                }
+                fixes_to_show = Some(r.applied);
             }
             Err(e) => {
                 eprintln!("error: cannot write fixes: {e}");
@@ -283,10 +405,6 @@ fn check(args: &CheckArgs) -> i32 {
             }
         }
         pipeline::recount(&files, &mut summary);
-        if args.diff && !args.fix {
-            // Like ruff: --diff shows the change and reports nothing else.
-            return 0;
-        }
     }
     if let Some(path) = &args.summary_file {
         if let Err(e) = report::append_summary(path, &files, &summary) {
@@ -294,11 +412,11 @@ fn check(args: &CheckArgs) -> i32 {
             return 2;
         }
     }
-    let stdout = std::io::stdout();
+    let to_terminal = args.output_file.is_none() && !fixed_text_on_stdout && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let render = RenderOptions {
         format: args.output_format,
@@ -307,12 +425,63 @@ fn check(args: &CheckArgs) -> i32 {
         statistics: args.statistics,
         width: 100,
     };
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    if report::render(&mut out, &files, &summary, &render)
-        .and_then(|_| out.flush())
-        .is_err()
-    {
+    let sink: Box<dyn Write> = match &args.output_file {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return 2;
+            }
+        },
+        None if fixed_text_on_stdout => Box::new(std::io::stderr()),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = std::io::BufWriter::new(sink);
+    let human = matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise);
+    let written = report::render(&mut out, &files, &summary, &render).and_then(|_| {
+        if !args.show_fixes {
+            return Ok(());
+        }
+        // Machine formats stay parseable: the list goes to standard error there.
+        let (list, applied) = match fixes_to_show.take() {
+            Some(applied) => (applied, true),
+            None => (crate::fix::available(&files, args.fix_hedged), false),
+        };
+        if human {
+            show_fixes(&mut out, &list, applied)
+        } else {
+            show_fixes(&mut std::io::stderr().lock(), &list, applied)
+        }
+    });
+    if written.and_then(|_| out.flush()).is_err() {
         return 2;
     }
+    if args.exit_zero {
+        return 0;
+    }
     i32::from(summary.errors > 0)
+}
+
+/// `--show-fixes`: one line per fix, applied or available.
+fn show_fixes(out: &mut dyn Write, items: &[crate::fix::FixItem], applied: bool) -> std::io::Result<()> {
+    let n = items.len();
+    let claims = if n == 1 { "claim" } else { "claims" };
+    match (applied, n) {
+        (true, _) => writeln!(out, "Fixed {n} {claims}:")?,
+        (false, 0) => writeln!(out, "No fixes available.")?,
+        (false, _) => writeln!(out, "{n} {claims} fixable with --fix:")?,
+    }
+    for i in items {
+        writeln!(
+            out,
+            "  {}:{}:{}: {} [{}] -> `{}`",
+            report::escape::visible(&i.path),
+            i.line,
+            i.column,
+            i.code,
+            i.rule,
+            report::escape::visible(&i.replacement)
+        )?;
+    }
+    Ok(())
 }

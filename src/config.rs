@@ -29,6 +29,39 @@ pub enum Isolation {
     Worker,
 }
 
+/// Which sections of a file are entries (docs/format.md#the-entry-rule).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryMode {
+    /// Question headings are entries; the Q&A structure rules apply.
+    #[default]
+    Qa,
+    /// Every section is an entry whose code runs; only the sections schema applies.
+    Sections,
+}
+
+impl EntryMode {
+    pub fn parse(s: &str) -> Option<EntryMode> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "qa" => Some(EntryMode::Qa),
+            "sections" => Some(EntryMode::Sections),
+            _ => None,
+        }
+    }
+}
+
+/// Markdown extensions beyond CommonMark that change where code blocks are.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// `mkdocs` for a file that uses admonitions or content tabs, else `commonmark`.
+    #[default]
+    Auto,
+    Commonmark,
+    /// Material for MkDocs: fences indented under `!!!`/`???` admonitions and `===` tabs.
+    Mkdocs,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ExecConfig {
@@ -71,6 +104,11 @@ impl Default for ExecConfig {
 pub struct Config {
     /// Schema path, relative to the config file.
     pub schema: Option<PathBuf>,
+    /// Schema for `entries = "sections"`, relative to the config file.
+    pub sections_schema: Option<PathBuf>,
+    /// `qa` or `sections` (a file's front matter `qa-lint: {entries: ...}` wins).
+    pub entries: EntryMode,
+    pub dialect: Dialect,
     /// Globs (relative to the config file) a walked file must match; empty = every Markdown file.
     pub include: Vec<String>,
     /// Globs of walked files to leave out. Files named on the command line are always checked.
@@ -91,19 +129,63 @@ pub struct Config {
     pub source: String,
 }
 
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("invalid configuration in {path}: {message}")]
-#[diagnostic(
-    code(qa_lint::config),
-    help("see docs/configuration.md for the keys qa-lint.toml accepts")
-)]
+/// A configuration problem, shown headed by the file it is in (not by a Rust module path),
+/// with the offending text underlined and, for a misspelt name, the name probably meant.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {message}")]
 pub struct ConfigError {
     pub path: String,
     pub message: String,
-    #[source_code]
     pub src: miette::NamedSource<String>,
-    #[label("here")]
     pub span: Option<miette::SourceSpan>,
+    /// "did you mean ..." when a name is close to a known one.
+    pub hint: Option<String>,
+}
+
+impl ConfigError {
+    fn new(path: &str, text: &str, message: String, span: Option<miette::SourceSpan>) -> Box<ConfigError> {
+        let hint = suggest_for_serde_message(&message);
+        Box::new(ConfigError {
+            path: path.to_string(),
+            src: miette::NamedSource::new(path, text.to_string()),
+            message,
+            span,
+            hint,
+        })
+    }
+}
+
+impl miette::Diagnostic for ConfigError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.path))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(match &self.hint {
+            Some(h) => h.clone(),
+            None => "see docs/configuration.md for the keys qa-lint.toml accepts".to_string(),
+        }))
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let span = self.span?;
+        Some(Box::new(std::iter::once(miette::LabeledSpan::new_with_span(
+            Some("here".into()),
+            span,
+        ))))
+    }
+}
+
+/// serde names the accepted alternatives ("unknown field `shema`, expected one of `schema`,
+/// ..."); offer the closest one.
+fn suggest_for_serde_message(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (word, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    crate::rules::closest(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
 impl Config {
@@ -137,22 +219,10 @@ impl Config {
 
     /// Load one file; `None` for a pyproject.toml without `[tool.qa-lint]`.
     fn load(path: &Path, pyproject: bool) -> Result<Option<Config>, Box<ConfigError>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Box::new(ConfigError {
-                path: path.display().to_string(),
-                message: e.to_string(),
-                src: miette::NamedSource::new(path.display().to_string(), String::new()),
-                span: None,
-            })
-        })?;
-        let err = |e: toml::de::Error| {
-            Box::new(ConfigError {
-                path: path.display().to_string(),
-                message: e.message().to_string(),
-                src: miette::NamedSource::new(path.display().to_string(), text.clone()),
-                span: e.span().map(|r| r.into()),
-            })
-        };
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::new(&shown, "", e.to_string(), None))?;
+        let err =
+            |e: toml::de::Error| ConfigError::new(&shown, &text, e.message().to_string(), e.span().map(|r| r.into()));
         let mut config: Config = if pyproject {
             #[derive(Deserialize)]
             struct Py {
@@ -191,12 +261,14 @@ impl Config {
                         .file
                         .as_ref()
                         .map_or_else(|| "<config>".into(), |p| p.display().to_string());
-                    return Err(Box::new(ConfigError {
-                        message: format!("unknown rule `{key}` in [rules] (`qa-lint rules` lists them)"),
-                        src: miette::NamedSource::new(path.clone(), self.source.clone()),
-                        span: offset.map(|o| (o, key.len()).into()),
-                        path,
-                    }));
+                    let mut e = ConfigError::new(
+                        &path,
+                        &self.source,
+                        format!("unknown rule `{key}` in [rules] (`qa-lint rules` lists them)"),
+                        offset.map(|o| (o, key.len()).into()),
+                    );
+                    e.hint = crate::rules::did_you_mean(&key, schema_rules);
+                    return Err(e);
                 }
             };
             out.insert(name, level);
@@ -207,5 +279,9 @@ impl Config {
 
     pub fn schema_path(&self) -> Option<PathBuf> {
         self.schema.as_ref().map(|p| self.root.join(p))
+    }
+
+    pub fn sections_schema_path(&self) -> Option<PathBuf> {
+        self.sections_schema.as_ref().map(|p| self.root.join(p))
     }
 }

@@ -32,8 +32,20 @@ fn globset(globs: &[String]) -> Result<Option<GlobSet>, String> {
     b.build().map(Some).map_err(|e| e.to_string())
 }
 
-/// Files to check, sorted and de-duplicated, and the paths that failed.
-pub fn discover(paths: &[PathBuf], config: &Config) -> Result<(Vec<PathBuf>, Vec<WalkError>), String> {
+/// What discovery found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Files to check, sorted and de-duplicated.
+    pub files: Vec<PathBuf>,
+    /// Paths that could not be walked.
+    pub errors: Vec<WalkError>,
+    /// Directories given on the command line that hold no Markdown file to check (a typo in
+    /// the path, or include/exclude leaving nothing): worth a warning, not a silent pass.
+    pub empty_dirs: Vec<PathBuf>,
+}
+
+/// Files to check, sorted and de-duplicated, the paths that failed and the empty directories.
+pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovered, String> {
     let include = globset(&config.include)?;
     let exclude = globset(&config.exclude)?;
     let rel = |p: &Path| -> PathBuf {
@@ -43,6 +55,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<(Vec<PathBuf>, Vec
     };
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut empty_dirs = Vec::new();
     for path in paths {
         match std::fs::metadata(path) {
             Err(e) => errors.push(WalkError {
@@ -52,6 +65,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<(Vec<PathBuf>, Vec
             Ok(m) if m.is_file() => files.push(path.clone()),
             Ok(_) => {
                 let top = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                let before = files.len();
                 let walker = ignore::WalkBuilder::new(path)
                     .follow_links(false)
                     .require_git(false)
@@ -103,6 +117,9 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<(Vec<PathBuf>, Vec
                         }
                     }
                 }
+                if files.len() == before {
+                    empty_dirs.push(path.clone());
+                }
             }
         }
     }
@@ -110,5 +127,9 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<(Vec<PathBuf>, Vec
     files.dedup();
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     errors.dedup_by(|a, b| a.path == b.path);
-    Ok((files, errors))
+    Ok(Discovered {
+        files,
+        errors,
+        empty_dirs,
+    })
 }

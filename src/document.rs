@@ -113,9 +113,10 @@ pub fn build(file: &SourceFile, doc: &Document, entry: &Entry, parts: &Parts) ->
         "interview_answer": interview,
         "parts": parts_value,
     });
-    EntryDocument {
-        value,
-        spans,
-        heading: entry.heading_span,
-    }
+    // The heading's span ends after its line break; a diagnostic anchored to the heading
+    // underlines the heading line only, not the start of the next line.
+    let mut heading = entry.heading_span;
+    let text = file.text.get(heading.start..heading.end).unwrap_or("");
+    heading.end = heading.start + text.trim_end_matches(['\r', '\n']).len();
+    EntryDocument { value, spans, heading }
 }

@@ -3,8 +3,11 @@
 //! Only the claim text changes (commentary after it stays). A file that changed on disk
 //! since it was read is left alone; writes are atomic (temp file in the same directory, then
 //! rename), so a killed run never leaves a truncated file; a second run changes nothing.
+//! A replacement holding control characters (an output that prints ESC or NUL) is refused:
+//! written raw it would put those bytes into the Markdown, and written escaped the claim
+//! would no longer match the output.
 
-use crate::report::FileReport;
+use crate::report::{escape, FileReport};
 use std::io::Write;
 
 pub struct FixOptions {
@@ -14,6 +17,18 @@ pub struct FixOptions {
     pub diff: bool,
     /// Also rewrite hedged claims (`--fix-hedged`).
     pub hedged: bool,
+    /// The file came from standard input: print the fixed text on `out` instead of writing it.
+    pub to_out: bool,
+}
+
+/// One fix, applied or refused, for `--show-fixes` and warnings.
+pub struct FixItem {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub code: String,
+    pub rule: String,
+    pub replacement: String,
 }
 
 /// What fixing did.
@@ -23,25 +38,59 @@ pub struct FixReport {
     pub files: usize,
     /// Files skipped because they changed on disk since they were read.
     pub skipped: Vec<String>,
+    /// The fixes applied (or, with only `--diff`, that would be).
+    pub applied: Vec<FixItem>,
+    /// Fixes refused because the replacement holds control characters.
+    pub refused: Vec<FixItem>,
+}
+
+/// Fixes that `opts` would apply, as `(diagnostic index, fix)`.
+fn wanted(file: &FileReport, hedged: bool) -> Vec<(usize, crate::diagnostic::Fix)> {
+    file.diagnostics
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| d.fix.clone().filter(|f| hedged || !f.hedged).map(|f| (i, f)))
+        .collect()
+}
+
+fn item(file: &FileReport, i: usize) -> FixItem {
+    let d = &file.diagnostics[i];
+    let p = crate::report::position(file, d);
+    FixItem {
+        path: file.path.clone(),
+        line: p.start.line,
+        column: p.start.column,
+        code: d.code.clone(),
+        rule: d.rule.clone(),
+        replacement: d.fix.as_ref().map(|f| f.replacement.clone()).unwrap_or_default(),
+    }
 }
 
 /// Apply fixes; fixed diagnostics are removed from `files` (they are resolved).
-pub fn apply(files: &mut [FileReport], opts: &FixOptions, diff_out: &mut dyn Write) -> std::io::Result<FixReport> {
+pub fn apply(files: &mut [FileReport], opts: &FixOptions, out: &mut dyn Write) -> std::io::Result<FixReport> {
     let mut report = FixReport::default();
     for file in files.iter_mut() {
-        let Some(source) = &file.source else { continue };
-        let mut fixes: Vec<(usize, crate::diagnostic::Fix)> = file
-            .diagnostics
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| d.fix.clone().filter(|f| opts.hedged || !f.hedged).map(|f| (i, f)))
-            .collect();
+        let Some(source) = &file.source else {
+            continue;
+        };
+        let mut fixes = wanted(file, opts.hedged);
+        fixes.retain(|(i, f)| {
+            let bad = f.replacement.chars().any(escape::needs_escape);
+            if bad {
+                report.refused.push(item(file, *i));
+            }
+            !bad
+        });
+        let old: &str = &source.text;
         if fixes.is_empty() {
+            if opts.to_out {
+                out.write_all(old.as_bytes())?;
+            }
             continue;
         }
         // Apply from the end so earlier spans stay valid; drop overlapping fixes.
         fixes.sort_by_key(|(_, f)| std::cmp::Reverse(f.span.start));
-        let mut text = source.text.to_string();
+        let mut text = old.to_string();
         let mut applied = Vec::new();
         let mut floor = usize::MAX;
         for (i, f) in &fixes {
@@ -52,39 +101,23 @@ pub fn apply(files: &mut [FileReport], opts: &FixOptions, diff_out: &mut dyn Wri
             floor = f.span.start;
             applied.push(*i);
         }
-        let old: &str = &source.text;
+        applied.reverse();
         if opts.diff {
             let diff = similar::TextDiff::from_lines(old, text.as_str());
             write!(
-                diff_out,
+                out,
                 "{}",
                 diff.unified_diff().context_radius(2).header(&file.path, &file.path)
             )?;
         }
-        if opts.write {
-            // Refuse if the file changed since it was read (an editor saved meanwhile).
-            let on_disk = std::fs::read(&source.path).unwrap_or_default();
-            let bom = on_disk.starts_with(b"\xEF\xBB\xBF");
-            let body = if bom { &on_disk[3..] } else { &on_disk[..] };
-            if body != old.as_bytes() {
-                report.skipped.push(file.path.clone());
-                continue;
-            }
-            let dir = source
-                .path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            if bom {
-                tmp.write_all(b"\xEF\xBB\xBF")?;
-            }
-            tmp.write_all(text.as_bytes())?;
-            tmp.as_file().sync_all()?;
-            if let Ok(meta) = std::fs::metadata(&source.path) {
-                let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
-            }
-            tmp.persist(&source.path).map_err(|e| e.error)?;
+        if opts.to_out {
+            out.write_all(text.as_bytes())?;
+        } else if opts.write && !write_if_unchanged(&source.path, old, &text)? {
+            report.skipped.push(file.path.clone());
+            continue;
+        }
+        report.applied.extend(applied.iter().map(|&i| item(file, i)));
+        if opts.write || opts.to_out {
             let mut k = 0;
             file.diagnostics.retain(|_| {
                 k += 1;
@@ -95,4 +128,39 @@ pub fn apply(files: &mut [FileReport], opts: &FixOptions, diff_out: &mut dyn Wri
         report.files += 1;
     }
     Ok(report)
+}
+
+/// Atomically replace `path`'s text `old` with `new`; `false` (nothing written) if the file
+/// changed on disk since it was read (an editor saved meanwhile).
+fn write_if_unchanged(path: &std::path::Path, old: &str, new: &str) -> std::io::Result<bool> {
+    let on_disk = std::fs::read(path).unwrap_or_default();
+    let bom = on_disk.starts_with(crate::source::BOM);
+    let body = if bom { &on_disk[3..] } else { &on_disk[..] };
+    if body != old.as_bytes() {
+        return Ok(false);
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    if bom {
+        tmp.write_all(crate::source::BOM)?;
+    }
+    tmp.write_all(new.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(true)
+}
+
+/// The fixes `--fix` (with `hedged`, also `--fix-hedged`) would apply, without applying them.
+pub fn available(files: &[FileReport], hedged: bool) -> Vec<FixItem> {
+    files
+        .iter()
+        .filter(|f| f.source.is_some())
+        .flat_map(|f| wanted(f, hedged).into_iter().map(move |(i, _)| item(f, i)))
+        .collect()
 }

@@ -24,6 +24,7 @@ pub mod parts;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
+pub mod select;
 pub mod shard;
 pub mod source;
 pub mod suppress;

@@ -14,7 +14,7 @@ use crate::exec::{EntryOutcome, Limits, Pool};
 use crate::report::{FileReport, Summary};
 use crate::shard::Shard;
 use crate::source::Span;
-use crate::validate::Policy;
+use crate::validate::Policies;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub changed_since: Option<String>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Check this text (read from standard input) as the file named here instead of `paths`.
+    pub stdin: Option<(PathBuf, Vec<u8>)>,
 }
 
 /// What the chunks share for running examples: limits, the cache, and the worker pool and
@@ -43,16 +45,20 @@ struct ExecState {
 }
 
 impl ExecState {
-    fn new(opts: &RunOptions, config: &Config, policy: &Policy) -> ExecState {
+    fn new(opts: &RunOptions, config: &Config) -> ExecState {
         let limits = Limits {
             timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
             memory_bytes: config.exec.memory_mb << 20,
             reuse: config.exec.isolation != crate::config::Isolation::Entry,
             ..Limits::default()
         };
+        // Only what changes how Python runs goes into the key: the job itself (code, fixtures,
+        // requirements, timeout, sandbox) is hashed per entry, and these are the run-wide
+        // settings. Rule levels, the schema and the classifier's cues only change how results
+        // are judged, which happens after the cache, so editing them re-runs nothing.
         let cache = opts.cache_dir.as_ref().map(|dir| {
             let limits_json = serde_json::to_string(&limits).unwrap_or_default();
-            Cache::open(dir, &[&policy.source, &config.source, &limits_json])
+            Cache::open(dir, &[&format!("{:?}", config.exec), &limits_json])
         });
         ExecState {
             limits,
@@ -73,14 +79,17 @@ fn run_chunk(
     pool: &rayon::ThreadPool,
     opts: &RunOptions,
     config: &Config,
-    policy: &Policy,
+    policy: &Policies,
     exec: &mut ExecState,
     summary: &mut Summary,
 ) -> Result<Vec<FileReport>, String> {
     let mut checked: Vec<CheckedFile> = pool.install(|| {
         chunk
             .par_iter()
-            .map(|p| check::check_file(p, policy, config, false))
+            .map(|p| {
+                let stdin = opts.stdin.as_ref().filter(|(name, _)| name == p);
+                check::check_bytes(p, stdin.map(|(_, b)| b.as_slice()), policy, config, false)
+            })
             .collect()
     });
     // Which entries this shard owns (all of them without --shard).
@@ -95,6 +104,24 @@ fn run_chunk(
                 .collect()
         })
         .collect();
+    // Python that no entry holds (qa mode) is counted once, by the shard that owns the file.
+    summary.blocks_not_run += checked
+        .iter()
+        .filter(|c| {
+            opts.shard
+                .is_none_or(|s| s.owns_entry(&c.path.display().to_string(), "", None))
+        })
+        .map(|c| c.doc.outside_blocks.len())
+        .sum::<usize>();
+    if opts.exec {
+        summary.blocks_not_run += checked
+            .iter()
+            .zip(&selected)
+            .map(|(c, sel)| {
+                examples::blocks_for_newer_python(c.doc.entries.iter().zip(sel).filter(|(_, &s)| s).map(|(e, _)| e))
+            })
+            .sum::<usize>();
+    }
     if opts.exec {
         run_examples(&mut checked, &selected, opts, config, exec, summary)?;
     }
@@ -159,10 +186,19 @@ fn run_chunk(
 }
 
 /// Run every step; never fails on bad input (that becomes diagnostics).
-pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<FileReport>, Summary), String> {
+pub fn run(opts: &RunOptions, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), String> {
     let started = Instant::now();
-    let (mut files, walk_errors) = discover::discover(&opts.paths, config)?;
-    if let Some(rev) = &opts.changed_since {
+    let (mut files, walk_errors) = match &opts.stdin {
+        Some((name, _)) => (vec![name.clone()], Vec::new()),
+        None => {
+            let found = discover::discover(&opts.paths, config)?;
+            for dir in &found.empty_dirs {
+                eprintln!("warning: no Markdown files to check in {}", dir.display());
+            }
+            (found.files, found.errors)
+        }
+    };
+    if let Some(rev) = opts.changed_since.as_ref().filter(|_| opts.stdin.is_none()) {
         let changed = crate::git::changed_since(rev)?;
         files.retain(|f| changed.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     }
@@ -171,7 +207,7 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policy) -> Result<(Vec<F
         .build()
         .map_err(|e| e.to_string())?;
     let mut summary = Summary::default();
-    let mut exec = ExecState::new(opts, config, policy);
+    let mut exec = ExecState::new(opts, config);
     let mut reports = Vec::new();
     for chunk in files.chunks(CHUNK_FILES) {
         reports.extend(run_chunk(chunk, &pool, opts, config, policy, &mut exec, &mut summary)?);
@@ -282,6 +318,7 @@ fn run_examples(
         let entry = &checked[*fi].doc.entries[*ei];
         let judged = examples::judge_entry(entry, p, outcome, config, &judge_opts);
         summary.claims += judged.claims;
+        summary.claims_other_python += judged.other_python;
         summary.blocks_run += examples::blocks_run(outcome);
         checked[*fi].diagnostics.extend(judged.diagnostics);
     }

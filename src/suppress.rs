@@ -86,6 +86,13 @@ pub fn apply(
             } else {
                 s.rules.join(", ")
             };
+            // A misspelt name is the usual reason a suppression suppresses nothing.
+            let typo = s.rules.iter().find_map(|r| {
+                let hint = crate::rules::lookup(r)
+                    .is_none()
+                    .then(|| crate::rules::did_you_mean(r, &[]))??;
+                Some(format!("`{r}` is not a rule: {hint}"))
+            });
             diags.push(
                 Diagnostic::new(
                     "unused-suppression",
@@ -93,7 +100,9 @@ pub fn apply(
                     format!("suppression of {what} suppresses nothing"),
                 )
                 .label("unused")
-                .help("remove the comment, or fix the rule names it lists (`qa-lint rules` lists them)"),
+                .help(typo.unwrap_or_else(|| {
+                    "remove the comment, or fix the rule names it lists (`qa-lint rules` lists them)".into()
+                })),
             );
         }
     }

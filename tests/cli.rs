@@ -107,6 +107,34 @@ fn a_bad_config_is_a_diagnostic_with_a_span_and_exit_2() {
 }
 
 #[test]
+fn config_errors_are_headed_by_the_file_and_suggest_the_name_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.md"), "# A\n").unwrap();
+    // The top-level key list grows with new settings, so that case is checked by its parts.
+    std::fs::write(dir.path().join("qa-lint.toml"), "shema = \"x.json\"\n").unwrap();
+    let top = qa_in(dir.path(), &["a.md"]);
+    assert!(
+        top.stderr
+            .starts_with(&format!("{}\n", dir.path().join("qa-lint.toml").display())),
+        "{}",
+        top.stderr
+    );
+    assert!(top.stderr.contains("help: did you mean `schema`?"), "{}", top.stderr);
+    let mut shown = Vec::new();
+    for toml in [
+        "[rules]\ntitle-not-a-question = \"warn\"\n",
+        "[rules]\noutput-mismatc = \"off\"\n",
+        "[exec]\ntimeot = 3\n",
+    ] {
+        std::fs::write(dir.path().join("qa-lint.toml"), toml).unwrap();
+        let out = qa_in(dir.path(), &["a.md"]);
+        assert_eq!(out.code, 2);
+        shown.push(out.stderr.replace(&dir.path().display().to_string(), "[DIR]"));
+    }
+    insta::assert_snapshot!(shown.join("---\n"));
+}
+
+#[test]
 fn project_wide_requires_skips_entries_when_a_module_is_missing() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -30,6 +30,10 @@ fn every_output_format_is_snapshot_tested() {
             for rule in v["runs"][0]["tool"]["driver"]["rules"].as_array_mut().unwrap() {
                 rule["help"] = serde_json::json!("[rule doc]");
             }
+            // The repository root is where this checkout lives.
+            let base = &mut v["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"];
+            assert_eq!(*base, format!("file://{}/", root().display()));
+            *base = serde_json::json!("file://[ROOT]/");
             text = serde_json::to_string_pretty(&v).unwrap();
         }
         insta::assert_snapshot!(format!("format_{format}"), text);
@@ -118,7 +122,7 @@ fn fix_rewrites_only_the_claim_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(root().join(SAMPLE), dir.path().join("s.md")).unwrap();
     let diff = qa_in(dir.path(), &["--no-cache", "--diff", "s.md"]);
-    assert_eq!(diff.code, 0);
+    assert_eq!(diff.code, 1, "--diff fails when it would change something");
     insta::assert_snapshot!(diff.stdout, @r"
     --- s.md
     +++ s.md
@@ -317,4 +321,31 @@ fn progress_shows_on_a_terminal_and_never_in_pipes() {
         !String::from_utf8_lossy(&quiet.stdout).contains("running examples"),
         "--quiet draws no bar"
     );
+}
+
+#[test]
+fn only_execution_settings_invalidate_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(root().join(SAMPLE), d.join("s.md")).unwrap();
+    let run = |forbid: bool| {
+        let env: &[(&str, &str)] = if forbid { &[("QA_LINT_FORBID_EXEC", "1")] } else { &[] };
+        common::qa_in_env(d, &["--cache-dir", "cache", "--output-format", "concise", "s.md"], env)
+    };
+    std::fs::write(d.join("qa-lint.toml"), "[rules]\n").unwrap();
+    assert_eq!(run(false).code, 1);
+    // A severity change only changes judging: every entry still comes from the cache.
+    std::fs::write(d.join("qa-lint.toml"), "[rules]\noutput-mismatch = \"warning\"\n").unwrap();
+    let relevelled = run(true);
+    assert_eq!(relevelled.code, 0, "{}", relevelled.stderr);
+    assert!(
+        relevelled.stdout.contains("0 errors, 3 warnings"),
+        "{}",
+        relevelled.stdout
+    );
+    // A limit that changes how Python runs does re-run.
+    std::fs::write(d.join("qa-lint.toml"), "[exec]\nmemory-mb = 900\n").unwrap();
+    let rerun = run(true);
+    assert_eq!(rerun.code, 2, "{}", rerun.stdout);
+    assert!(rerun.stderr.contains("QA_LINT_FORBID_EXEC=1"), "{}", rerun.stderr);
 }

@@ -1,4 +1,4 @@
-//! Running the Python code blocks of Q&A entries (HELPER B's module).
+//! Running the Python code blocks of Q&A entries: the worker pool, the worker process, CPython start-up and the Python side (supervisor, runner, sandbox hook).
 //!
 //! * [`Pool`] (pool.rs): N worker processes (`<exe> __worker`), a watchdog, crash containment.
 //! * [`worker_main`] (worker.rs): the worker process; the binary's `main` must call it when

@@ -1,11 +1,14 @@
-//! The event walk that turns pulldown-cmark events into entries.
+//! The event walk that turns pulldown-cmark events into a file's sections.
 //!
-//! The entry rule: a `##` heading starts a section; the section is an *entry* when its
-//! heading is numbered (`## 3. ...`), ends with `?`, or the section holds a "Short answer:"
-//! paragraph. Other `##` sections (an introduction, "References", "What Interviewers
-//! Usually Want to Hear") are kept as `other_sections` and never judged.
+//! Every heading starts a flat *raw section* (and the text before the first heading is one
+//! too); which of them are entries, and which are subsections of an entry, is decided for
+//! the whole file afterwards by [`super::entry_rule`].
 
 use super::directives::{self, Comment};
+use super::entry_rule::{self, split_number, RawSection};
+use super::mkdocs;
+use super::output_blocks::{self, After};
+use crate::config::{Dialect, EntryMode};
 use crate::entry::*;
 use crate::source::Span;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -14,7 +17,7 @@ use std::ops::Range;
 const SHORT_LABEL: &str = "short answer:";
 
 /// Is this heading the "How I would say it in an interview" section?
-fn is_interview_heading(title: &str) -> bool {
+pub(super) fn is_interview_heading(title: &str) -> bool {
     let t = title.to_ascii_lowercase();
     (t.contains("interview") && (t.contains("say") || t.contains("answer")))
         || t.starts_with("how i would say it")
@@ -24,8 +27,10 @@ fn is_interview_heading(title: &str) -> bool {
 struct Walker<'a> {
     text: &'a str,
     doc: Document,
-    /// `##` sections in order; decided entry / not entry at the end.
-    current: Option<Entry>,
+    /// Finished sections, in order; the entry rule runs over them at the end.
+    raws: Vec<RawSection>,
+    /// The section being filled (the text before the first heading at first).
+    current: RawSection,
     heading: Option<(HeadingLevel, usize, String, Vec<String>)>,
     /// Text of the paragraph or tight list item being collected, and where it started.
     para: Option<(String, usize)>,
@@ -34,7 +39,6 @@ struct Walker<'a> {
     short_pending: bool,
     /// Depth of the blockquote the short answer sits in, to count its paragraphs.
     short_quote: Option<usize>,
-    in_interview: bool,
     code: Option<CodeBlock>,
     html: Option<(String, usize)>,
     pending_directives: Option<(Directives, Span)>,
@@ -42,13 +46,44 @@ struct Walker<'a> {
     list_depth: usize,
     /// Deep nesting was already reported for this file.
     nesting_reported: bool,
+    /// What the last element of the section was, to link shown output to its code.
+    after: After,
+    /// Where the parsed text starts in the file (after front matter).
+    base: usize,
+    /// The `mkdocs` dialect parses de-indented text; this maps it back to the file.
+    dedent: Option<&'a mkdocs::Dedented>,
 }
 
 /// Deeper than this, nesting is reported: no real answer needs it, and generated or broken
 /// Markdown does (pulldown-cmark itself copes with any depth).
 const MAX_NESTING: usize = 100;
 
-pub fn extract(text: &str, base: usize) -> Document {
+fn preamble(base: usize) -> RawSection {
+    let at = Span::new(base, base);
+    RawSection {
+        level: 0,
+        marker: false,
+        classes: Vec::new(),
+        entry: Entry {
+            title: Text {
+                text: String::new(),
+                span: at,
+            },
+            heading_span: at,
+            span: at,
+            ..Entry::default()
+        },
+    }
+}
+
+/// Parse `text` from byte `base` (after any front matter) and apply the entry rule of `mode`.
+pub fn extract(text: &str, base: usize, mode: EntryMode, dialect: Dialect) -> Document {
+    let mkdocs = match dialect {
+        Dialect::Mkdocs => true,
+        Dialect::Commonmark => false,
+        Dialect::Auto => mkdocs::uses_containers(&text[base..]),
+    };
+    let dedent = mkdocs.then(|| mkdocs::Dedented::new(&text[base..]));
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_HEADING_ATTRIBUTES);
@@ -56,33 +91,57 @@ pub fn extract(text: &str, base: usize) -> Document {
     let mut w = Walker {
         text,
         doc: Document::default(),
-        current: None,
+        raws: Vec::new(),
+        current: preamble(base),
         heading: None,
         para: None,
         quote_depth: 0,
         short_pending: false,
         short_quote: None,
-        in_interview: false,
         code: None,
         html: None,
         pending_directives: None,
         pending_suppressions: Vec::new(),
         list_depth: 0,
         nesting_reported: false,
+        after: After::Nothing,
+        base,
+        dedent: dedent.as_ref(),
     };
-    for (event, range) in Parser::new_ext(&text[base..], opts).into_offset_iter() {
-        w.event(event, range.start + base..range.end + base);
+    let parsed = match &dedent {
+        Some(d) => d.text.as_str(),
+        None => &text[base..],
+    };
+    for (event, range) in Parser::new_ext(parsed, opts).into_offset_iter() {
+        w.event(event, range);
     }
     w.finish_section(text.len());
-    w.doc
+    let assembled = entry_rule::assemble(std::mem::take(&mut w.raws), mode);
+    let mut doc = w.doc;
+    doc.entries = assembled.entries;
+    doc.other_sections = assembled.other_sections;
+    doc.outside_blocks = assembled
+        .outside
+        .iter()
+        .flat_map(|e| &e.blocks)
+        .filter(|b| b.is_runnable() && !b.unterminated && !b.directives.compile_only)
+        .map(|b| b.span)
+        .collect();
+    doc
 }
 
 impl<'a> Walker<'a> {
-    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+    /// The file offset of byte `parsed` of the text the parser sees.
+    fn at(&self, parsed: usize) -> usize {
+        self.base + self.dedent.as_ref().map_or(parsed, |d| d.original(parsed))
+    }
+
+    fn event(&mut self, event: Event<'_>, parsed: Range<usize>) {
+        let range = self.at(parsed.start)..self.at(parsed.end).max(self.at(parsed.start));
         match event {
             Event::Start(tag) => self.start(tag, range),
             Event::End(tag) => self.end(tag, range),
-            Event::Text(t) => self.text(&t, range),
+            Event::Text(t) => self.text(&t, parsed.start),
             Event::Code(t) => self.push_text(&t),
             Event::SoftBreak => self.push_text(" "),
             Event::HardBreak => self.push_text("\n"),
@@ -126,16 +185,14 @@ impl<'a> Walker<'a> {
                 self.check_nesting(self.quote_depth, "block quotes", &range);
             }
             Tag::List(_) => {
+                self.after = After::Nothing;
                 self.list_depth += 1;
                 self.check_nesting(self.list_depth, "lists", &range);
-                if let Some(e) = &mut self.current {
-                    e.lists += 1;
-                }
+                self.current.entry.lists += 1;
             }
             Tag::Table(_) => {
-                if let Some(e) = &mut self.current {
-                    e.tables += 1;
-                }
+                self.after = After::Nothing;
+                self.current.entry.tables += 1;
             }
             Tag::HtmlBlock => self.html = Some((String::new(), range.start)),
             Tag::CodeBlock(kind) => self.start_code(kind, range),
@@ -188,11 +245,13 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn text(&mut self, t: &str, range: Range<usize>) {
+    fn text(&mut self, t: &str, parsed_start: usize) {
+        let (base, dedent) = (self.base, self.dedent);
         if let Some(block) = &mut self.code {
             // Inside containers each code line is its own event; record every line start.
-            let mut offset = range.start;
+            let mut parsed = parsed_start;
             for piece in t.split_inclusive('\n') {
+                let offset = base + dedent.map_or(parsed, |d| d.original(parsed));
                 let mut skip = 0;
                 if block.code.is_empty() || block.code.ends_with('\n') {
                     // Leading spaces the parser synthesised from a tab are not in the file.
@@ -208,7 +267,7 @@ impl<'a> Walker<'a> {
                     block.line_skips.push(skip);
                 }
                 block.code.push_str(piece);
-                offset += piece.len() - skip;
+                parsed += piece.len() - skip;
             }
             return;
         }
@@ -230,43 +289,33 @@ impl<'a> Walker<'a> {
         let span = Span::new(start, range.end);
         let title = title.trim().to_string();
         self.pending_directives = None;
-        match level {
-            HeadingLevel::H1 => {
-                self.finish_section(start);
-                if self.doc.title.is_none() {
-                    self.doc.title = Some(Text { text: title, span });
-                }
-            }
-            HeadingLevel::H2 => {
-                self.finish_section(start);
-                let (number, question) = split_number(&title);
-                let title_start = span.start
-                    + self.text[span.start..span.end]
-                        .find(question.get(..1).unwrap_or(""))
-                        .unwrap_or(0);
-                self.current = Some(Entry {
-                    number,
-                    title: Text {
-                        text: question.to_string(),
-                        span: Span::new(title_start.min(span.end), self.heading_text_end(span)),
-                    },
-                    heading_span: span,
-                    span,
-                    ..Entry::default()
-                });
-                self.in_interview = false;
-            }
-            _ => {
-                let Some(e) = &mut self.current else { return };
-                self.in_interview = is_interview_heading(&title);
-                e.sections.push(Section {
-                    title,
-                    level: level as u8,
-                    classes,
-                    span,
-                });
-            }
+        self.finish_section(start);
+        if level == HeadingLevel::H1 && self.doc.title.is_none() {
+            self.doc.title = Some(Text {
+                text: title.clone(),
+                span,
+            });
         }
+        let (number, marker, question) = split_number(&title);
+        let title_start = span.start
+            + self.text[span.start..span.end]
+                .find(question.get(..1).unwrap_or(""))
+                .unwrap_or(0);
+        self.current = RawSection {
+            level: level as u8,
+            marker,
+            classes,
+            entry: Entry {
+                number,
+                title: Text {
+                    text: question.to_string(),
+                    span: Span::new(title_start.min(span.end), self.heading_text_end(span)),
+                },
+                heading_span: span,
+                span,
+                ..Entry::default()
+            },
+        };
         self.short_pending = false;
     }
 
@@ -291,8 +340,18 @@ impl<'a> Walker<'a> {
     }
 
     fn add_paragraph(&mut self, text: String, span: Span) {
+        self.after = match (std::mem::take(&mut self.after), output_blocks::label(&text)) {
+            (After::Python(python), Some((version, ""))) => After::Label { python, version },
+            (After::Python(python), Some((version, value))) => {
+                if let Some(code) = self.current.entry.blocks.get_mut(python) {
+                    code.expected_output = Some(output_blocks::inline(value, span, self.text, version));
+                }
+                After::Nothing
+            }
+            _ => After::Nothing,
+        };
         let quote = self.quote_depth;
-        let Some(e) = &mut self.current else { return };
+        let e = &mut self.current.entry;
         let trimmed = text.trim();
         if e.short_answer.is_none() && trimmed.to_ascii_lowercase().starts_with(SHORT_LABEL) {
             let answer = trimmed[SHORT_LABEL.len()..].trim().to_string();
@@ -320,26 +379,10 @@ impl<'a> Walker<'a> {
                 return;
             }
         }
-        if self.in_interview {
-            match &mut e.interview_answer {
-                Some(ia) => {
-                    ia.text.push_str("\n\n");
-                    ia.text.push_str(trimmed);
-                    ia.span = Span::new(ia.span.start, span.end);
-                }
-                None => {
-                    e.interview_answer = Some(Text {
-                        text: trimmed.to_string(),
-                        span,
-                    })
-                }
-            }
-        }
-        let section = e.sections.len().checked_sub(1);
         e.paragraphs.push(Paragraph {
             text: trimmed.to_string(),
             span,
-            section,
+            section: None,
             in_blockquote: quote > 0,
         });
     }
@@ -391,9 +434,23 @@ impl<'a> Walker<'a> {
                 help: Some("close the block with a fence of the same kind (```) on its own line".into()),
             });
         }
-        if let Some(e) = &mut self.current {
-            block.section = e.sections.len().checked_sub(1);
-            e.blocks.push(block);
+        self.link_output(&block);
+        self.current.entry.blocks.push(block);
+    }
+
+    /// Attach a block that shows output to the Python block before it, and remember a
+    /// Python block for what may follow it.
+    fn link_output(&mut self, block: &CodeBlock) {
+        let blocks = &mut self.current.entry.blocks;
+        if let Some((python, version)) = output_blocks::output_of(&self.after, block) {
+            if let Some(code) = blocks.get_mut(python) {
+                code.expected_output = Some(output_blocks::from_block(block, self.text, version));
+            }
+            self.after = After::Nothing;
+        } else if block.kind() == BlockKind::Python && block.directives.skip.is_none() {
+            self.after = After::Python(blocks.len());
+        } else {
+            self.after = After::Nothing;
         }
     }
 
@@ -431,18 +488,12 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Close the current `##` section at `end`: keep it as an entry or as another section.
+    /// Close the current section at `end` (the next heading, or the end of the file).
     fn finish_section(&mut self, end: usize) {
-        let Some(mut e) = self.current.take() else {
-            return;
-        };
-        e.span = Span::new(e.span.start, end);
-        let is_entry = e.number.is_some() || e.title.text.trim_end().ends_with('?') || e.short_answer.is_some();
-        if is_entry {
-            self.doc.entries.push(e);
-        } else {
-            self.doc.other_sections.push(e.title);
-        }
+        self.after = After::Nothing;
+        let mut raw = std::mem::replace(&mut self.current, preamble(end));
+        raw.entry.span = Span::new(raw.entry.span.start, end);
+        self.raws.push(raw);
     }
 }
 
@@ -452,24 +503,13 @@ fn merge(d: &mut Directives, from_comment: Directives) {
     d.fresh |= from_comment.fresh;
     d.timeout_secs = d.timeout_secs.or(from_comment.timeout_secs);
     d.requires.extend(from_comment.requires);
+    d.min_python = d.min_python.or(from_comment.min_python);
     d.fixtures.extend(from_comment.fixtures);
     d.allow.extend(from_comment.allow);
     d.file = d.file.take().or(from_comment.file);
     for (k, v) in from_comment.other {
         d.other.entry(k).or_insert(v);
     }
-}
-
-/// `3. What is X?` -> (Some(3), "What is X?")
-fn split_number(title: &str) -> (Option<u64>, &str) {
-    let digits = title.bytes().take_while(u8::is_ascii_digit).count();
-    if digits > 0 && digits < 10 {
-        let rest = &title[digits..];
-        if let Some(q) = rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")) {
-            return (title[..digits].parse().ok(), q.trim_start());
-        }
-    }
-    (None, title)
 }
 
 /// Does the fenced block's source end with a closing fence?

@@ -3,22 +3,49 @@
 //! Each file is parsed exactly once here; every later step works on the model.
 
 mod directives;
+mod entry_rule;
 mod extract;
 mod front_matter;
+mod mkdocs;
+mod output_blocks;
 
 pub use directives::{parse_comment, parse_info, Comment};
 
-use crate::entry::Document;
+use crate::config::{Dialect, EntryMode};
+use crate::entry::{Document, ParseProblem};
 use crate::source::SourceFile;
 
-/// Parse a whole file. Never fails: problems are recorded in [`Document::problems`].
-pub fn parse(file: &SourceFile) -> Document {
+/// Parse a whole file in `dialect` with the entry rule `mode` (a file's front matter
+/// `qa-lint: {entries: ...}` overrides it). Never fails: problems are recorded in
+/// [`Document::problems`].
+pub fn parse(file: &SourceFile, mode: EntryMode, dialect: Dialect) -> Document {
     let text: &str = &file.text;
     let split = front_matter::split(text);
-    let mut doc = extract::extract(text, split.body_start);
+    let mut problems: Vec<ParseProblem> = split.problem.into_iter().collect();
+    let mode = match split
+        .front_matter
+        .as_ref()
+        .and_then(|f| Some((f, f.value.get("qa-lint")?.get("entries")?)))
+    {
+        Some((fm, value)) => match value.as_str().and_then(EntryMode::parse) {
+            Some(m) => m,
+            None => {
+                problems.push(ParseProblem {
+                    rule: "invalid-front-matter",
+                    message: format!("`qa-lint: entries: {value}` is not `qa` or `sections`"),
+                    span: fm.span,
+                    label: "in this front matter".into(),
+                    help: Some("use `entries: qa` (question headings) or `entries: sections` (every section)".into()),
+                });
+                mode
+            }
+        },
+        None => mode,
+    };
+    let mut doc = extract::extract(text, split.body_start, mode, dialect);
+    doc.mode = mode;
     doc.front_matter = split.front_matter;
-    if let Some(p) = split.problem {
-        doc.problems.insert(0, p);
-    }
+    problems.append(&mut doc.problems);
+    doc.problems = problems;
     doc
 }

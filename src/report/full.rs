@@ -73,20 +73,42 @@ pub fn render_full(
         .with_width(opts.width)
         .with_links(false);
     for file in files {
-        let text = file.source.as_ref().map(|s| s.text.to_string());
+        // Control characters are shown, not sent to the terminal (see escape.rs).
+        let (text, map) = match &file.source {
+            Some(src) => {
+                let (shown, map) = super::escape::excerpt(&src.text);
+                (Some(shown.into_owned()), Some(map))
+            }
+            None => (None, None),
+        };
+        let path = super::escape::visible(&file.path);
         for d in &file.diagnostics {
+            let mut shown = d.clone();
+            shown.message = super::escape::visible_multiline(&d.message).into_owned();
+            shown.label = super::escape::visible_multiline(&d.label).into_owned();
+            shown.help = d
+                .help
+                .as_deref()
+                .map(|h| super::escape::visible_multiline(h).into_owned());
+            if let Some(map) = &map {
+                shown.span = crate::source::Span::new(map(d.span.start), map(d.span.end));
+                for (span, label) in &mut shown.secondary {
+                    *span = crate::source::Span::new(map(span.start), map(span.end));
+                    *label = super::escape::visible_multiline(label).into_owned();
+                }
+            }
             let rendered = Rendered {
-                d,
-                source: NamedSource::new(&file.path, text.clone().unwrap_or_default()),
+                d: &shown,
+                source: NamedSource::new(path.as_ref(), text.clone().unwrap_or_default()),
                 has_source: text.is_some(),
             };
             let mut s = String::new();
             if handler.render_report(&mut s, &rendered).is_err() {
-                s = format!("{}: {}\n", file.path, d.message);
+                s = format!("{path}: {}\n", shown.message);
             }
             if !rendered.has_source {
                 // Without a source miette has no place to print the path.
-                writeln!(out, "{}:", file.path)?;
+                writeln!(out, "{path}:")?;
             }
             write!(out, "{s}")?;
             writeln!(out)?;

@@ -3,12 +3,13 @@
 //! JSON, JSON Lines and SARIF are committed surfaces (other tools parse them); their field
 //! names do not change.
 
-use super::{position, FileReport, Summary};
+use super::escape::{visible, visible_multiline};
+use super::{position, FileReport};
 use crate::diagnostic::{Diagnostic, Severity};
 use serde_json::{json, Value};
 use std::io::Write;
 
-fn items(files: &[FileReport]) -> impl Iterator<Item = (&FileReport, &Diagnostic)> {
+pub(super) fn items(files: &[FileReport]) -> impl Iterator<Item = (&FileReport, &Diagnostic)> {
     files.iter().flat_map(|f| f.diagnostics.iter().map(move |d| (f, d)))
 }
 
@@ -41,7 +42,12 @@ pub fn concise(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()>
         writeln!(
             out,
             "{}:{}:{}: {} [{}] {}",
-            f.path, p.start.line, p.start.column, d.code, d.rule, d.message
+            visible(&f.path),
+            p.start.line,
+            p.start.column,
+            d.code,
+            d.rule,
+            visible(&d.message)
         )?;
     }
     Ok(())
@@ -61,10 +67,16 @@ pub fn json_lines(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<
     Ok(())
 }
 
-/// GitHub workflow commands; property values escape `%`, CR, LF, `:` and `,`.
+/// GitHub workflow commands; property values escape `%`, CR, LF, `:` and `,`, and every other
+/// control character is shown as an escape (a raw ESC would recolour the log).
 pub fn github(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> {
-    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let data = |s: &str| {
+        visible_multiline(s)
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let prop = |s: &str| visible(s).replace('%', "%25").replace(':', "%3A").replace(',', "%2C");
     for (f, d) in items(files) {
         let p = position(f, d);
         let level = match d.severity {
@@ -90,175 +102,45 @@ pub fn github(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> 
     Ok(())
 }
 
-pub fn sarif(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> {
-    let mut rule_ids: Vec<(String, String)> = Vec::new();
-    for (_, d) in items(files) {
-        if !rule_ids.iter().any(|(c, r)| *c == d.code && *r == d.rule) {
-            rule_ids.push((d.code.clone(), d.rule.clone()));
-        }
-    }
-    // Every registered rule is listed (so a tool can show help for any id), plus custom schema rules.
-    let mut rules: Vec<Value> = Vec::new();
-    let mut index_of = std::collections::HashMap::new();
-    let registered = crate::rules::RULES
-        .iter()
-        .map(|r| (r.code.to_string(), r.name.to_string()));
-    let custom = rule_ids
-        .iter()
-        .filter(|(_, r)| crate::rules::lookup(r).is_none())
-        .cloned();
-    for (code, name) in registered.chain(custom) {
-        let info = crate::rules::lookup(&name);
-        let summary = info.map_or("A rule defined by the schema's x-rule annotations.", |r| r.summary);
-        let level = info.map_or("error", |r| {
-            if r.severity == Severity::Error {
-                "error"
-            } else {
-                "warning"
-            }
-        });
-        index_of.insert(name.clone(), rules.len());
-        rules.push(json!({
-            "id": name,
-            "name": name,
-            "properties": { "code": code },
-            "shortDescription": { "text": summary },
-            "fullDescription": { "text": summary },
-            "help": { "text": info.map_or(summary, |r| r.doc), "markdown": info.map_or(summary, |r| r.doc) },
-            "defaultConfiguration": { "level": level },
-        }));
-    }
-    let results: Vec<Value> = items(files)
+/// Stable identities for diagnostics, one per item in report order: the rule, the path and
+/// the whitespace-normalised text of the lines the diagnostic points at (the claim or the
+/// statement), never the line number, so inserting lines above keeps them. Identical
+/// diagnostics in one file are told apart by their order.
+pub fn fingerprints(files: &[FileReport]) -> Vec<String> {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    items(files)
         .map(|(f, d)| {
-            let p = position(f, d);
-            let mut text = d.message.clone();
-            if let Some(h) = &d.help {
-                text.push_str(&format!("\nhelp: {h}"));
-            }
-            json!({
-                "ruleId": d.rule,
-                "ruleIndex": index_of[&d.rule],
-                "level": if d.severity == Severity::Error { "error" } else { "warning" },
-                "message": { "text": text },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": f.path.replace('\\', "/") },
-                        "region": {
-                            "startLine": p.start.line,
-                            "startColumn": p.start.column,
-                            "endLine": p.end.line,
-                            "endColumn": p.end.column.max(if p.end.line == p.start.line { p.start.column } else { 1 }),
-                        }
-                    }
-                }],
-            })
+            let text = match &f.source {
+                Some(src) => {
+                    let start = src.text[..d.span.start.min(src.text.len())]
+                        .rfind('\n')
+                        .map_or(0, |i| i + 1);
+                    let end = src.text[d.span.end.min(src.text.len())..]
+                        .find('\n')
+                        .map_or(src.text.len(), |i| d.span.end + i);
+                    src.text
+                        .get(start..end)
+                        .unwrap_or("")
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                }
+                None => d.message.clone(),
+            };
+            let base = format!("{}\0{}\0{}", d.rule, f.path, text);
+            let n = seen.entry(base.clone()).or_default();
+            *n += 1;
+            blake3::hash(format!("{base}\0{n}").as_bytes()).to_hex()[..32].to_string()
         })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "qa-lint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/qa-lint/qa-lint",
-                "rules": rules,
-            }},
-            "results": results,
-        }]
-    });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
-}
-
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// JUnit XML: a testsuite per file, a testcase per entry, a `failure` per diagnostic.
-/// `tests` and `failures` count testcases (entries), at both levels.
-pub fn junit(out: &mut dyn Write, files: &[FileReport], _summary: &Summary) -> std::io::Result<()> {
-    type Case<'a> = (String, usize, Vec<&'a Diagnostic>);
-    let suites: Vec<(&FileReport, Vec<Case>)> = files
-        .iter()
-        .map(|f| {
-            // Diagnostics before the first entry go to a file-level case.
-            let mut cases: Vec<Case> = vec![("(file)".into(), 0, Vec::new())];
-            cases.extend(f.entries.iter().map(|(t, l)| (t.clone(), *l, Vec::new())));
-            for d in &f.diagnostics {
-                let line = position(f, d).start.line;
-                let i = cases.iter().rposition(|(_, l, _)| *l <= line).unwrap_or(0);
-                cases[i].2.push(d);
-            }
-            if cases[0].2.is_empty() && cases.len() > 1 {
-                cases.remove(0);
-            }
-            (f, cases)
-        })
-        .collect();
-    let failing = |cases: &[Case]| cases.iter().filter(|c| !c.2.is_empty()).count();
-    let tests: usize = suites.iter().map(|(_, c)| c.len()).sum();
-    let failures: usize = suites.iter().map(|(_, c)| failing(c)).sum();
-    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        out,
-        r#"<testsuites name="qa-lint" tests="{tests}" failures="{failures}">"#
-    )?;
-    for (f, cases) in &suites {
-        writeln!(
-            out,
-            r#"  <testsuite name="{}" tests="{}" failures="{}">"#,
-            xml(&f.path),
-            cases.len(),
-            failing(cases)
-        )?;
-        for (title, line, diags) in cases {
-            write!(
-                out,
-                r#"    <testcase classname="{}" name="{}" file="{}" line="{}""#,
-                xml(&f.path),
-                xml(title),
-                xml(&f.path),
-                line
-            )?;
-            if diags.is_empty() {
-                writeln!(out, "/>")?;
-                continue;
-            }
-            writeln!(out, ">")?;
-            for d in diags {
-                let p = position(f, d);
-                writeln!(
-                    out,
-                    r#"      <failure type="{}" message="{}">{}:{}:{}: {} [{}] {}</failure>"#,
-                    xml(&d.rule),
-                    xml(&d.message),
-                    xml(&f.path),
-                    p.start.line,
-                    p.start.column,
-                    xml(&d.code),
-                    xml(&d.rule),
-                    xml(&d.message)
-                )?;
-            }
-            writeln!(out, "    </testcase>")?;
-        }
-        writeln!(out, "  </testsuite>")?;
-    }
-    writeln!(out, "</testsuites>")
+        .collect()
 }
 
 /// GitLab Code Quality (a subset of CodeClimate's format).
 pub fn gitlab(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> {
     let all: Vec<Value> = items(files)
-        .map(|(f, d)| {
+        .zip(fingerprints(files))
+        .map(|((f, d), fingerprint)| {
             let p = position(f, d);
-            let fingerprint = blake3::hash(format!("{}:{}:{}:{}", f.path, d.rule, d.message, p.start.line).as_bytes())
-                .to_hex()[..32]
-                .to_string();
             json!({
                 "description": format!("{} [{}] {}", d.code, d.rule, d.message),
                 "check_name": d.rule,

@@ -3,9 +3,12 @@
 //! Diagnostics are sorted by (path, offset, rule) before rendering, so output never depends
 //! on how rayon or the worker pool scheduled the work.
 
+pub mod escape;
 mod full;
+mod junit;
 mod machine;
 pub mod merge;
+mod sarif;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
@@ -55,6 +58,11 @@ pub struct Summary {
     pub claims: usize,
     /// Python blocks executed.
     pub blocks_run: usize,
+    /// Runnable Python blocks that did not run: outside every entry (qa mode), or for
+    /// another Python version.
+    pub blocks_not_run: usize,
+    /// Claims shown for another Python version than the running one (not judged).
+    pub claims_other_python: usize,
     /// Entries whose results came from the cache.
     pub cached_entries: usize,
     pub python: Option<String>,
@@ -88,6 +96,15 @@ impl Summary {
                     plural(self.cached_entries, "entry").replace("entrys", "entries")
                 ));
             }
+        }
+        if self.claims_other_python > 0 {
+            s.push_str(&format!(
+                "; {} for another Python",
+                plural(self.claims_other_python, "claim")
+            ));
+        }
+        if self.blocks_not_run > 0 {
+            s.push_str(&format!("; {} not run", plural(self.blocks_not_run, "Python block")));
         }
         s
     }
@@ -147,8 +164,8 @@ pub fn render(
         OutputFormat::Json => machine::json(out, files),
         OutputFormat::JsonLines => machine::json_lines(out, files),
         OutputFormat::Github => machine::github(out, files),
-        OutputFormat::Sarif => machine::sarif(out, files),
-        OutputFormat::Junit => machine::junit(out, files, summary),
+        OutputFormat::Sarif => sarif::sarif(out, files),
+        OutputFormat::Junit => junit::junit(out, files),
         OutputFormat::Gitlab => machine::gitlab(out, files),
     }?;
     if opts.statistics {

@@ -39,6 +39,7 @@ rules! {
     "QA005" "unused-suppression" Warning "report" "A suppression comment suppresses nothing.";
     "QA006" "empty-file" Warning "parse" "The Markdown file is empty or only whitespace.";
     "QA007" "excessive-nesting" Warning "parse" "Block quotes or lists are nested more than 100 levels deep.";
+    "QA008" "code-outside-entries" Warning "parse" "Python blocks outside every entry do not run (qa mode); `--entries sections` runs them.";
     "QA100" "schema-violation" Error "validate" "The entry breaks a schema rule that names no x-rule of its own.";
     "QA101" "title-not-a-question" Warning "validate" "The entry heading is not phrased as a question.";
     "QA102" "missing-short-answer" Error "validate" "The entry has no \"Short answer:\" paragraph.";
@@ -66,4 +67,53 @@ pub fn lookup(name: &str) -> Option<&'static RuleInfo> {
     RULES
         .iter()
         .find(|r| r.name == name || r.code.eq_ignore_ascii_case(name))
+}
+
+/// The closest of `candidates` to a misspelt `word`, for "did you mean" hints: within a third
+/// of the word's length in edits (at least one), so short typos are caught and unrelated
+/// names are not offered.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| {
+            let lower = c.to_ascii_lowercase();
+            // An abbreviation (`warn` for `warning`) counts as one edit.
+            let d = if word.len() >= 3 && lower.starts_with(&word) {
+                1
+            } else {
+                strsim::damerau_levenshtein(&word, &lower)
+            };
+            (d, c)
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// A hint naming the rule `name` was probably meant to be (registry names and `extra`).
+pub fn did_you_mean(name: &str, extra: &[String]) -> Option<String> {
+    let names = RULES.iter().map(|r| r.name).chain(extra.iter().map(String::as_str));
+    closest(name, names).map(|n| format!("did you mean `{n}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn misspelt_rule_names_get_the_closest_name_and_unrelated_words_none() {
+        assert_eq!(
+            super::did_you_mean("output-mismatc", &[]).as_deref(),
+            Some("did you mean `output-mismatch`?")
+        );
+        assert_eq!(
+            super::did_you_mean("titel-not-a-question", &[]).as_deref(),
+            Some("did you mean `title-not-a-question`?")
+        );
+        assert_eq!(
+            super::did_you_mean("missing-bucke", &["missing-bucket".into()]).as_deref(),
+            Some("did you mean `missing-bucket`?")
+        );
+        assert_eq!(super::did_you_mean("zzz", &[]), None);
+    }
 }

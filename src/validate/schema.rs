@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 /// The default policy, also shipped as `schema/entry.schema.json`.
 pub const DEFAULT_SCHEMA: &str = include_str!("../../schema/entry.schema.json");
+/// The default policy of `entries = "sections"`, also shipped as `schema/sections.schema.json`.
+pub const SECTIONS_SCHEMA: &str = include_str!("../../schema/sections.schema.json");
 
 pub struct Policy {
     validator: jsonschema::Validator,
@@ -40,7 +42,8 @@ pub enum PolicyError {
 }
 
 impl Policy {
-    pub fn load(path: Option<&Path>) -> Result<Policy, PolicyError> {
+    /// Load the schema at `path`, or the built-in `default` when there is none.
+    pub fn load(path: Option<&Path>, default: &str) -> Result<Policy, PolicyError> {
         let (source, name) = match path {
             Some(p) => {
                 let s = std::fs::read_to_string(p).map_err(|source| PolicyError::Read {
@@ -49,7 +52,7 @@ impl Policy {
                 })?;
                 (s, p.display().to_string())
             }
-            None => (DEFAULT_SCHEMA.to_string(), "<built-in schema>".to_string()),
+            None => (default.to_string(), "<built-in schema>".to_string()),
         };
         let schema: Value = serde_json::from_str(&source).map_err(|source| PolicyError::Json {
             path: name.clone(),

@@ -1,0 +1,190 @@
+//! The flags ruff users reach for, through the real binary: `check`, `--select`/`--ignore`/
+//! `--extend-select`, `--exit-zero`, `--output-file`, `--show-fixes`, `--diff`'s exit code,
+//! `-` with `--stdin-filename`, several files for `inspect`, and the empty-folder warning.
+
+mod common;
+use common::{qa, qa_in, root, settings};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const SAMPLE: &str = "fixtures/formats/sample.md";
+
+/// One transcript line per run: the command, its exit code, then what it printed.
+fn transcript(runs: &[&[&str]]) -> String {
+    let mut s = String::new();
+    for args in runs {
+        let out = qa(args);
+        s.push_str(&format!(
+            "$ qa-lint {}\n[exit {}]\n{}",
+            args.join(" "),
+            out.code,
+            out.stdout
+        ));
+        if !out.stderr.is_empty() {
+            s.push_str(&format!("[stderr]\n{}", out.stderr));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn rule_selection_exit_zero_and_the_check_alias() {
+    let _guard = settings().bind_to_scope();
+    let c = &["--no-cache", "--output-format", "concise"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut v: Vec<&str> = c.to_vec();
+        v.extend_from_slice(extra);
+        v
+    };
+    let check: Vec<&str> = [&["check"][..], c, &[SAMPLE]].concat();
+    let select = with(&["--select", "QA1", SAMPLE]);
+    let ignore = with(&["--ignore", "output-mismatch,QA101", SAMPLE]);
+    let exit_zero = with(&["--exit-zero", SAMPLE]);
+    let typo = with(&["--select", "output-mismatc", SAMPLE]);
+    insta::assert_snapshot!(transcript(&[&check, &select, &ignore, &exit_zero, &typo]));
+}
+
+#[test]
+fn extend_select_turns_a_rule_back_on_over_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join(SAMPLE), dir.path().join("s.md")).unwrap();
+    std::fs::write(
+        dir.path().join("qa-lint.toml"),
+        "[rules]\ntitle-not-a-question = \"off\"\n",
+    )
+    .unwrap();
+    let args = ["--no-exec", "--output-format", "concise", "s.md"];
+    let off = qa_in(dir.path(), &args);
+    assert!(!off.stdout.contains("QA101"), "{}", off.stdout);
+    let mut on = vec!["--extend-select", "title-not-a-question"];
+    on.extend(args);
+    let on = qa_in(dir.path(), &on);
+    assert!(
+        on.stdout.contains("s.md:24:7: QA101 [title-not-a-question]"),
+        "{}",
+        on.stdout
+    );
+}
+
+#[test]
+fn output_file_show_fixes_and_diff_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(root().join(SAMPLE), d.join("s.md")).unwrap();
+    let out = qa_in(
+        d,
+        &[
+            "--no-cache",
+            "--output-format",
+            "json",
+            "-o",
+            "report.json",
+            "--show-fixes",
+            "s.md",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "", "the report went to the file");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report.as_array().unwrap().len(), 3);
+    // Machine formats keep the fix list off the report.
+    insta::assert_snapshot!(out.stderr, @r"
+    1 claim fixable with --fix:
+      s.md:12:16: QA201 [output-mismatch] -> `[3, 1, 2]`
+    ");
+    let fixed = qa_in(
+        d,
+        &[
+            "--no-cache",
+            "--fix",
+            "--fix-hedged",
+            "--show-fixes",
+            "-q",
+            "--output-format",
+            "concise",
+            "s.md",
+        ],
+    );
+    assert_eq!(fixed.code, 0);
+    insta::assert_snapshot!(fixed.stdout, @r"
+    s.md:24:7: QA101 [title-not-a-question] entry title is not a question
+    Fixed 2 claims:
+      s.md:12:16: QA201 [output-mismatch] -> `[3, 1, 2]`
+      s.md:13:33: QA201 [output-mismatch] -> `True`
+    ");
+    // Nothing left to change: --diff passes.
+    let diff = qa_in(d, &["--no-cache", "--diff", "--fix-hedged", "s.md"]);
+    assert_eq!((diff.code, diff.stdout.as_str()), (0, ""));
+}
+
+fn qa_stdin(args: &[&str], input: &[u8]) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("QA_LINT_OUTPUT_FORMAT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn standard_input_is_checked_as_the_named_file_and_fixed_to_standard_output() {
+    let text = std::fs::read(root().join(SAMPLE)).unwrap();
+    let (code, stdout, _) = qa_stdin(
+        &[
+            "--no-cache",
+            "--output-format",
+            "concise",
+            "-q",
+            "--stdin-filename",
+            "notes/sorted.md",
+            "-",
+        ],
+        &text,
+    );
+    assert_eq!(code, 1);
+    let _guard = settings().bind_to_scope();
+    insta::assert_snapshot!(stdout, @r"
+    notes/sorted.md:12:16: QA201 [output-mismatch] output does not match the claim: claimed `[1, 2, 3]`, got `[3, 1, 2]`
+    notes/sorted.md:13:33: QA201 [output-mismatch] hedged claim does not hold here: claimed `False`, got `True`
+    notes/sorted.md:24:7: QA101 [title-not-a-question] entry title is not a question
+    ");
+    // --fix on standard input prints the fixed text (as ruff does); the report goes to stderr.
+    let (code, fixed, report) = qa_stdin(&["--no-cache", "--fix", "--output-format", "concise", "-q", "-"], &text);
+    assert_eq!(code, 0, "{report}");
+    let expected = String::from_utf8(text.clone())
+        .unwrap()
+        .replace("print(nums)  # [1, 2, 3]", "print(nums)  # [3, 1, 2]");
+    assert_eq!(fixed, expected);
+    assert!(report.contains("-:24:7: QA101"), "{report}");
+    let (code, _, err) = qa_stdin(&["-", SAMPLE], b"");
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot be combined"), "{err}");
+}
+
+#[test]
+fn inspect_takes_several_files_and_an_empty_folder_warns() {
+    let out = qa(&["inspect", "fixtures/valid/two-entries.md", SAMPLE]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let docs: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+    let files: Vec<&str> = docs.iter().map(|d| d["file"].as_str().unwrap()).collect();
+    assert_eq!(files, ["fixtures/valid/two-entries.md", SAMPLE, SAMPLE]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("docs")).unwrap();
+    std::fs::write(dir.path().join("docs/notes.txt"), "not markdown").unwrap();
+    let empty = qa_in(dir.path(), &["--no-cache", "docs"]);
+    assert_eq!(empty.code, 0);
+    assert_eq!(empty.stderr, "warning: no Markdown files to check in docs\n");
+}
