@@ -3,8 +3,8 @@
 //!
 //! The walk never follows a symlink out of the tree it walks: a committed `x.md -> /etc/...`
 //! would otherwise put lines of a file outside the checkout into diagnostics and CI logs. Such
-//! a link is reported as a walk error instead; a link to a Markdown file inside the tree is
-//! checked under its own name. Links to directories are not descended into.
+//! a link is reported as a walk error instead, and nothing behind it is read. Links that stay
+//! inside the tree are followed (a link to a Markdown file is checked under its own name).
 
 use crate::config::Config;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -66,31 +66,29 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovered, String
             Ok(_) => {
                 let top = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
                 let before = files.len();
+                // Links are followed only where they stay inside the tree; the others are
+                // refused here, before the walk reads anything behind them, and reported below.
+                let refused = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+                let (inside, seen) = (top.clone(), refused.clone());
                 let walker = ignore::WalkBuilder::new(path)
-                    .follow_links(false)
+                    .follow_links(true)
                     .require_git(false)
+                    .filter_entry(move |e| {
+                        let ok = !e.path_is_symlink()
+                            || e.depth() == 0
+                            || std::fs::canonicalize(e.path()).is_ok_and(|t| t.starts_with(&inside));
+                        if !ok {
+                            seen.lock().unwrap_or_else(|p| p.into_inner()).push(e.path().to_path_buf());
+                        }
+                        ok
+                    })
                     .build();
                 for item in walker {
                     match item {
                         Ok(entry) => {
                             let p = entry.path();
-                            let link = entry.path_is_symlink() && entry.depth() > 0;
-                            if !is_markdown(p) || !(link || entry.file_type().is_some_and(|t| t.is_file())) {
+                            if !entry.file_type().is_some_and(|t| t.is_file()) || !is_markdown(p) {
                                 continue;
-                            }
-                            if link {
-                                match std::fs::canonicalize(p) {
-                                    Ok(t) if t.starts_with(&top) && t.is_file() => {}
-                                    _ => {
-                                        errors.push(WalkError {
-                                            path: p.to_path_buf(),
-                                            message: "symlink to a file outside the checked tree (or to nothing); \
-                                                      not followed"
-                                                .into(),
-                                        });
-                                        continue;
-                                    }
-                                }
                             }
                             let r = rel(p);
                             if include.as_ref().is_some_and(|g| !g.is_match(&r))
@@ -116,6 +114,12 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovered, String
                             });
                         }
                     }
+                }
+                for p in std::mem::take(&mut *refused.lock().unwrap_or_else(|p| p.into_inner())) {
+                    errors.push(WalkError {
+                        path: p,
+                        message: "symlink to a path outside the checked tree (or to nothing); not followed".into(),
+                    });
                 }
                 if files.len() == before {
                     empty_dirs.push(path.clone());
