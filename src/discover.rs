@@ -78,7 +78,9 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovered, String
                             || e.depth() == 0
                             || std::fs::canonicalize(e.path()).is_ok_and(|t| t.starts_with(&inside));
                         if !ok {
-                            seen.lock().unwrap_or_else(|p| p.into_inner()).push(e.path().to_path_buf());
+                            seen.lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push(e.path().to_path_buf());
                         }
                         ok
                     })
