@@ -210,7 +210,7 @@ class Corpus:
 
 
 def blocks_run(corpus, runner):
-    """Probe step: {rel: set of block indices that ran}."""
+    """Probe step: ({rel: indices of the blocks that ran}, {rel: indices of the blocks probed})."""
     probed = {}
     for rel, blocks in corpus.blocks.items():
         if blocks:
@@ -226,8 +226,7 @@ def blocks_run(corpus, runner):
         ran[rel] = {bi for bi, lines in where.items()
                     if any(d["rule"] == JUDGE_RULE or d["rule"].startswith("claim-")
                            for d in at(by, rel, lines))}
-    total = sum(len(w) for w in probed.values())
-    return ran, total
+    return ran, {rel: set(where) for rel, where in probed.items()}
 
 
 def sweep(corpus, runner, base):
@@ -327,23 +326,28 @@ def measure(corpus, args, flags):
     sweep_s = time.perf_counter() - t0
     py = python_version(table)
     every = [c for rel in files for c in corpus.claims[rel]]
-    claims = [c for c in every if c.kind != "prefixed"]  # the literal claims of the headline
+    claims = [c for c in every if c.kind in ("literal", "pydantic")]  # the headline
     prefixed = [c for c in every if c.kind == "prefixed"]
+    transcript = [c for c in every if c.kind == "transcript"]
     verdicts = collections.Counter(c.verdict for c in claims)
     judged = ("caught", "wrong-rule")
     excuse = [c for c in claims if excused(corpus.blocks[c.path][c.block], py)]
     by_kind = {k: dict(collections.Counter(c.verdict for c in every if c.kind == k))
-               for k in ("literal", "pydantic", "prefixed")}
+               for k in ("literal", "pydantic", "prefixed", "transcript")}
     return {
         "wall_s": round(wall, 2), "sweep_s": round(sweep_s, 1), "runs": runner.runs,
         "qa_lint_s": round(runner.seconds, 1), "rounds": rounds, "crashes": runner.crashes,
         "summary": table, "rules": dict(sorted(rules.items())), "severities": dict(severities),
-        "blocks_probed": probed, "blocks_run": sum(len(v) for v in ran.values()),
+        "blocks_probed": sum(len(v) for v in probed.values()), "blocks_run": sum(len(v) for v in ran.values()),
+        "blocks_not_run": [{"path": rel, "line": corpus.blocks[rel][bi].first - 1,
+                            "reason": block_reason(corpus.blocks[rel][bi], base, py)}
+                           for rel in sorted(probed) for bi in sorted(probed[rel] - ran.get(rel, set()))],
         "qa_lint_blocks_run": next((v for k, v in table.items() if "block" in k.lower() and "run" in k.lower()), None),
         "claims": len(claims), "verdicts": dict(verdicts),
         "judged": verdicts["caught"] + verdicts["wrong-rule"], "wrong_rule": verdicts["wrong-rule"],
         "by_kind": by_kind, "prefixed": len(prefixed),
         "prefixed_judged": sum(c.verdict in judged for c in prefixed),
+        "transcript": len(transcript), "transcript_judged": sum(c.verdict in judged for c in transcript),
         "not_judged": not_judged(corpus, claims, base, ran, py),
         "excused": len(excuse), "excused_judged": sum(c.verdict in judged for c in excuse),
         "claims_in_blocks_run": sum(c.block in ran.get(c.path, ()) for c in claims),
@@ -358,16 +362,14 @@ def pct(n, d):
 
 def markdown(report):
     out = ["| corpus | mode | files | Python blocks | blocks run | claims verified¹ | literal claims | "
-           "judged | judged % | wrong rule | excused² | judged % of the rest | `Output:` claims³ | crashes | time (s) | sweep (s) |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    cols = []
+           "judged | judged % | wrong rule | excused² | judged % of the rest | `Output:` claims³ | `>>>` outputs³ | crashes | time (s) | sweep (s) |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in report["corpora"]:
         for mode, m in c["modes"].items():
             if m is None:
                 out.append(f"| {c['name']} | {mode} | {c['files']} | {c['python_blocks']} | "
-                           "not offered by this qa-lint | | | | | | | | | | | |")
+                           "not offered by this qa-lint | | | | | | | | | | | | |")
                 continue
-            cols.append((f"{c['name']} {mode}", m["rules"]))
             crashes = ", ".join(sorted({x["kind"] for x in m["crashes"]})) or "0"
             crashes = f"{len(m['crashes'])} ({crashes})" if m["crashes"] else "0"
             out.append(
@@ -376,27 +378,28 @@ def markdown(report):
                 f"{m['summary'].get('Claims verified', '?')} | {m['claims']} | {m['judged']} | "
                 f"{pct(m['judged'], m['claims'])} | {m['wrong_rule']} | {m['excused']} | "
                 f"{pct(m['judged'] - m['excused_judged'], m['claims'] - m['excused'])} | "
-                f"{m['prefixed_judged']}/{m['prefixed']} | {crashes} | "
+                f"{m['prefixed_judged']}/{m['prefixed']} | {m['transcript_judged']}/{m['transcript']} | {crashes} | "
                 f"{m['wall_s']:.2f} | {m['sweep_s']:.0f} |")
     out += ["", "¹ qa-lint's own count (--summary-file). ² claims in blocks marked skip, test=\"skip\" "
             "or requires= a newer Python than qa-lint ran; they are in the other columns too. ³ judged/found "
-            "`# Output: 3`-style claims (a label before the literal), not in the literal columns.", ""]
-    why = [(f"{c['name']} {mode}", m["not_judged"]) for c in report["corpora"]
-           for mode, m in c["modes"].items() if m is not None]
-    reasons = sorted({r for _, rs in why for r in rs})
-    if reasons:
-        out.append("| literal claims not judged | " + " | ".join(name for name, _ in why) + " |")
-        out.append("|---|" + "---:|" * len(why))
-        for r in reasons:
-            out.append(f"| {r} | " + " | ".join(str(rs.get(r, 0)) for _, rs in why) + " |")
-        out.append("")
-    rules = sorted({r for _, rs in cols for r in rs})
-    if rules:
-        out.append("| rule | " + " | ".join(name for name, _ in cols) + " |")
-        out.append("|---|" + "---:|" * len(cols))
-        for r in rules:
-            out.append(f"| {r} | " + " | ".join(str(rs.get(r, 0)) for _, rs in cols) + " |")
+            "`# Output: 3`-style claims (a label before the literal) and one-line literal outputs in `>>>` "
+            "transcripts; they are not in the literal columns.", ""]
+    runs = [(f"{c['name']} {mode}", m) for c in report["corpora"] for mode, m in c["modes"].items() if m]
+    out += pivot("literal claims not judged", [(n, m["not_judged"]) for n, m in runs])
+    out += pivot("Python blocks not run", [(n, collections.Counter(b["reason"] for b in m["blocks_not_run"]))
+                                           for n, m in runs])
+    out += pivot("rule", [(n, m["rules"]) for n, m in runs])
     return "\n".join(out)
+
+
+def pivot(title, cols):
+    """A table of counts: one row per key, one column per run."""
+    keys = sorted({k for _, counts in cols for k in counts})
+    if not keys:
+        return []
+    out = [f"| {title} | " + " | ".join(name for name, _ in cols) + " |", "|---|" + "---:|" * len(cols)]
+    out += [f"| {k} | " + " | ".join(str(counts.get(k, 0)) for _, counts in cols) + " |" for k in keys]
+    return out + [""]
 
 
 def write_labels(report, root):

@@ -121,6 +121,27 @@ class Claims(unittest.TestCase):
         cs = claims_of("```python\nprint(2)  # Output: 2\nf()  # => 'x'\ng()  # prints hello\n```\n")
         self.assertEqual([(c.text, c.kind) for c in cs], [("2", "prefixed"), ("'x'", "prefixed")])
 
+    def test_transcript_outputs_that_are_one_literal_line(self):
+        text = md("""
+            ```pycon
+            >>> x = [1,
+            ...      2]
+            >>> x
+            [1, 2]
+            >>> print('hi')
+            hi
+            >>> 1 / 0
+            Traceback (most recent call last):
+            ZeroDivisionError: division by zero
+            >>> len(x)
+            2
+            ```
+            """)
+        cs = claims_of(text)
+        # mutated on the output line; the prompt line is where qa-lint reports a session mismatch
+        self.assertEqual([(c.lines, c.text, c.kind) for c in cs],
+                         [([5, 4], "[1, 2]", "transcript"), ([12, 11], "2", "transcript")])
+
     def test_untokenizable_block_still_yields_claims(self):
         # tokenize gives up at the end (an open bracket); what it read before still counts
         cs = claims_of("```python\nprint(1)  # 1\nif x\n  y = (  # 2\n```\n")
