@@ -361,26 +361,27 @@ def pct(n, d):
 
 
 def markdown(report):
-    out = ["| corpus | mode | files | Python blocks | blocks run | claims verified¹ | literal claims | "
+    out = ["| corpus | mode | files | entries¹ | Python blocks | blocks run | claims verified¹ | literal claims | "
            "judged | judged % | wrong rule | excused² | judged % of the rest | `Output:` claims³ | `>>>` outputs³ | crashes | time (s) | sweep (s) |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in report["corpora"]:
         for mode, m in c["modes"].items():
             if m is None:
-                out.append(f"| {c['name']} | {mode} | {c['files']} | {c['python_blocks']} | "
+                out.append(f"| {c['name']} | {mode} | {c['files']} | | {c['python_blocks']} | "
                            "not offered by this qa-lint | | | | | | | | | | | | |")
                 continue
             crashes = ", ".join(sorted({x["kind"] for x in m["crashes"]})) or "0"
             crashes = f"{len(m['crashes'])} ({crashes})" if m["crashes"] else "0"
             out.append(
-                f"| {c['name']} | {mode} | {c['files']} | {c['python_blocks']} | {m['blocks_run']}"
+                f"| {c['name']} | {mode} | {c['files']} | {m['summary'].get('Entries checked', '?')} | "
+                f"{c['python_blocks']} | {m['blocks_run']}"
                 + (f" (qa-lint: {m['qa_lint_blocks_run']})" if m["qa_lint_blocks_run"] is not None else "") + " | "
                 f"{m['summary'].get('Claims verified', '?')} | {m['claims']} | {m['judged']} | "
                 f"{pct(m['judged'], m['claims'])} | {m['wrong_rule']} | {m['excused']} | "
                 f"{pct(m['judged'] - m['excused_judged'], m['claims'] - m['excused'])} | "
                 f"{m['prefixed_judged']}/{m['prefixed']} | {m['transcript_judged']}/{m['transcript']} | {crashes} | "
                 f"{m['wall_s']:.2f} | {m['sweep_s']:.0f} |")
-    out += ["", "¹ qa-lint's own count (--summary-file). ² claims in blocks marked skip, test=\"skip\" "
+    out += ["", "¹ qa-lint's own counts (--summary-file). ² claims in blocks marked skip, test=\"skip\" "
             "or requires= a newer Python than qa-lint ran; they are in the other columns too. ³ judged/found "
             "`# Output: 3`-style claims (a label before the literal) and one-line literal outputs in `>>>` "
             "transcripts; they are not in the literal columns.", ""]

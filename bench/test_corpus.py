@@ -268,7 +268,7 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(m["blocks_run"], 1)
             self.assertEqual(m["judged"], 2)
             self.assertEqual([c["verdict"] for c in m["claim_list"]], ["caught", "caught", "missed"])
-            self.assertIn("| repo | qa | 1 | 2 | 1 |", out.stdout)
+            self.assertIn("| repo | qa | 1 | 1 | 2 | 1 |", out.stdout)  # files, entries, blocks, run
             self.assertEqual(sorted(os.listdir(f"{d}/root/repo")), ["a.md"])
 
 
