@@ -116,6 +116,8 @@ pub struct CodeBlock {
     pub section: Option<usize>,
     /// The fence was never closed.
     pub unterminated: bool,
+    /// Output shown after this (Python) block: an **Output:** label and a plain fence.
+    pub expected_output: Option<ExpectedOutput>,
 }
 
 impl CodeBlock {
@@ -165,6 +167,21 @@ impl CodeBlock {
     }
 }
 
+/// The Python a shown output is for: ((major, minor), whether newer ones count too).
+pub type ForPython = ((u32, u32), bool);
+
+/// What a Python block is shown to print, from the text after it (docs/claims.md).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExpectedOutput {
+    pub text: String,
+    /// Where the shown output is: the output block's lines, or the value after the label.
+    pub span: Span,
+    /// The text sits at `span` verbatim, so `--fix` may replace it.
+    pub replaceable: bool,
+    /// The Python it is shown for: (version, "or newer").
+    pub python: Option<ForPython>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BlockKind {
@@ -185,6 +202,9 @@ pub struct Directives {
     pub timeout_secs: Option<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<String>,
+    /// `requires="3.12"`: the oldest Python the block runs on; older ones skip it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_python: Option<(u32, u32)>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fixtures: Vec<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]

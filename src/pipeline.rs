@@ -117,6 +117,15 @@ fn run_chunk(
         .map(|c| c.doc.outside_blocks.len())
         .sum::<usize>();
     if opts.exec {
+        summary.blocks_not_run += checked
+            .iter()
+            .zip(&selected)
+            .map(|(c, sel)| {
+                examples::blocks_for_newer_python(c.doc.entries.iter().zip(sel).filter(|(_, &s)| s).map(|(e, _)| e))
+            })
+            .sum::<usize>();
+    }
+    if opts.exec {
         run_examples(&mut checked, &selected, opts, config, exec, summary)?;
     }
     let reports: Vec<FileReport> = checked
@@ -310,6 +319,7 @@ fn run_examples(
         let entry = &checked[*fi].doc.entries[*ei];
         let judged = examples::judge_entry(entry, p, outcome, config, &judge_opts);
         summary.claims += judged.claims;
+        summary.claims_other_python += judged.other_python;
         summary.blocks_run += examples::blocks_run(outcome);
         checked[*fi].diagnostics.extend(judged.diagnostics);
     }

@@ -78,3 +78,13 @@ fn entries_setting_in_config_and_bad_front_matter_value() {
         out.stdout
     );
 }
+
+/// What an author sees for shown output that is wrong: the excerpt under the shown text, the
+/// block it belongs to, and what the block really prints.
+#[test]
+fn output_block_mismatch_full_report() {
+    let _guard = settings().bind_to_scope();
+    let out = qa(&["fixtures/entries/sections-output-blocks.md"]);
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!(out.stdout);
+}

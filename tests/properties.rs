@@ -120,9 +120,9 @@ proptest! {
     fn parsed_spans_are_inside_the_text((bytes, text) in markdown_file(), seed in any::<u8>()) {
         let file = SourceFile::from_bytes("p.md".into(), &bytes).unwrap();
         prop_assert_eq!(&*file.text, text.as_str());
-        checks::check_document(&file, &qa_lint::markdown::parse(&file, qa_lint::config::EntryMode::Qa));
+        checks::check_document(&file, &qa_lint::markdown::parse(&file, qa_lint::config::EntryMode::Qa, qa_lint::config::Dialect::Auto));
         // Sections mode holds every block in an entry: the claim checks see all of them.
-        let doc = qa_lint::markdown::parse(&file, qa_lint::config::EntryMode::Sections);
+        let doc = qa_lint::markdown::parse(&file, qa_lint::config::EntryMode::Sections, qa_lint::config::Dialect::Auto);
         checks::check_document(&file, &doc);
         for e in &doc.entries {
             for b in &e.blocks {

@@ -146,9 +146,13 @@ pub fn check_block_lines(text: &str, b: &CodeBlock, what: &str) {
 /// Parse arbitrary text with both entry rules and check the model; returns the `qa` one.
 pub fn check_markdown(text: &str) -> Document {
     let file = SourceFile::new("fuzz.md".into(), text);
-    let sections = qa_lint::markdown::parse(&file, qa_lint::config::EntryMode::Sections);
+    let sections = qa_lint::markdown::parse(
+        &file,
+        qa_lint::config::EntryMode::Sections,
+        qa_lint::config::Dialect::Auto,
+    );
     check_document(&file, &sections);
-    let doc = qa_lint::markdown::parse(&file, qa_lint::config::EntryMode::Qa);
+    let doc = qa_lint::markdown::parse(&file, qa_lint::config::EntryMode::Qa, qa_lint::config::Dialect::Auto);
     check_document(&file, &doc);
     doc
 }

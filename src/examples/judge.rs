@@ -15,6 +15,8 @@ pub struct Judged {
     pub diagnostics: Vec<Diagnostic>,
     /// Claims (and session outputs) compared with real output.
     pub claims: usize,
+    /// Claims not judged because they are shown for another Python version.
+    pub other_python: usize,
 }
 
 /// A block-local byte range -> a span in the Markdown file.
@@ -240,7 +242,7 @@ pub fn judge_entry(
 ) -> Judged {
     let mut out = Judged {
         diagnostics: prepared.diagnostics.clone(),
-        claims: 0,
+        ..Judged::default()
     };
     let first_block = |i: usize| prepared.block_map.get(i).and_then(|&b| entry.blocks.get(b));
     let result = match outcome {
@@ -323,6 +325,7 @@ pub fn judge_entry(
             continue;
         };
         judge_block(entry, prepared, block, prepared.job.blocks[i].mode, br, opts, &mut out);
+        super::expected_output::judge(block, br, &mut out);
     }
     out
 }

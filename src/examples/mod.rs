@@ -5,6 +5,7 @@
 //! (its runnable blocks in order, its fixture files, its limits), runs the jobs, and judges
 //! every claim against what the run observed ([`judge`]).
 
+mod expected_output;
 mod judge;
 
 use crate::config::Config;
@@ -136,7 +137,7 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
         }
         let kind = block.kind();
         // An unclosed fence swallowed the rest of the file: it is reported, not run.
-        if kind == BlockKind::Other || d.skip.is_some() || block.unterminated {
+        if kind == BlockKind::Other || d.skip.is_some() || block.unterminated || too_new(block) {
             continue;
         }
         job.requires.extend(d.requires.iter().cloned());
@@ -183,6 +184,33 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
         block_map,
         diagnostics,
     })
+}
+
+/// The Python that runs the examples, as (major, minor): the one qa-lint was built against
+/// (a virtualenv must be of the same minor version, see docs/architecture.md).
+pub fn running_python() -> (u32, u32) {
+    let version = env!("QA_BUILD_PYTHON_VERSION");
+    let mut numbers = version
+        .rsplit(' ')
+        .next()
+        .unwrap_or("")
+        .split('.')
+        .map(|n| n.parse().unwrap_or(0));
+    (numbers.next().unwrap_or(3), numbers.next().unwrap_or(0))
+}
+
+/// A block marked for a newer Python (`requires="3.12"`) is skipped, never run and failed.
+fn too_new(block: &crate::entry::CodeBlock) -> bool {
+    block.directives.min_python.is_some_and(|v| v > running_python())
+}
+
+/// Runnable blocks of these entries that are skipped because they need a newer Python.
+pub fn blocks_for_newer_python<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> usize {
+    entries
+        .into_iter()
+        .flat_map(|e| &e.blocks)
+        .filter(|b| b.kind() != BlockKind::Other && b.directives.skip.is_none() && too_new(b))
+        .count()
 }
 
 /// Is this outcome a pass with nothing to say (used by the cache and the summary)?

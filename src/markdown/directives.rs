@@ -50,6 +50,12 @@ pub fn apply(d: &mut Directives, text: &str) -> Vec<String> {
                 Ok(secs) if secs > 0.0 => d.timeout_secs = Some(secs),
                 _ => unknown.push(tok.to_string()),
             },
+            // pytest-examples' `test="skip"`; its `lint`/`upgrade` settings concern linters.
+            ("test", Some("skip")) => d.skip = Some("test=\"skip\"".to_string()),
+            // `requires="3.12"`: a minimum Python version, unlike `requires=numpy`.
+            ("requires" | "python" | "min-python", Some(v)) if python_version(v).is_some() => {
+                d.min_python = python_version(v);
+            }
             ("requires", Some(v)) => d
                 .requires
                 .extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from)),
@@ -66,16 +72,48 @@ pub fn apply(d: &mut Directives, text: &str) -> Vec<String> {
     unknown
 }
 
-/// Parse a fence info string: the language, then directive tokens.
+/// `3.12`, `3.8+`, `>=3.10` -> (3, 12); anything else is not a version.
+pub fn python_version(v: &str) -> Option<(u32, u32)> {
+    let v = v.trim().trim_start_matches(">=").trim_end_matches('+');
+    let mut parts = v.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().map_or(Some(0), |m| m.parse().ok())?;
+    (parts.all(|p| p.parse::<u32>().is_ok()) && (2..=4).contains(&major)).then_some((major, minor))
+}
+
+/// Attributes other tools put on fences, which say nothing to qa-lint: syntax highlighting
+/// (`hl_lines`, `linenums`, `title`), mkdocs annotations (`.annotate`), and pytest-examples'
+/// linter and grouping settings.
+const FOREIGN: &[&str] = &[
+    "annotate", "linenums", "hl_lines", "title", "lint", "upgrade", "group", "output",
+];
+
+/// Parse a fence info string: the language, then directive tokens. The language is the first
+/// word (`python`, `Python`, `PY`), or the first class of an attribute block
+/// (`{.python .annotate}`).
 pub fn parse_info(info: &str) -> (String, Directives, Vec<String>) {
     let info = info.trim();
-    let (lang, rest) = match info.find(|c: char| c.is_whitespace() || c == '{') {
+    let (mut lang, mut rest) = match info.find(|c: char| c.is_whitespace() || c == '{') {
         Some(i) => (&info[..i], &info[i..]),
         None => (info, ""),
     };
+    let class_block;
+    if lang.is_empty() {
+        if let Some(inner) = rest.trim().strip_prefix('{').and_then(|r| r.split_once('}')) {
+            let first = inner.0.split_whitespace().next().unwrap_or("");
+            if let Some(class) = first.strip_prefix('.') {
+                lang = class;
+                class_block = format!("{{{}}}{}", &inner.0[first.len()..], inner.1);
+                rest = &class_block;
+            }
+        }
+    }
     let mut d = Directives::default();
-    let unknown = apply(&mut d, rest);
-    // Classes such as `.python` in `{.python}` count as the language.
+    let mut unknown = apply(&mut d, rest);
+    unknown.retain(|t| !FOREIGN.contains(&t.as_str()));
+    for key in FOREIGN {
+        d.other.remove(*key);
+    }
     let lang = lang.trim_start_matches('.').to_ascii_lowercase();
     (lang, d, unknown)
 }
@@ -126,6 +164,25 @@ mod tests {
         assert_eq!(d.timeout_secs, Some(2.5));
         assert_eq!(d.requires, ["a", "b"]);
         assert!(unknown.is_empty());
+    }
+
+    #[test]
+    fn other_tools_attributes() {
+        let (lang, d, unknown) = parse_info("python {test=\"skip\" lint=\"skip\"}");
+        assert_eq!((lang.as_str(), d.skip.as_deref()), ("python", Some("test=\"skip\"")));
+        assert!(unknown.is_empty() && d.other.is_empty(), "{unknown:?} {:?}", d.other);
+        let (_, d, _) = parse_info("python {requires=\"3.12\" upgrade=\"skip\" lint=\"skip\"}");
+        assert_eq!((d.min_python, d.requires.is_empty()), (Some((3, 12)), true));
+        let (_, d, _) = parse_info("py requires=numpy");
+        assert_eq!((d.min_python, d.requires), (None, vec!["numpy".to_string()]));
+        let (lang, d, unknown) = parse_info("{.python .annotate}");
+        assert_eq!(lang, "python");
+        assert!(unknown.is_empty() && d == Directives::default(), "{unknown:?} {d:?}");
+        let (lang, _, unknown) = parse_info("PY title=\"a.py\" hl_lines=\"1 3\" linenums=\"1\"");
+        assert_eq!((lang.as_str(), unknown.len()), ("py", 0));
+        assert_eq!(python_version("3.8+"), Some((3, 8)));
+        assert_eq!(python_version("numpy"), None);
+        assert_eq!(python_version("1.2"), None);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 
 use super::directives::{self, Comment};
 use super::entry_rule::{self, split_number, RawSection};
-use crate::config::EntryMode;
+use super::mkdocs;
+use super::output_blocks::{self, After};
+use crate::config::{Dialect, EntryMode};
 use crate::entry::*;
 use crate::source::Span;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -44,6 +46,12 @@ struct Walker<'a> {
     list_depth: usize,
     /// Deep nesting was already reported for this file.
     nesting_reported: bool,
+    /// What the last element of the section was, to link shown output to its code.
+    after: After,
+    /// Where the parsed text starts in the file (after front matter).
+    base: usize,
+    /// The `mkdocs` dialect parses de-indented text; this maps it back to the file.
+    dedent: Option<&'a mkdocs::Dedented>,
 }
 
 /// Deeper than this, nesting is reported: no real answer needs it, and generated or broken
@@ -69,7 +77,13 @@ fn preamble(base: usize) -> RawSection {
 }
 
 /// Parse `text` from byte `base` (after any front matter) and apply the entry rule of `mode`.
-pub fn extract(text: &str, base: usize, mode: EntryMode) -> Document {
+pub fn extract(text: &str, base: usize, mode: EntryMode, dialect: Dialect) -> Document {
+    let mkdocs = match dialect {
+        Dialect::Mkdocs => true,
+        Dialect::Commonmark => false,
+        Dialect::Auto => mkdocs::uses_containers(&text[base..]),
+    };
+    let dedent = mkdocs.then(|| mkdocs::Dedented::new(&text[base..]));
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_HEADING_ATTRIBUTES);
@@ -90,9 +104,16 @@ pub fn extract(text: &str, base: usize, mode: EntryMode) -> Document {
         pending_suppressions: Vec::new(),
         list_depth: 0,
         nesting_reported: false,
+        after: After::Nothing,
+        base,
+        dedent: dedent.as_ref(),
     };
-    for (event, range) in Parser::new_ext(&text[base..], opts).into_offset_iter() {
-        w.event(event, range.start + base..range.end + base);
+    let parsed = match &dedent {
+        Some(d) => d.text.as_str(),
+        None => &text[base..],
+    };
+    for (event, range) in Parser::new_ext(parsed, opts).into_offset_iter() {
+        w.event(event, range);
     }
     w.finish_section(text.len());
     let assembled = entry_rule::assemble(std::mem::take(&mut w.raws), mode);
@@ -110,11 +131,17 @@ pub fn extract(text: &str, base: usize, mode: EntryMode) -> Document {
 }
 
 impl<'a> Walker<'a> {
-    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+    /// The file offset of byte `parsed` of the text the parser sees.
+    fn at(&self, parsed: usize) -> usize {
+        self.base + self.dedent.as_ref().map_or(parsed, |d| d.original(parsed))
+    }
+
+    fn event(&mut self, event: Event<'_>, parsed: Range<usize>) {
+        let range = self.at(parsed.start)..self.at(parsed.end).max(self.at(parsed.start));
         match event {
             Event::Start(tag) => self.start(tag, range),
             Event::End(tag) => self.end(tag, range),
-            Event::Text(t) => self.text(&t, range),
+            Event::Text(t) => self.text(&t, parsed.start),
             Event::Code(t) => self.push_text(&t),
             Event::SoftBreak => self.push_text(" "),
             Event::HardBreak => self.push_text("\n"),
@@ -158,11 +185,15 @@ impl<'a> Walker<'a> {
                 self.check_nesting(self.quote_depth, "block quotes", &range);
             }
             Tag::List(_) => {
+                self.after = After::Nothing;
                 self.list_depth += 1;
                 self.check_nesting(self.list_depth, "lists", &range);
                 self.current.entry.lists += 1;
             }
-            Tag::Table(_) => self.current.entry.tables += 1,
+            Tag::Table(_) => {
+                self.after = After::Nothing;
+                self.current.entry.tables += 1;
+            }
             Tag::HtmlBlock => self.html = Some((String::new(), range.start)),
             Tag::CodeBlock(kind) => self.start_code(kind, range),
             _ => {}
@@ -214,11 +245,13 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn text(&mut self, t: &str, range: Range<usize>) {
+    fn text(&mut self, t: &str, parsed_start: usize) {
+        let (base, dedent) = (self.base, self.dedent);
         if let Some(block) = &mut self.code {
             // Inside containers each code line is its own event; record every line start.
-            let mut offset = range.start;
+            let mut parsed = parsed_start;
             for piece in t.split_inclusive('\n') {
+                let offset = base + dedent.map_or(parsed, |d| d.original(parsed));
                 let mut skip = 0;
                 if block.code.is_empty() || block.code.ends_with('\n') {
                     // Leading spaces the parser synthesised from a tab are not in the file.
@@ -234,7 +267,7 @@ impl<'a> Walker<'a> {
                     block.line_skips.push(skip);
                 }
                 block.code.push_str(piece);
-                offset += piece.len() - skip;
+                parsed += piece.len() - skip;
             }
             return;
         }
@@ -307,6 +340,16 @@ impl<'a> Walker<'a> {
     }
 
     fn add_paragraph(&mut self, text: String, span: Span) {
+        self.after = match (std::mem::take(&mut self.after), output_blocks::label(&text)) {
+            (After::Python(python), Some((version, ""))) => After::Label { python, version },
+            (After::Python(python), Some((version, value))) => {
+                if let Some(code) = self.current.entry.blocks.get_mut(python) {
+                    code.expected_output = Some(output_blocks::inline(value, span, self.text, version));
+                }
+                After::Nothing
+            }
+            _ => After::Nothing,
+        };
         let quote = self.quote_depth;
         let e = &mut self.current.entry;
         let trimmed = text.trim();
@@ -391,7 +434,24 @@ impl<'a> Walker<'a> {
                 help: Some("close the block with a fence of the same kind (```) on its own line".into()),
             });
         }
+        self.link_output(&block);
         self.current.entry.blocks.push(block);
+    }
+
+    /// Attach a block that shows output to the Python block before it, and remember a
+    /// Python block for what may follow it.
+    fn link_output(&mut self, block: &CodeBlock) {
+        let blocks = &mut self.current.entry.blocks;
+        if let Some((python, version)) = output_blocks::output_of(&self.after, block) {
+            if let Some(code) = blocks.get_mut(python) {
+                code.expected_output = Some(output_blocks::from_block(block, self.text, version));
+            }
+            self.after = After::Nothing;
+        } else if block.kind() == BlockKind::Python && block.directives.skip.is_none() {
+            self.after = After::Python(blocks.len());
+        } else {
+            self.after = After::Nothing;
+        }
     }
 
     fn html_comment(&mut self, html: &str, range: Range<usize>) {
@@ -430,6 +490,7 @@ impl<'a> Walker<'a> {
 
     /// Close the current section at `end` (the next heading, or the end of the file).
     fn finish_section(&mut self, end: usize) {
+        self.after = After::Nothing;
         let mut raw = std::mem::replace(&mut self.current, preamble(end));
         raw.entry.span = Span::new(raw.entry.span.start, end);
         self.raws.push(raw);
@@ -442,6 +503,7 @@ fn merge(d: &mut Directives, from_comment: Directives) {
     d.fresh |= from_comment.fresh;
     d.timeout_secs = d.timeout_secs.or(from_comment.timeout_secs);
     d.requires.extend(from_comment.requires);
+    d.min_python = d.min_python.or(from_comment.min_python);
     d.fixtures.extend(from_comment.fixtures);
     d.allow.extend(from_comment.allow);
     d.file = d.file.take().or(from_comment.file);

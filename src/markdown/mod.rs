@@ -6,17 +6,19 @@ mod directives;
 mod entry_rule;
 mod extract;
 mod front_matter;
+mod mkdocs;
+mod output_blocks;
 
 pub use directives::{parse_comment, parse_info, Comment};
 
-use crate::config::EntryMode;
+use crate::config::{Dialect, EntryMode};
 use crate::entry::{Document, ParseProblem};
 use crate::source::SourceFile;
 
-/// Parse a whole file with the entry rule `mode` (a file's front matter
+/// Parse a whole file in `dialect` with the entry rule `mode` (a file's front matter
 /// `qa-lint: {entries: ...}` overrides it). Never fails: problems are recorded in
 /// [`Document::problems`].
-pub fn parse(file: &SourceFile, mode: EntryMode) -> Document {
+pub fn parse(file: &SourceFile, mode: EntryMode, dialect: Dialect) -> Document {
     let text: &str = &file.text;
     let split = front_matter::split(text);
     let mut problems: Vec<ParseProblem> = split.problem.into_iter().collect();
@@ -40,7 +42,7 @@ pub fn parse(file: &SourceFile, mode: EntryMode) -> Document {
         },
         None => mode,
     };
-    let mut doc = extract::extract(text, split.body_start, mode);
+    let mut doc = extract::extract(text, split.body_start, mode, dialect);
     doc.mode = mode;
     doc.front_matter = split.front_matter;
     problems.append(&mut doc.problems);

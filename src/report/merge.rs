@@ -72,7 +72,7 @@ pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
             source: std::fs::read(Path::new(&path)).ok().map(|b| {
                 SourceFile::new(
                     PathBuf::from(&path),
-                    &String::from_utf8_lossy(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&b)),
+                    &String::from_utf8_lossy(crate::source::strip_bom(&b)),
                 )
             }),
             path,

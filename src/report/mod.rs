@@ -61,6 +61,8 @@ pub struct Summary {
     /// Runnable Python blocks that did not run: outside every entry (qa mode), or for
     /// another Python version.
     pub blocks_not_run: usize,
+    /// Claims shown for another Python version than the running one (not judged).
+    pub claims_other_python: usize,
     /// Entries whose results came from the cache.
     pub cached_entries: usize,
     pub python: Option<String>,
@@ -94,6 +96,12 @@ impl Summary {
                     plural(self.cached_entries, "entry").replace("entrys", "entries")
                 ));
             }
+        }
+        if self.claims_other_python > 0 {
+            s.push_str(&format!(
+                "; {} for another Python",
+                plural(self.claims_other_python, "claim")
+            ));
         }
         if self.blocks_not_run > 0 {
             s.push_str(&format!("; {} not run", plural(self.blocks_not_run, "Python block")));

@@ -1,0 +1,145 @@
+//! Judging output shown after a block (**Output:** and a plain fence, see
+//! [`crate::markdown`]'s output blocks): everything the block printed to stdout, against the
+//! shown text.
+//!
+//! The comparison forgives what a reader does not see: trailing spaces, blank lines at either
+//! end. `...` in the shown output matches anything (as doctest's ELLIPSIS does), and object
+//! addresses (`0x7f3a...`) match any address.
+
+use super::Judged;
+use crate::diagnostic::Diagnostic;
+use crate::entry::CodeBlock;
+use crate::exec::BlockResult;
+use std::sync::LazyLock;
+
+static ADDRESS: LazyLock<regex::Regex> = LazyLock::new(|| regex::Regex::new(r"0x[0-9a-fA-F]+").expect("valid regex"));
+
+/// Judge the output shown after `block` against its run `br`.
+pub fn judge(block: &CodeBlock, br: &BlockResult, out: &mut Judged) {
+    let Some(expected) = &block.expected_output else {
+        return;
+    };
+    if let Some((version, or_newer)) = expected.python {
+        let running = super::running_python();
+        if (or_newer && running < version) || (!or_newer && running != version) {
+            out.other_python += 1;
+            return;
+        }
+    }
+    // A block that failed is reported at its failure; what it would have printed is unknown.
+    if br.syntax_error.is_some() || !br.errors.is_empty() || !br.sandbox_violations.is_empty() {
+        return;
+    }
+    let printed: String = br
+        .events
+        .iter()
+        .filter(|e| e.stream == "stdout")
+        .map(|e| {
+            if e.newline {
+                format!("{}\n", e.text)
+            } else {
+                e.text.clone()
+            }
+        })
+        .collect();
+    let (want, got) = (normalise(&expected.text), normalise(&printed));
+    out.claims += 1;
+    // Shown output often includes what a REPL echoes for bare expressions (`add(2, 3)`).
+    if matches(&want, &got) || (!br.values.is_empty() && matches(&want, &normalise(&echo(br)))) {
+        return;
+    }
+    let shown = if got.is_empty() {
+        "nothing".to_string()
+    } else {
+        format!("\n{got}")
+    };
+    let mut d = Diagnostic::new(
+        "output-mismatch",
+        expected.span,
+        if got.is_empty() {
+            "the output shown after the block does not match: the block prints nothing".to_string()
+        } else {
+            "the output shown after the block does not match what the block prints".to_string()
+        },
+    )
+    .label("shown output")
+    .secondary(block.span, "this block")
+    .help(format!("the block prints {shown}"));
+    if expected.replaceable && !got.is_empty() {
+        d = d.fix(expected.span, got, false);
+    }
+    out.diagnostics.push(d);
+}
+
+/// What the block would show in a REPL: its output, and after each bare expression its value.
+fn echo(br: &BlockResult) -> String {
+    let mut pieces: Vec<(u32, u8, usize, String)> = br
+        .events
+        .iter()
+        .filter(|e| e.stream == "stdout")
+        .enumerate()
+        .map(|(i, e)| {
+            let text = if e.newline {
+                format!("{}\n", e.text)
+            } else {
+                e.text.clone()
+            };
+            (e.stmt.map_or(0, |s| s.0), 0, i, text)
+        })
+        .collect();
+    pieces.extend(
+        br.values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.stmt.0, 1, i, format!("{}\n", v.repr))),
+    );
+    pieces.sort();
+    pieces.into_iter().map(|p| p.3).collect()
+}
+
+/// Trailing spaces and blank lines at either end are not part of what a reader compares.
+fn normalise(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let first = lines.iter().position(|l| !l.is_empty()).unwrap_or(lines.len());
+    let last = lines.iter().rposition(|l| !l.is_empty()).map_or(first, |i| i + 1);
+    lines[first..last.max(first)].join("\n")
+}
+
+/// Exact, or with `...` and addresses as wildcards.
+fn matches(want: &str, got: &str) -> bool {
+    if want == got {
+        return true;
+    }
+    if !want.contains("...") && !ADDRESS.is_match(want) {
+        return false;
+    }
+    let mut pattern = String::from("(?s)^");
+    for (i, part) in want.split("...").enumerate() {
+        if i > 0 {
+            pattern.push_str(".*?");
+        }
+        let mut last = 0;
+        for m in ADDRESS.find_iter(part) {
+            pattern.push_str(&regex::escape(&part[last..m.start()]));
+            pattern.push_str("0x[0-9a-fA-F]+");
+            last = m.end();
+        }
+        pattern.push_str(&regex::escape(&part[last..]));
+    }
+    pattern.push('$');
+    regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(got))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparison() {
+        assert!(matches(&normalise("1\n2  \n\n"), &normalise("\n1\n2\n")));
+        assert!(matches("<A object at 0x7f00aa>", "<A object at 0x55aa01>"));
+        assert!(matches("start\n...\nend", "start\nx\ny\nend"));
+        assert!(!matches("1\n2", "1\n3"));
+        assert!(!matches("[1, 2]", "[1, 2, 3]"));
+    }
+}
