@@ -146,6 +146,10 @@ pub struct CheckArgs {
     /// qa-lint.toml or block directives allow: for CI on pull requests from forks.
     #[arg(long)]
     pub strict_sandbox: bool,
+    /// Kernel confinement of the snippets: `auto` where the kernel offers it (required with
+    /// --strict-sandbox), `kernel` always (else refuse), `weak` never (audit hook only).
+    #[arg(long, value_enum, default_value_t = crate::exec::confine::SandboxMode::Auto, value_name = "MODE", env = "QA_LINT_SANDBOX")]
+    pub sandbox: crate::exec::confine::SandboxMode,
     /// Append a Markdown summary to this file (e.g. `$GITHUB_STEP_SUMMARY`).
     #[arg(long, value_name = "PATH")]
     pub summary_file: Option<PathBuf>,
@@ -323,6 +327,20 @@ fn check(args: &CheckArgs) -> i32 {
         let exec = &mut config.exec;
         (exec.allow_network, exec.allow_subprocess, exec.allow_writes_outside) = (false, false, false);
         exec.strict_sandbox = true;
+    }
+    if !args.no_exec {
+        match crate::exec::confine::decide(args.sandbox, args.strict_sandbox) {
+            Ok((policy, warning)) => {
+                if let Some(w) = warning {
+                    eprintln!("{w}");
+                }
+                crate::exec::confine::set_policy(policy);
+            }
+            Err(why) => {
+                eprintln!("error: {why}");
+                return 2;
+            }
+        }
     }
     let jobs = args
         .jobs

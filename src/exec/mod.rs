@@ -6,7 +6,8 @@
 //! * pyinit.rs: explicit CPython start-up honouring `VIRTUAL_ENV` (refuses a venv of another version).
 //! * qa_helper.py: the Python supervisor (forked children reused per file when safe, rlimits,
 //!   sandbox); qa_runner.py: the block runner.
-//! * protocol.rs: the public job/result types (also the wire format).
+//! * confine.rs, confine_child.rs: kernel confinement (namespaces, Landlock, seccomp).
+//! * protocol.rs: the public job/result types and the wire protocol (documented there).
 //!
 //! Typical use:
 //! ```ignore
@@ -16,6 +17,8 @@
 //! let outcomes = pool.run_collect(jobs2);              // or: in job order
 //! ```
 
+pub mod confine;
+mod confine_child;
 pub mod pool;
 pub mod protocol;
 pub mod pyinit;
@@ -27,3 +30,5 @@ pub use self::worker::worker_main;
 
 /// The argument that makes the binary act as a worker (`<exe> __worker`).
 pub const WORKER_ARG: &str = "__worker";
+/// Second argument of a worker that confines itself and its children (`<exe> __worker kernel`).
+pub const KERNEL_ARG: &str = "kernel";
