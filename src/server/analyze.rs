@@ -109,7 +109,9 @@ pub fn spawn_exec(
             "--exit-zero",
             "--stdin-filename",
         ])
-        .arg(path)
+        // Relative to the root, as a user types it there: the cache keys hold the path, so
+        // the editor's runs and `qa-lint` runs from the root share their results.
+        .arg(path.strip_prefix(cwd).unwrap_or(path))
         .current_dir(cwd)
         .env_remove("QA_LINT_OUTPUT_FORMAT")
         .stdin(Stdio::piped())
