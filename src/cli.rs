@@ -45,6 +45,8 @@ pub enum Command {
     Rules,
     /// Print a rule's documentation.
     Rule { name: String },
+    /// Run the language server (LSP over standard input and output) for editors.
+    Server,
     /// Merge JSON reports (e.g. from `--shard` jobs) into one report in any output format.
     Merge {
         /// Files written with `--output-format json`.
@@ -175,6 +177,7 @@ where
         Some(Command::Rule { name }) => rule_doc(name),
         Some(Command::Inspect { files, config, entries }) => inspect(files, config.as_deref(), *entries),
         Some(Command::Merge { reports, output_format }) => merge(reports, *output_format),
+        Some(Command::Server) => crate::server::run(),
         Some(Command::Check(args)) => check(args),
         None => check(&cli.check),
     }
@@ -213,7 +216,8 @@ fn rule_doc(name: &str) -> i32 {
     }
 }
 
-fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Result<(Config, Policies), miette::Report> {
+/// The configuration and schema for files under `start`, found as `check` finds them.
+pub fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Result<(Config, Policies), miette::Report> {
     let mut config = Config::discover(start, config).map_err(|e| miette::Report::new(*e))?;
     let schema = schema.map(Path::to_path_buf).or_else(|| config.schema_path());
     let policy = Policies::load(schema.as_deref(), config.sections_schema_path().as_deref())?;

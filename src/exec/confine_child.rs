@@ -164,6 +164,8 @@ const DENIED: &[i64] = &[
 
 fn seccomp(rules: &ChildRules) -> Result<(), String> {
     let err = |e: seccompiler::BackendError| format!("seccomp: {e}");
+    // The syscall numbers above are this build's; the filter checks the same architecture.
+    let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(err)?;
     let mut map: BTreeMap<i64, Vec<SeccompRule>> = DENIED.iter().map(|&s| (s, vec![])).collect();
     if !rules.allow_subprocess {
         map.insert(libc::SYS_execve, vec![]);
@@ -193,22 +195,21 @@ fn seccomp(rules: &ChildRules) -> Result<(), String> {
         map,
         SeccompAction::Allow,
         SeccompAction::Errno(libc::EPERM as u32),
-        TargetArch::x86_64,
+        arch,
     )
     .map_err(err)?;
-    let mut prog: BpfProgram = filter.try_into().map_err(err)?;
-    // clone3 -> ENOSYS: prepend nothing fancy, a second filter does it.
+    let prog: BpfProgram = filter.try_into().map_err(err)?;
+    // clone3 answers ENOSYS (not EPERM), so that the C library falls back to clone.
     let enosys = SeccompFilter::new(
         BTreeMap::from([(libc::SYS_clone3, vec![])]),
         SeccompAction::Allow,
         SeccompAction::Errno(libc::ENOSYS as u32),
-        TargetArch::x86_64,
+        arch,
     )
     .map_err(err)?;
     let prog2: BpfProgram = enosys.try_into().map_err(err)?;
     seccompiler::apply_filter(&prog2).map_err(|e| format!("seccomp: {e}"))?;
     seccompiler::apply_filter(&prog).map_err(|e| format!("seccomp: {e}"))?;
-    prog.clear();
     Ok(())
 }
 

@@ -411,7 +411,9 @@ class _Child:
         _setrl(resource.RLIMIT_FSIZE, lim["file_size_bytes"])
         _setrl(resource.RLIMIT_NOFILE, lim["open_files"])
         _setrl(resource.RLIMIT_CORE, 0)
-        if os.geteuid() != 0:  # root ignores RLIMIT_NPROC
+        # Root ignores RLIMIT_NPROC. A confined child is uid 0 of its user namespace whatever
+        # qa-lint's uid is, and the kernel judges by the uid outside: so it is always set there.
+        if os.geteuid() != 0 or self.confine is not None:
             _setrl(resource.RLIMIT_NPROC, lim["max_processes"])
         if not self.reusable:
             # One entry only: fixed limits, hard = soft (+2 s for CPU), as strict mode always had.
