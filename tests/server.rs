@@ -241,7 +241,12 @@ fn action_edits(c: &mut Client, uri: &str, d: &Value, starts: &str) -> Vec<Value
         .iter()
         .find(|a| a["title"].as_str().unwrap().starts_with(starts))
         .unwrap_or_else(|| panic!("no action `{starts}` in {actions:#?}"));
-    assert_eq!(action["kind"], "quickfix");
+    let kind = if starts.starts_with("Fix all") {
+        "source.fixAll.qa-lint"
+    } else {
+        "quickfix"
+    };
+    assert_eq!(action["kind"], kind);
     action["edit"]["changes"][uri].as_array().unwrap().clone()
 }
 
@@ -290,6 +295,11 @@ fn wrong_claim_is_published_fixed_by_the_action_and_cleared() {
         shown.contains("output-mismatch") && shown.contains("actual output: `4`"),
         "{shown}"
     );
+
+    // One action fixes every wrong claim of the file, as `qa-lint --fix` would.
+    let all = action_edits(&mut c, &uri, &first, "Fix all wrong claims in this file (2)");
+    let fixed_all = apply_edits(TEXT, &all);
+    assert!(fixed_all.contains("# 4\nprint(3 * 3)  # 9\n"), "{fixed_all}");
 
     // Fix the first claim with its action, suppress the second with the other action.
     let fix = action_edits(&mut c, &uri, &first, "Replace the claim with `4`");

@@ -55,7 +55,10 @@ pub fn check_static(path: &Path, text: &str) -> Result<Vec<Diagnostic>, String> 
         progress: false,
         stdin: Some((path.to_path_buf(), text.as_bytes().to_vec())),
     };
-    let (reports, _) = pipeline::run(&opts, &config, &policy)?;
+    // A bug on some input must cost this check, not the editor's whole session.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline::run(&opts, &config, &policy)));
+    let (reports, _) =
+        run.map_err(|_| "internal error while checking this text (see the server's log)".to_string())??;
     Ok(reports.into_iter().flat_map(|r| r.diagnostics).collect())
 }
 
