@@ -274,6 +274,8 @@ fn wrong_claim_is_published_fixed_by_the_action_and_cleared() {
     // The run's diagnostics: both wrong claims, at their lines (0-based 3 and 4), with the
     // CLI's message and help, and the unclaimed exception of the second section.
     let diags = c.diagnostics(1, |d| codes(d).contains(&"QA201"));
+    // What the editor shows, in full.
+    insta::assert_json_snapshot!("published_after_open", diags);
     let first = at_line(&diags, "QA201", 3).expect("mismatch on line 4").clone();
     assert_eq!(first["severity"], 1);
     assert_eq!(first["source"], "qa-lint");
