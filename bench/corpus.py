@@ -444,7 +444,12 @@ def main():
         sys.exit(f"error: no qa-lint binary at {args.qa_lint} (cargo build --release, or --qa-lint PATH)")
     args.work.mkdir(parents=True, exist_ok=True)
     flags = entry_flags(args.qa_lint, args.work)
-    specs = args.corpus or sorted(p.name for p in args.root.iterdir() if p.is_dir())
+    if not args.root.is_dir():
+        sys.exit(f"error: {args.root} is not a folder")
+    specs = args.corpus or sorted(p.name for p in args.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for spec in specs:
+        if not (args.root / spec.strip("/")).is_dir():
+            sys.exit(f"error: no folder {args.root / spec.strip('/')}")
     version = subprocess.run([args.qa_lint, "--version"], capture_output=True, text=True).stdout.strip()
     report = {"qa_lint": args.qa_lint, "version": version, "command": sys.argv,
               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "corpora": []}

@@ -25,8 +25,13 @@ struct Client {
 impl Client {
     /// Start the server in `dir` and complete the initialize handshake.
     fn start(dir: &Path, init_options: Value) -> Client {
+        Client::start_env(dir, init_options, &[])
+    }
+
+    fn start_env(dir: &Path, init_options: Value, env: &[(&str, &str)]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
             .arg("server")
+            .envs(env.iter().copied())
             .current_dir(dir)
             .env("QA_LINT_CACHE_DIR", dir.join(".cache"))
             .stdin(Stdio::piped())
@@ -236,7 +241,12 @@ fn action_edits(c: &mut Client, uri: &str, d: &Value, starts: &str) -> Vec<Value
         .iter()
         .find(|a| a["title"].as_str().unwrap().starts_with(starts))
         .unwrap_or_else(|| panic!("no action `{starts}` in {actions:#?}"));
-    assert_eq!(action["kind"], "quickfix");
+    let kind = if starts.starts_with("Fix all") {
+        "source.fixAll.qa-lint"
+    } else {
+        "quickfix"
+    };
+    assert_eq!(action["kind"], kind);
     action["edit"]["changes"][uri].as_array().unwrap().clone()
 }
 
@@ -286,6 +296,11 @@ fn wrong_claim_is_published_fixed_by_the_action_and_cleared() {
         "{shown}"
     );
 
+    // One action fixes every wrong claim of the file, as `qa-lint --fix` would.
+    let all = action_edits(&mut c, &uri, &first, "Fix all wrong claims in this file (2)");
+    let fixed_all = apply_edits(TEXT, &all);
+    assert!(fixed_all.contains("# 4\nprint(3 * 3)  # 9\n"), "{fixed_all}");
+
     // Fix the first claim with its action, suppress the second with the other action.
     let fix = action_edits(&mut c, &uri, &first, "Replace the claim with `4`");
     let text = apply_edits(TEXT, &fix);
@@ -303,13 +318,16 @@ fn wrong_claim_is_published_fixed_by_the_action_and_cleared() {
     let after = c.diagnostics(2, |d| codes(d).contains(&"QA202"));
     assert_eq!(codes(&after), ["QA202"], "{after:#?}");
 
-    // Hover on the fixed claim now says it holds.
+    // Hover on a claim the new comment covers says so.
     let hover = c.request(
         "textDocument/hover",
-        json!({ "textDocument": { "uri": uri }, "position": { "line": 4, "character": 2 } }),
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 5, "character": 2 } }),
     );
     let shown = hover["result"]["contents"]["value"].as_str().unwrap();
-    assert!(shown.contains("claim `4` **holds**"), "{shown}");
+    assert!(
+        shown.contains("claim `10` not reported: a `qa-lint-disable` comment covers it"),
+        "{shown}"
+    );
     assert_eq!(c.shutdown_and_exit(), 0);
 }
 
@@ -342,6 +360,48 @@ fn structure_problems_come_before_any_run_and_config_errors_are_shown() {
         msg.starts_with("qa-lint cannot check this file:") && msg.contains("qa-lint.toml:1: invalid configuration"),
         "{msg}"
     );
+    assert_eq!(c.shutdown_and_exit(), 0);
+}
+
+#[test]
+fn a_file_the_cli_already_checked_runs_from_the_shared_cache() {
+    let dir = workspace(&[("guide.md", TEXT)]);
+    let cli = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
+        .args(["--output-format", "concise", "guide.md"])
+        .current_dir(dir.path())
+        .env("QA_LINT_CACHE_DIR", dir.path().join(".cache"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&cli.stdout).contains("guide.md:4:17: QA201"));
+    // With execution forbidden, only cached results can produce the mismatch.
+    let mut c = Client::start_env(dir.path(), Value::Null, &[("QA_LINT_FORBID_EXEC", "1")]);
+    let uri = format!("file://{}/guide.md", dir.path().display());
+    open(&mut c, &uri, TEXT);
+    let diags = c.diagnostics(1, |d| codes(d).contains(&"QA201"));
+    assert!(at_line(&diags, "QA201", 3).is_some(), "{diags:#?}");
+    assert_eq!(c.shutdown_and_exit(), 0);
+}
+
+#[test]
+fn with_run_after_pause_the_examples_run_without_a_save() {
+    let dir = workspace(&[]);
+    let uri = format!("file://{}/draft.md", dir.path().display());
+    let mut c = Client::start(dir.path(), json!({ "runAfterPauseMs": 100 }));
+    open(&mut c, &uri, "## Draft\n");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": TEXT.replace("# 10", "# 9") }] }),
+    );
+    let diags = c.diagnostics(2, |d| codes(d).contains(&"QA201"));
+    assert!(at_line(&diags, "QA201", 3).is_some(), "{diags:#?}");
+    assert!(at_line(&diags, "QA201", 4).is_none(), "{diags:#?}");
+    // The right claim on line 5 holds.
+    let hover = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": 4, "character": 17 } }),
+    );
+    let shown = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("claim `9` **holds**"), "{shown}");
     assert_eq!(c.shutdown_and_exit(), 0);
 }
 

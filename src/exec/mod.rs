@@ -21,6 +21,9 @@ pub mod confine;
 mod confine_child;
 pub mod pool;
 pub mod protocol;
+/// Starting the embedded interpreter: only the cargo-built binary embeds one; in the wheel
+/// the worker is already a Python process.
+#[cfg(feature = "embed")]
 pub mod pyinit;
 pub mod worker;
 
@@ -32,3 +35,12 @@ pub use self::worker::worker_main;
 pub const WORKER_ARG: &str = "__worker";
 /// Second argument of a worker that confines itself and its children (`<exe> __worker kernel`).
 pub const KERNEL_ARG: &str = "kernel";
+
+/// The Python a run reports and keys its cache on when it starts no worker: the environment's
+/// (wheel) or the one built against (binary).
+pub fn python_version_hint() -> String {
+    match pool::worker_command() {
+        Some(w) => w.python.clone(),
+        None => crate::cache::build_python_version().to_string(),
+    }
+}

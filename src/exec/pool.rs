@@ -26,6 +26,44 @@ pub const MAX_CLAIM: usize = 16;
 /// How long a new worker may take to start CPython and say hello.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How to start a worker when this process is not a self-contained qa-lint binary: in the
+/// Python wheel, qa-lint runs inside the Python that imported it, so a worker is that Python
+/// running `-m qa_lint __worker` (which calls [`super::worker_main`]), not `current_exe()`.
+#[derive(Clone, Debug)]
+pub struct WorkerCommand {
+    /// The interpreter (`sys.executable`).
+    pub program: PathBuf,
+    /// Its arguments, ending with `__worker`.
+    pub args: Vec<std::ffi::OsString>,
+    /// `CPython 3.12.1`: what a run that starts no worker reports, and part of the cache salt.
+    pub python: String,
+    /// `sys.prefix`: the environment whose packages the examples import (cache salt).
+    pub prefix: String,
+}
+
+static WORKER_COMMAND: std::sync::OnceLock<WorkerCommand> = std::sync::OnceLock::new();
+
+/// Start workers with `cmd` instead of re-executing this binary (set once, before any pool).
+pub fn set_worker_command(cmd: WorkerCommand) {
+    let _ = WORKER_COMMAND.set(cmd);
+}
+
+/// The worker command set by [`set_worker_command`], if any.
+pub fn worker_command() -> Option<&'static WorkerCommand> {
+    WORKER_COMMAND.get()
+}
+
+/// A command that runs qa-lint's own command line in a child process (`exe` is this binary):
+/// the binary itself, or in the wheel the interpreter with the worker's arguments minus
+/// `__worker` (`python -m qa_lint`).
+pub fn cli_command(exe: &std::path::Path) -> Command {
+    let mut cmd = Command::new(exe);
+    if let Some(w) = worker_command().filter(|w| w.program == exe) {
+        cmd.args(&w.args[..w.args.len().saturating_sub(1)]);
+    }
+    cmd
+}
+
 /// A spawn request for the spawner thread: which executable, confined or not, and where to
 /// send the child.
 type SpawnReq = (PathBuf, bool, mpsc::Sender<io::Result<Child>>);
@@ -64,7 +102,10 @@ impl Pool {
         } else {
             jobs
         };
-        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
+        let exe = worker_command().map_or_else(
+            || std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
+            |w| w.program.clone(),
+        );
         // PR_SET_PDEATHSIG fires when the *thread* that forked the worker exits, so all workers
         // are spawned by this long-lived thread.
         let (tx, rx) = mpsc::channel::<SpawnReq>();
@@ -359,7 +400,10 @@ fn random_key() -> [u8; 32] {
 
 fn spawn_worker_process(exe: &std::path::Path, kernel: bool) -> io::Result<Child> {
     let mut cmd = Command::new(exe);
-    cmd.arg("__worker");
+    match worker_command().filter(|w| w.program == exe) {
+        Some(w) => cmd.args(&w.args),
+        None => cmd.arg(super::WORKER_ARG),
+    };
     if kernel {
         cmd.arg(super::KERNEL_ARG);
     }

@@ -54,7 +54,12 @@ fn _confine(
 /// Entry point of a worker process (`<exe> __worker [kernel]`). Never returns. With `kernel`
 /// the worker enters its namespaces first (see `confine.rs`) and confines every child.
 pub fn worker_main() -> ! {
-    let kernel = std::env::args().nth(2).as_deref() == Some(super::KERNEL_ARG);
+    // The argument after `__worker`: in the wheel the process is `python -m qa_lint __worker`.
+    let kernel = std::env::args()
+        .skip_while(|a| a != super::WORKER_ARG)
+        .nth(1)
+        .as_deref()
+        == Some(super::KERNEL_ARG);
     // SAFETY: fd juggling before any other thread exists.
     let (pin, pout) = unsafe {
         let pin = libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 3);
@@ -83,6 +88,8 @@ pub fn worker_main() -> ! {
         }
     }
     let me = std::process::id();
+    // In the wheel this process is `python -m qa_lint __worker`: CPython is already running.
+    #[cfg(feature = "embed")]
     if let Err(e) = super::pyinit::init_python() {
         fatal(e);
     }

@@ -47,6 +47,30 @@ pub fn actions(uri: &Uri, doc: &Doc, range: Range) -> Vec<CodeActionOrCommand> {
             out.push(action(format!("Disable {} for this line", d.rule), edit, false));
         }
     }
+    // Every sure fix of the file at once (`source.fixAll`, which editors can run on save):
+    // what `qa-lint --fix` would write, hedged claims left alone as it leaves them.
+    let mut fixes: Vec<_> = diags
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .filter(|f| !f.hedged)
+        .collect();
+    fixes.sort_by_key(|f| f.span.start);
+    fixes.dedup_by(|b, a| b.span.start < a.span.end);
+    if !fixes.is_empty() {
+        let edits = fixes
+            .iter()
+            .map(|f| TextEdit::new(index.range(f.span), f.replacement.clone()))
+            .collect();
+        out.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: format!("Fix all wrong claims in this file ({})", fixes.len()),
+            kind: Some(CodeActionKind::new("source.fixAll.qa-lint")),
+            edit: Some(WorkspaceEdit {
+                changes: Some(HashMap::from([(uri.clone(), edits)])),
+                ..WorkspaceEdit::default()
+            }),
+            ..CodeAction::default()
+        }));
+    }
     out
 }
 

@@ -5,7 +5,7 @@ use super::position::LineIndex;
 use super::store::Doc;
 use crate::claims::extract_claims;
 use crate::diagnostic::Diagnostic;
-use crate::entry::CodeBlock;
+use crate::entry::{CodeBlock, SuppressionScope};
 use crate::source::Span;
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
@@ -36,7 +36,28 @@ pub fn hover(doc: &Doc, pos: Position) -> Option<Hover> {
         )
     } else {
         let diags = doc.current().unwrap_or_default();
-        verdict(&claim.text, &diags, claim_lines, block.span)
+        let suppressed = model.suppressions.iter().any(|s| {
+            let covers = match &s.scope {
+                SuppressionScope::Range(r) => r.start <= claim_lines.start && claim_lines.start < r.end,
+                SuppressionScope::File => true,
+            };
+            let names_execution = s.rules.is_empty()
+                || s.rules.iter().any(|r| {
+                    r.eq_ignore_ascii_case("all") || crate::rules::lookup(r).is_some_and(|r| r.step == "execute")
+                });
+            covers && names_execution
+        });
+        match verdict(&claim.text, &diags, claim_lines, block.span) {
+            Verdict::Holds if suppressed => format!(
+                "qa-lint: claim `{}` not reported: a `qa-lint-disable` comment covers it",
+                claim.text
+            ),
+            Verdict::Holds => format!(
+                "qa-lint: claim `{}` **holds**: the actual output matched it on the last run",
+                claim.text
+            ),
+            Verdict::Said(s) => s,
+        }
     };
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
@@ -56,9 +77,15 @@ fn is_execution(d: &Diagnostic) -> bool {
     crate::rules::lookup(&d.rule).is_some_and(|r| r.step == "execute")
 }
 
+enum Verdict {
+    /// No diagnostic: the claim held, or a suppression hid what it found.
+    Holds,
+    Said(String),
+}
+
 /// What the run said about the claim on `lines`: an execution diagnostic there, one that kept
-/// the whole block from being judged (timeout, crash, missing module), or none (it holds).
-fn verdict(claimed: &str, diags: &[Diagnostic], lines: Span, block: Span) -> String {
+/// the whole block from being judged (timeout, crash, missing module), or none.
+fn verdict(claimed: &str, diags: &[Diagnostic], lines: Span, block: Span) -> Verdict {
     let on_claim = diags
         .iter()
         .filter(|d| is_execution(d))
@@ -73,14 +100,14 @@ fn verdict(claimed: &str, diags: &[Diagnostic], lines: Span, block: Span) -> Str
         if let Some(a) = actual {
             s.push_str(&format!("\n\nactual output: `{a}`"));
         }
-        return s;
+        return Verdict::Said(s);
     }
     let blocking = ["timeout", "interpreter-crash", "missing-module", "python-syntax-error"];
     if let Some(d) = diags
         .iter()
         .find(|d| blocking.contains(&d.rule.as_str()) && d.span.start >= block.start && d.span.start < block.end)
     {
-        return format!("qa-lint: claim `{claimed}` not judged: {}", d.message);
+        return Verdict::Said(format!("qa-lint: claim `{claimed}` not judged: {}", d.message));
     }
-    format!("qa-lint: claim `{claimed}` **holds**: the actual output matched it on the last run")
+    Verdict::Holds
 }
