@@ -407,6 +407,29 @@ fn with_run_after_pause_the_examples_run_without_a_save() {
     assert_eq!(c.shutdown_and_exit(), 0);
 }
 
+#[test]
+fn documents_opened_together_all_get_their_run() {
+    let dir = workspace(&[]);
+    let mut c = Client::start(dir.path(), Value::Null);
+    let uris: Vec<String> = (1..=3)
+        .map(|i| format!("file://{}/doc{i}.md", dir.path().display()))
+        .collect();
+    for (i, uri) in uris.iter().enumerate() {
+        open(&mut c, uri, &format!("## Doc\n\n```python\nprint({i} + 1)  # 0\n```\n"));
+    }
+    // Runs are queued one after another; each document gets its own result.
+    for (i, uri) in uris.iter().enumerate() {
+        let msg = c.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri.as_str()
+                && codes(m["params"]["diagnostics"].as_array().unwrap()).contains(&"QA201")
+        });
+        let message = msg["params"]["diagnostics"][0]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("got `{}`", i + 1)), "{message}");
+    }
+    assert_eq!(c.shutdown_and_exit(), 0);
+}
+
 /// The processes the server has started and that are still alive.
 fn children(pid: u32) -> Vec<String> {
     let mut out = Vec::new();
