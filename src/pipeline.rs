@@ -2,7 +2,7 @@
 //! -> suppressions -> reports. Output never depends on scheduling: results are collected
 //! per file and sorted before rendering.
 
-use crate::cache::{self, Cache};
+use crate::cache::Cache;
 use crate::check::{self, CheckedFile};
 use crate::claims::JudgeOptions;
 use crate::config::Config;
@@ -58,7 +58,10 @@ impl ExecState {
         // are judged, which happens after the cache, so editing them re-runs nothing.
         let cache = opts.cache_dir.as_ref().map(|dir| {
             let limits_json = serde_json::to_string(&limits).unwrap_or_default();
-            Cache::open(dir, &[&format!("{:?}", config.exec), &limits_json])
+            // In the wheel, the environment's Python and prefix (not the build's) run the code.
+            let runtime =
+                crate::exec::pool::worker_command().map_or(String::new(), |w| format!("{} {}", w.python, w.prefix));
+            Cache::open(dir, &[&format!("{:?}", config.exec), &limits_json, &runtime])
         });
         ExecState {
             limits,
@@ -278,9 +281,7 @@ fn run_examples(
     let todo: Vec<usize> = (0..prepared.len()).filter(|&i| outcomes[i].is_none()).collect();
     if todo.is_empty() {
         // Nothing to run: no worker, no interpreter started.
-        summary
-            .python
-            .get_or_insert_with(|| cache::build_python_version().to_string());
+        summary.python.get_or_insert_with(crate::exec::python_version_hint);
     } else {
         // Lets a test prove that an unchanged corpus starts no Python at all.
         if std::env::var_os("QA_LINT_FORBID_EXEC").is_some_and(|v| v == "1") {
