@@ -274,6 +274,8 @@ fn wrong_claim_is_published_fixed_by_the_action_and_cleared() {
     // The run's diagnostics: both wrong claims, at their lines (0-based 3 and 4), with the
     // CLI's message and help, and the unclaimed exception of the second section.
     let diags = c.diagnostics(1, |d| codes(d).contains(&"QA201"));
+    // What the editor shows, in full.
+    insta::assert_json_snapshot!("published_after_open", diags);
     let first = at_line(&diags, "QA201", 3).expect("mismatch on line 4").clone();
     assert_eq!(first["severity"], 1);
     assert_eq!(first["source"], "qa-lint");
@@ -402,6 +404,29 @@ fn with_run_after_pause_the_examples_run_without_a_save() {
     );
     let shown = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(shown.contains("claim `9` **holds**"), "{shown}");
+    assert_eq!(c.shutdown_and_exit(), 0);
+}
+
+#[test]
+fn documents_opened_together_all_get_their_run() {
+    let dir = workspace(&[]);
+    let mut c = Client::start(dir.path(), Value::Null);
+    let uris: Vec<String> = (1..=3)
+        .map(|i| format!("file://{}/doc{i}.md", dir.path().display()))
+        .collect();
+    for (i, uri) in uris.iter().enumerate() {
+        open(&mut c, uri, &format!("## Doc\n\n```python\nprint({i} + 1)  # 0\n```\n"));
+    }
+    // Runs are queued one after another; each document gets its own result.
+    for (i, uri) in uris.iter().enumerate() {
+        let msg = c.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri.as_str()
+                && codes(m["params"]["diagnostics"].as_array().unwrap()).contains(&"QA201")
+        });
+        let message = msg["params"]["diagnostics"][0]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("got `{}`", i + 1)), "{message}");
+    }
     assert_eq!(c.shutdown_and_exit(), 0);
 }
 

@@ -40,6 +40,9 @@ struct Server {
     run_after_pause: Option<Duration>,
     done_tx: Sender<RunDone>,
     done_rx: Receiver<RunDone>,
+    /// Documents waiting for a run: one runs at a time, since each run already uses every
+    /// core (an editor that restores twenty tabs must not start twenty runs at once).
+    queue: std::collections::VecDeque<Uri>,
     shutting_down: bool,
 }
 
@@ -108,6 +111,7 @@ fn serve(conn: Connection) -> Result<i32, String> {
         run_after_pause: pause.filter(|&ms| ms > 0).map(Duration::from_millis),
         done_tx,
         done_rx,
+        queue: std::collections::VecDeque::new(),
         shutting_down: false,
     };
     let code = server.main_loop();
@@ -142,6 +146,7 @@ impl Server {
                 default(wait) => {}
             }
             self.fire_due();
+            self.start_queued();
         }
     }
 
@@ -259,6 +264,8 @@ impl Server {
                 doc.version = p.text_document.version;
                 doc.generation += 1;
                 doc.cancel_run();
+                // The text it was queued for is gone; the next save or pause queues it again.
+                self.queue.retain(|u| *u != p.text_document.uri);
                 let now = Instant::now();
                 doc.static_due = Some(now + STATIC_DEBOUNCE);
                 doc.exec_due = pause.map(|p| now + p);
@@ -294,9 +301,16 @@ impl Server {
     }
 
     fn start_run(&mut self, uri: &Uri) {
+        let busy = self.docs.iter().any(|(u, d)| u != uri && d.running.is_some());
         let Some(doc) = self.docs.get_mut(uri) else { return };
         doc.exec_due = None;
-        if doc.running.is_some() || doc.ran_current() || doc.statics.is_err() {
+        if doc.running.is_some() || doc.ran_current() || doc.statics.is_err() || self.shutting_down {
+            return;
+        }
+        if busy {
+            if !self.queue.contains(uri) {
+                self.queue.push_back(uri.clone());
+            }
             return;
         }
         let tx = self.done_tx.clone();
@@ -307,6 +321,14 @@ impl Server {
         match started {
             Ok(run) => doc.running = Some(run),
             Err(e) => self.log(&format!("cannot start qa-lint check: {e}")),
+        }
+    }
+
+    /// Start the next queued run when none is running.
+    fn start_queued(&mut self) {
+        while !self.docs.values().any(|d| d.running.is_some()) {
+            let Some(uri) = self.queue.pop_front() else { return };
+            self.start_run(&uri);
         }
     }
 
