@@ -220,6 +220,24 @@ pub struct Directives {
     pub other: BTreeMap<String, String>,
 }
 
+impl Directives {
+    /// Add what `other` says where `self` says nothing (the info string wins over a comment).
+    pub fn merge_from(&mut self, other: Directives) {
+        self.skip = self.skip.take().or(other.skip);
+        self.compile_only |= other.compile_only;
+        self.fresh |= other.fresh;
+        self.timeout_secs = self.timeout_secs.or(other.timeout_secs);
+        self.requires.extend(other.requires);
+        self.min_python = self.min_python.or(other.min_python);
+        self.fixtures.extend(other.fixtures);
+        self.allow.extend(other.allow);
+        self.file = self.file.take().or(other.file);
+        for (k, v) in other.other {
+            self.other.entry(k).or_insert(v);
+        }
+    }
+}
+
 /// An inline suppression comment.
 #[derive(Clone, Debug)]
 pub struct Suppression {
