@@ -102,6 +102,7 @@ fn serve(conn: Connection) -> Result<i32, String> {
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_else(|| PathBuf::from("."));
     let pause = params["initializationOptions"]["runAfterPauseMs"].as_u64();
+    let watch = params["capabilities"]["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"] == true;
     let (done_tx, done_rx) = crossbeam_channel::unbounded();
     let mut server = Server {
         conn,
@@ -114,6 +115,9 @@ fn serve(conn: Connection) -> Result<i32, String> {
         queue: std::collections::VecDeque::new(),
         shutting_down: false,
     };
+    if watch {
+        server.watch_config_files();
+    }
     let code = server.main_loop();
     for doc in server.docs.values_mut() {
         doc.cancel_run();
@@ -280,6 +284,17 @@ impl Server {
                 }
                 self.start_run(&uri);
             }
+            n::DidChangeWatchedFiles::METHOD => {
+                // A configuration or schema changed: every open file is checked and run again
+                // (the cache keeps that cheap for entries whose execution settings did not change).
+                let now = Instant::now();
+                for doc in self.docs.values_mut() {
+                    doc.generation += 1;
+                    doc.cancel_run();
+                    doc.static_due = Some(now);
+                    doc.exec_due = Some(now);
+                }
+            }
             n::DidCloseTextDocument::METHOD => {
                 let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(not.params) else {
                     return;
@@ -291,6 +306,37 @@ impl Server {
             }
             _ => {}
         }
+    }
+
+    /// Ask the client to tell us when a configuration file or a schema changes.
+    fn watch_config_files(&self) {
+        let watchers: Vec<_> = [
+            "**/qa-lint.toml",
+            "**/.qa-lint.toml",
+            "**/pyproject.toml",
+            "**/*.schema.json",
+        ]
+        .into_iter()
+        .map(|glob| lsp_types::FileSystemWatcher {
+            glob_pattern: lsp_types::GlobPattern::String(glob.into()),
+            kind: None,
+        })
+        .collect();
+        let registration = lsp_types::Registration {
+            id: "qa-lint-config".into(),
+            method: n::DidChangeWatchedFiles::METHOD.into(),
+            register_options: serde_json::to_value(lsp_types::DidChangeWatchedFilesRegistrationOptions { watchers })
+                .ok(),
+        };
+        let params = lsp_types::RegistrationParams {
+            registrations: vec![registration],
+        };
+        let req = Request::new(
+            "qa-lint-watch".to_string().into(),
+            r::RegisterCapability::METHOD.into(),
+            params,
+        );
+        let _ = self.conn.sender.send(req.into());
     }
 
     fn check_static(&mut self, uri: &Uri) {
