@@ -53,6 +53,17 @@ pub fn worker_command() -> Option<&'static WorkerCommand> {
     WORKER_COMMAND.get()
 }
 
+/// A command that runs qa-lint's own command line in a child process (`exe` is this binary):
+/// the binary itself, or in the wheel the interpreter with the worker's arguments minus
+/// `__worker` (`python -m qa_lint`).
+pub fn cli_command(exe: &std::path::Path) -> Command {
+    let mut cmd = Command::new(exe);
+    if let Some(w) = worker_command().filter(|w| w.program == exe) {
+        cmd.args(&w.args[..w.args.len().saturating_sub(1)]);
+    }
+    cmd
+}
+
 /// A spawn request for the spawner thread: which executable, confined or not, and where to
 /// send the child.
 type SpawnReq = (PathBuf, bool, mpsc::Sender<io::Result<Child>>);

@@ -18,7 +18,7 @@ import select, shutil, signal, struct, sys, tempfile, threading, time, traceback
 import qa_runner
 from qa_runner import send as _send
 from qa_risk import risk_reason as _risk_reason
-from qa_sandbox import make_hook as _make_hook
+from qa_sandbox import Sandbox as _SandboxState, make_hook as _make_hook
 
 REUSE_MAX = 64  # entries per child before a fresh fork (bounds slow leaks: memory, caches)
 _STMT = struct.Struct("iiii")  # entry seq, block, first, last (block -1 = none yet)
@@ -352,28 +352,11 @@ def _open_fds():
         return 0
 
 
-class _Sandbox:
-    """What the audit hook (installed once per child) enforces for the entry running now."""
-    def __init__(self):
-        self.active = False
-        self.deny_net = self.deny_proc = self.deny_write = False
-        self.tmp, self.prefix = "", ""
-        self.dirty = None  # runtime evidence that the process state changed (see qa_sandbox.DIRTY)
-
-    def arm(self, sb, tmp):
-        self.deny_net = not sb.get("allow_network")
-        self.deny_proc = not sb.get("allow_subprocess")
-        self.deny_write = not sb.get("allow_writes_outside")
-        self.tmp, self.prefix = tmp, tmp + os.sep
-        self.dirty = None
-        self.active = True
-
-
 class _Child:
     def __init__(self, req_r, w, shm, root, reusable, confine):
         self.req_r, self.w, self.shm, self.root, self.reusable = req_r, w, shm, root, reusable
         self.confine = confine
-        self.sb = _Sandbox()
+        self.sb = _SandboxState()
         self.hooked = False
         self.spare = None
 

@@ -47,6 +47,30 @@ pub fn actions(uri: &Uri, doc: &Doc, range: Range) -> Vec<CodeActionOrCommand> {
             out.push(action(format!("Disable {} for this line", d.rule), edit, false));
         }
     }
+    // Every sure fix of the file at once (`source.fixAll`, which editors can run on save):
+    // what `qa-lint --fix` would write, hedged claims left alone as it leaves them.
+    let mut fixes: Vec<_> = diags
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .filter(|f| !f.hedged)
+        .collect();
+    fixes.sort_by_key(|f| f.span.start);
+    fixes.dedup_by(|b, a| b.span.start < a.span.end);
+    if !fixes.is_empty() {
+        let edits = fixes
+            .iter()
+            .map(|f| TextEdit::new(index.range(f.span), f.replacement.clone()))
+            .collect();
+        out.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: format!("Fix all wrong claims in this file ({})", fixes.len()),
+            kind: Some(CodeActionKind::new("source.fixAll.qa-lint")),
+            edit: Some(WorkspaceEdit {
+                changes: Some(HashMap::from([(uri.clone(), edits)])),
+                ..WorkspaceEdit::default()
+            }),
+            ..CodeAction::default()
+        }));
+    }
     out
 }
 
@@ -80,4 +104,43 @@ fn suppression(d: &Diagnostic, index: &LineIndex, model: Option<&crate::entry::D
         Range::new(start, start),
         format!("{indent}<!-- qa-lint-disable-next-line {} -->{eol}", d.rule),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn diag_at(text: &str, needle: &str, rule: &str) -> Diagnostic {
+        let start = text.find(needle).unwrap();
+        Diagnostic::new(rule, Span::new(start, start + needle.len()), "m")
+    }
+
+    #[test]
+    fn a_new_comment_keeps_the_indentation_and_line_endings() {
+        let text = "- item\r\n\r\n  A paragraph.\r\n";
+        let edit = suppression(
+            &diag_at(text, "paragraph", "schema-violation"),
+            &LineIndex::new(text),
+            None,
+        );
+        assert_eq!(edit.range, Range::new(Position::new(2, 0), Position::new(2, 0)));
+        assert_eq!(
+            edit.new_text,
+            "  <!-- qa-lint-disable-next-line schema-violation -->\r\n"
+        );
+    }
+
+    #[test]
+    fn a_comment_already_above_gets_the_rule_added() {
+        let text = "<!-- qa-lint-disable-next-line output-mismatch -->\nA paragraph.\n";
+        let edit = suppression(
+            &diag_at(text, "paragraph", "schema-violation"),
+            &LineIndex::new(text),
+            None,
+        );
+        let at = Position::new(0, "<!-- qa-lint-disable-next-line output-mismatch".len() as u32);
+        assert_eq!(edit.range, Range::new(at, at));
+        assert_eq!(edit.new_text, " schema-violation");
+    }
 }

@@ -13,7 +13,7 @@ use crate::pipeline::{self, RunOptions};
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,7 +55,10 @@ pub fn check_static(path: &Path, text: &str) -> Result<Vec<Diagnostic>, String> 
         progress: false,
         stdin: Some((path.to_path_buf(), text.as_bytes().to_vec())),
     };
-    let (reports, _) = pipeline::run(&opts, &config, &policy)?;
+    // A bug on some input must cost this check, not the editor's whole session.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline::run(&opts, &config, &policy)));
+    let (reports, _) =
+        run.map_err(|_| "internal error while checking this text (see the server's log)".to_string())??;
     Ok(reports.into_iter().flat_map(|r| r.diagnostics).collect())
 }
 
@@ -99,7 +102,7 @@ pub fn spawn_exec(
     text: &str,
     done: impl FnOnce(RunResult) + Send + 'static,
 ) -> std::io::Result<Run> {
-    let mut child = Command::new(exe)
+    let mut child = crate::exec::pool::cli_command(exe)
         .args([
             "check",
             "-",
@@ -180,9 +183,13 @@ pub fn spawn_exec(
     Ok(run)
 }
 
-/// The binary to run for execution: this one.
+/// The binary to run for execution: this one (in the wheel, the interpreter qa-lint runs on,
+/// as `sys.executable` names it, so a venv stays a venv).
 pub fn current_exe() -> PathBuf {
-    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"))
+    crate::exec::pool::worker_command().map_or_else(
+        || std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
+        |w| w.program.clone(),
+    )
 }
 
 /// The document model of `text` (for code actions and hover), parsed as the check parses it.

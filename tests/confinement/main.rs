@@ -7,141 +7,14 @@
 //! The hostile snippets only aim at processes of their own qa-lint run (found through the
 //! parent chain), never at other processes of the machine. Network: loopback only.
 
+mod attack;
+#[path = "../common/mod.rs"]
 mod common;
+
+use attack::*;
 
 use std::path::Path;
 use std::time::Duration;
-
-/// Markdown with one entry per snippet.
-fn markdown(codes: &[String]) -> String {
-    let mut md = String::from("# Confinement\n\n");
-    for (i, code) in codes.iter().enumerate() {
-        md.push_str(&format!(
-            "## {}. What does snippet {} do?\n\n**Short answer:** It tests the boundary.\n\n```python\n{code}\n```\n\n",
-            i + 1,
-            i + 1
-        ));
-    }
-    md
-}
-
-/// `n` entries whose claims are all wrong (`print(k + 1)  # k + 2`).
-fn victims(n: usize) -> String {
-    markdown(
-        &(0..n)
-            .map(|k| format!("print({k} + 1)  # {}", k + 2))
-            .collect::<Vec<_>>(),
-    )
-}
-
-/// Turns the audit hook off, as hole 3 of the issue does (three lines through the GC).
-const DISARM: &str =
-    "import gc\nfor o in gc.get_objects():\n    if type(o).__name__ == \"_Sandbox\":\n        o.active = False\n";
-
-/// Python that finds the processes of this qa-lint run: the snippet's ancestors up to the
-/// topmost `qa-lint` process, and all descendants of that one (other workers and children).
-const OWN_RUN: &str = r#"import os
-def _stat(pid):
-    try:
-        with open("/proc/%s/status" % pid) as f:
-            return {l.split(":")[0]: l.split(":", 1)[1].strip() for l in f}
-    except OSError:
-        return None
-def _cmd(pid):
-    try:
-        with open("/proc/%s/cmdline" % pid, "rb") as f:
-            return f.read()
-    except OSError:
-        return b""
-def own_run():
-    top, pid = None, os.getpid()
-    while pid > 1 or (pid == 1 and top is None):
-        st = _stat(pid)
-        if st is None:
-            break
-        if b"qa-lint" in _cmd(pid) or pid == os.getpid():
-            top = pid
-        else:
-            break
-        if pid == 1:
-            break
-        pid = int(st["PPid"])
-    procs, kids = {top}, {}
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            st = _stat(p)
-            if st:
-                kids.setdefault(int(st["PPid"]), []).append(int(p))
-    todo = [top]
-    while todo:
-        for k in kids.get(todo.pop(), []):
-            if k not in procs:
-                procs.add(k)
-                todo.append(k)
-    procs.discard(os.getpid())
-    return sorted(procs)
-"#;
-
-/// Forges "completed, no blocks" answers into every pipe of the run it can open (the Rust
-/// protocol and the supervisor's), then stops every process of the run it can signal.
-fn forger() -> String {
-    format!(
-        "{DISARM}{OWN_RUN}import signal\n\
-         lines = b\"\".join(b'{{\"id\":%d,\"outcome\":{{\"kind\":\"completed\",\"data\":{{\"blocks\":[]}}}}}}\\n' % i for i in range(1, 400))\n\
-         lines += b'D{{\"threads_left\":0,\"truncated\":false,\"dirty\":null}}\\n'\n\
-         hits = stopped = 0\n\
-         for pid in own_run():\n    \
-             try:\n        fds = os.listdir(\"/proc/%d/fd\" % pid)\n    except OSError:\n        fds = []\n    \
-             for fd in fds:\n        \
-                 try:\n            w = os.open(\"/proc/%d/fd/%s\" % (pid, fd), os.O_WRONLY | os.O_NONBLOCK)\n        except OSError:\n            continue\n        \
-                 try:\n            os.write(w, lines)\n            hits += 1\n        except OSError:\n            pass\n        os.close(w)\n\
-         for pid in own_run():\n    \
-             try:\n        os.kill(pid, signal.SIGSTOP)\n        stopped += 1\n    except OSError:\n        pass\n\
-         print(hits, stopped)  # 0 0"
-    )
-}
-
-struct Report {
-    diags: Vec<serde_json::Value>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Report {
-    fn count(&self, path: &str, rule: &str) -> usize {
-        self.diags
-            .iter()
-            .filter(|d| same(&d["path"], path) && d["rule"] == rule)
-            .count()
-    }
-    fn messages(&self, path: &str) -> Vec<String> {
-        self.diags
-            .iter()
-            .filter(|d| same(&d["path"], path) && d["code"].as_str().is_some_and(|c| !c.starts_with("QA1")))
-            .map(|d| format!("{} {}", d["rule"], d["message"]))
-            .collect()
-    }
-}
-
-/// A report path names `file` (`a.md` or `./a.md` when the walk started at `.`).
-fn same(path: &serde_json::Value, file: &str) -> bool {
-    path.as_str().is_some_and(|p| p.strip_prefix("./").unwrap_or(p) == file)
-}
-
-fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Report {
-    let mut all = vec!["--output-format", "json"];
-    all.extend_from_slice(args);
-    let out = common::qa_in_env(dir, &all, env);
-    let diags = match serde_json::from_str::<serde_json::Value>(&out.stdout) {
-        Ok(serde_json::Value::Array(a)) => a,
-        _ => panic!("qa-lint's JSON report is broken:\n{}\n{}", out.stdout, out.stderr),
-    };
-    Report {
-        diags,
-        stdout: out.stdout,
-        stderr: out.stderr,
-    }
-}
 
 #[test]
 fn a_hostile_file_cannot_hide_the_errors_of_other_files() {
@@ -443,16 +316,49 @@ fn nothing_a_snippet_starts_outlives_qa_lint() {
     let r = run(dir.path(), &["--no-cache", "a.md"], &[]);
     assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
     std::thread::sleep(Duration::from_millis(300));
-    let left: Vec<String> = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == name))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    let left = processes_named(&name);
     for pid in &left {
         let _ = std::process::Command::new("kill").args(["-9", pid]).status();
     }
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn nothing_a_snippet_starts_outlives_a_killed_qa_lint() {
+    let name = format!("qakill{}", std::process::id() % 100_000);
+    let code = format!(
+        "{DISARM}import os, time, ctypes\n\
+         if os.fork() == 0:\n    os.setsid()\n    ctypes.CDLL(None).prctl(15, {name:?}.encode(), 0, 0, 0)\n    time.sleep(60)\n\
+         time.sleep(60)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.md"), markdown(&[code])).unwrap();
+    let mut qa = std::process::Command::new(env!("CARGO_BIN_EXE_qa-lint"))
+        .args(["--no-cache", "a.md"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while processes_named(&name).is_empty() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !processes_named(&name).is_empty(),
+        "the snippet never started its sleeper"
+    );
+    qa.kill().unwrap();
+    qa.wait().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !processes_named(&name).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = processes_named(&name);
+    for pid in &left {
+        let _ = std::process::Command::new("kill").args(["-9", pid]).status();
+    }
+    assert!(left.is_empty(), "left behind after SIGKILL of qa-lint: {left:?}");
 }
 
 #[test]
@@ -529,21 +435,6 @@ fn the_walk_reports_symlinks_out_of_the_tree_and_prints_nothing_of_them() {
         r.diags.iter().any(|d| same(&d["path"], "inside.md")),
         "a link inside the tree is checked"
     );
-}
-
-/// Runs qa-lint in a user namespace where no further user namespace may be made: a machine
-/// or container without unprivileged user namespaces, as far as qa-lint can tell.
-fn without_userns(dir: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new("unshare")
-        .args(["--user", "--map-root-user", "sh", "-c"])
-        .arg("echo 0 > /proc/sys/user/max_user_namespaces && exec \"$@\"")
-        .arg("sh")
-        .arg(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(["--no-cache"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
 }
 
 #[test]
