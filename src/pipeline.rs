@@ -46,30 +46,36 @@ struct ExecState {
 
 impl ExecState {
     fn new(opts: &RunOptions, config: &Config) -> ExecState {
-        let limits = Limits {
-            timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
-            memory_bytes: config.exec.memory_mb << 20,
-            reuse: config.exec.isolation != crate::config::Isolation::Entry,
-            ..Limits::default()
-        };
-        // Only what changes how Python runs goes into the key: the job itself (code, fixtures,
-        // requirements, timeout, sandbox) is hashed per entry, and these are the run-wide
-        // settings. Rule levels, the schema and the classifier's cues only change how results
-        // are judged, which happens after the cache, so editing them re-runs nothing.
-        let cache = opts.cache_dir.as_ref().map(|dir| {
-            let limits_json = serde_json::to_string(&limits).unwrap_or_default();
-            // In the wheel, the environment's Python and prefix (not the build's) run the code.
-            let runtime =
-                crate::exec::pool::worker_command().map_or(String::new(), |w| format!("{} {}", w.python, w.prefix));
-            Cache::open(dir, &[&format!("{:?}", config.exec), &limits_json, &runtime])
-        });
         ExecState {
-            limits,
-            cache,
+            limits: limits(config),
+            cache: opts.cache_dir.as_ref().map(|dir| open_cache(dir, config)),
             pool: None,
             bar: indicatif::ProgressBar::hidden(),
         }
     }
+}
+
+/// The limits every entry runs under, from `[exec]`.
+fn limits(config: &Config) -> Limits {
+    Limits {
+        timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
+        memory_bytes: config.exec.memory_mb << 20,
+        reuse: config.exec.isolation != crate::config::Isolation::Entry,
+        ..Limits::default()
+    }
+}
+
+/// The result cache in `dir` for runs under `config`; `qa-lint server` opens it too, to read
+/// back what a run stored, so both must salt the keys alike.
+pub fn open_cache(dir: &std::path::Path, config: &Config) -> Cache {
+    // Only what changes how Python runs goes into the key: the job itself (code, fixtures,
+    // requirements, timeout, sandbox) is hashed per entry, and these are the run-wide
+    // settings. Rule levels, the schema and the classifier's cues only change how results
+    // are judged, which happens after the cache, so editing them re-runs nothing.
+    let limits_json = serde_json::to_string(&limits(config)).unwrap_or_default();
+    // In the wheel, the environment's Python and prefix (not the build's) run the code.
+    let runtime = crate::exec::pool::worker_command().map_or(String::new(), |w| format!("{} {}", w.python, w.prefix));
+    Cache::open(dir, &[&format!("{:?}", config.exec), &limits_json, &runtime])
 }
 
 /// Files are processed in chunks: each chunk is parsed, run and reduced to its reports

@@ -10,6 +10,11 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+/// The client can watch files for the server (as VS Code, Neovim and Helix can).
+fn client_capabilities() -> Value {
+    json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } })
+}
+
 /// Long enough for a debug build on a loaded 2-core machine to start Python and run.
 const WAIT: Duration = Duration::from_secs(90);
 
@@ -75,7 +80,7 @@ impl Client {
         let root = format!("file://{}", dir.display());
         let init = c.request(
             "initialize",
-            json!({ "processId": null, "rootUri": root, "capabilities": {}, "initializationOptions": init_options }),
+            json!({ "processId": null, "rootUri": root, "capabilities": client_capabilities(), "initializationOptions": init_options }),
         );
         assert_eq!(init["result"]["serverInfo"]["name"], "qa-lint", "{init}");
         assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
@@ -274,6 +279,8 @@ fn wrong_claim_is_published_fixed_by_the_action_and_cleared() {
     // The run's diagnostics: both wrong claims, at their lines (0-based 3 and 4), with the
     // CLI's message and help, and the unclaimed exception of the second section.
     let diags = c.diagnostics(1, |d| codes(d).contains(&"QA201"));
+    // What the editor shows, in full.
+    insta::assert_json_snapshot!("published_after_open", diags);
     let first = at_line(&diags, "QA201", 3).expect("mismatch on line 4").clone();
     assert_eq!(first["severity"], 1);
     assert_eq!(first["source"], "qa-lint");
@@ -402,6 +409,65 @@ fn with_run_after_pause_the_examples_run_without_a_save() {
     );
     let shown = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(shown.contains("claim `9` **holds**"), "{shown}");
+    assert_eq!(c.shutdown_and_exit(), 0);
+}
+
+#[test]
+fn documents_opened_together_all_get_their_run() {
+    let dir = workspace(&[]);
+    let mut c = Client::start(dir.path(), Value::Null);
+    let uris: Vec<String> = (1..=3)
+        .map(|i| format!("file://{}/doc{i}.md", dir.path().display()))
+        .collect();
+    for (i, uri) in uris.iter().enumerate() {
+        open(&mut c, uri, &format!("## Doc\n\n```python\nprint({i} + 1)  # 0\n```\n"));
+    }
+    // Runs are queued one after another; each document gets its own result.
+    for (i, uri) in uris.iter().enumerate() {
+        let msg = c.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri.as_str()
+                && codes(m["params"]["diagnostics"].as_array().unwrap()).contains(&"QA201")
+        });
+        let message = msg["params"]["diagnostics"][0]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("got `{}`", i + 1)), "{message}");
+    }
+    assert_eq!(c.shutdown_and_exit(), 0);
+}
+
+#[test]
+fn a_changed_configuration_applies_to_open_files() {
+    let dir = workspace(&[]);
+    let uri = format!("file://{}/guide.md", dir.path().display());
+    let mut c = Client::start(dir.path(), Value::Null);
+    // The server asks to be told about configuration files; answer as a client does.
+    let reg = c.wait_for(|m| m["method"] == "client/registerCapability");
+    let globs = &reg["params"]["registrations"][0]["registerOptions"]["watchers"];
+    assert!(
+        globs
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["globPattern"] == "**/qa-lint.toml"),
+        "{reg}"
+    );
+    c.send(json!({ "jsonrpc": "2.0", "id": reg["id"], "result": null }));
+    open(&mut c, &uri, TEXT);
+    let diags = c.diagnostics(1, |d| codes(d).contains(&"QA201"));
+    assert_eq!(at_line(&diags, "QA201", 3).unwrap()["severity"], 1);
+    std::fs::write(
+        dir.path().join("qa-lint.toml"),
+        "entries = \"sections\"\n[rules]\noutput-mismatch = \"warning\"\n",
+    )
+    .unwrap();
+    let changed = format!("file://{}/qa-lint.toml", dir.path().display());
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": changed, "type": 2 }] }),
+    );
+    // The file's version is unchanged; the new level shows once the file is checked again.
+    let diags = c.diagnostics(1, |d| at_line(d, "QA201", 3).is_some_and(|d| d["severity"] == 2));
+    assert_eq!(codes(&diags), ["QA201", "QA201", "QA202"], "{diags:#?}");
     assert_eq!(c.shutdown_and_exit(), 0);
 }
 

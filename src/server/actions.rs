@@ -105,3 +105,42 @@ fn suppression(d: &Diagnostic, index: &LineIndex, model: Option<&crate::entry::D
         format!("{indent}<!-- qa-lint-disable-next-line {} -->{eol}", d.rule),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn diag_at(text: &str, needle: &str, rule: &str) -> Diagnostic {
+        let start = text.find(needle).unwrap();
+        Diagnostic::new(rule, Span::new(start, start + needle.len()), "m")
+    }
+
+    #[test]
+    fn a_new_comment_keeps_the_indentation_and_line_endings() {
+        let text = "- item\r\n\r\n  A paragraph.\r\n";
+        let edit = suppression(
+            &diag_at(text, "paragraph", "schema-violation"),
+            &LineIndex::new(text),
+            None,
+        );
+        assert_eq!(edit.range, Range::new(Position::new(2, 0), Position::new(2, 0)));
+        assert_eq!(
+            edit.new_text,
+            "  <!-- qa-lint-disable-next-line schema-violation -->\r\n"
+        );
+    }
+
+    #[test]
+    fn a_comment_already_above_gets_the_rule_added() {
+        let text = "<!-- qa-lint-disable-next-line output-mismatch -->\nA paragraph.\n";
+        let edit = suppression(
+            &diag_at(text, "paragraph", "schema-violation"),
+            &LineIndex::new(text),
+            None,
+        );
+        let at = Position::new(0, "<!-- qa-lint-disable-next-line output-mismatch".len() as u32);
+        assert_eq!(edit.range, Range::new(at, at));
+        assert_eq!(edit.new_text, " schema-violation");
+    }
+}

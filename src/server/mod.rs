@@ -40,6 +40,9 @@ struct Server {
     run_after_pause: Option<Duration>,
     done_tx: Sender<RunDone>,
     done_rx: Receiver<RunDone>,
+    /// Documents waiting for a run: one runs at a time, since each run already uses every
+    /// core (an editor that restores twenty tabs must not start twenty runs at once).
+    queue: std::collections::VecDeque<Uri>,
     shutting_down: bool,
 }
 
@@ -99,6 +102,7 @@ fn serve(conn: Connection) -> Result<i32, String> {
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_else(|| PathBuf::from("."));
     let pause = params["initializationOptions"]["runAfterPauseMs"].as_u64();
+    let watch = params["capabilities"]["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"] == true;
     let (done_tx, done_rx) = crossbeam_channel::unbounded();
     let mut server = Server {
         conn,
@@ -108,8 +112,12 @@ fn serve(conn: Connection) -> Result<i32, String> {
         run_after_pause: pause.filter(|&ms| ms > 0).map(Duration::from_millis),
         done_tx,
         done_rx,
+        queue: std::collections::VecDeque::new(),
         shutting_down: false,
     };
+    if watch {
+        server.watch_config_files();
+    }
     let code = server.main_loop();
     for doc in server.docs.values_mut() {
         doc.cancel_run();
@@ -142,6 +150,7 @@ impl Server {
                 default(wait) => {}
             }
             self.fire_due();
+            self.start_queued();
         }
     }
 
@@ -259,6 +268,8 @@ impl Server {
                 doc.version = p.text_document.version;
                 doc.generation += 1;
                 doc.cancel_run();
+                // The text it was queued for is gone; the next save or pause queues it again.
+                self.queue.retain(|u| *u != p.text_document.uri);
                 let now = Instant::now();
                 doc.static_due = Some(now + STATIC_DEBOUNCE);
                 doc.exec_due = pause.map(|p| now + p);
@@ -273,6 +284,17 @@ impl Server {
                 }
                 self.start_run(&uri);
             }
+            n::DidChangeWatchedFiles::METHOD => {
+                // A configuration or schema changed: every open file is checked and run again
+                // (the cache keeps that cheap for entries whose execution settings did not change).
+                let now = Instant::now();
+                for doc in self.docs.values_mut() {
+                    doc.generation += 1;
+                    doc.cancel_run();
+                    doc.static_due = Some(now);
+                    doc.exec_due = Some(now);
+                }
+            }
             n::DidCloseTextDocument::METHOD => {
                 let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(not.params) else {
                     return;
@@ -286,6 +308,37 @@ impl Server {
         }
     }
 
+    /// Ask the client to tell us when a configuration file or a schema changes.
+    fn watch_config_files(&self) {
+        let watchers: Vec<_> = [
+            "**/qa-lint.toml",
+            "**/.qa-lint.toml",
+            "**/pyproject.toml",
+            "**/*.schema.json",
+        ]
+        .into_iter()
+        .map(|glob| lsp_types::FileSystemWatcher {
+            glob_pattern: lsp_types::GlobPattern::String(glob.into()),
+            kind: None,
+        })
+        .collect();
+        let registration = lsp_types::Registration {
+            id: "qa-lint-config".into(),
+            method: n::DidChangeWatchedFiles::METHOD.into(),
+            register_options: serde_json::to_value(lsp_types::DidChangeWatchedFilesRegistrationOptions { watchers })
+                .ok(),
+        };
+        let params = lsp_types::RegistrationParams {
+            registrations: vec![registration],
+        };
+        let req = Request::new(
+            "qa-lint-watch".to_string().into(),
+            r::RegisterCapability::METHOD.into(),
+            params,
+        );
+        let _ = self.conn.sender.send(req.into());
+    }
+
     fn check_static(&mut self, uri: &Uri) {
         let Some(doc) = self.docs.get_mut(uri) else { return };
         doc.static_due = None;
@@ -294,9 +347,16 @@ impl Server {
     }
 
     fn start_run(&mut self, uri: &Uri) {
+        let busy = self.docs.iter().any(|(u, d)| u != uri && d.running.is_some());
         let Some(doc) = self.docs.get_mut(uri) else { return };
         doc.exec_due = None;
-        if doc.running.is_some() || doc.ran_current() || doc.statics.is_err() {
+        if doc.running.is_some() || doc.ran_current() || doc.statics.is_err() || self.shutting_down {
+            return;
+        }
+        if busy {
+            if !self.queue.contains(uri) {
+                self.queue.push_back(uri.clone());
+            }
             return;
         }
         let tx = self.done_tx.clone();
@@ -307,6 +367,14 @@ impl Server {
         match started {
             Ok(run) => doc.running = Some(run),
             Err(e) => self.log(&format!("cannot start qa-lint check: {e}")),
+        }
+    }
+
+    /// Start the next queued run when none is running.
+    fn start_queued(&mut self) {
+        while !self.docs.values().any(|d| d.running.is_some()) {
+            let Some(uri) = self.queue.pop_front() else { return };
+            self.start_run(&uri);
         }
     }
 
