@@ -302,6 +302,7 @@ fn wrong_claim_is_published_fixed_by_the_action_and_cleared() {
         shown.contains("output-mismatch") && shown.contains("actual output: `4`"),
         "{shown}"
     );
+    assert!(shown.ends_with("this line showed:\n```text\n4\n```"), "{shown}");
 
     // One action fixes every wrong claim of the file, as `qa-lint --fix` would.
     let all = action_edits(&mut c, &uri, &first, "Fix all wrong claims in this file (2)");
@@ -408,7 +409,10 @@ fn with_run_after_pause_the_examples_run_without_a_save() {
         json!({ "textDocument": { "uri": uri }, "position": { "line": 4, "character": 17 } }),
     );
     let shown = hover["result"]["contents"]["value"].as_str().unwrap();
-    assert!(shown.contains("claim `9` **holds**"), "{shown}");
+    assert_eq!(
+        shown,
+        "qa-lint: claim `9` **holds**: the actual output matched it on the last run\n\nthis line showed:\n```text\n9\n```"
+    );
     assert_eq!(c.shutdown_and_exit(), 0);
 }
 

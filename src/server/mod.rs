@@ -36,6 +36,8 @@ struct Server {
     /// CLI finds it from its working directory) and where unsaved buffers are checked from.
     root: PathBuf,
     exe: PathBuf,
+    /// Where runs keep their results: `QA_LINT_CACHE_DIR` or `.qa-lint-cache`, from the root.
+    cache_dir: PathBuf,
     /// Also run the examples after this long without typing (`None`: on open and save only).
     run_after_pause: Option<Duration>,
     done_tx: Sender<RunDone>,
@@ -107,8 +109,9 @@ fn serve(conn: Connection) -> Result<i32, String> {
     let mut server = Server {
         conn,
         docs: HashMap::new(),
-        root,
+        root: root.clone(),
         exe: analyze::current_exe(),
+        cache_dir: root.join(std::env::var_os("QA_LINT_CACHE_DIR").unwrap_or_else(|| ".qa-lint-cache".into())),
         run_after_pause: pause.filter(|&ms| ms > 0).map(Duration::from_millis),
         done_tx,
         done_rx,
@@ -222,7 +225,7 @@ impl Server {
                     let hover = self
                         .docs
                         .get(&pos.text_document.uri)
-                        .and_then(|d| hover::hover(d, pos.position));
+                        .and_then(|d| hover::hover(d, pos.position, &self.cache_dir));
                     self.respond(Response::new_ok(id, hover));
                 }
                 Err(e) => self.bad_params(e),
@@ -361,7 +364,7 @@ impl Server {
         }
         let tx = self.done_tx.clone();
         let (key, generation) = (uri.clone(), doc.generation);
-        let started = analyze::spawn_exec(&self.exe, &self.root, &doc.path, &doc.text, move |result| {
+        let started = analyze::spawn_exec(&self.exe, &self.root, &doc.run_path, &doc.text, move |result| {
             let _ = tx.send(RunDone(key, generation, result));
         });
         match started {
