@@ -5,7 +5,10 @@
 //! linked against. We also bake the *base* interpreter path: building inside a venv would
 //! otherwise record the venv's python, and start-up resolves `sys.prefix` from it.
 fn main() {
-    pyo3_build_config::add_libpython_rpath_link_args();
+    // Only the binary links libpython; the wheel's extension module must not.
+    if std::env::var_os("CARGO_FEATURE_EMBED").is_some() {
+        pyo3_build_config::add_libpython_rpath_link_args();
+    }
     let ask = |code: &str| {
         pyo3_build_config::get()
             .executable()

@@ -40,6 +40,9 @@ from corpus_claims import find_claims, mutate, probe, scan_blocks  # noqa: E402
 # The release binary of the checkout this script is in (`cargo build --release`).
 DEFAULT_QA = str(Path(__file__).resolve().parent.parent / "target" / "release" / "qa-lint")
 JUDGE_RULE = "output-mismatch"
+# Rules that mean the statements after them may not have run.
+EXEC_FAILURES = {"unexpected-exception", "missing-module", "timeout", "interpreter-crash",
+                 "sandbox-violation", "missing-fixture", "python-syntax-error"}
 
 
 def parse_args():
@@ -70,7 +73,7 @@ class Runner:
         self.crashes, self.runs, self.seconds = [], 0, 0.0
 
     def run(self, paths, step):
-        summary = self.cwd.parent / f".summary-{os.getpid()}.md"
+        summary = self.args.work / f".summary-{os.getpid()}.md"
         summary.unlink(missing_ok=True)
         cmd = [self.args.qa_lint, *self.flags, "--no-cache", "--output-format", "json",
                "--summary-file", str(summary), *self.args.qa_arg]
@@ -131,15 +134,9 @@ def index(diags):
 
 
 def at(by_path, path, lines):
-    """Diagnostics whose span touches one of `lines`."""
-    out = []
-    for d in by_path.get(path, []):
-        end = d.get("end_line", d["line"])
-        if end > d["line"] and d.get("end_column", 2) == 1:
-            end -= 1
-        if any(d["line"] <= ln <= end for ln in lines):
-            out.append(d)
-    return out
+    """Diagnostics that start on one of `lines` (a span over a whole block or entry starts
+    elsewhere, so it is not taken for a verdict on one claim)."""
+    return [d for d in by_path.get(path, []) if d["line"] in lines]
 
 
 def python_version(table):
@@ -172,13 +169,24 @@ def entry_flags(qa, work):
 
 
 class Corpus:
+    """A scratch copy of one corpus. With a sub-path, the repository's top-level files
+    (qa-lint.toml, pyproject.toml, mkdocs.yml, ...) are copied above it as in the repository, so
+    qa-lint finds the same configuration and dialect hints."""
+
     def __init__(self, root, spec, work):
         self.name = spec.strip("/")
-        self.src = root / self.name
-        self.copy = work / self.name.replace("/", "__")
-        if self.copy.exists():
-            shutil.rmtree(self.copy)
-        shutil.copytree(self.src, self.copy, ignore=shutil.ignore_patterns(".git", ".qa-lint-cache"))
+        repo, _, sub = self.name.partition("/")
+        self.base = work / self.name.replace("/", "__")
+        if self.base.exists():
+            shutil.rmtree(self.base)
+        self.copy = self.base / repo / sub if sub else self.base / repo
+        (self.base / repo).mkdir(parents=True)
+        if sub:
+            for f in (root / repo).iterdir():
+                if f.is_file() and not f.is_symlink():
+                    shutil.copy2(f, self.base / repo / f.name)
+        shutil.copytree(root / self.name, self.copy, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".git", ".qa-lint-cache"))
         self.texts, self.blocks, self.claims = {}, {}, {}
         for p in sorted(self.copy.rglob("*")):
             if p.suffix.lower() not in (".md", ".markdown") or not p.is_file():
@@ -202,7 +210,7 @@ class Corpus:
 
 
 def blocks_run(corpus, runner):
-    """Probe step: {rel: set of block indices that ran}."""
+    """Probe step: ({rel: indices of the blocks that ran}, {rel: indices of the blocks probed})."""
     probed = {}
     for rel, blocks in corpus.blocks.items():
         if blocks:
@@ -218,8 +226,7 @@ def blocks_run(corpus, runner):
         ran[rel] = {bi for bi, lines in where.items()
                     if any(d["rule"] == JUDGE_RULE or d["rule"].startswith("claim-")
                            for d in at(by, rel, lines))}
-    total = sum(len(w) for w in probed.values())
-    return ran, total
+    return ran, {rel: set(where) for rel, where in probed.items()}
 
 
 def sweep(corpus, runner, base):
@@ -262,7 +269,8 @@ def judge(c, before, after):
     A claim the unchanged file already failed with output-mismatch is judged either way (the
     mutation may even have made it right)."""
     old = {(d["rule"], d["message"]) for d in before}
-    new = [d for d in after if (d["rule"], d["message"].replace(c.mutated, c.text)) not in old]
+    new = [d for d in after if (d["rule"], d["message"]) not in old
+           and (d["rule"], d["message"].replace(c.mutated, c.text)) not in old]
     c.rules = sorted({d["rule"] for d in after})
     if any(d["rule"] == JUDGE_RULE for d in after + before):
         c.verdict = "caught"
@@ -270,6 +278,40 @@ def judge(c, before, after):
         c.verdict = "wrong-rule"
     else:
         c.verdict = "missed"
+
+
+def block_reason(block, base, py):
+    """Why a block did not run, as far as the outside can tell."""
+    if excused(block, py) or block.marker == "skip":
+        return "marked skip/newer Python"
+    last = block.first + len(block.lines)
+    if any(d["rule"] == "python-syntax-error" and block.first - 1 <= d["line"] <= last
+           for d in base.get(block.path, [])):
+        return "does not compile"
+    if block.indent:
+        return "indented fence"
+    return "other (outside entries, ...)"
+
+
+def not_judged(corpus, claims, base, ran, py):
+    """{reason: count} for the literal claims the sweep did not see judged."""
+    out = collections.Counter()
+    for c in claims:
+        if c.verdict in ("caught", "wrong-rule"):
+            continue
+        block = corpus.blocks[c.path][c.block]
+        if c.verdict == "unmutated":
+            out["no wrong value found"] += 1
+        elif c.block not in ran.get(c.path, ()):
+            out["block not run: " + block_reason(block, base, py)] += 1
+        elif c.rules:
+            out["block ran: " + ", ".join(c.rules)] += 1
+        elif any(block.first <= d["line"] < c.lines[0] and d["rule"] in EXEC_FAILURES
+                 for d in base.get(c.path, [])):
+            out["block ran: no diagnostic, after a failure above it in the block"] += 1
+        else:
+            out["block ran: no diagnostic at the claim"] += 1
+    return dict(out.most_common())
 
 
 def measure(corpus, args, flags):
@@ -284,27 +326,33 @@ def measure(corpus, args, flags):
     sweep_s = time.perf_counter() - t0
     py = python_version(table)
     every = [c for rel in files for c in corpus.claims[rel]]
-    claims = [c for c in every if c.kind != "prefixed"]  # the literal claims of the headline
+    claims = [c for c in every if c.kind in ("literal", "pydantic")]  # the headline
     prefixed = [c for c in every if c.kind == "prefixed"]
+    transcript = [c for c in every if c.kind == "transcript"]
     verdicts = collections.Counter(c.verdict for c in claims)
     judged = ("caught", "wrong-rule")
     excuse = [c for c in claims if excused(corpus.blocks[c.path][c.block], py)]
     by_kind = {k: dict(collections.Counter(c.verdict for c in every if c.kind == k))
-               for k in ("literal", "pydantic", "prefixed")}
+               for k in ("literal", "pydantic", "prefixed", "transcript")}
     return {
         "wall_s": round(wall, 2), "sweep_s": round(sweep_s, 1), "runs": runner.runs,
         "qa_lint_s": round(runner.seconds, 1), "rounds": rounds, "crashes": runner.crashes,
         "summary": table, "rules": dict(sorted(rules.items())), "severities": dict(severities),
-        "blocks_probed": probed, "blocks_run": sum(len(v) for v in ran.values()),
+        "blocks_probed": sum(len(v) for v in probed.values()), "blocks_run": sum(len(v) for v in ran.values()),
+        "blocks_not_run": [{"path": rel, "line": corpus.blocks[rel][bi].first - 1,
+                            "reason": block_reason(corpus.blocks[rel][bi], base, py)}
+                           for rel in sorted(probed) for bi in sorted(probed[rel] - ran.get(rel, set()))],
         "qa_lint_blocks_run": next((v for k, v in table.items() if "block" in k.lower() and "run" in k.lower()), None),
         "claims": len(claims), "verdicts": dict(verdicts),
         "judged": verdicts["caught"] + verdicts["wrong-rule"], "wrong_rule": verdicts["wrong-rule"],
         "by_kind": by_kind, "prefixed": len(prefixed),
         "prefixed_judged": sum(c.verdict in judged for c in prefixed),
+        "transcript": len(transcript), "transcript_judged": sum(c.verdict in judged for c in transcript),
+        "not_judged": not_judged(corpus, claims, base, ran, py),
         "excused": len(excuse), "excused_judged": sum(c.verdict in judged for c in excuse),
         "claims_in_blocks_run": sum(c.block in ran.get(c.path, ()) for c in claims),
         "claim_list": [{"path": c.path, "line": c.lines[0], "kind": c.kind, "verdict": c.verdict,
-                        "rules": c.rules} for c in every],
+                        "rules": c.rules, "block_ran": c.block in ran.get(c.path, ())} for c in every],
     }
 
 
@@ -313,36 +361,46 @@ def pct(n, d):
 
 
 def markdown(report):
-    out = ["| corpus | mode | files | Python blocks | blocks run | claims verified¹ | literal claims | "
-           "judged | judged % | wrong rule | excused² | `Output:` claims³ | crashes | time (s) | sweep (s) |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    cols = []
+    out = ["| corpus | mode | files | entries¹ | Python blocks | blocks run | claims verified¹ | literal claims | "
+           "judged | judged % | wrong rule | excused² | judged % of the rest | `Output:` claims³ | `>>>` outputs³ | crashes | time (s) | sweep (s) |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in report["corpora"]:
         for mode, m in c["modes"].items():
             if m is None:
-                out.append(f"| {c['name']} | {mode} | {c['files']} | {c['python_blocks']} | "
-                           "not offered by this qa-lint | | | | | | | | | | |")
+                out.append(f"| {c['name']} | {mode} | {c['files']} | | {c['python_blocks']} | "
+                           "not offered by this qa-lint | | | | | | | | | | | | |")
                 continue
-            cols.append((f"{c['name']} {mode}", m["rules"]))
             crashes = ", ".join(sorted({x["kind"] for x in m["crashes"]})) or "0"
             crashes = f"{len(m['crashes'])} ({crashes})" if m["crashes"] else "0"
             out.append(
-                f"| {c['name']} | {mode} | {c['files']} | {c['python_blocks']} | {m['blocks_run']}"
+                f"| {c['name']} | {mode} | {c['files']} | {m['summary'].get('Entries checked', '?')} | "
+                f"{c['python_blocks']} | {m['blocks_run']}"
                 + (f" (qa-lint: {m['qa_lint_blocks_run']})" if m["qa_lint_blocks_run"] is not None else "") + " | "
                 f"{m['summary'].get('Claims verified', '?')} | {m['claims']} | {m['judged']} | "
                 f"{pct(m['judged'], m['claims'])} | {m['wrong_rule']} | {m['excused']} | "
-                f"{m['prefixed_judged']}/{m['prefixed']} | {crashes} | "
+                f"{pct(m['judged'] - m['excused_judged'], m['claims'] - m['excused'])} | "
+                f"{m['prefixed_judged']}/{m['prefixed']} | {m['transcript_judged']}/{m['transcript']} | {crashes} | "
                 f"{m['wall_s']:.2f} | {m['sweep_s']:.0f} |")
-    out += ["", "¹ qa-lint's own count (--summary-file). ² claims in blocks marked skip, test=\"skip\" "
+    out += ["", "¹ qa-lint's own counts (--summary-file). ² claims in blocks marked skip, test=\"skip\" "
             "or requires= a newer Python than qa-lint ran; they are in the other columns too. ³ judged/found "
-            "`# Output: 3`-style claims (a label before the literal), not in the literal columns.", ""]
-    rules = sorted({r for _, rs in cols for r in rs})
-    if rules:
-        out.append("| rule | " + " | ".join(name for name, _ in cols) + " |")
-        out.append("|---|" + "---:|" * len(cols))
-        for r in rules:
-            out.append(f"| {r} | " + " | ".join(str(rs.get(r, 0)) for _, rs in cols) + " |")
+            "`# Output: 3`-style claims (a label before the literal) and one-line literal outputs in `>>>` "
+            "transcripts; they are not in the literal columns.", ""]
+    runs = [(f"{c['name']} {mode}", m) for c in report["corpora"] for mode, m in c["modes"].items() if m]
+    out += pivot("literal claims not judged", [(n, m["not_judged"]) for n, m in runs])
+    out += pivot("Python blocks not run", [(n, collections.Counter(b["reason"] for b in m["blocks_not_run"]))
+                                           for n, m in runs])
+    out += pivot("rule", [(n, m["rules"]) for n, m in runs])
     return "\n".join(out)
+
+
+def pivot(title, cols):
+    """A table of counts: one row per key, one column per run."""
+    keys = sorted({k for _, counts in cols for k in counts})
+    if not keys:
+        return []
+    out = [f"| {title} | " + " | ".join(name for name, _ in cols) + " |", "|---|" + "---:|" * len(cols)]
+    out += [f"| {k} | " + " | ".join(str(counts.get(k, 0)) for _, counts in cols) + " |" for k in keys]
+    return out + [""]
 
 
 def write_labels(report, root):
@@ -386,7 +444,12 @@ def main():
         sys.exit(f"error: no qa-lint binary at {args.qa_lint} (cargo build --release, or --qa-lint PATH)")
     args.work.mkdir(parents=True, exist_ok=True)
     flags = entry_flags(args.qa_lint, args.work)
-    specs = args.corpus or sorted(p.name for p in args.root.iterdir() if p.is_dir())
+    if not args.root.is_dir():
+        sys.exit(f"error: {args.root} is not a folder")
+    specs = args.corpus or sorted(p.name for p in args.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for spec in specs:
+        if not (args.root / spec.strip("/")).is_dir():
+            sys.exit(f"error: no folder {args.root / spec.strip('/')}")
     version = subprocess.run([args.qa_lint, "--version"], capture_output=True, text=True).stdout.strip()
     report = {"qa_lint": args.qa_lint, "version": version, "command": sys.argv,
               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "corpora": []}
@@ -401,7 +464,7 @@ def main():
             print(f"{corpus.name} {mode}: " + ("measuring" if f is not None else "not offered"), file=sys.stderr)
             entry["modes"][mode] = measure(corpus, args, f) if f is not None else None
         report["corpora"].append(entry)
-        shutil.rmtree(corpus.copy)
+        shutil.rmtree(corpus.base)
     out = args.json or args.work / "report.json"
     out.write_text(json.dumps(report, indent=1, default=str) + "\n")
     print(f"qa-lint: {args.qa_lint} ({version})\n")

@@ -40,7 +40,7 @@ class Claim:
     lines: list  # 1-based file lines the claim covers
     col: int  # 0-based column of the claim text in the first line
     text: str
-    kind: str  # "literal", "pydantic" or "prefixed"
+    kind: str  # "literal", "pydantic"; not in the headline: "prefixed", "transcript"
     mutated: str = ""
     verdict: str = ""  # caught / wrong-rule / missed / unmutated
     rules: list = field(default_factory=list)
@@ -99,7 +99,7 @@ def scan_blocks(path, text):
         body = [l[min(indent, len(l) - len(l.lstrip(" "))):] for l in body]
         lang = language(info)
         if lang in PY_LANGS:
-            first_code = next((l.lstrip() for l in body if l.strip()), "")
+            first_code = next((l.lstrip() for l in body if l.strip() and not l.lstrip().startswith("#")), "")
             kind = "session" if lang == "pycon" or first_code.startswith(">>>") else "python"
             blocks.append(Block(path, i + 2, indent, info, kind, body, marker_of(info)))
         i = j + 1
@@ -185,12 +185,37 @@ def hash_col(line):
     return -1
 
 
+def transcript_claims(block, index):
+    """Kind `transcript`: in a `>>>` session, a statement's output when it is one line and a
+    literal (`>>> len(x)` then `3`). The expected output is the claim; doctest has no comments."""
+    out, i, lines = [], 0, block.lines
+    while i < len(lines):
+        if not lines[i].lstrip().startswith(">>>"):
+            i += 1
+            continue
+        prompt = i
+        i += 1
+        while i < len(lines) and lines[i].lstrip().startswith("..."):
+            i += 1
+        start = i
+        while i < len(lines) and lines[i].strip() and not lines[i].lstrip().startswith(">>>"):
+            i += 1
+        if i - start == 1 and literal(lines[start].strip())[0]:
+            text = lines[start].strip()
+            col = block.indent + len(lines[start]) - len(lines[start].lstrip())
+            # the output line is mutated; qa-lint reports a session mismatch at the prompt
+            out.append(Claim(block.path, index, [block.first + start, block.first + prompt], col, text,
+                             "transcript"))
+    return out
+
+
 def find_claims(block, index):
     """Literal claims of a `python` block: trailing comments after a complete statement (not a
     `def`/`if` header, not inside brackets) whose text is a literal, and `#>` runs; and, as
-    kind `prefixed`, such comments whose literal follows an `Output:`-style label."""
+    kind `prefixed`, such comments whose literal follows an `Output:`-style label. A session
+    block has transcript claims instead."""
     if block.kind != "python":
-        return []
+        return transcript_claims(block, index)
     claims, prev_pyd = [], None
     for row, col, depth in sorted(comments(block.lines)):
         line = block.lines[row]

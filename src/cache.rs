@@ -6,6 +6,14 @@
 //! times, so a cache restored on another machine (`actions/cache`) is still valid. Files are
 //! written atomically (temp file + rename); a corrupt, truncated or foreign file is ignored
 //! and rewritten, never trusted, never fatal.
+//!
+//! Under `--strict-sandbox` the cache is a namespace of its own (the salt says "strict"), so a
+//! trusted run never reads a result computed from a pull request, and every record carries a
+//! MAC (keyed BLAKE3) whose key comes from `QA_LINT_CACHE_KEY` in qa-lint's own environment,
+//! which no snippet can read. A record without a valid MAC (for example a cache committed to the
+//! pull request) is ignored. Without the variable a strict run neither reads nor writes a cache.
+//! Snippets cannot write the cache either way: only the main process does, and confined
+//! snippets may write only in their scratch directory.
 
 use crate::exec::{EntryJob, EntryOutcome};
 use serde::{Deserialize, Serialize};
@@ -16,6 +24,8 @@ const FORMAT: u32 = 1;
 pub struct Cache {
     dir: PathBuf,
     salt: blake3::Hash,
+    /// Strict runs: the MAC key; `Some(None)` = strict without a key, the cache is off.
+    mac_key: Option<Option<[u8; 32]>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -23,6 +33,18 @@ struct Record {
     format: u32,
     key: String,
     outcome: EntryOutcome,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    mac: String,
+}
+
+/// The environment variable holding the strict cache's MAC key (any string).
+pub const KEY_VAR: &str = "QA_LINT_CACHE_KEY";
+
+fn mac(key: &[u8; 32], record_key: &str, outcome: &EntryOutcome) -> String {
+    let mut h = blake3::Hasher::new_keyed(key);
+    h.update(record_key.as_bytes());
+    h.update(&serde_json::to_vec(outcome).unwrap_or_default());
+    h.finalize().to_hex().to_string()
 }
 
 /// The embedded Python as built (`CPython 3.11.7`), known without starting it.
@@ -47,6 +69,16 @@ impl Cache {
             h.update(venv.as_encoded_bytes());
             h.update(&std::fs::read(Path::new(&venv).join("pyvenv.cfg")).unwrap_or_default());
         }
+        let strict = crate::exec::confine::policy().strict;
+        let mac_key = strict.then(|| {
+            std::env::var(KEY_VAR)
+                .ok()
+                .filter(|k| !k.is_empty())
+                .map(|k| blake3::derive_key("qa-lint strict cache v1", k.as_bytes()))
+        });
+        if strict {
+            h.update(b"strict");
+        }
         for p in salt_parts {
             h.update(&(p.len() as u64).to_le_bytes());
             h.update(p.as_bytes());
@@ -54,6 +86,7 @@ impl Cache {
         Cache {
             dir: dir.to_path_buf(),
             salt: h.finalize(),
+            mac_key,
         }
     }
 
@@ -84,14 +117,23 @@ impl Cache {
 
     /// A stored outcome, if present and valid for exactly this key.
     pub fn get(&self, key: &str) -> Option<EntryOutcome> {
+        if self.mac_key == Some(None) {
+            return None;
+        }
         let bytes = std::fs::read(self.path(key)).ok()?;
         let record: Record = serde_json::from_slice(&bytes).ok()?;
+        if let Some(Some(k)) = &self.mac_key {
+            if record.mac != mac(k, key, &record.outcome) {
+                return None;
+            }
+        }
         (record.format == FORMAT && record.key == key).then_some(record.outcome)
     }
 
     /// Store an outcome. Timeouts and crashes are not stored: they may depend on load.
     pub fn put(&self, key: &str, outcome: &EntryOutcome) {
-        if matches!(outcome, EntryOutcome::TimedOut { .. } | EntryOutcome::Crashed { .. }) {
+        if matches!(outcome, EntryOutcome::TimedOut { .. } | EntryOutcome::Crashed { .. }) || self.mac_key == Some(None)
+        {
             return;
         }
         let path = self.path(key);
@@ -103,6 +145,10 @@ impl Cache {
             format: FORMAT,
             key: key.to_string(),
             outcome: outcome.clone(),
+            mac: match &self.mac_key {
+                Some(Some(k)) => mac(k, key, outcome),
+                _ => String::new(),
+            },
         };
         let Ok(json) = serde_json::to_vec(&record) else { return };
         // Atomic: a reader sees the old file or the whole new one, never a torn write.

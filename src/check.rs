@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::document::{self, EntryDocument};
 use crate::entry::Document;
-use crate::parts::{self, Parts};
+use crate::parts;
 use crate::source::{ReadError, SourceFile, Span};
 use crate::validate::Policies;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,6 @@ pub struct CheckedFile {
     pub path: PathBuf,
     pub source: Option<SourceFile>,
     pub doc: Document,
-    pub parts: Vec<Parts>,
     pub documents: Vec<EntryDocument>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -63,7 +62,6 @@ pub fn check_bytes(
         path: path.to_path_buf(),
         source: None,
         doc: Document::default(),
-        parts: Vec::new(),
         documents: Vec::new(),
         diagnostics: Vec::new(),
     };
@@ -78,7 +76,7 @@ pub fn check_bytes(
             // Show invalid UTF-8 in context: a lossy copy keeps every offset before the bad byte.
             if let ReadError::NotUtf8 { offset, .. } = e {
                 if let Some(bytes) = bytes.map(<[u8]>::to_vec).or_else(|| std::fs::read(path).ok()) {
-                    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+                    let bytes = crate::source::strip_bom(&bytes);
                     let lossy = SourceFile::new(path.to_path_buf(), &String::from_utf8_lossy(bytes));
                     d.span = Span::new(offset, offset + '\u{FFFD}'.len_utf8());
                     d.label = "first invalid byte".into();
@@ -112,7 +110,6 @@ pub fn check_bytes(
         let parts = parts::classify(entry, &config.parts);
         let d = document::build(&source, &doc, entry, &parts);
         checked.diagnostics.extend(policy.check(&d));
-        checked.parts.push(parts);
         if keep_documents {
             checked.documents.push(d);
         }

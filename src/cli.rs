@@ -45,6 +45,8 @@ pub enum Command {
     Rules,
     /// Print a rule's documentation.
     Rule { name: String },
+    /// Run the language server (LSP over standard input and output) for editors.
+    Server,
     /// Merge JSON reports (e.g. from `--shard` jobs) into one report in any output format.
     Merge {
         /// Files written with `--output-format json`.
@@ -144,6 +146,10 @@ pub struct CheckArgs {
     /// qa-lint.toml or block directives allow: for CI on pull requests from forks.
     #[arg(long)]
     pub strict_sandbox: bool,
+    /// Kernel confinement of the snippets: `auto` where the kernel offers it (required with
+    /// --strict-sandbox), `kernel` always (else refuse), `weak` never (audit hook only).
+    #[arg(long, value_enum, default_value_t = crate::exec::confine::SandboxMode::Auto, value_name = "MODE", env = "QA_LINT_SANDBOX")]
+    pub sandbox: crate::exec::confine::SandboxMode,
     /// Append a Markdown summary to this file (e.g. `$GITHUB_STEP_SUMMARY`).
     #[arg(long, value_name = "PATH")]
     pub summary_file: Option<PathBuf>,
@@ -171,6 +177,7 @@ where
         Some(Command::Rule { name }) => rule_doc(name),
         Some(Command::Inspect { files, config, entries }) => inspect(files, config.as_deref(), *entries),
         Some(Command::Merge { reports, output_format }) => merge(reports, *output_format),
+        Some(Command::Server) => crate::server::run(),
         Some(Command::Check(args)) => check(args),
         None => check(&cli.check),
     }
@@ -209,7 +216,8 @@ fn rule_doc(name: &str) -> i32 {
     }
 }
 
-fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Result<(Config, Policies), miette::Report> {
+/// The configuration and schema for files under `start`, found as `check` finds them.
+pub fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Result<(Config, Policies), miette::Report> {
     let mut config = Config::discover(start, config).map_err(|e| miette::Report::new(*e))?;
     let schema = schema.map(Path::to_path_buf).or_else(|| config.schema_path());
     let policy = Policies::load(schema.as_deref(), config.sections_schema_path().as_deref())?;
@@ -319,6 +327,20 @@ fn check(args: &CheckArgs) -> i32 {
         let exec = &mut config.exec;
         (exec.allow_network, exec.allow_subprocess, exec.allow_writes_outside) = (false, false, false);
         exec.strict_sandbox = true;
+    }
+    if !args.no_exec {
+        match crate::exec::confine::decide(args.sandbox, args.strict_sandbox) {
+            Ok((policy, warning)) => {
+                if let Some(w) = warning {
+                    eprintln!("{w}");
+                }
+                crate::exec::confine::set_policy(policy);
+            }
+            Err(why) => {
+                eprintln!("error: {why}");
+                return 2;
+            }
+        }
     }
     let jobs = args
         .jobs

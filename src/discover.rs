@@ -1,5 +1,10 @@
 //! Which files to check: Markdown under the given paths, honouring `.gitignore` and hidden
 //! files (the `ignore` crate, as ripgrep does), plus every file named explicitly.
+//!
+//! The walk never follows a symlink out of the tree it walks: a committed `x.md -> /etc/...`
+//! would otherwise put lines of a file outside the checkout into diagnostics and CI logs. Such
+//! a link is reported as a walk error instead, and nothing behind it is read. Links that stay
+//! inside the tree are followed (a link to a Markdown file is checked under its own name).
 
 use crate::config::Config;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -59,10 +64,26 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovered, String
             }),
             Ok(m) if m.is_file() => files.push(path.clone()),
             Ok(_) => {
+                let top = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
                 let before = files.len();
+                // Links are followed only where they stay inside the tree; the others are
+                // refused here, before the walk reads anything behind them, and reported below.
+                let refused = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+                let (inside, seen) = (top.clone(), refused.clone());
                 let walker = ignore::WalkBuilder::new(path)
                     .follow_links(true)
                     .require_git(false)
+                    .filter_entry(move |e| {
+                        let ok = !e.path_is_symlink()
+                            || e.depth() == 0
+                            || std::fs::canonicalize(e.path()).is_ok_and(|t| t.starts_with(&inside));
+                        if !ok {
+                            seen.lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push(e.path().to_path_buf());
+                        }
+                        ok
+                    })
                     .build();
                 for item in walker {
                     match item {
@@ -95,6 +116,12 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovered, String
                             });
                         }
                     }
+                }
+                for p in std::mem::take(&mut *refused.lock().unwrap_or_else(|p| p.into_inner())) {
+                    errors.push(WalkError {
+                        path: p,
+                        message: "symlink to a path outside the checked tree (or to nothing); not followed".into(),
+                    });
                 }
                 if files.len() == before {
                     empty_dirs.push(path.clone());

@@ -124,14 +124,15 @@ impl CodeBlock {
     /// How the block takes part in execution.
     pub fn kind(&self) -> BlockKind {
         match self.lang.as_str() {
-            "python" | "py" | "python3" => {
-                // A transcript may be headed by comments (`# Python 3.8+`).
+            "python" | "py" | "python3" | "py3" => {
+                // A transcript may open with a comment or a title line before its first prompt.
                 let first = self
                     .code
                     .lines()
-                    .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                    .map(str::trim_start)
+                    .find(|l| !l.is_empty() && !l.starts_with('#'))
                     .unwrap_or("");
-                if first.trim_start().starts_with(">>>") {
+                if first.starts_with(">>>") {
                     BlockKind::Session
                 } else {
                     BlockKind::Python
@@ -223,6 +224,24 @@ pub struct Directives {
     /// Other `key=value` attributes, kept for schema rules.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub other: BTreeMap<String, String>,
+}
+
+impl Directives {
+    /// Add what `other` says where `self` says nothing (the info string wins over a comment).
+    pub fn merge_from(&mut self, other: Directives) {
+        self.skip = self.skip.take().or(other.skip);
+        self.compile_only |= other.compile_only;
+        self.fresh |= other.fresh;
+        self.timeout_secs = self.timeout_secs.or(other.timeout_secs);
+        self.requires.extend(other.requires);
+        self.min_python = self.min_python.or(other.min_python);
+        self.fixtures.extend(other.fixtures);
+        self.allow.extend(other.allow);
+        self.file = self.file.take().or(other.file);
+        for (k, v) in other.other {
+            self.other.entry(k).or_insert(v);
+        }
+    }
 }
 
 /// An inline suppression comment.

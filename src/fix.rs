@@ -134,7 +134,7 @@ pub fn apply(files: &mut [FileReport], opts: &FixOptions, out: &mut dyn Write) -
 /// changed on disk since it was read (an editor saved meanwhile).
 fn write_if_unchanged(path: &std::path::Path, old: &str, new: &str) -> std::io::Result<bool> {
     let on_disk = std::fs::read(path).unwrap_or_default();
-    let bom = on_disk.starts_with(b"\xEF\xBB\xBF");
+    let bom = on_disk.starts_with(crate::source::BOM);
     let body = if bom { &on_disk[3..] } else { &on_disk[..] };
     if body != old.as_bytes() {
         return Ok(false);
@@ -145,7 +145,7 @@ fn write_if_unchanged(path: &std::path::Path, old: &str, new: &str) -> std::io::
         .unwrap_or(std::path::Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     if bom {
-        tmp.write_all(b"\xEF\xBB\xBF")?;
+        tmp.write_all(crate::source::BOM)?;
     }
     tmp.write_all(new.as_bytes())?;
     tmp.as_file().sync_all()?;

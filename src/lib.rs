@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod select;
+pub mod server;
 pub mod shard;
 pub mod source;
 pub mod suppress;

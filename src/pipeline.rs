@@ -2,7 +2,7 @@
 //! -> suppressions -> reports. Output never depends on scheduling: results are collected
 //! per file and sorted before rendering.
 
-use crate::cache::{self, Cache};
+use crate::cache::Cache;
 use crate::check::{self, CheckedFile};
 use crate::claims::JudgeOptions;
 use crate::config::Config;
@@ -46,27 +46,36 @@ struct ExecState {
 
 impl ExecState {
     fn new(opts: &RunOptions, config: &Config) -> ExecState {
-        let limits = Limits {
-            timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
-            memory_bytes: config.exec.memory_mb << 20,
-            reuse: config.exec.isolation != crate::config::Isolation::Entry,
-            ..Limits::default()
-        };
-        // Only what changes how Python runs goes into the key: the job itself (code, fixtures,
-        // requirements, timeout, sandbox) is hashed per entry, and these are the run-wide
-        // settings. Rule levels, the schema and the classifier's cues only change how results
-        // are judged, which happens after the cache, so editing them re-runs nothing.
-        let cache = opts.cache_dir.as_ref().map(|dir| {
-            let limits_json = serde_json::to_string(&limits).unwrap_or_default();
-            Cache::open(dir, &[&format!("{:?}", config.exec), &limits_json])
-        });
         ExecState {
-            limits,
-            cache,
+            limits: limits(config),
+            cache: opts.cache_dir.as_ref().map(|dir| open_cache(dir, config)),
             pool: None,
             bar: indicatif::ProgressBar::hidden(),
         }
     }
+}
+
+/// The limits every entry runs under, from `[exec]`.
+fn limits(config: &Config) -> Limits {
+    Limits {
+        timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
+        memory_bytes: config.exec.memory_mb << 20,
+        reuse: config.exec.isolation != crate::config::Isolation::Entry,
+        ..Limits::default()
+    }
+}
+
+/// The result cache in `dir` for runs under `config`; `qa-lint server` opens it too, to read
+/// back what a run stored, so both must salt the keys alike.
+pub fn open_cache(dir: &std::path::Path, config: &Config) -> Cache {
+    // Only what changes how Python runs goes into the key: the job itself (code, fixtures,
+    // requirements, timeout, sandbox) is hashed per entry, and these are the run-wide
+    // settings. Rule levels, the schema and the classifier's cues only change how results
+    // are judged, which happens after the cache, so editing them re-runs nothing.
+    let limits_json = serde_json::to_string(&limits(config)).unwrap_or_default();
+    // In the wheel, the environment's Python and prefix (not the build's) run the code.
+    let runtime = crate::exec::pool::worker_command().map_or(String::new(), |w| format!("{} {}", w.python, w.prefix));
+    Cache::open(dir, &[&format!("{:?}", config.exec), &limits_json, &runtime])
 }
 
 /// Files are processed in chunks: each chunk is parsed, run and reduced to its reports
@@ -278,9 +287,7 @@ fn run_examples(
     let todo: Vec<usize> = (0..prepared.len()).filter(|&i| outcomes[i].is_none()).collect();
     if todo.is_empty() {
         // Nothing to run: no worker, no interpreter started.
-        summary
-            .python
-            .get_or_insert_with(|| cache::build_python_version().to_string());
+        summary.python.get_or_insert_with(crate::exec::python_version_hint);
     } else {
         // Lets a test prove that an unchanged corpus starts no Python at all.
         if std::env::var_os("QA_LINT_FORBID_EXEC").is_some_and(|v| v == "1") {

@@ -84,6 +84,14 @@ impl std::fmt::Display for ReadError {
     }
 }
 
+/// The UTF-8 byte order mark some editors write; it is not part of the text.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` without a leading byte order mark.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
 impl SourceFile {
     pub fn read(path: &Path) -> Result<SourceFile, ReadError> {
         let bytes = std::fs::read(path).map_err(ReadError::Io)?;
@@ -91,7 +99,7 @@ impl SourceFile {
     }
 
     pub fn from_bytes(path: PathBuf, bytes: &[u8]) -> Result<SourceFile, ReadError> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let bytes = strip_bom(bytes);
         // Binary sniff: a NUL byte in the first 8 KiB, like git and ripgrep do.
         if let Some(offset) = bytes.iter().take(8192).position(|&b| b == 0) {
             return Err(ReadError::Binary { offset });

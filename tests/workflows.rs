@@ -239,18 +239,23 @@ fn changed_since_checks_only_changed_files_and_writes_a_summary() {
     );
 }
 
-#[test]
-fn pre_commit_hook_runs_with_the_real_pre_commit() {
-    // `python3 -m pre_commit` works whether or not pip put a `pre-commit` script on PATH
-    // (pyenv needs a rehash for that).
+/// Whether `python3 -m pre_commit` works (whether or not pip put a `pre-commit` script on PATH;
+/// pyenv needs a rehash for that). .ci/run installs it, so in CI its absence fails the test.
+fn have_pre_commit() -> bool {
     let have = Command::new("python3")
         .args(["-m", "pre_commit", "--version"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !have {
-        // .ci/run installs pre-commit; without it this test cannot say anything.
         assert!(std::env::var_os("CI").is_none(), "pre-commit must be installed in CI");
         eprintln!("pre-commit not installed; skipping");
+    }
+    have
+}
+
+#[test]
+fn pre_commit_hook_runs_with_the_real_pre_commit() {
+    if !have_pre_commit() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -348,4 +353,144 @@ fn only_execution_settings_invalidate_the_cache() {
     let rerun = run(true);
     assert_eq!(rerun.code, 2, "{}", rerun.stdout);
     assert!(rerun.stderr.contains("QA_LINT_FORBID_EXEC=1"), "{}", rerun.stderr);
+}
+
+/// The first pre-commit recipe in the README, as written: its `rev` is a tag of the hook
+/// repository (pre-commit-mirror/, tagged here as a release tags it), pre-commit installs the
+/// qa-lint wheel through pip (from `QA_LINT_WHEEL_DIR` in place of PyPI) with no Rust on
+/// `PATH`, and the hook blocks a wrong claim and passes a right one.
+#[test]
+fn the_readme_pre_commit_recipe_blocks_a_wrong_claim_without_rust() {
+    if !have_pre_commit() {
+        return;
+    }
+    let Some(wheel) = common::built_wheel() else { return };
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let recipe = readme
+        .split("### With pre-commit")
+        .nth(1)
+        .and_then(|s| s.split("```yaml\n").nth(1))
+        .and_then(|s| s.split("```").next())
+        .expect("a yaml block under \"With pre-commit\"");
+    let field = |name: &str| {
+        recipe
+            .lines()
+            .find_map(|l| l.trim().trim_start_matches("- ").strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} in {recipe}"))
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (url, rev) = (field("repo"), field("rev"));
+    assert_eq!(
+        rev,
+        format!("v{}", env!("CARGO_PKG_VERSION")),
+        "the recipe pins this release"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let git = |cwd: &Path, args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // The hook repository as a release publishes it.
+    let hooks = dir.path().join("hooks");
+    copy_dir(&root().join("pre-commit-mirror"), &hooks);
+    git(&hooks, &["init", "-q"]);
+    git(&hooks, &["add", "."]);
+    git(&hooks, &["commit", "-qm", "release"]);
+    git(&hooks, &["tag", &rev]);
+    let content = dir.path().join("content");
+    std::fs::create_dir(&content).unwrap();
+    git(&content, &["init", "-q"]);
+    std::fs::write(
+        content.join(".pre-commit-config.yaml"),
+        recipe.replace(&url, hooks.to_str().unwrap()),
+    )
+    .unwrap();
+    std::fs::copy(root().join(SAMPLE), content.join("bad.md")).unwrap();
+    std::fs::copy(root().join("fixtures/valid/two-entries.md"), content.join("good.md")).unwrap();
+    git(&content, &["add", "."]);
+    // PATH without Rust: prove the hook does not build anything.
+    let path: Vec<String> = std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|d| !Path::new(d).join("cargo").exists() && !Path::new(d).join("rustc").exists())
+        .map(String::from)
+        .collect();
+    let wheels = wheel.parent().unwrap();
+    let pre_commit = |file: &str| {
+        Command::new("python3")
+            .args(["-m", "pre_commit", "run", "--files", file])
+            .current_dir(&content)
+            .env("PATH", path.join(":"))
+            .env_remove("CARGO_HOME")
+            .env_remove("RUSTUP_HOME")
+            .env("PRE_COMMIT_HOME", dir.path().join("pre-commit-home"))
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", wheels)
+            .env("QA_LINT_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let good = pre_commit("good.md");
+    let text = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert!(good.status.success(), "{}", text(&good));
+    let bad = pre_commit("bad.md");
+    assert!(!bad.status.success(), "{}", text(&bad));
+    assert!(text(&bad).contains("QA201[output-mismatch]"), "{}", text(&bad));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_action_installs_caches_annotates_and_takes_inputs_through_the_environment() {
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let v: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let inputs = v["inputs"].as_object().unwrap();
+    for name in ["paths", "args", "python-version", "sarif"] {
+        assert!(inputs.contains_key(name), "input {name}");
+    }
+    assert_eq!(v["runs"]["using"], "composite");
+    let steps = v["runs"]["steps"].as_array().unwrap();
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    for action in [
+        "actions/setup-python@",
+        "actions/cache@",
+        "github/codeql-action/upload-sarif@",
+    ] {
+        assert!(uses.iter().any(|u| u.starts_with(action)), "{action}: {uses:?}");
+    }
+    for step in steps {
+        if let Some(script) = step["run"].as_str() {
+            // Inputs inlined into a script are a shell injection; they come through `env:`.
+            assert!(!script.contains("${{"), "{script}");
+        }
+    }
+    assert!(text.contains("--output-format github"), "annotations");
 }

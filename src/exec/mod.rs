@@ -1,4 +1,4 @@
-//! Running the Python code blocks of Q&A entries (HELPER B's module).
+//! Running the Python code blocks of Q&A entries: the worker pool, the worker process, CPython start-up and the Python side (supervisor, runner, sandbox hook).
 //!
 //! * [`Pool`] (pool.rs): N worker processes (`<exe> __worker`), a watchdog, crash containment.
 //! * [`worker_main`] (worker.rs): the worker process; the binary's `main` must call it when
@@ -6,7 +6,8 @@
 //! * pyinit.rs: explicit CPython start-up honouring `VIRTUAL_ENV` (refuses a venv of another version).
 //! * qa_helper.py: the Python supervisor (forked children reused per file when safe, rlimits,
 //!   sandbox); qa_runner.py: the block runner.
-//! * protocol.rs: the public job/result types (also the wire format).
+//! * confine.rs, confine_child.rs: kernel confinement (namespaces, Landlock, seccomp).
+//! * protocol.rs: the public job/result types and the wire protocol (documented there).
 //!
 //! Typical use:
 //! ```ignore
@@ -16,8 +17,13 @@
 //! let outcomes = pool.run_collect(jobs2);              // or: in job order
 //! ```
 
+pub mod confine;
+mod confine_child;
 pub mod pool;
 pub mod protocol;
+/// Starting the embedded interpreter: only the cargo-built binary embeds one; in the wheel
+/// the worker is already a Python process.
+#[cfg(feature = "embed")]
 pub mod pyinit;
 pub mod worker;
 
@@ -27,3 +33,14 @@ pub use self::worker::worker_main;
 
 /// The argument that makes the binary act as a worker (`<exe> __worker`).
 pub const WORKER_ARG: &str = "__worker";
+/// Second argument of a worker that confines itself and its children (`<exe> __worker kernel`).
+pub const KERNEL_ARG: &str = "kernel";
+
+/// The Python a run reports and keys its cache on when it starts no worker: the environment's
+/// (wheel) or the one built against (binary).
+pub fn python_version_hint() -> String {
+    match pool::worker_command() {
+        Some(w) => w.python.clone(),
+        None => crate::cache::build_python_version().to_string(),
+    }
+}

@@ -26,8 +26,47 @@ pub const MAX_CLAIM: usize = 16;
 /// How long a new worker may take to start CPython and say hello.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A spawn request for the spawner thread: which executable, and where to send the child.
-type SpawnReq = (PathBuf, mpsc::Sender<io::Result<Child>>);
+/// How to start a worker when this process is not a self-contained qa-lint binary: in the
+/// Python wheel, qa-lint runs inside the Python that imported it, so a worker is that Python
+/// running `-m qa_lint __worker` (which calls [`super::worker_main`]), not `current_exe()`.
+#[derive(Clone, Debug)]
+pub struct WorkerCommand {
+    /// The interpreter (`sys.executable`).
+    pub program: PathBuf,
+    /// Its arguments, ending with `__worker`.
+    pub args: Vec<std::ffi::OsString>,
+    /// `CPython 3.12.1`: what a run that starts no worker reports, and part of the cache salt.
+    pub python: String,
+    /// `sys.prefix`: the environment whose packages the examples import (cache salt).
+    pub prefix: String,
+}
+
+static WORKER_COMMAND: std::sync::OnceLock<WorkerCommand> = std::sync::OnceLock::new();
+
+/// Start workers with `cmd` instead of re-executing this binary (set once, before any pool).
+pub fn set_worker_command(cmd: WorkerCommand) {
+    let _ = WORKER_COMMAND.set(cmd);
+}
+
+/// The worker command set by [`set_worker_command`], if any.
+pub fn worker_command() -> Option<&'static WorkerCommand> {
+    WORKER_COMMAND.get()
+}
+
+/// A command that runs qa-lint's own command line in a child process (`exe` is this binary):
+/// the binary itself, or in the wheel the interpreter with the worker's arguments minus
+/// `__worker` (`python -m qa_lint`).
+pub fn cli_command(exe: &std::path::Path) -> Command {
+    let mut cmd = Command::new(exe);
+    if let Some(w) = worker_command().filter(|w| w.program == exe) {
+        cmd.args(&w.args[..w.args.len().saturating_sub(1)]);
+    }
+    cmd
+}
+
+/// A spawn request for the spawner thread: which executable, confined or not, and where to
+/// send the child.
+type SpawnReq = (PathBuf, bool, mpsc::Sender<io::Result<Child>>);
 
 /// A pool of Python workers. Workers are started lazily and kept across [`Pool::run`] calls;
 /// they are killed when the pool is dropped (or, through PDEATHSIG, when this process dies).
@@ -40,6 +79,9 @@ pub struct Pool {
     /// A start-up error that will not go away by retrying (e.g. a venv of the wrong Python).
     fatal: Mutex<Option<String>>,
     next_id: AtomicU64,
+    policy: super::confine::Policy,
+    /// Key of the per-request nonces (random per pool, never leaves this process).
+    nonce_key: [u8; 32],
     spawn_tx: Mutex<Option<mpsc::Sender<SpawnReq>>>,
     spawner: Option<std::thread::JoinHandle<()>>,
 }
@@ -47,21 +89,31 @@ pub struct Pool {
 impl Pool {
     /// `jobs` = number of workers (0 = `available_parallelism`). Workers re-execute the current
     /// executable as `<exe> __worker`, which must call [`super::worker_main`].
-    pub fn new(jobs: usize, limits: Limits) -> Pool {
+    ///
+    /// Under the process's [`super::confine::Policy`]: confined workers when `kernel`; with
+    /// `strict`, one fork per entry and no entry timeout above `limits.timeout`.
+    pub fn new(jobs: usize, mut limits: Limits) -> Pool {
+        let policy = super::confine::policy();
+        if policy.strict {
+            limits.reuse = false;
+        }
         let size = if jobs == 0 {
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         } else {
             jobs
         };
-        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
+        let exe = worker_command().map_or_else(
+            || std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
+            |w| w.program.clone(),
+        );
         // PR_SET_PDEATHSIG fires when the *thread* that forked the worker exits, so all workers
         // are spawned by this long-lived thread.
         let (tx, rx) = mpsc::channel::<SpawnReq>();
         let spawner = std::thread::Builder::new()
             .name("qa-lint-spawner".into())
             .spawn(move || {
-                for (exe, reply) in rx {
-                    let _ = reply.send(spawn_worker_process(&exe));
+                for (exe, kernel, reply) in rx {
+                    let _ = reply.send(spawn_worker_process(&exe, kernel));
                 }
             })
             .expect("spawn thread");
@@ -73,6 +125,8 @@ impl Pool {
             version: Mutex::new(None),
             fatal: Mutex::new(None),
             next_id: AtomicU64::new(1),
+            policy,
+            nonce_key: random_key(),
             spawn_tx: Mutex::new(Some(tx)),
             spawner: Some(spawner),
         }
@@ -185,9 +239,15 @@ impl Pool {
         }
         let w = slot.as_mut().expect("worker");
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let timeout = job.timeout.unwrap_or(self.limits.timeout);
+        let mut timeout = job.timeout.unwrap_or(self.limits.timeout);
+        if self.policy.strict {
+            timeout = timeout.min(self.limits.timeout); // a block's `timeout=` is the pull request's
+        }
+        let nonce = blake3::keyed_hash(&self.nonce_key, &id.to_le_bytes()).to_hex();
+        let nonce = &nonce.as_str()[..32];
         let req = WireRequest {
             id,
+            nonce,
             blocks: &job.blocks,
             files: job.files.iter().map(|(p, b)| (p.as_str(), latin1(b))).collect(),
             requires: &job.requires,
@@ -203,15 +263,26 @@ impl Pool {
             return Self::crashed(format!("the Python worker died ({st}; write failed: {e})"));
         }
         let deadline = Instant::now() + timeout + WATCHDOG_GRACE;
-        let (detail, fatal) = match w.out.read_line(deadline) {
+        let cap = response_cap(&self.limits, line.len());
+        let (detail, fatal) = match w.out.read_line(deadline, cap) {
             Ok(text) => match serde_json::from_str::<WireResponse>(&text) {
-                Ok(r) if r.id == Some(id) => match (r.outcome, r.error) {
-                    (Some(o), _) => return o,
+                Ok(r) if r.id == Some(id) && r.nonce == nonce => match (r.outcome, r.error) {
+                    (Some(o), _) => match check_outcome(&o, job) {
+                        Ok(()) => return o,
+                        Err(e) => (format!("invalid result: {e}"), true),
+                    },
                     (None, e) => (format!("qa-lint helper error: {}", e.unwrap_or_default()), false),
                 },
-                Ok(r) => (format!("protocol desync: response id {:?}, expected {id}", r.id), true),
+                Ok(r) => (
+                    format!(
+                        "protocol desync: response id {:?}, expected {id}, or a wrong nonce",
+                        r.id
+                    ),
+                    true,
+                ),
                 Err(e) => (format!("unreadable worker response ({e}): {:.200}", text), true),
             },
+            Err(ReadErr::TooLong) => (format!("the worker's answer exceeded {cap} bytes"), true),
             Err(ReadErr::Timeout) => (
                 format!(
                     "worker watchdog: no answer within {:.1}s; worker killed and replaced",
@@ -238,7 +309,8 @@ impl Pool {
         {
             let guard = self.spawn_tx.lock().unwrap();
             let tx = guard.as_ref().ok_or("pool is shutting down")?;
-            tx.send((self.exe.clone(), rtx)).map_err(|_| "spawner thread is gone")?;
+            tx.send((self.exe.clone(), self.policy.kernel, rtx))
+                .map_err(|_| "spawner thread is gone")?;
         }
         let child = rrx.recv().map_err(|_| "spawner thread is gone".to_string())?;
         let mut child = child.map_err(|e| format!("cannot run {} __worker: {e}", self.exe.display()))?;
@@ -250,10 +322,16 @@ impl Pool {
             stdin,
             out,
         };
-        match w.out.read_line(Instant::now() + STARTUP_TIMEOUT) {
+        match w.out.read_line(Instant::now() + STARTUP_TIMEOUT, 1 << 20) {
             Ok(text) => match serde_json::from_str::<WireHello>(&text) {
                 Ok(WireHello { fatal: Some(f), .. }) => {
                     w.kill();
+                    *self.fatal.lock().unwrap() = Some(f.clone());
+                    Err(f)
+                }
+                Ok(WireHello { confined: false, .. }) if self.policy.kernel => {
+                    w.kill();
+                    let f = "the worker did not confine itself".to_string();
                     *self.fatal.lock().unwrap() = Some(f.clone());
                     Err(f)
                 }
@@ -279,10 +357,57 @@ impl Drop for Pool {
     }
 }
 
-fn spawn_worker_process(exe: &std::path::Path) -> io::Result<Child> {
+/// Largest answer line a worker may send for a request of `request_len` bytes: what the output
+/// cap explains (JSON escaping may turn a byte into six), plus the echoed sources, plus slack.
+/// The supervisor caps what it reads from the child the same way, so only a broken or hijacked
+/// supervisor ever reaches this.
+fn response_cap(limits: &Limits, request_len: usize) -> usize {
+    let out = usize::try_from(limits.max_output_bytes).unwrap_or(usize::MAX / 16);
+    out.saturating_mul(8)
+        .saturating_add(request_len.saturating_mul(2))
+        .saturating_add(2 << 20)
+}
+
+/// A result may describe only the job it answers: no more blocks than the job has (all of
+/// them when it completed), no missing module it did not require.
+fn check_outcome(o: &EntryOutcome, job: &EntryJob) -> Result<(), String> {
+    let n = job.blocks.len();
+    let (got, exact) = match o {
+        EntryOutcome::Completed(r) => (r.blocks.len(), true),
+        EntryOutcome::TimedOut { result, .. } | EntryOutcome::Crashed { result, .. } => (result.blocks.len(), false),
+        EntryOutcome::MissingModules(m) => {
+            return match m.iter().find(|m| !job.requires.contains(m)) {
+                Some(m) => Err(format!("missing module {m:?} was not required")),
+                None => Ok(()),
+            }
+        }
+    };
+    if got > n || (exact && got != n) {
+        return Err(format!("{got} block results for {n} blocks"));
+    }
+    Ok(())
+}
+
+/// 32 random bytes from the kernel (a fixed fallback only if /dev/urandom is missing, which
+/// leaves the nonces predictable but the protocol working).
+fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        let _ = f.read_exact(&mut key);
+    }
+    key
+}
+
+fn spawn_worker_process(exe: &std::path::Path, kernel: bool) -> io::Result<Child> {
     let mut cmd = Command::new(exe);
-    cmd.arg("__worker")
-        .env_clear()
+    match worker_command().filter(|w| w.program == exe) {
+        Some(w) => cmd.args(&w.args),
+        None => cmd.arg(super::WORKER_ARG),
+    };
+    if kernel {
+        cmd.arg(super::KERNEL_ARG);
+    }
+    cmd.env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .env("LANG", "C.UTF-8")
         .env("PYTHONHASHSEED", "0")
@@ -359,6 +484,7 @@ fn describe(st: std::process::ExitStatus) -> String {
 
 enum ReadErr {
     Timeout,
+    TooLong,
     Eof,
     Io(io::Error),
 }
@@ -379,7 +505,8 @@ impl LineReader {
         }
     }
 
-    fn read_line(&mut self, deadline: Instant) -> Result<String, ReadErr> {
+    /// The next line, at most `max` bytes long (a longer one is an error, and it is not buffered).
+    fn read_line(&mut self, deadline: Instant, max: usize) -> Result<String, ReadErr> {
         let mut chunk = vec![0u8; 1 << 16];
         loop {
             if let Some(p) = self.buf[self.scanned..].iter().position(|&b| b == b'\n') {
@@ -389,6 +516,9 @@ impl LineReader {
                 return Ok(String::from_utf8_lossy(&line[..end]).into_owned());
             }
             self.scanned = self.buf.len();
+            if self.buf.len() > max {
+                return Err(ReadErr::TooLong);
+            }
             let now = Instant::now();
             if now >= deadline {
                 return Err(ReadErr::Timeout);

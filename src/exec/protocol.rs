@@ -1,9 +1,53 @@
-//! Types shared by the pool, the worker and the Python helper (`qa_helper.py`).
+//! Types shared by the pool, the worker and the Python helper (`qa_helper.py`), and the wire
+//! protocol between them, written down here once (`tests/protocol.rs` holds both sides to it).
 //!
-//! Everything that crosses the worker pipe is JSON (one object per line). Results are produced by
-//! the Python helper and deserialised here, so field names in this file and in `qa_helper.py`
-//! must stay in sync. Lines are always 1-based and relative to the *code block* (not the Markdown
-//! file); the caller maps them with `block_start_line + line - 1`.
+//! Lines are always 1-based and relative to the *code block* (not the Markdown file); the
+//! caller maps them with `block_start_line + line - 1`.
+//!
+//! # Wire protocol
+//!
+//! Three parties: the **pool** (qa-lint's main process, `pool.rs`), the **supervisor** (the
+//! worker's Python, `qa_helper.serve`; PID 1 of the worker's namespaces when confined) and
+//! the **child** (forked by the supervisor, runs the snippets). Each hop is a pipe of its own;
+//! every line ends with `\n`.
+//!
+//! **Pool → supervisor** (the worker's stdin): one [`WireRequest`] per entry, a JSON object:
+//! `id` (counts up per pool), `nonce` (32 hex digits, a keyed hash of the id under a key that
+//! exists only in the main process), `blocks`, `files` (contents as latin-1 strings),
+//! `requires`, `timeout` (seconds), `sandbox`, `limits`, `group`.
+//!
+//! **Supervisor → pool** (the worker's stdout): first a [`WireHello`]
+//! `{"python": "CPython 3.x.y", "prefix": …, "pid": …, "confined": bool}` or `{"fatal": msg}`;
+//! then exactly one [`WireResponse`] per request, in order:
+//! `{"id": id, "nonce": nonce, "outcome": <EntryOutcome>}` or `{"id": id, "error": traceback}`.
+//!
+//! **Supervisor → child** (a fresh pipe per child): the request line with the nonce's digits
+//! replaced by `0`, so no child ever holds the nonce of a request it did not make.
+//!
+//! **Child → supervisor** (a fresh pipe per child; one line each, a tag byte then JSON):
+//! `B<0|1><BlockResult>` per finished block (the digit: output truncated so far),
+//! `D{"threads_left": n, "truncated": b, "dirty": reason|null}` when the entry finished,
+//! `M[missing modules]` or `I"traceback"` (requirements missing | a helper bug). The running
+//! statement is not sent: the child writes it into a 16-byte shared page that the supervisor
+//! reads only after a timeout or crash.
+//!
+//! **What each side checks.** The supervisor reads at most
+//! `8 × limits.max_output_bytes + 2 × request length + 1 MiB` from a child per entry and kills
+//! a child that sends more (the entry crashes with "sent more than N bytes of results"). The
+//! pool reads at most that plus 1 MiB per answer line and accepts an answer only when `id` and
+//! `nonce` are those of the job it sent, the JSON has no unknown or duplicate fields, a
+//! completed entry has exactly one block result per block (a timeout or crash at most that
+//! many), and missing modules were required by the job; anything else kills the worker and
+//! reports the entry as crashed. What a child sends about its own entry is believed: a
+//! snippet can lie about its own result, and only about its own.
+//!
+//! **Who holds which descriptor.** The main process spawns workers with close-on-exec
+//! everywhere except the two protocol pipes; a confined worker's waiter (outside the PID
+//! namespace) closes them, the supervisor moves them off fds 0 and 1, and each child closes
+//! the supervisor's protocol fds and the other end of its own pipes before anything else, then
+//! points fds 0–2 at `/dev/null`. A child holds only its own two pipe ends; under confinement
+//! it cannot reach any other process's descriptors through `/proc` (Landlock's ptrace rule,
+//! and qa-lint is not in its PID namespace).
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -34,6 +78,9 @@ pub struct Limits {
     /// fresh namespace, working directory and restored interpreter state; risky or dirty entries
     /// still get a child of their own, see `qa_helper.py`). `false` = strict: one fork per entry.
     pub reuse: bool,
+    /// Size of the tmpfs mounted as a confined child's scratch directory (its cwd, `HOME`,
+    /// `TMPDIR` and `/dev/shm` together): the only place it may write.
+    pub scratch_bytes: u64,
 }
 
 impl Default for Limits {
@@ -47,6 +94,7 @@ impl Default for Limits {
             max_processes: 1024,
             max_output_bytes: 1 << 20,
             reuse: true,
+            scratch_bytes: 256 << 20,
         }
     }
 }
@@ -279,6 +327,9 @@ pub enum EntryOutcome {
 #[derive(Serialize)]
 pub(super) struct WireRequest<'a> {
     pub id: u64,
+    /// 32 hex digits, new for every request; the supervisor echoes it and never passes it on
+    /// to the child.
+    pub nonce: &'a str,
     pub blocks: &'a [BlockJob],
     /// (path, bytes as a latin-1 string: each char is one byte).
     pub files: Vec<(&'a str, String)>,
@@ -289,10 +340,13 @@ pub(super) struct WireRequest<'a> {
     pub group: &'a str,
 }
 
-/// Response line from a worker (internal).
+/// Response line from a worker (internal); see the module doc for the checks.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct WireResponse {
     pub id: Option<u64>,
+    #[serde(default)]
+    pub nonce: String,
     pub outcome: Option<EntryOutcome>,
     /// Supervisor-level failure for this request (a bug in the helper).
     pub error: Option<String>,
@@ -303,6 +357,9 @@ pub(super) struct WireResponse {
 pub(super) struct WireHello {
     pub python: Option<String>,
     pub fatal: Option<String>,
+    /// The worker is in its namespaces and confines its children.
+    #[serde(default)]
+    pub confined: bool,
 }
 
 pub(super) fn latin1(bytes: &[u8]) -> String {

@@ -1,4 +1,4 @@
-//! Explicit CPython start-up (see shared/notes/pyo3-embedding.md, section 1).
+//! Explicit CPython start-up: an explicit `PyConfig` so that the interpreter, its stdlib and an active virtualenv are the ones qa-lint chose (docs/architecture.md#the-build).
 //!
 //! pyo3's default `Py_InitializeEx(0)` derives `sys.prefix` from `python3` on PATH and ignores a
 //! bare `VIRTUAL_ENV`. We set `program_name` ourselves: `$VIRTUAL_ENV/bin/python` when that venv has

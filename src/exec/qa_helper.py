@@ -1,21 +1,16 @@
 """qa-lint's Python side (embedded in the worker with include_str!).
 
-serve(in_fd, out_fd, child_setup) is the worker's supervisor loop: one JSON request per line in,
-one JSON response per line out (field names match src/exec/protocol.rs).
+serve(in_fd, out_fd, child_setup, confine) is the worker's supervisor loop. The wire protocol
+(pool <-> supervisor <-> child, and what each side checks) is written down in one place: the
+module doc of src/exec/protocol.rs; tests/protocol.rs holds both sides to it.
 
-Entries run in forked children (copies of this pristine process) with rlimits, a temp cwd and an
-audit-hook sandbox. A child is *reused* for the next entry when that entry belongs to the same
-group (Markdown file), `limits.reuse` is on, the previous entry was clean and neither entry is
-risky (see _risk_reason / _Child.after_entry). Otherwise a fresh child is forked (and with
-`reuse = false` every entry gets its own fork, as in qa-lint <= 0.x).
-
-Supervisor -> child: the request line, unchanged, on the child's own request pipe.
-Child -> supervisor, one line each (a tag byte, then JSON):
-  B<0|1><block result>   per finished block (the digit: output truncated so far)
-  D{"threads_left": n, "truncated": b, "dirty": reason|null}   entry finished
-  M[missing modules] | I"traceback"   (requires failed | helper bug)
-The running statement (entry seq, block, first, last) is not sent: the child writes it into a
-16-byte shared mmap, which the supervisor reads only after a timeout or crash.
+Entries run in forked children (copies of this pristine process) with rlimits, a temp cwd, an
+audit-hook sandbox (a guard against accidents) and, in a confined worker, the kernel's
+confinement (src/exec/confine.rs). A child is *reused* for the next entry when that entry belongs
+to the same group (Markdown file) with the same sandbox settings, `limits.reuse` is on, the
+previous entry was clean and neither entry is risky (see _risk_reason / _Child.after_entry).
+Otherwise a fresh child is forked (with `reuse = false`, always under --strict-sandbox, every
+entry gets its own fork).
 """
 import _thread, ast, gc, importlib.util, json, linecache, math, mmap, os, platform, re, resource
 import select, shutil, signal, struct, sys, tempfile, threading, time, traceback
@@ -23,7 +18,7 @@ import select, shutil, signal, struct, sys, tempfile, threading, time, traceback
 import qa_runner
 from qa_runner import send as _send
 from qa_risk import risk_reason as _risk_reason
-from qa_sandbox import make_hook as _make_hook
+from qa_sandbox import Sandbox as _SandboxState, make_hook as _make_hook
 
 REUSE_MAX = 64  # entries per child before a fresh fork (bounds slow leaks: memory, caches)
 _STMT = struct.Struct("iiii")  # entry seq, block, first, last (block -1 = none yet)
@@ -31,6 +26,9 @@ _TRACE = bool(os.environ.get("QA_LINT_EXEC_TRACE"))
 # Working directories on tmpfs when there is one: creating and removing a directory per child
 # on a disk file system was a tenth of the supervisor's time (py-spy, bench corpus).
 _TMP_BASE = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK) else None
+# Bytes a child may send per entry beyond what its output cap explains (JSON escaping can make
+# one byte of output six bytes on the wire; sources and wanted texts of sessions come back too).
+_WIRE_SLACK = 1 << 20
 
 
 def _trace(msg):
@@ -45,16 +43,21 @@ def _trace(msg):
 
 class _Live:
     """The supervisor's handle on a forked child (idle between entries when reusable)."""
-    __slots__ = ("pid", "req_w", "res_r", "shm", "root", "group", "runs", "reusable", "buf")
+    __slots__ = ("pid", "req_w", "res_r", "shm", "root", "group", "runs", "reusable", "buf", "sandbox")
 
 
-def serve(in_fd, out_fd, child_setup):
+def serve(in_fd, out_fd, child_setup, confine=None):
+    """`confine` (from Rust, None in a weak worker) locks each forked child; a confined worker is
+    PID 1 of its own PID namespace (see src/exec/confine.rs)."""
+    global _TMP_BASE
     me = os.getpid()
+    if confine is not None:
+        _TMP_BASE = "/run"  # the worker's private tmpfs; each child mounts its own scratch on its root
     _send(out_fd, {"python": "%s %s" % (platform.python_implementation(), platform.python_version()),
-                   "prefix": sys.prefix, "pid": me})
+                   "prefix": sys.prefix, "pid": me, "confined": confine is not None})
     reader = os.fdopen(in_fd, "rb", closefd=False)
     gc.freeze()  # keep the supervisor's objects out of the children's GC (less copy-on-write)
-    sup = _Supervisor(in_fd, out_fd, child_setup, me)
+    sup = _Supervisor(in_fd, out_fd, child_setup, me, confine)
     while True:
         line = reader.readline()
         if not line:
@@ -64,7 +67,10 @@ def serve(in_fd, out_fd, child_setup):
         sup.cleanup = cleanup
         try:
             req = json.loads(line)
-            resp = b'{"id":%d,"outcome":%s}' % (req["id"], sup.supervise(req, line))
+            nonce = req.pop("nonce", "")
+            if nonce:  # the child gets the request without it (same length: no re-encoding)
+                line = line.replace(nonce.encode(), b"0" * len(nonce), 1)
+            resp = b'{"id":%d,"nonce":"%s","outcome":%s}' % (req["id"], nonce.encode(), sup.supervise(req, line))
         except BaseException:
             if os.getpid() != me:
                 os._exit(0)
@@ -101,8 +107,8 @@ def _write_all(fd, data):
 
 
 class _Supervisor:
-    def __init__(self, in_fd, out_fd, setup, me):
-        self.in_fd, self.out_fd, self.setup, self.me = in_fd, out_fd, setup, me
+    def __init__(self, in_fd, out_fd, setup, me, confine):
+        self.in_fd, self.out_fd, self.setup, self.me, self.confine = in_fd, out_fd, setup, me, confine
         self.live = None
         self.cleanup = []
 
@@ -121,6 +127,8 @@ class _Supervisor:
                 why = "no reuse"
             elif c.group != group:
                 why = "new group"
+            elif c.sandbox != req["sandbox"]:
+                why = "other sandbox settings"  # a confined child cannot be loosened
             elif risk:
                 why = "risky entry: " + risk
             elif c.runs >= REUSE_MAX:
@@ -135,12 +143,14 @@ class _Supervisor:
         else:
             _trace("reuse %d for entry %d" % (c.pid, c.runs + 1))
         c.runs += 1
+        c.sandbox = req["sandbox"]
         seq = c.runs
         try:
             _write_all(c.req_w, line if line.endswith(b"\n") else line + b"\n")
         except OSError:
             pass  # the child is gone: the read below sees EOF and reports how it ended
-        return self.collect(c, seq, float(req.get("timeout") or 10))
+        cap = 8 * int(lim.get("max_output_bytes", 1 << 20)) + 2 * len(line) + _WIRE_SLACK
+        return self.collect(c, seq, float(req.get("timeout") or 10), cap)
 
     def fork(self, group, reusable):
         root = os.path.realpath(tempfile.mkdtemp(prefix="qa-lint-", dir=_TMP_BASE))
@@ -162,7 +172,7 @@ class _Supervisor:
             try:
                 for fd in (req_w, res_r, self.in_fd, self.out_fd):
                     os.close(fd)
-                code = _Child(req_r, res_w, shm, root, reusable).main(self.setup, self.me)
+                code = _Child(req_r, res_w, shm, root, reusable, self.confine).main(self.setup, self.me)
             except BaseException:
                 try:
                     _send_tag(res_w, b"I", traceback.format_exc())
@@ -178,7 +188,7 @@ class _Supervisor:
             pass
         c = _Live()
         c.pid, c.req_w, c.res_r, c.shm, c.root = pid, req_w, res_r, shm, root
-        c.group, c.runs, c.reusable, c.buf = group, 0, reusable, b""
+        c.group, c.runs, c.reusable, c.buf, c.sandbox = group, 0, reusable, b"", None
         return c
 
     def retire(self, status=None, now=False):
@@ -194,22 +204,39 @@ class _Supervisor:
                 pass
         c.shm.close()
         _kill(c.pid, status)
+        if self.confine is not None:
+            # PID 1 of the namespace, no other child alive: this kills everything the entry
+            # started, also what left the child's process group (setsid, double fork).
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
 
         def reap(pid=c.pid, root=c.root, status=status):
-            if status is None:
+            # A confined child's exit tears down its mount namespace, which can take a few ms:
+            # with no other child alive, the sweep below reaps it (now or after a later entry)
+            # instead of waiting for it.
+            if status is None and (self.confine is None or self.live is not None):
                 try:
                     os.waitpid(pid, 0)
                 except ChildProcessError:
                     pass
+            while self.confine is not None and self.live is None:  # orphans were re-parented to us
+                try:
+                    if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                        break
+                except ChildProcessError:
+                    break
             shutil.rmtree(root, ignore_errors=True)
         if now:
             reap()
         else:
             self.cleanup.append(reap)
 
-    def collect(self, c, seq, timeout):
+    def collect(self, c, seq, timeout, cap):
         blocks, done, missing, internal, status = [], None, None, None, None
-        truncated = timed_out = False
+        truncated = timed_out = flooded = False
+        got = 0
         deadline = time.monotonic() + timeout
         r = c.res_r
         buf = c.buf
@@ -228,6 +255,10 @@ class _Supervisor:
             chunk = os.read(r, 1 << 16)
             if not chunk:
                 break
+            got += len(chunk)
+            if got > cap:  # more than any honest result: stop reading, the child is killed below
+                flooded = True
+                break
             buf += chunk
             *lines, buf = buf.split(b"\n")
             for ln in lines:
@@ -242,6 +273,9 @@ class _Supervisor:
                 elif tag == b"I":
                     internal = json.loads(ln[1:])
         c.buf = buf
+        if flooded:
+            done = missing = None
+            blocks = []
         ok = done is not None or missing is not None
         if done is not None and done.get("dirty"):
             _trace("child %d dirty after entry %d: %s" % (c.pid, seq, done["dirty"]))
@@ -267,7 +301,9 @@ class _Supervisor:
             return b'{"kind":"completed","data":%s}' % result
         if timed_out:
             return b'{"kind":"timed_out","data":{"result":%s,"stmt":%s}}' % (result, json.dumps(stmt).encode())
-        if internal:
+        if flooded:
+            detail = "the entry sent more than %d bytes of results; killed" % cap
+        elif internal:
             detail = "qa-lint helper error: " + internal
         elif os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
@@ -319,27 +355,11 @@ def _open_fds():
         return 0
 
 
-class _Sandbox:
-    """What the audit hook (installed once per child) enforces for the entry running now."""
-    def __init__(self):
-        self.active = False
-        self.deny_net = self.deny_proc = self.deny_write = False
-        self.tmp, self.prefix = "", ""
-        self.dirty = None  # runtime evidence that the process state changed (see qa_sandbox.DIRTY)
-
-    def arm(self, sb, tmp):
-        self.deny_net = not sb.get("allow_network")
-        self.deny_proc = not sb.get("allow_subprocess")
-        self.deny_write = not sb.get("allow_writes_outside")
-        self.tmp, self.prefix = tmp, tmp + os.sep
-        self.dirty = None
-        self.active = True
-
-
 class _Child:
-    def __init__(self, req_r, w, shm, root, reusable):
+    def __init__(self, req_r, w, shm, root, reusable, confine):
         self.req_r, self.w, self.shm, self.root, self.reusable = req_r, w, shm, root, reusable
-        self.sb = _Sandbox()
+        self.confine = confine
+        self.sb = _SandboxState()
         self.hooked = False
         self.spare = None
 
@@ -366,6 +386,10 @@ class _Child:
             seq += 1
             req = json.loads(line)
             if seq == 1:
+                if self.confine is not None:  # before anything of the entry exists
+                    sb, lim = req["sandbox"], req["limits"]
+                    self.confine(self.root, int(lim.get("scratch_bytes", 256 << 20)), bool(sb.get("allow_network")),
+                                 bool(sb.get("allow_subprocess")), bool(sb.get("allow_writes_outside")))
                 self.first_setup(req["limits"], float(req["timeout"]))
             self.run_entry(req, seq)
 
@@ -373,7 +397,9 @@ class _Child:
         _setrl(resource.RLIMIT_FSIZE, lim["file_size_bytes"])
         _setrl(resource.RLIMIT_NOFILE, lim["open_files"])
         _setrl(resource.RLIMIT_CORE, 0)
-        if os.geteuid() != 0:  # root ignores RLIMIT_NPROC
+        # Root ignores RLIMIT_NPROC. A confined child is uid 0 of its user namespace whatever
+        # qa-lint's uid is, and the kernel judges by the uid outside: so it is always set there.
+        if os.geteuid() != 0 or self.confine is not None:
             _setrl(resource.RLIMIT_NPROC, lim["max_processes"])
         if not self.reusable:
             # One entry only: fixed limits, hard = soft (+2 s for CPU), as strict mode always had.

@@ -17,6 +17,23 @@ DIRTY = _PROC | {"socket.__new__", "sys.addaudithook",
                   "sys._current_frames"}
 
 
+class Sandbox:
+    """What the audit hook (installed once per child) enforces for the entry running now."""
+    def __init__(self):
+        self.active = False
+        self.deny_net = self.deny_proc = self.deny_write = False
+        self.tmp, self.prefix = "", ""
+        self.dirty = None  # runtime evidence that the process state changed (see qa_sandbox.DIRTY)
+
+    def arm(self, sb, tmp):
+        self.deny_net = not sb.get("allow_network")
+        self.deny_proc = not sb.get("allow_subprocess")
+        self.deny_write = not sb.get("allow_writes_outside")
+        self.tmp, self.prefix = tmp, tmp + os.sep
+        self.dirty = None
+        self.active = True
+
+
 def make_hook(sb):
     busy = []
 

@@ -30,8 +30,36 @@ fn _child_setup(parent_pid: i32) -> bool {
     }
 }
 
-/// Entry point of a worker process. Never returns.
+/// Called once in each forked child of a confined worker (through Python), after it read its
+/// first request: see `confine_child.rs`. An error stops the child before any snippet runs.
+#[pyfunction]
+fn _confine(
+    root: &str,
+    scratch_bytes: u64,
+    allow_network: bool,
+    allow_subprocess: bool,
+    allow_writes_outside: bool,
+) -> PyResult<()> {
+    let rules = super::confine_child::ChildRules {
+        root,
+        scratch_bytes,
+        allow_network,
+        allow_subprocess,
+        allow_writes_outside,
+    };
+    super::confine_child::confine(&rules)
+        .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("qa-lint confinement failed: {e}")))
+}
+
+/// Entry point of a worker process (`<exe> __worker [kernel]`). Never returns. With `kernel`
+/// the worker enters its namespaces first (see `confine.rs`) and confines every child.
 pub fn worker_main() -> ! {
+    // The argument after `__worker`: in the wheel the process is `python -m qa_lint __worker`.
+    let kernel = std::env::args()
+        .skip_while(|a| a != super::WORKER_ARG)
+        .nth(1)
+        .as_deref()
+        == Some(super::KERNEL_ARG);
     // SAFETY: fd juggling before any other thread exists.
     let (pin, pout) = unsafe {
         let pin = libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 3);
@@ -45,7 +73,6 @@ pub fn worker_main() -> ! {
         libc::close(null);
         (pin, pout)
     };
-    let me = std::process::id();
     let fatal = |msg: String| -> ! {
         // SAFETY: pout is our own fd.
         let mut f = unsafe { std::fs::File::from_raw_fd(pout) };
@@ -55,6 +82,14 @@ pub fn worker_main() -> ! {
         std::mem::forget(f);
         std::process::exit(2)
     };
+    if kernel {
+        if let Err(e) = super::confine::enter_worker_namespaces(&[pin, pout]) {
+            fatal(format!("cannot confine the worker: {e}"));
+        }
+    }
+    let me = std::process::id();
+    // In the wheel this process is `python -m qa_lint __worker`: CPython is already running.
+    #[cfg(feature = "embed")]
     if let Err(e) = super::pyinit::init_python() {
         fatal(e);
     }
@@ -71,7 +106,12 @@ pub fn worker_main() -> ! {
         let code = CString::new(HELPER).expect("helper has no NUL");
         let m = PyModule::from_code(py, &code, c"qa_helper.py", c"qa_helper")?;
         let setup = wrap_pyfunction!(_child_setup, py)?;
-        m.getattr("serve")?.call1((pin, pout, setup))?;
+        let confine = if kernel {
+            wrap_pyfunction!(_confine, py)?.into_any()
+        } else {
+            py.None().into_bound(py)
+        };
+        m.getattr("serve")?.call1((pin, pout, setup, confine))?;
         Ok(())
     });
     if std::process::id() != me {

@@ -394,7 +394,7 @@ impl<'a> Walker<'a> {
         };
         let (lang, mut d, unknown) = directives::parse_info(&info);
         if let Some((pending, _)) = self.pending_directives.take() {
-            merge(&mut d, pending);
+            d.merge_from(pending);
         }
         if !unknown.is_empty() {
             let fence_line = self.text[range.start..].lines().next().unwrap_or("");
@@ -422,6 +422,9 @@ impl<'a> Walker<'a> {
             return;
         };
         block.span = Span::new(block.span.start, range.end.max(block.span.end));
+        if self.dedent.is_some() && block.info.is_empty() {
+            mkdocs::refence(&mut block);
+        }
         if block.unterminated {
             self.doc.problems.push(ParseProblem {
                 rule: "unterminated-code-fence",
@@ -494,21 +497,6 @@ impl<'a> Walker<'a> {
         let mut raw = std::mem::replace(&mut self.current, preamble(end));
         raw.entry.span = Span::new(raw.entry.span.start, end);
         self.raws.push(raw);
-    }
-}
-
-fn merge(d: &mut Directives, from_comment: Directives) {
-    d.skip = d.skip.take().or(from_comment.skip);
-    d.compile_only |= from_comment.compile_only;
-    d.fresh |= from_comment.fresh;
-    d.timeout_secs = d.timeout_secs.or(from_comment.timeout_secs);
-    d.requires.extend(from_comment.requires);
-    d.min_python = d.min_python.or(from_comment.min_python);
-    d.fixtures.extend(from_comment.fixtures);
-    d.allow.extend(from_comment.allow);
-    d.file = d.file.take().or(from_comment.file);
-    for (k, v) in from_comment.other {
-        d.other.entry(k).or_insert(v);
     }
 }
 

@@ -4,11 +4,11 @@
 //! never be seen as Python. This module removes the container indentation before parsing,
 //! and keeps a map from the de-indented text back to the file, so every span stays exact.
 
+use crate::entry::CodeBlock;
 use std::sync::LazyLock;
 
-static MARKER: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r#"^ {0,3}(?:(?:!!!|\?\?\?\+?) +[A-Za-z][\w-]*|===\+? +")"#).expect("valid regex")
-});
+static MARKER: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r#"^ *(?:(?:!!!|\?\?\?\+?) +[A-Za-z][\w-]*|===\+? +")"#).expect("valid regex"));
 
 /// Does this text use admonitions or content tabs (what `dialect = "auto"` looks for)?
 pub fn uses_containers(text: &str) -> bool {
@@ -32,7 +32,8 @@ impl Dedented {
             new_starts: Vec::new(),
             old_starts: Vec::new(),
         };
-        // Body indentation (in the original) of each open container, innermost last.
+        // Body indentation (in the original) of each open container, innermost last; a
+        // container may itself sit in a list item, indented.
         let mut bodies: Vec<usize> = Vec::new();
         let mut old = 0;
         for line in text.split_inclusive('\n') {
@@ -43,7 +44,9 @@ impl Dedented {
                     bodies.pop();
                 }
             }
-            let remove = bodies.last().map_or(0, |&b| b.min(indent));
+            // Four spaces per open container: what is left is the indentation the content
+            // has inside its container (a list item's, say), so the structure around it stays.
+            let remove = (4 * bodies.len()).min(indent);
             let kept = &line[remove..];
             out.new_starts.push(out.text.len());
             out.old_starts.push(old + remove);
@@ -66,6 +69,52 @@ impl Dedented {
     }
 }
 
+/// Python-Markdown indents list content by four spaces, so a fence written under a list
+/// item's text at that depth is, to CommonMark, an indented code block that *contains* the
+/// fence lines. In the `mkdocs` dialect such a block is read as the fenced block it is meant
+/// to be: its language and attributes from the fence line, its code from the lines between.
+pub fn refence(block: &mut CodeBlock) -> bool {
+    let lines: Vec<&str> = block.code.lines().collect();
+    let Some(first) = lines.iter().position(|l| !l.trim().is_empty()) else {
+        return false;
+    };
+    let Some(last) = lines.iter().rposition(|l| !l.trim().is_empty()) else {
+        return false;
+    };
+    let open = lines[first];
+    let indent = open.len() - open.trim_start().len();
+    let fence: String = open
+        .trim_start()
+        .chars()
+        .take_while(|&c| c == '`' || c == '~')
+        .collect();
+    let close = lines[last].trim();
+    if fence.len() < 3
+        || last == first
+        || close.len() < fence.len()
+        || !close.chars().all(|c| c == fence.as_bytes()[0] as char)
+    {
+        return false;
+    }
+    let info = open.trim_start()[fence.len()..].trim().to_string();
+    let (lang, mut directives, _) = super::directives::parse_info(&info);
+    let mut code = String::new();
+    let (mut offsets, mut skips) = (Vec::new(), Vec::new());
+    for (i, line) in lines.iter().enumerate().take(last).skip(first + 1) {
+        let strip = (line.len() - line.trim_start().len()).min(indent);
+        code.push_str(&line[strip..]);
+        code.push('\n');
+        let skip = block.line_skips.get(i).copied().unwrap_or(0);
+        offsets.push(block.line_offsets.get(i).copied().unwrap_or(block.span.start) + strip.saturating_sub(skip));
+        skips.push(skip.saturating_sub(strip));
+    }
+    // The fence's own attributes win over a directive comment before the block.
+    directives.merge_from(std::mem::take(&mut block.directives));
+    block.directives = directives;
+    (block.lang, block.info, block.code, block.line_offsets, block.line_skips) = (lang, info, code, offsets, skips);
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +132,8 @@ mod tests {
         assert_eq!(d.original(d.text.len()), text.len());
         assert!(uses_containers(text));
         assert!(!uses_containers("=== not a tab\n!!!\n"));
+        // A tab inside a list item keeps the list item's indentation.
+        let d = Dedented::new("* item\n\n    === \"Tab\"\n\n        ```python\n        y = 3\n        ```\n");
+        assert!(d.text.contains("\n    ```python\n    y = 3\n"), "{}", d.text);
     }
 }

@@ -33,13 +33,13 @@ struct FixItem {
     hedged: bool,
 }
 
-pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
-    let mut by_path: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
-    for p in paths {
-        let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-        let items: Vec<Item> =
-            serde_json::from_str(&text).map_err(|e| format!("{} is not a qa-lint JSON report: {e}", p.display()))?;
-        for i in items {
+/// The diagnostics of one `--output-format json` report, each with its path (also read by
+/// `qa-lint server`, which runs `qa-lint check` as a child).
+pub fn parse(text: &str) -> Result<Vec<(String, Diagnostic)>, serde_json::Error> {
+    let items: Vec<Item> = serde_json::from_str(text)?;
+    Ok(items
+        .into_iter()
+        .map(|i| {
             let d = Diagnostic {
                 rule: i.rule,
                 code: i.code,
@@ -55,7 +55,18 @@ pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
                     hedged: f.hedged,
                 }),
             };
-            let list = by_path.entry(i.path).or_default();
+            (i.path, d)
+        })
+        .collect())
+}
+
+pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
+    let mut by_path: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+    for p in paths {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let items = parse(&text).map_err(|e| format!("{} is not a qa-lint JSON report: {e}", p.display()))?;
+        for (path, d) in items {
+            let list = by_path.entry(path).or_default();
             // The same diagnostic from two reports (overlapping shards) is kept once.
             if !list
                 .iter()
@@ -72,7 +83,7 @@ pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
             source: std::fs::read(Path::new(&path)).ok().map(|b| {
                 SourceFile::new(
                     PathBuf::from(&path),
-                    &String::from_utf8_lossy(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&b)),
+                    &String::from_utf8_lossy(crate::source::strip_bom(&b)),
                 )
             }),
             path,

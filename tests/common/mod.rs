@@ -64,3 +64,28 @@ fn fresh_cache_dir() -> PathBuf {
         N.fetch_add(1, Ordering::Relaxed)
     ))
 }
+
+/// The abi3 wheel to test, from `QA_LINT_WHEEL_DIR` (`.ci/run` builds it) or `target/wheels`;
+/// `None` (the caller skips) when there is none, except in CI, where that fails.
+pub fn built_wheel() -> Option<PathBuf> {
+    let dir = std::env::var_os("QA_LINT_WHEEL_DIR").map_or_else(|| root().join("target/wheels"), PathBuf::from);
+    let wheel = std::fs::read_dir(&dir).ok().and_then(|entries| {
+        entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("-abi3-")))
+            .max()
+    });
+    if wheel.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must build the wheel first (`maturin build --release --out {}`; .ci/run does)",
+            dir.display()
+        );
+        eprintln!(
+            "no wheel in {}; build one with `maturin build --release --out target/wheels`",
+            dir.display()
+        );
+    }
+    wheel
+}

@@ -1,0 +1,276 @@
+//! Confinement of one forked child (one entry, or a run of entries of one file): see
+//! `confine.rs` for the whole design. Called from Python (`qa_helper._Child`) after the child
+//! has read its first request and before any snippet code runs; nothing here can be undone by
+//! the child afterwards.
+
+use landlock::{
+    path_beneath_rules, AccessFs, CompatLevel, Compatible, Ruleset, RulesetAttr, RulesetCreatedAttr, Scope, ABI,
+};
+use seccompiler::{
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule, TargetArch,
+};
+use std::collections::BTreeMap;
+use std::ffi::CString;
+
+/// What one child may do (from the entry's sandbox settings).
+pub struct ChildRules<'a> {
+    /// The child's scratch root: a fresh tmpfs of `scratch_bytes` is mounted on it.
+    pub root: &'a str,
+    pub scratch_bytes: u64,
+    pub allow_network: bool,
+    pub allow_subprocess: bool,
+    pub allow_writes_outside: bool,
+}
+
+fn os_err(what: &str) -> String {
+    format!("{what}: {}", std::io::Error::last_os_error())
+}
+
+fn cstr(s: &str) -> Result<CString, String> {
+    CString::new(s).map_err(|_| format!("path with NUL: {s:?}"))
+}
+
+fn mount_tmpfs(target: &str, bytes: u64) -> Result<(), String> {
+    let t = cstr(target)?;
+    let data = cstr(&format!("size={bytes},mode=700"))?;
+    let flags = libc::MS_NOSUID | libc::MS_NODEV;
+    // SAFETY: mount(2) with valid C strings.
+    if unsafe {
+        libc::mount(
+            c"tmpfs".as_ptr(),
+            t.as_ptr(),
+            c"tmpfs".as_ptr(),
+            flags,
+            data.as_ptr().cast(),
+        )
+    } != 0
+    {
+        return Err(os_err(&format!("mounting the scratch tmpfs on {target}")));
+    }
+    Ok(())
+}
+
+fn bind(src: &str, target: &str) -> Result<(), String> {
+    let (s, t) = (cstr(src)?, cstr(target)?);
+    // SAFETY: mount(2) with valid C strings.
+    if unsafe {
+        libc::mount(
+            s.as_ptr(),
+            t.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        )
+    } != 0
+    {
+        return Err(os_err(&format!("bind-mounting {src} on {target}")));
+    }
+    Ok(())
+}
+
+/// A network namespace of the child's own with its loopback interface up: `allow-network`
+/// reaches only servers the entry itself starts.
+fn private_loopback() -> Result<(), String> {
+    // SAFETY: unshare + an ioctl on a socket we own; the ifreq is zeroed and NUL-terminated.
+    unsafe {
+        if libc::unshare(libc::CLONE_NEWNET) != 0 {
+            return Err(os_err("unshare(CLONE_NEWNET)"));
+        }
+        let s = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        if s < 0 {
+            return Err(os_err("socket"));
+        }
+        let mut ifr: libc::ifreq = std::mem::zeroed();
+        for (d, b) in ifr.ifr_name.iter_mut().zip(b"lo\0") {
+            *d = *b as libc::c_char;
+        }
+        let ok = libc::ioctl(s, libc::SIOCGIFFLAGS, &mut ifr) == 0 && {
+            ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            libc::ioctl(s, libc::SIOCSIFFLAGS, &ifr) == 0
+        };
+        libc::close(s);
+        if !ok {
+            return Err(os_err("bringing up the loopback interface"));
+        }
+    }
+    Ok(())
+}
+
+fn landlock(rules: &ChildRules) -> Result<(), String> {
+    let abi = ABI::V6;
+    let err = |e: landlock::RulesetError| format!("Landlock: {e}");
+    let mut rs = Ruleset::default().set_compatibility(CompatLevel::BestEffort);
+    if !rules.allow_writes_outside {
+        rs = rs.handle_access(AccessFs::from_write(abi)).map_err(err)?;
+    }
+    let mut created = rs
+        .scope(Scope::Signal | Scope::AbstractUnixSocket)
+        .map_err(err)?
+        .create()
+        .map_err(err)?;
+    if !rules.allow_writes_outside {
+        created = created
+            .add_rules(path_beneath_rules([rules.root, "/dev/shm"], AccessFs::from_write(abi)))
+            .map_err(err)?
+            .add_rules(path_beneath_rules(
+                ["/dev/null", "/dev/zero", "/dev/full"],
+                AccessFs::from_file(abi) & AccessFs::from_write(abi),
+            ))
+            .map_err(err)?;
+    }
+    created.restrict_self().map_err(err)?;
+    Ok(())
+}
+
+/// Syscalls no snippet needs and an attacker would use: another process's memory, the mount
+/// table, new namespaces, kernel key rings and modules, io_uring (which bypasses seccomp).
+const DENIED: &[i64] = &[
+    libc::SYS_ptrace,
+    libc::SYS_process_vm_readv,
+    libc::SYS_process_vm_writev,
+    libc::SYS_process_madvise,
+    libc::SYS_pidfd_getfd,
+    libc::SYS_kcmp,
+    libc::SYS_mount,
+    libc::SYS_umount2,
+    libc::SYS_pivot_root,
+    libc::SYS_chroot,
+    libc::SYS_unshare,
+    libc::SYS_setns,
+    libc::SYS_open_tree,
+    libc::SYS_move_mount,
+    libc::SYS_fsopen,
+    libc::SYS_fsconfig,
+    libc::SYS_fsmount,
+    libc::SYS_fspick,
+    libc::SYS_mount_setattr,
+    libc::SYS_keyctl,
+    libc::SYS_add_key,
+    libc::SYS_request_key,
+    libc::SYS_bpf,
+    libc::SYS_perf_event_open,
+    libc::SYS_userfaultfd,
+    libc::SYS_io_uring_setup,
+    libc::SYS_io_uring_enter,
+    libc::SYS_io_uring_register,
+    libc::SYS_init_module,
+    libc::SYS_finit_module,
+    libc::SYS_delete_module,
+    libc::SYS_kexec_load,
+    libc::SYS_open_by_handle_at,
+    libc::SYS_name_to_handle_at,
+    libc::SYS_personality,
+];
+
+fn seccomp(rules: &ChildRules) -> Result<(), String> {
+    let err = |e: seccompiler::BackendError| format!("seccomp: {e}");
+    // The syscall numbers above are this build's; the filter checks the same architecture.
+    let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(err)?;
+    let mut map: BTreeMap<i64, Vec<SeccompRule>> = DENIED.iter().map(|&s| (s, vec![])).collect();
+    if !rules.allow_subprocess {
+        map.insert(libc::SYS_execve, vec![]);
+        map.insert(libc::SYS_execveat, vec![]);
+    }
+    // New namespaces through clone(2); clone3 takes its flags in memory that seccomp cannot
+    // read, so it answers ENOSYS and the C library falls back to clone.
+    let ns = [
+        libc::CLONE_NEWUSER,
+        libc::CLONE_NEWNS,
+        libc::CLONE_NEWNET,
+        libc::CLONE_NEWPID,
+        libc::CLONE_NEWIPC,
+        libc::CLONE_NEWUTS,
+        libc::CLONE_NEWCGROUP,
+    ];
+    let clone_rules = ns
+        .iter()
+        .map(|&f| {
+            let c = SeccompCondition::new(0, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(f as u64), f as u64)?;
+            SeccompRule::new(vec![c])
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    map.insert(libc::SYS_clone, clone_rules);
+    let filter = SeccompFilter::new(
+        map,
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EPERM as u32),
+        arch,
+    )
+    .map_err(err)?;
+    let prog: BpfProgram = filter.try_into().map_err(err)?;
+    // clone3 answers ENOSYS (not EPERM), so that the C library falls back to clone.
+    let enosys = SeccompFilter::new(
+        BTreeMap::from([(libc::SYS_clone3, vec![])]),
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::ENOSYS as u32),
+        arch,
+    )
+    .map_err(err)?;
+    let prog2: BpfProgram = enosys.try_into().map_err(err)?;
+    seccompiler::apply_filter(&prog2).map_err(|e| format!("seccomp: {e}"))?;
+    seccompiler::apply_filter(&prog).map_err(|e| format!("seccomp: {e}"))?;
+    Ok(())
+}
+
+/// Drops every capability the child holds in the worker's user namespace (it is root there),
+/// so it can neither mount nor change namespaces even where seccomp would let it.
+fn drop_capabilities() -> Result<(), String> {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    let hdr = Header {
+        version: 0x2008_0522, // _LINUX_CAPABILITY_VERSION_3
+        pid: 0,
+    };
+    let data = [Data {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    // SAFETY: capset with a v3 header and two data words.
+    if unsafe { libc::syscall(libc::SYS_capset, &hdr, data.as_ptr()) } != 0 {
+        return Err(os_err("capset"));
+    }
+    Ok(())
+}
+
+/// Confines the calling child for good. Order matters: mounts and the network need the
+/// capabilities that are dropped afterwards; Landlock needs `no_new_privs`; seccomp comes last
+/// because it forbids `mount` and `unshare`.
+pub fn confine(rules: &ChildRules) -> Result<(), String> {
+    // SAFETY: plain syscalls on the calling process.
+    unsafe {
+        if libc::unshare(libc::CLONE_NEWNS) != 0 {
+            return Err(os_err("unshare(CLONE_NEWNS)"));
+        }
+    }
+    mount_tmpfs(rules.root, rules.scratch_bytes)?;
+    let shm = format!("{}/.shm", rules.root);
+    std::fs::create_dir(&shm).map_err(|e| format!("creating {shm}: {e}"))?;
+    bind(&shm, "/dev/shm")?;
+    if rules.allow_network {
+        private_loopback()?;
+    }
+    // SAFETY: prctl on the calling process.
+    unsafe {
+        if libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) != 0
+            || libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+        {
+            return Err(os_err("prctl"));
+        }
+    }
+    landlock(rules)?;
+    drop_capabilities()?;
+    seccomp(rules)?;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Code actions: the diagnostic's own fix (for a wrong claim, the actual output: the edit
+//! `qa-lint --fix` makes) and a `qa-lint-disable-next-line` suppression for its rule.
+
+use super::position::LineIndex;
+use super::store::Doc;
+use crate::diagnostic::Diagnostic;
+use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Position, Range, TextEdit, Uri, WorkspaceEdit};
+use std::collections::HashMap;
+
+/// Rules a comment cannot suppress (docs/format.md), so no action offers it.
+const UNSUPPRESSIBLE: &[&str] = &["unused-suppression"];
+
+pub fn actions(uri: &Uri, doc: &Doc, range: Range) -> Vec<CodeActionOrCommand> {
+    let Ok(diags) = doc.current() else {
+        return Vec::new();
+    };
+    let index = LineIndex::new(&doc.text);
+    let model = super::analyze::parse(&doc.path, &doc.path, &doc.text).map(|p| p.doc);
+    let touches = |r: Range| r.start <= range.end && range.start <= r.end;
+    let mut out = Vec::new();
+    for d in diags.iter().filter(|d| touches(index.range(d.span))) {
+        let lsp = super::diagnostics::to_lsp(d, &index);
+        let action = |title: String, edit: TextEdit, preferred: bool| {
+            CodeActionOrCommand::CodeAction(CodeAction {
+                title,
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![lsp.clone()]),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+                    ..WorkspaceEdit::default()
+                }),
+                is_preferred: preferred.then_some(true),
+                ..CodeAction::default()
+            })
+        };
+        if let Some(fix) = &d.fix {
+            let title = if fix.hedged {
+                format!("Replace the hedged claim with `{}`", fix.replacement)
+            } else {
+                format!("Replace the claim with `{}`", fix.replacement)
+            };
+            let edit = TextEdit::new(index.range(fix.span), fix.replacement.clone());
+            out.push(action(title, edit, !fix.hedged));
+        }
+        if !UNSUPPRESSIBLE.contains(&d.rule.as_str()) {
+            let edit = suppression(d, &index, model.as_ref());
+            out.push(action(format!("Disable {} for this line", d.rule), edit, false));
+        }
+    }
+    // Every sure fix of the file at once (`source.fixAll`, which editors can run on save):
+    // what `qa-lint --fix` would write, hedged claims left alone as it leaves them.
+    let mut fixes: Vec<_> = diags
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .filter(|f| !f.hedged)
+        .collect();
+    fixes.sort_by_key(|f| f.span.start);
+    fixes.dedup_by(|b, a| b.span.start < a.span.end);
+    if !fixes.is_empty() {
+        let edits = fixes
+            .iter()
+            .map(|f| TextEdit::new(index.range(f.span), f.replacement.clone()))
+            .collect();
+        out.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: format!("Fix all wrong claims in this file ({})", fixes.len()),
+            kind: Some(CodeActionKind::new("source.fixAll.qa-lint")),
+            edit: Some(WorkspaceEdit {
+                changes: Some(HashMap::from([(uri.clone(), edits)])),
+                ..WorkspaceEdit::default()
+            }),
+            ..CodeAction::default()
+        }));
+    }
+    out
+}
+
+/// The edit that suppresses `d`: a comment before the block element it starts in (for a code
+/// block, before the opening fence, since a comment inside the code would be Python), or the
+/// rule added to a `qa-lint-disable-next-line` comment already there.
+fn suppression(d: &Diagnostic, index: &LineIndex, model: Option<&crate::entry::Document>) -> TextEdit {
+    let block_start = model.and_then(|m| {
+        m.entries
+            .iter()
+            .flat_map(|e| e.blocks.iter().map(|b| b.span))
+            .chain(m.outside_blocks.iter().copied())
+            .find(|s| s.start <= d.span.start && d.span.start < s.end)
+            .map(|s| s.start)
+    });
+    let line = index.position(block_start.unwrap_or(d.span.start)).line;
+    let target = index.line_text(line as usize);
+    if line > 0 {
+        let above = index.line_text(line as usize - 1);
+        let trimmed = above.trim_end();
+        if above.trim_start().starts_with("<!-- qa-lint-disable-next-line") && trimmed.ends_with("-->") {
+            let names_end = above[..trimmed.len() - "-->".len()].trim_end();
+            let pos = Position::new(line - 1, names_end.encode_utf16().count() as u32);
+            return TextEdit::new(Range::new(pos, pos), format!(" {}", d.rule));
+        }
+    }
+    let indent: String = target.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    let eol = if index.crlf() { "\r\n" } else { "\n" };
+    let start = Position::new(line, 0);
+    TextEdit::new(
+        Range::new(start, start),
+        format!("{indent}<!-- qa-lint-disable-next-line {} -->{eol}", d.rule),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn diag_at(text: &str, needle: &str, rule: &str) -> Diagnostic {
+        let start = text.find(needle).unwrap();
+        Diagnostic::new(rule, Span::new(start, start + needle.len()), "m")
+    }
+
+    #[test]
+    fn a_new_comment_keeps_the_indentation_and_line_endings() {
+        let text = "- item\r\n\r\n  A paragraph.\r\n";
+        let edit = suppression(
+            &diag_at(text, "paragraph", "schema-violation"),
+            &LineIndex::new(text),
+            None,
+        );
+        assert_eq!(edit.range, Range::new(Position::new(2, 0), Position::new(2, 0)));
+        assert_eq!(
+            edit.new_text,
+            "  <!-- qa-lint-disable-next-line schema-violation -->\r\n"
+        );
+    }
+
+    #[test]
+    fn a_comment_already_above_gets_the_rule_added() {
+        let text = "<!-- qa-lint-disable-next-line output-mismatch -->\nA paragraph.\n";
+        let edit = suppression(
+            &diag_at(text, "paragraph", "schema-violation"),
+            &LineIndex::new(text),
+            None,
+        );
+        let at = Position::new(0, "<!-- qa-lint-disable-next-line output-mismatch".len() as u32);
+        assert_eq!(edit.range, Range::new(at, at));
+        assert_eq!(edit.new_text, " schema-violation");
+    }
+}

@@ -1,0 +1,464 @@
+//! Attacks of issue 14, each written as a pull request would: a hostile Markdown file whose
+//! snippets try to break out, next to victim files whose claims are wrong. They run through
+//! the real binary with kernel confinement (the machines and CI here have unprivileged user
+//! namespaces, Landlock and seccomp; `unshare --user --net true` says so). Where a test also
+//! runs the same attack with `--sandbox=weak`, that run shows the hole the kernel closes.
+//!
+//! The hostile snippets only aim at processes of their own qa-lint run (found through the
+//! parent chain), never at other processes of the machine. Network: loopback only.
+
+mod attack;
+#[path = "../common/mod.rs"]
+mod common;
+
+use attack::*;
+
+use std::path::Path;
+use std::time::Duration;
+
+#[test]
+fn a_hostile_file_cannot_hide_the_errors_of_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("qa-lint.toml"), "[exec]\ntimeout = 3\n").unwrap();
+    std::fs::write(d.join("a_hostile.md"), markdown(&[forger(), forger()])).unwrap();
+    for v in ["b_victim.md", "c_victim.md", "d_victim.md"] {
+        std::fs::write(d.join(v), victims(8)).unwrap();
+    }
+    let cache = d.join("cache");
+    let cache = cache.to_str().unwrap();
+    for jobs in ["1", "2"] {
+        let r = run(d, &["--no-cache", "--jobs", jobs, "."], &[]);
+        for v in ["b_victim.md", "c_victim.md", "d_victim.md"] {
+            assert_eq!(
+                r.count(v, "output-mismatch"),
+                8,
+                "--jobs {jobs}, {v}: {:#?}\n{}",
+                r.messages(v),
+                r.stderr
+            );
+        }
+        assert_eq!(
+            r.count("a_hostile.md", "output-mismatch"),
+            0,
+            "{:#?}",
+            r.messages("a_hostile.md")
+        );
+    }
+    for args in [&["--strict-sandbox", "--jobs", "2"][..], &["--jobs", "2"][..]] {
+        let mut a = vec!["--cache-dir", cache, "."];
+        a.extend_from_slice(args);
+        let env = [("QA_LINT_CACHE_KEY", "test-key")];
+        run(d, &a, &env);
+        std::fs::rename(d.join("a_hostile.md"), d.join("hostile.txt")).unwrap();
+        let again = run(d, &a, &env);
+        std::fs::rename(d.join("hostile.txt"), d.join("a_hostile.md")).unwrap();
+        for v in ["b_victim.md", "c_victim.md", "d_victim.md"] {
+            assert_eq!(again.count(v, "output-mismatch"), 8, "cached re-run {args:?}, {v}");
+        }
+    }
+}
+
+#[test]
+fn the_job_secrets_and_qa_lints_memory_are_out_of_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = format!(
+        "{DISARM}{OWN_RUN}found = []\n\
+         for pid in own_run():\n    \
+             for what in (\"environ\", \"mem\"):\n        \
+                 try:\n            with open(\"/proc/%d/%s\" % (pid, what), \"rb\") as f:\n                \
+                     data = f.read(1 << 20) if what == \"environ\" else f.read(1)\n            found.append((pid, what, b\"QA_LINT_TEST_SECRET\" in data))\n        \
+                 except OSError:\n            pass\n\
+         print(found)  # []"
+    );
+    std::fs::write(dir.path().join("a.md"), markdown(&[code])).unwrap();
+    let env = [("QA_LINT_TEST_SECRET", "confinement-secret-81c5")];
+    let weak = run(dir.path(), &["--no-cache", "--sandbox=weak", "a.md"], &env);
+    assert!(
+        weak.stdout.contains("True"),
+        "the weak sandbox used to leak the environment: {:#?}",
+        weak.messages("a.md")
+    );
+    let r = run(dir.path(), &["--no-cache", "a.md"], &env);
+    assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
+    assert!(!r.stdout.contains("confinement-secret-81c5"));
+}
+
+#[test]
+fn a_snippet_cannot_write_into_the_report_the_job_or_the_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let github_env = d.join("github_env");
+    std::fs::write(&github_env, "").unwrap();
+    let victim = d.join("b_victim.md");
+    std::fs::write(&victim, victims(3)).unwrap();
+    let code = format!(
+        "{DISARM}{OWN_RUN}import ctypes\nn = 0\n\
+         for pid in own_run():\n    \
+             for fd in (1, 2):\n        \
+                 try:\n            w = os.open(\"/proc/%d/fd/%d\" % (pid, fd), os.O_WRONLY)\n            \
+                     os.write(w, b\"::stop-commands::pwned\\n]garbage\")\n            os.close(w)\n            n += 1\n        \
+                 except OSError:\n            pass\n\
+         for path, text in (({e:?}, \"BASH_ENV=/tmp/x\\n\"), ({v:?}, \"# rewritten\\n\")):\n    \
+             try:\n        with open(path, \"a\") as f:\n            f.write(text)\n        n += 1\n    except OSError:\n        pass\n    \
+             try:\n        fd = ctypes.CDLL(None).open(path.encode(), os.O_WRONLY | os.O_APPEND)\n        n += fd >= 0\n    except OSError:\n        pass\n\
+         print(n)  # 0",
+        e = github_env.to_str().unwrap(),
+        v = victim.to_str().unwrap(),
+    );
+    std::fs::write(d.join("a_hostile.md"), markdown(&[code])).unwrap();
+    let r = run(
+        d,
+        &["--no-cache", "--jobs", "1", "."],
+        &[("GITHUB_ENV", github_env.to_str().unwrap())],
+    );
+    assert!(
+        !r.stdout.contains("stop-commands") && !r.stderr.contains("stop-commands"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&github_env).unwrap(), "");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), victims(3));
+    assert_eq!(r.count("b_victim.md", "output-mismatch"), 3);
+    assert!(
+        r.messages("a_hostile.md").is_empty(),
+        "{:#?}",
+        r.messages("a_hostile.md")
+    );
+}
+
+#[test]
+fn writes_outside_the_scratch_directory_fail_whatever_the_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let o = outside.path().to_str().unwrap();
+    let code = format!(
+        "{DISARM}import os, sqlite3, ctypes\n\
+         ok = []\n\
+         def attempt(name, fn):\n    \
+             try:\n        fn()\n        ok.append(name)\n    except Exception:\n        pass\n\
+         d = os.open({o:?}, os.O_RDONLY)\n\
+         attempt(\"dir_fd\", lambda: os.close(os.open(\"by-dir-fd\", os.O_WRONLY | os.O_CREAT, dir_fd=d)))\n\
+         class Sly(str):\n    def startswith(self, *a):\n        return True\n\
+         attempt(\"str subclass\", lambda: open(Sly({o:?} + \"/by-str\"), \"w\").close())\n\
+         attempt(\"sqlite3\", lambda: sqlite3.connect({o:?} + \"/by-sqlite.db\").execute(\"create table t(x)\"))\n\
+         attempt(\"ctypes\", lambda: ctypes.CDLL(None).creat(({o:?} + \"/by-ctypes\").encode(), 0o644) >= 0 or 1 / 0)\n\
+         os.symlink(\"/nonexistent-target\", \"link\")\n\
+         os.remove(\"link\")\n\
+         os.symlink({o:?}, \"link\")\n\
+         attempt(\"swapped symlink\", lambda: open(\"link/by-symlink\", \"w\").close())\n\
+         attempt(\"hard link\", lambda: os.link({o:?} + \"/existing\", \"hard\"))\n\
+         print(ok)  # []"
+    );
+    std::fs::write(outside.path().join("existing"), "x").unwrap();
+    std::fs::write(dir.path().join("a.md"), markdown(&[code])).unwrap();
+    let r = run(dir.path(), &["--no-cache", "a.md"], &[]);
+    let mut left: Vec<String> = std::fs::read_dir(outside.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["existing"], "{:#?}", r.messages("a.md"));
+    assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
+}
+
+#[test]
+fn no_network_even_with_fast_open_and_allow_network_is_loopback_of_its_own() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let port = l.local_addr().unwrap().port();
+    let fast_open = format!(
+        "{DISARM}import socket\n\
+         s = socket.socket()\n\
+         try:\n    s.sendmsg([b\"fast open\"], [], socket.MSG_FASTOPEN, (\"127.0.0.1\", {port}))\n    r = \"sent\"\n\
+         except OSError as e:\n    r = \"refused\"\n\
+         print(r)  # refused"
+    );
+    let own_server = "import socket, threading\n\
+        srv = socket.create_server((\"127.0.0.1\", 0))\n\
+        t = threading.Thread(target=lambda: srv.accept()[0].sendall(b\"hi\"), daemon=True)\n\
+        t.start()\n\
+        c = socket.create_connection(srv.getsockname(), timeout=5)\n\
+        print(c.recv(2))  # b'hi'\n\
+        t.join(5)"
+        .to_string();
+    let host = format!(
+        "import socket\n\
+         try:\n    socket.create_connection((\"127.0.0.1\", {port}), timeout=2)\n    r = \"reached the host\"\n\
+         except OSError:\n    r = \"refused\"\n\
+         print(r)  # refused"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.md"), markdown(&[fast_open])).unwrap();
+    std::fs::write(dir.path().join("b.md"), markdown(&[own_server, host])).unwrap();
+    std::fs::write(dir.path().join("qa-lint.toml"), "").unwrap();
+    let r = run(dir.path(), &["--no-cache", "a.md"], &[]);
+    assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
+    std::fs::write(dir.path().join("qa-lint.toml"), "[exec]\nallow-network = true\n").unwrap();
+    let r = run(dir.path(), &["--no-cache", "b.md"], &[]);
+    assert!(r.messages("b.md").is_empty(), "{:#?}", r.messages("b.md"));
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(l.accept().is_err(), "a snippet reached a server of the host");
+}
+
+#[test]
+fn subprocesses_need_allow_subprocess_even_through_multiprocessing_and_stay_confined() {
+    // multiprocessing's spawn method starts a fresh interpreter through _posixsubprocess,
+    // which raises no audit event: with the audit hook alone it runs unsandboxed.
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("made-by-a-spawned-interpreter");
+    let code = format!(
+        "import multiprocessing as mp, os\n\
+         if __name__ == \"__main__\":\n    \
+             p = mp.get_context(\"spawn\").Process(target=os.mkdir, args=({t:?},))\n    \
+             p.start()\n    p.join(20)\n    \
+             print(p.exitcode != 0)  # True",
+        t = target.to_str().unwrap()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.md"), markdown(&[code])).unwrap();
+    for config in ["", "[exec]\nallow-subprocess = true\n"] {
+        std::fs::write(dir.path().join("qa-lint.toml"), config).unwrap();
+        let r = run(dir.path(), &["--no-cache", "a.md"], &[]);
+        assert!(!target.exists(), "{config:?}");
+        assert!(r.messages("a.md").is_empty(), "{config:?}: {:#?}", r.messages("a.md"));
+    }
+}
+
+#[test]
+fn floods_and_dev_shm_cost_qa_lint_nothing() {
+    let marker = format!("qa-lint-flood-{}", std::process::id());
+    let code = format!(
+        "{DISARM}import os\n\
+         open(\"/dev/shm/{marker}\", \"w\").write(\"left behind\")\n\
+         fds = [int(f) for f in os.listdir(\"/proc/self/fd\") if int(f) > 2]\n\
+         line = b\"B0\" + b\"[\" * (1 << 20) + b\"\\n\"\n\
+         for _ in range(300):\n    for fd in fds:\n        try:\n            os.write(fd, line)\n        except OSError:\n            pass\n\
+         print(\"flooded\")  # flooded"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.md"), markdown(&[code])).unwrap();
+    std::fs::write(dir.path().join("b.md"), victims(2)).unwrap();
+    let cwd = "import os\nprint(os.path.dirname(os.getcwd()))  # where".to_string();
+    std::fs::write(dir.path().join("c.md"), markdown(&[cwd])).unwrap();
+    let r = run(dir.path(), &["--no-cache", "--jobs", "1", "."], &[]);
+    assert_eq!(r.count("b.md", "output-mismatch"), 2);
+    assert!(
+        r.messages("a.md").iter().any(|m| m.contains("bytes of results")),
+        "{:#?}",
+        r.messages("a.md")
+    );
+    // SAFETY: getrusage on this process's waited-for children (the qa-lint runs).
+    let peak_kib = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru);
+        ru.ru_maxrss
+    };
+    assert!(peak_kib < 400 << 10, "qa-lint peaked at {peak_kib} KiB");
+    assert!(!Path::new("/dev/shm").join(&marker).exists());
+    // The entry's working directory lived in the worker's own tmpfs: nothing of it is left.
+    let m = r.messages("c.md");
+    let root = m
+        .first()
+        .and_then(|m| m.split("got `").nth(1))
+        .and_then(|g| g.split('`').next());
+    let root = root.unwrap_or_else(|| panic!("{m:#?}"));
+    assert!(
+        root.contains("qa-lint-") && !Path::new(root).exists(),
+        "{root} is left on the host"
+    );
+}
+
+#[test]
+fn strict_runs_share_no_state_between_entries_and_keep_the_trusted_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let codes = [
+        "import csv, os\ncsv.field_size_limit(7)\nos.sched_setaffinity(0, {0})\nprint(csv.field_size_limit())  # 7"
+            .to_string(),
+        "import csv, os\nprint(csv.field_size_limit(), len(os.sched_getaffinity(0)) == os.cpu_count())  # 131072 True"
+            .to_string(),
+    ];
+    std::fs::write(d.join("a.md"), markdown(&codes)).unwrap();
+    std::fs::write(d.join("qa-lint.toml"), "[exec]\nisolation = \"worker\"\n").unwrap();
+    let r = run(d, &["--no-cache", "--strict-sandbox", "a.md"], &[]);
+    assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
+    // The trusted config says 1 s; the pull request's block asks for 60.
+    let trusted = tempfile::tempdir().unwrap();
+    let cfg = trusted.path().join("qa-lint.toml");
+    std::fs::write(&cfg, "[exec]\ntimeout = 1\n").unwrap();
+    let slow = "import time\ntime.sleep(4)\nprint(\"slept\")  # slept";
+    let md = format!("# T\n\n## 1. Does it sleep?\n\n**Short answer:** Yes.\n\n```python timeout=60\n{slow}\n```\n");
+    std::fs::write(d.join("b.md"), md).unwrap();
+    let r = run(
+        d,
+        &[
+            "--no-cache",
+            "--strict-sandbox",
+            "--config",
+            cfg.to_str().unwrap(),
+            "b.md",
+        ],
+        &[],
+    );
+    assert_eq!(r.count("b.md", "timeout"), 1, "{:#?}", r.messages("b.md"));
+}
+
+#[test]
+fn nothing_a_snippet_starts_outlives_qa_lint() {
+    let name = format!("qaleft{}", std::process::id() % 100_000);
+    let code = format!(
+        "{DISARM}import os, time, ctypes\n\
+         if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        \
+             ctypes.CDLL(None).prctl(15, {name:?}.encode(), 0, 0, 0)\n        time.sleep(60)\n    os._exit(0)\n\
+         print(\"forked\")  # forked"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.md"), markdown(&[code])).unwrap();
+    let r = run(dir.path(), &["--no-cache", "a.md"], &[]);
+    assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
+    std::thread::sleep(Duration::from_millis(300));
+    let left = processes_named(&name);
+    for pid in &left {
+        let _ = std::process::Command::new("kill").args(["-9", pid]).status();
+    }
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn nothing_a_snippet_starts_outlives_a_killed_qa_lint() {
+    let name = format!("qakill{}", std::process::id() % 100_000);
+    let code = format!(
+        "{DISARM}import os, time, ctypes\n\
+         if os.fork() == 0:\n    os.setsid()\n    ctypes.CDLL(None).prctl(15, {name:?}.encode(), 0, 0, 0)\n    time.sleep(60)\n\
+         time.sleep(60)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.md"), markdown(&[code])).unwrap();
+    let mut qa = std::process::Command::new(env!("CARGO_BIN_EXE_qa-lint"))
+        .args(["--no-cache", "a.md"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while processes_named(&name).is_empty() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !processes_named(&name).is_empty(),
+        "the snippet never started its sleeper"
+    );
+    qa.kill().unwrap();
+    qa.wait().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !processes_named(&name).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = processes_named(&name);
+    for pid in &left {
+        let _ = std::process::Command::new("kill").args(["-9", pid]).status();
+    }
+    assert!(left.is_empty(), "left behind after SIGKILL of qa-lint: {left:?}");
+}
+
+#[test]
+fn a_committed_cache_is_never_trusted_in_strict_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.md"), victims(2)).unwrap();
+    let cache = d.join(".qa-lint-cache");
+    let c = cache.to_str().unwrap();
+    // The attacker's recipe: a trusted run fills the cache, then every recorded output is
+    // rewritten to what the claims say, and the cache is committed with the pull request.
+    let first = run(d, &["--cache-dir", c, "a.md"], &[]);
+    assert_eq!(first.count("a.md", "output-mismatch"), 2);
+    forge_cache(&cache);
+    let trusted = run(d, &["--cache-dir", c, "a.md"], &[]);
+    assert_eq!(
+        trusted.count("a.md", "output-mismatch"),
+        0,
+        "the forgery works on a trusted run"
+    );
+    for env in [&[][..], &[("QA_LINT_CACHE_KEY", "ci-secret")][..]] {
+        let strict = run(d, &["--cache-dir", c, "--strict-sandbox", "a.md"], env);
+        assert_eq!(strict.count("a.md", "output-mismatch"), 2, "{env:?}");
+    }
+    // Results of a strict run are never read by a trusted run.
+    std::fs::remove_dir_all(&cache).unwrap();
+    run(
+        d,
+        &["--cache-dir", c, "--strict-sandbox", "a.md"],
+        &[("QA_LINT_CACHE_KEY", "k")],
+    );
+    let r = common::qa_in_env(d, &["--cache-dir", c, "a.md"], &[("QA_LINT_FORBID_EXEC", "1")]);
+    assert!(
+        r.stderr.contains("2 entries need running"),
+        "a trusted run read strict results: {}",
+        r.stderr
+    );
+}
+
+/// Rewrites every cached output `k + 1` into the claimed `k + 2`.
+fn forge_cache(dir: &Path) {
+    for sub in std::fs::read_dir(dir).unwrap().flatten().filter(|e| e.path().is_dir()) {
+        for f in std::fs::read_dir(sub.path()).unwrap().flatten() {
+            let text = std::fs::read_to_string(f.path()).unwrap();
+            let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for e in v["outcome"]["data"]["blocks"][0]["events"].as_array_mut().unwrap() {
+                let n: i64 = e["text"].as_str().unwrap().parse().unwrap();
+                e["text"] = serde_json::Value::String((n + 1).to_string());
+            }
+            std::fs::write(f.path(), v.to_string()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_walk_reports_symlinks_out_of_the_tree_and_prints_nothing_of_them() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.md");
+    std::fs::write(&secret, "# outside-secret-line\n\n## 1. Leak?\n\nno\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("x.md")).unwrap();
+    std::fs::write(dir.path().join("real.md"), victims(1)).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("real.md"), dir.path().join("inside.md")).unwrap();
+    let r = run(dir.path(), &["--no-exec", "."], &[]);
+    assert!(!r.stdout.contains("outside-secret-line") && !r.stderr.contains("outside-secret-line"));
+    assert!(
+        r.diags
+            .iter()
+            .any(|d| same(&d["path"], "x.md") && d["message"].as_str().unwrap().contains("symlink")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.diags.iter().any(|d| same(&d["path"], "inside.md")),
+        "a link inside the tree is checked"
+    );
+}
+
+#[test]
+fn without_kernel_confinement_strict_refuses_and_the_default_warns_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.md"), victims(3)).unwrap();
+    let strict = without_userns(dir.path(), &["--strict-sandbox", "a.md"]);
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert_eq!(strict.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("user namespaces") && err.contains("--sandbox=weak"),
+        "{err}"
+    );
+    assert!(strict.stdout.is_empty());
+    let weak = without_userns(dir.path(), &["--strict-sandbox", "--sandbox=weak", "a.md"]);
+    assert_eq!(weak.status.code(), Some(1), "{}", String::from_utf8_lossy(&weak.stderr));
+    let default = without_userns(dir.path(), &["a.md"]);
+    let err = String::from_utf8_lossy(&default.stderr);
+    assert_eq!(default.status.code(), Some(1), "{err}");
+    assert_eq!(
+        err.matches("warning: kernel confinement is not available").count(),
+        1,
+        "{err}"
+    );
+}
