@@ -727,9 +727,9 @@ fn nondeterministic_diagnostic(span: Span, claimed: &str, got: &str) -> Diagnost
     Diagnostic::new(
         "nondeterministic-claim",
         span,
-        format!("claim `{claimed}` is about output that changes from run to run (a clock, random numbers, an id or the environment)"),
+        format!("claim `{claimed}` is about output that changes between runs (this run got `{got}`)"),
     )
-    .label(format!("this run printed {got}"))
+    .label("reads a clock, random numbers, an id or the environment")
     .help("claim it loosely (`~0.5 s`, `0.xx`, `...`), seed the random generator, or print something that does not change")
     .severity(Severity::Warning)
 }
