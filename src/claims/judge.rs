@@ -188,6 +188,18 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     if claim.strength == Strength::Weak && !resembles(&claim.text, &actual) {
         return Verdict::NotAClaim;
     }
+    // A multi-line claim that shows the output with whole lines left out (a URL hint under
+    // an error message, a noisy log line): a presentation choice, so a warning.
+    if multi_line {
+        if let Some(omitted) = elided(&claim.text, &actual, opts) {
+            return Verdict::Elided {
+                expected: claim.text.clone(),
+                fix: output_fix(claim, &actual, opts),
+                actual,
+                omitted,
+            };
+        }
+    }
     let fix = match &named {
         Some(n) if value::parse(&claim.text).is_some() && claim.line_prefix.is_none() => Some(n.clone()),
         _ => output_fix(claim, &actual, opts),
@@ -198,6 +210,23 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
         fix,
         hedged: claim.hedged,
     }
+}
+
+/// How many whole lines `actual` has that the claimed lines (all found, in order, each
+/// matching its line) leave out; `None` when the claim is not such a subsequence.
+fn elided(claimed: &str, actual: &str, opts: &JudgeOptions) -> Option<usize> {
+    let want: Vec<&str> = claimed.lines().collect();
+    let got: Vec<&str> = actual.lines().collect();
+    if want.is_empty() || got.len() <= want.len() {
+        return None;
+    }
+    let mut k = 0;
+    for g in &got {
+        if k < want.len() && (want[k].trim_end() == g.trim_end() || Pattern::compile(want[k].trim()).matches(g.trim(), opts)) {
+            k += 1;
+        }
+    }
+    (k == want.len()).then(|| got.len() - want.len())
 }
 
 fn trim_lines(s: &str) -> String {

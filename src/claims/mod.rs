@@ -193,6 +193,14 @@ pub enum Verdict {
         actual: String,
         fix: Option<String>,
     },
+    /// A multi-line claim shows the output with `omitted` whole lines left out (every line it
+    /// shows is there, in order): a warning, with the whole output as the fix.
+    Elided {
+        expected: String,
+        actual: String,
+        fix: Option<String>,
+        omitted: usize,
+    },
     /// The claim is a quoted string whose unquoted text was printed: a
     /// warning (many authors write the repr), with the exact fix.
     QuotedString {
@@ -221,7 +229,7 @@ impl Verdict {
     pub fn rule(&self) -> Option<&'static str> {
         match self {
             Verdict::Pass | Verdict::NotAClaim => None,
-            Verdict::Mismatch { .. } => Some("output-mismatch"),
+            Verdict::Mismatch { .. } | Verdict::Elided { .. } => Some("output-mismatch"),
             Verdict::QuotedString { .. } => Some("claim-quoted-string"),
             Verdict::ClaimFormat { .. } => Some("claim-format"),
             Verdict::ExpectedExceptionNotRaised { .. } => Some("expected-exception-not-raised"),
@@ -234,7 +242,7 @@ impl Verdict {
     pub fn severity(&self) -> Option<Severity> {
         let hedged = match self {
             Verdict::Pass | Verdict::NotAClaim => return None,
-            Verdict::QuotedString { .. } | Verdict::ClaimFormat { .. } => true,
+            Verdict::QuotedString { .. } | Verdict::ClaimFormat { .. } | Verdict::Elided { .. } => true,
             Verdict::UnexpectedException { .. } => false,
             Verdict::Mismatch { hedged, .. }
             | Verdict::ExpectedExceptionNotRaised { hedged, .. }
@@ -248,7 +256,7 @@ impl Verdict {
         match self {
             Verdict::Mismatch { fix, .. } => fix.as_deref(),
             Verdict::QuotedString { fix, .. } => Some(fix),
-            Verdict::ClaimFormat { fix, .. } => fix.as_deref(),
+            Verdict::ClaimFormat { fix, .. } | Verdict::Elided { fix, .. } => fix.as_deref(),
             _ => None,
         }
     }

@@ -402,6 +402,22 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
                 None => d.help("write the value exactly as Python shows it"),
             }
         }
+        Verdict::Elided { omitted, actual, fix, .. } => {
+            let d = Diagnostic::new(
+                rule,
+                span,
+                format!(
+                    "the shown output leaves out {omitted} line{} of what the code prints",
+                    if *omitted == 1 { "" } else { "s" }
+                ),
+            )
+            .label("lines left out")
+            .help(format!("the code prints:\n{actual}"));
+            match fix {
+                Some(f) => d.fix(span, f.clone(), true),
+                None => d,
+            }
+        }
         Verdict::QuotedString { expected, actual, fix } => Diagnostic::new(
             rule,
             span,
