@@ -246,7 +246,7 @@ fn unquote_all(text: &str) -> Option<String> {
 /// differs: that order changes between runs); a bare string claimed for a `str` repr too.
 fn by_value(claim: &Claim, alts: &[String], printed: usize) -> Option<Verdict> {
     let text = claim.text.trim();
-    let claimed = value::parse_seq(text);
+    let claimed = value::parse_seq(text).or_else(|| value::parse_claim(text).map(|v| vec![v]));
     for alt in alts {
         if let (Some(c), Some(a)) = (&claimed, value::parse_seq(alt)) {
             if rounded(text, c, &a) {

@@ -91,7 +91,16 @@ impl Value {
 
 /// Parses the whole of `s` as one value.
 pub(super) fn parse(s: &str) -> Option<Value> {
-    let mut p = Parser { s: s.as_bytes(), src: s, i: 0, depth: 0 };
+    let mut p = Parser { s: s.as_bytes(), src: s, i: 0, depth: 0, lenient: false };
+    p.ws();
+    let v = p.value()?;
+    p.ws();
+    (p.i == p.s.len()).then_some(v)
+}
+
+/// [`parse`] for a claim: also reads `{ a: 1, b: 2 }` (bare names as dict keys).
+pub(super) fn parse_claim(s: &str) -> Option<Value> {
+    let mut p = Parser { s: s.as_bytes(), src: s, i: 0, depth: 0, lenient: true };
     p.ws();
     let v = p.value()?;
     p.ws();
@@ -119,7 +128,7 @@ pub(super) fn parse_seq(s: &str) -> Option<Vec<Value>> {
 /// Length of the longest prefix of `s` that is a value sequence (values separated by `, `
 /// or spaces) followed by a word boundary, and that sequence. `28 bytes` -> (2, [28]).
 pub(super) fn prefix(s: &str) -> Option<(usize, Vec<Value>)> {
-    let mut p = Parser { s: s.as_bytes(), src: s, i: 0, depth: 0 };
+    let mut p = Parser { s: s.as_bytes(), src: s, i: 0, depth: 0, lenient: false };
     let mut vals = Vec::new();
     let mut end = 0;
     loop {
@@ -250,6 +259,9 @@ struct Parser<'a> {
     src: &'a str,
     i: usize,
     depth: usize,
+    /// Claims only: a bare name as a dict key is that string (`{ a: 1 }`, as JavaScript
+    /// writes it).
+    lenient: bool,
 }
 
 const MAX_DEPTH: usize = 64;
@@ -375,13 +387,34 @@ impl Parser<'_> {
         }
     }
 
+    /// A dict key: a value, or (lenient) a bare name followed by `:`.
+    fn key(&mut self) -> Option<Value> {
+        let start = self.i;
+        if let Some(v) = self.value() {
+            return Some(v);
+        }
+        self.i = start;
+        if !self.lenient {
+            return None;
+        }
+        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_') {
+            self.i += 1;
+        }
+        let name = &self.src[start..self.i];
+        let save = self.i;
+        self.ws();
+        let ok = !name.is_empty() && !name.as_bytes()[0].is_ascii_digit() && self.peek() == Some(b':');
+        self.i = save;
+        ok.then(|| Value::Str(name.to_string()))
+    }
+
     fn brace(&mut self) -> Option<Value> {
         self.i += 1;
         self.ws();
         if self.eat(b'}') {
             return Some(Value::Dict(Vec::new()));
         }
-        let first = self.value()?;
+        let first = self.key()?;
         self.ws();
         if self.eat(b':') {
             let mut pairs = Vec::new();
@@ -401,7 +434,7 @@ impl Parser<'_> {
                 if self.eat(b'}') {
                     return Some(Value::Dict(pairs));
                 }
-                key = self.value()?;
+                key = self.key()?;
                 self.ws();
                 if !self.eat(b':') {
                     return None;

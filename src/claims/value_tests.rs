@@ -99,3 +99,11 @@ fn an_expression_is_not_a_value_prefix() {
     assert_eq!(prefix("False. Then more").map(|(n, _)| n), Some(5));
     assert_eq!(prefix("3 - the count").map(|(n, _)| n), Some(1), "a dash then words is commentary");
 }
+
+#[test]
+fn a_claim_may_write_dict_keys_as_bare_names() {
+    assert!(parse("{ a: 1 }").is_none());
+    let c = parse_claim("{ a: 1, b: 2 }").unwrap();
+    assert_eq!(same(&c, &v("{'a': 1, 'b': 2}")), Some(true));
+    assert!(parse_claim("{ 1a: 1 }").is_none());
+}

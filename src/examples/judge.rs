@@ -98,6 +98,7 @@ impl Ctx<'_> {
         let label = match rule {
             "missing-module" => "not installed",
             "missing-file" => "needs a file that is not there",
+            "undefined-name" => "not defined here",
             _ => "reads input",
         };
         let d = Diagnostic::new(rule, line_span(block, line), String::new())
@@ -134,6 +135,15 @@ impl Ctx<'_> {
                         if names.len() == 1 { "it" } else { "them" },
                     ),
                     "give the entry the file with `fixture=NAME` on the block, or create it in the example; claim `# raises FileNotFoundError` if the error is the point".to_string(),
+                ),
+                "undefined-name" => (
+                    format!(
+                        "the example uses {} {}, which {} defines: it needs context the page does not show, or it is a typo",
+                        if names.len() == 1 { "the name" } else { "the names" },
+                        quoted.join(", "),
+                        if names.len() == 1 { "nothing above it" } else { "nothing above them" },
+                    ),
+                    "define it in the example (or in an earlier block of the section), or mark the block `skip` with a reason".to_string(),
                 ),
                 _ => (
                     "the example reads from input(), which has nothing to read here; what depends on it was not checked".to_string(),
@@ -787,10 +797,12 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             }
             continue;
         }
-        if first.is_some_and(|i| environment(&br.errors[i]).is_some())
-            && !matches!(claim.kind, ClaimKind::Exception { .. })
-        {
-            continue; // the environment warning below reports the line
+        if let Some(i) = first.filter(|&i| environment(&br.errors[i]).is_some()) {
+            if !matches!(claim.kind, ClaimKind::Exception { .. }) {
+                // The environment warning below reports the line; the claim was not checked.
+                ctx.fallout((bi, i)).claims += 1;
+                continue;
+            }
         }
         let mut observed = observed;
         let code = line_code(block, claim.line);
@@ -859,7 +871,16 @@ fn deliberate_raise(block: &CodeBlock, e: &PyError) -> bool {
         return false;
     };
     let top_level = e.traceback.last().is_none_or(|f| f.function == "<module>");
-    top_level && line_code(block, line as usize).trim_start().starts_with("raise")
+    let raises = |n: u32| {
+        let code = line_code(block, n as usize).trim_start();
+        code.starts_with("raise ") || code.split('#').next().is_some_and(|c| c.trim() == "raise")
+    };
+    // `except ValueError: log(...); raise` re-raises what the `try:` raised.
+    let reraises = e.stmt.is_some_and(|(a, b)| (a..=b).any(|n| {
+        let code = line_code(block, n as usize).trim_start();
+        code.split('#').next().is_some_and(|c| c.trim() == "raise")
+    }));
+    top_level && (raises(line) || reraises)
 }
 
 /// A failure the reader's environment causes: the rule that reports it, and the module or
@@ -887,6 +908,12 @@ fn env_of(type_name: &str, message: &str) -> Option<(&'static str, String)> {
             Some(("missing-file", name.to_string()))
         }
         "EOFError" if message == "EOF when reading a line" => Some(("reads-input", String::new())),
+        // A name nothing defines, with no near miss (`x` for `X` stays an error): a fragment
+        // that needs context the page does not show, or a typo qa-lint cannot tell from one.
+        "NameError" if !message.contains("Did you mean") => {
+            let name = message.strip_prefix("name '")?.split('\'').next()?;
+            Some(("undefined-name", name.to_string()))
+        }
         _ => None,
     }
 }

@@ -249,6 +249,10 @@ class Entry:
             msg = str(e)
         except BaseException:
             msg = "<str() of the exception failed>"
+        if type(e) is NameError and "Did you mean" not in msg:
+            near = _near_name(getattr(e, "name", None), self.ns)
+            if near:
+                msg += ". Did you mean: %r?" % near  # as the traceback of Python 3.12 says
         return {"type": t.__name__, "qualname": qual, "message": msg, "stmt": stmt, "line": line,
                 "offset": offset, "traceback": frames}
 
@@ -615,6 +619,22 @@ def _missing_module(e):
         e = e.__cause__ or e.__context__
         seen += 1
     return None
+
+
+def _near_name(name, ns):
+    """A defined name that `name` is probably a typo of: another case (`x` for `X`) or one
+    edit away."""
+    if not isinstance(name, str) or not isinstance(ns, dict):
+        return None
+    names = [n for n in list(ns) + dir(builtins) if isinstance(n, str) and not n.startswith("__")]
+    for n in names:
+        if n.lower() == name.lower() and n != name:
+            return n
+    if len(name) < 3:
+        return None
+    import difflib
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.85)
+    return close[0] if close else None
 
 
 def _not_installed(top):
