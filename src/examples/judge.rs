@@ -146,7 +146,7 @@ impl Ctx<'_> {
                     "define it in the example (or in an earlier block of the section), or mark the block `skip` with a reason".to_string(),
                 ),
                 _ => (
-                    "the example reads from input(), which has nothing to read here; what depends on it was not checked".to_string(),
+                    "the example reads from input() or the command line, which have nothing to give here; what depends on it was not checked".to_string(),
                     "take the value from code (a variable, a function argument), or mark the block `skip` with a reason".to_string(),
                 ),
             };
@@ -797,7 +797,7 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             }
             continue;
         }
-        if let Some(i) = first.filter(|&i| environment(&br.errors[i]).is_some()) {
+        if let Some(i) = first.filter(|&i| environment(&br.errors[i], block).is_some()) {
             if !matches!(claim.kind, ClaimKind::Exception { .. }) {
                 // The environment warning below reports the line; the claim was not checked.
                 ctx.fallout((bi, i)).claims += 1;
@@ -847,7 +847,7 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             ctx.fallout(root).failures += 1;
             continue;
         }
-        if let Some((rule, name)) = environment(e) {
+        if let Some((rule, name)) = environment(e, block) {
             let line = if rule == "missing-module" {
                 e.stmt.map_or(e.line.unwrap_or(1), |s| s.0)
             } else {
@@ -885,9 +885,13 @@ fn deliberate_raise(block: &CodeBlock, e: &PyError) -> bool {
 
 /// A failure the reader's environment causes: the rule that reports it, and the module or
 /// file it names.
-fn environment(e: &PyError) -> Option<(&'static str, String)> {
+fn environment(e: &PyError, block: &CodeBlock) -> Option<(&'static str, String)> {
     if let Some(m) = &e.missing_module {
         return Some(("missing-module", m.clone()));
+    }
+    // argparse exits with 2 when the command line lacks what it needs: qa-lint gives none.
+    if e.type_name == "SystemExit" && e.message == "2" && e.line.is_some_and(|l| line_code(block, l as usize).contains("parse_args(")) {
+        return Some(("reads-input", String::new()));
     }
     env_of(&e.type_name, &e.message)
 }

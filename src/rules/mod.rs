@@ -64,7 +64,7 @@ rules! {
     "QA214" "claim-format" Warning "execute" "A claim shows the right value, written differently from the output ([1,2] for [1, 2]).";
     "QA215" "nondeterministic-claim" Warning "execute" "A claim on output that changes between runs (a clock, random numbers, an id) does not hold this run.";
     "QA216" "missing-file" Warning "execute" "An example opens a data file that is not there, so the statements that use it were not checked.";
-    "QA217" "reads-input" Warning "execute" "An example reads from input(), which has nothing to read when qa-lint runs it.";
+    "QA217" "reads-input" Warning "execute" "An example reads input() or its command line, which have nothing to give when qa-lint runs it.";
     "QA218" "undefined-name" Warning "execute" "An example uses a name that nothing defines (a fragment that needs context, or a typo).";
 }
 
