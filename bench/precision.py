@@ -8,7 +8,11 @@ data file, another library version, machine speed, the sandbox, a claim that hol
 written differently). bench/labels/precision.tsv holds the verdicts, by path, line and rule
 only (no third-party text):
 
-    path<TAB>line<TAB>rule<TAB>verdict<TAB>cause
+    path<TAB>line<TAB>rule<TAB>verdict<TAB>cause<TAB>sample
+
+`sample` names the runs whose random sample the row belongs to (`before`, `after`, or
+both): a run's precision is computed on its sample only, so a label made for one run does
+not bias the estimate for the other. Without the column every label counts for every run.
 
 This script runs qa-lint (`--entries sections`, `--no-cache`, JSON) on each corpus, keeps
 the error-severity diagnostics of execution rules (codes QA2xx), matches them with the
@@ -72,8 +76,9 @@ def read_labels(path):
         for row in csv.reader(f, delimiter="\t"):
             if not row or row[0].startswith("#") or row[0] == "path":
                 continue
-            p, line, rule, verdict, cause = (row + [""] * 5)[:5]
-            labels[(p, int(line), rule)] = (verdict.strip(), cause.strip())
+            p, line, rule, verdict, cause, sample = (row + [""] * 6)[:6]
+            samples = {x.strip() for x in sample.split(",") if x.strip()}
+            labels[(p, int(line), rule)] = (verdict.strip(), cause.strip(), samples)
     return labels
 
 
@@ -84,11 +89,20 @@ def corpus_of(path, corpora):
     return path.split("/")[0]
 
 
-def tally(found, labels):
-    """Per key: [diagnostics, labelled, real]."""
+def label_for(labels, key, tag):
+    """The label of a diagnostic if it is in `tag`'s sample."""
+    lab = labels.get(key)
+    sampled = any(l[2] for l in labels.values())
+    if lab and (not sampled or tag in lab[2]):
+        return lab
+    return None
+
+
+def tally(found, labels, tag):
+    """Per key: [diagnostics, labelled (in the run's sample), real]."""
     t = collections.defaultdict(lambda: [0, 0, 0])
     for path, line, rule, _ in found:
-        lab = labels.get((path, line, rule))
+        lab = label_for(labels, (path, line, rule), tag)
         for key in (("rule", rule), ("corpus", path), ("all", "")):
             row = t[key]
             row[0] += 1
@@ -111,6 +125,7 @@ def main():
     ap.add_argument("--labels", default=os.path.join(HERE, "labels", "precision.tsv"))
     ap.add_argument("--json", dest="json_dir", help="folder to save the qa-lint reports in")
     ap.add_argument("--from-json", action="store_true", help="read the reports saved with --json instead of running")
+    ap.add_argument("--list-unlabelled", action="store_true", help="list the diagnostics that have no label")
     ap.add_argument("--sample", type=int, help="write a random sample of this many unlabelled diagnostics")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", help="where --sample writes (default: stdout)")
@@ -130,15 +145,16 @@ def main():
         pool = sorted({(p, l, r) for found in runs.values() for p, l, r, _ in found} - set(labels))
         random.Random(args.seed).shuffle(pool)
         out = open(args.out, "w") if args.out else sys.stdout
-        out.write("path\tline\trule\tverdict\tcause\n")
+        out.write("path\tline\trule\tverdict\tcause\tsample\n")
+        tag = "before" if args.before else "after"
         for p, l, r in sorted(pool[:args.sample]):
-            out.write("%s\t%d\t%s\t\t\n" % (p, l, r))
+            out.write("%s\t%d\t%s\t\t\t%s\n" % (p, l, r, tag))
         return
 
     tags = [t for t in ("before", "after") if t in runs]
-    tallies = {t: tally(runs[t], labels) for t in tags}
+    tallies = {t: tally(runs[t], labels, t) for t in tags}
     keys = sorted({k for t in tags for k in tallies[t] if k[0] != "all"}, key=lambda k: (k[0] != "rule", k[1]))
-    head = "| | " + " | ".join("%s: errors | labelled | real | precision" % t for t in tags) + " |"
+    head = "| | " + " | ".join("%s: errors | sampled | real | precision" % t for t in tags) + " |"
     print(head)
     print("|---|" + "---:|" * (4 * len(tags)))
 
@@ -173,7 +189,7 @@ def main():
     causes = collections.Counter()
     for t in tags:
         for p, l, r, _ in runs[t]:
-            lab = labels.get((p, l, r))
+            lab = label_for(labels, (p, l, r), t)
             if lab and lab[0] != "real":
                 causes[(t, lab[1])] += 1
     if causes:
@@ -182,10 +198,12 @@ def main():
         for cause in sorted({c for _, c in causes}):
             print("| %s | %s |" % (cause, " | ".join(str(causes[(t, cause)]) for t in tags)))
     for t in tags:
+        sampled = sum(1 for p, l, r, _ in runs[t] if label_for(labels, (p, l, r), t))
         missing = [(p, l, r) for p, l, r, _ in runs[t] if (p, l, r) not in labels]
-        if missing:
-            print("\n%s: %d diagnostics have no label:" % (t, len(missing)))
-            for p, l, r in missing[:50]:
+        print("\n%s: %d diagnostics, %d of them in its labelled sample; %d have no label at all"
+              % (t, len(runs[t]), sampled, len(missing)))
+        if missing and (args.list_unlabelled or sampled == 0):
+            for p, l, r in missing[:200]:
                 print("  %s:%d %s" % (p, l, r))
 
 
