@@ -107,3 +107,29 @@ fn a_claim_may_write_dict_keys_as_bare_names() {
     assert_eq!(same(&c, &v("{'a': 1, 'b': 2}")), Some(true));
     assert!(parse_claim("{ 1a: 1 }").is_none());
 }
+
+/// Arbitrary text never panics the parser (a tiny deterministic fuzz over value-ish bytes).
+#[test]
+fn arbitrary_text_never_panics() {
+    let alphabet: Vec<char> = "[](){}<>'\"\\,:=.-+_ 0123456789abxjeE…éTrueFalsNon\n\t#~".chars().collect();
+    let mut x: u64 = 0x2545F4914F6CDD1D;
+    for _ in 0..20_000 {
+        let mut s = String::new();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let n = (x % 24) as usize;
+        for _ in 0..n {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            s.push(alphabet[(x % alphabet.len() as u64) as usize]);
+        }
+        let _ = parse(&s);
+        let _ = parse_claim(&s);
+        let _ = parse_seq(&s);
+        let _ = prefix(&s);
+        let _ = super::super::grammar::parse(&s);
+        let _ = super::super::extract::extract_claims(&format!("print(1)  # {s}\n"));
+    }
+}
