@@ -99,7 +99,7 @@ def scan_blocks(path, text):
         body = [l[min(indent, len(l) - len(l.lstrip(" "))):] for l in body]
         lang = language(info)
         if lang in PY_LANGS:
-            first_code = next((l.lstrip() for l in body if l.strip()), "")
+            first_code = next((l.lstrip() for l in body if l.strip() and not l.lstrip().startswith("#")), "")
             kind = "session" if lang == "pycon" or first_code.startswith(">>>") else "python"
             blocks.append(Block(path, i + 2, indent, info, kind, body, marker_of(info)))
         i = j + 1

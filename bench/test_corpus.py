@@ -62,7 +62,7 @@ class Fences(unittest.TestCase):
         self.assertEqual(blocks[1].first, 7)
 
     def test_python_block_starting_with_a_prompt_is_a_session(self):
-        blocks = scan_blocks("t.md", "```python\n\n>>> x = 1\n```\n")
+        blocks = scan_blocks("t.md", "```python\n\n# setup\n>>> x = 1\n```\n")
         self.assertEqual(blocks[0].kind, "session")
 
     def test_unterminated_fence_runs_to_the_end(self):

@@ -124,9 +124,15 @@ impl CodeBlock {
     /// How the block takes part in execution.
     pub fn kind(&self) -> BlockKind {
         match self.lang.as_str() {
-            "python" | "py" | "python3" => {
-                let first = self.code.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-                if first.trim_start().starts_with(">>>") {
+            "python" | "py" | "python3" | "py3" => {
+                // A transcript may open with a comment or a title line before its first prompt.
+                let first = self
+                    .code
+                    .lines()
+                    .map(str::trim_start)
+                    .find(|l| !l.is_empty() && !l.starts_with('#'))
+                    .unwrap_or("");
+                if first.starts_with(">>>") {
                     BlockKind::Session
                 } else {
                     BlockKind::Python

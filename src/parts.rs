@@ -235,10 +235,11 @@ fn sentences(text: &str) -> Vec<&str> {
 /// The first cue found in `text`. `non_subjects`: reject a match whose preceding word is
 /// one of these (only the definition uses it).
 fn find_cue<'c>(text: &str, cues: &'c [String], non_subjects: &[String]) -> Option<&'c String> {
+    // Lower-cased once per call, not once per sentence: the classifier runs on every entry.
+    let lowered: Vec<String> = cues.iter().map(|c| c.to_lowercase()).collect();
     sentences(text).into_iter().find_map(|s| {
         let lower = format!(" {} ", s.to_lowercase());
-        cues.iter().find(|c| {
-            let c = c.to_lowercase();
+        let i = lowered.iter().position(|c| {
             if let Some(anchored) = c.strip_prefix('^') {
                 return lower[1..].starts_with(anchored);
             }
@@ -247,7 +248,8 @@ fn find_cue<'c>(text: &str, cues: &'c [String], non_subjects: &[String]) -> Opti
                 let word = before.trim_matches(|ch: char| !ch.is_alphanumeric());
                 !non_subjects.iter().any(|n| n.eq_ignore_ascii_case(word))
             })
-        })
+        })?;
+        cues.get(i)
     })
 }
 

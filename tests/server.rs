@@ -10,9 +10,13 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The client can watch files for the server (as VS Code, Neovim and Helix can).
+/// The client can watch files for the server and show progress (as VS Code, Neovim and
+/// Helix can).
 fn client_capabilities() -> Value {
-    json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } })
+    json!({
+        "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } },
+        "window": { "workDoneProgress": true },
+    })
 }
 
 /// Long enough for a debug build on a loaded 2-core machine to start Python and run.
@@ -302,6 +306,7 @@ fn wrong_claim_is_published_fixed_by_the_action_and_cleared() {
         shown.contains("output-mismatch") && shown.contains("actual output: `4`"),
         "{shown}"
     );
+    assert!(shown.ends_with("this line showed:\n```text\n4\n```"), "{shown}");
 
     // One action fixes every wrong claim of the file, as `qa-lint --fix` would.
     let all = action_edits(&mut c, &uri, &first, "Fix all wrong claims in this file (2)");
@@ -408,7 +413,10 @@ fn with_run_after_pause_the_examples_run_without_a_save() {
         json!({ "textDocument": { "uri": uri }, "position": { "line": 4, "character": 17 } }),
     );
     let shown = hover["result"]["contents"]["value"].as_str().unwrap();
-    assert!(shown.contains("claim `9` **holds**"), "{shown}");
+    assert_eq!(
+        shown,
+        "qa-lint: claim `9` **holds**: the actual output matched it on the last run\n\nthis line showed:\n```text\n9\n```"
+    );
     assert_eq!(c.shutdown_and_exit(), 0);
 }
 
@@ -468,6 +476,25 @@ fn a_changed_configuration_applies_to_open_files() {
     // The file's version is unchanged; the new level shows once the file is checked again.
     let diags = c.diagnostics(1, |d| at_line(d, "QA201", 3).is_some_and(|d| d["severity"] == 2));
     assert_eq!(codes(&diags), ["QA201", "QA201", "QA202"], "{diags:#?}");
+    assert_eq!(c.shutdown_and_exit(), 0);
+}
+
+#[test]
+fn a_run_shows_progress_from_start_to_end() {
+    let dir = workspace(&[]);
+    let uri = format!("file://{}/guide.md", dir.path().display());
+    let mut c = Client::start(dir.path(), Value::Null);
+    open(&mut c, &uri, TEXT);
+    let create = c.wait_for(|m| m["method"] == "window/workDoneProgress/create");
+    let token = create["params"]["token"].clone();
+    c.send(json!({ "jsonrpc": "2.0", "id": create["id"], "result": null }));
+    let begin = c.wait_for(|m| m["method"] == "$/progress" && m["params"]["token"] == token);
+    assert_eq!(begin["params"]["value"]["kind"], "begin");
+    assert_eq!(begin["params"]["value"]["message"], "running the examples of guide.md");
+    let end = c.wait_for(|m| m["method"] == "$/progress" && m["params"]["token"] == token);
+    assert_eq!(end["params"]["value"]["kind"], "end");
+    // The run's diagnostics follow its end.
+    c.diagnostics(1, |d| codes(d).contains(&"QA201"));
     assert_eq!(c.shutdown_and_exit(), 0);
 }
 

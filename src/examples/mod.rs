@@ -186,10 +186,11 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
     })
 }
 
-/// The Python that runs the examples, as (major, minor): the one qa-lint was built against
-/// (a virtualenv must be of the same minor version, see docs/architecture.md).
+/// The Python that runs the examples, as (major, minor): the one the binary was built against
+/// (a virtualenv must be of the same minor version, see docs/architecture.md), or in the wheel
+/// the interpreter qa-lint is installed in.
 pub fn running_python() -> (u32, u32) {
-    let version = env!("QA_BUILD_PYTHON_VERSION");
+    let version = crate::exec::python_version_hint();
     let mut numbers = version
         .rsplit(' ')
         .next()

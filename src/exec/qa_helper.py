@@ -213,7 +213,10 @@ class _Supervisor:
                 pass
 
         def reap(pid=c.pid, root=c.root, status=status):
-            if status is None:
+            # A confined child's exit tears down its mount namespace, which can take a few ms:
+            # with no other child alive, the sweep below reaps it (now or after a later entry)
+            # instead of waiting for it.
+            if status is None and (self.confine is None or self.live is not None):
                 try:
                     os.waitpid(pid, 0)
                 except ChildProcessError:

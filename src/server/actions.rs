@@ -15,7 +15,7 @@ pub fn actions(uri: &Uri, doc: &Doc, range: Range) -> Vec<CodeActionOrCommand> {
         return Vec::new();
     };
     let index = LineIndex::new(&doc.text);
-    let model = super::analyze::parse(&doc.path, &doc.text);
+    let model = super::analyze::parse(&doc.path, &doc.path, &doc.text).map(|p| p.doc);
     let touches = |r: Range| r.start <= range.end && range.start <= r.end;
     let mut out = Vec::new();
     for d in diags.iter().filter(|d| touches(index.range(d.span))) {

@@ -94,7 +94,7 @@ impl Run {
     }
 }
 
-/// Start checking `text` as `path` with execution; `done` receives the result on another thread.
+/// Start checking `text` as `path` (relative to `cwd`: see [`super::store::Doc::run_path`]) with execution; `done` receives the result on another thread.
 pub fn spawn_exec(
     exe: &Path,
     cwd: &Path,
@@ -112,9 +112,7 @@ pub fn spawn_exec(
             "--exit-zero",
             "--stdin-filename",
         ])
-        // Relative to the root, as a user types it there: the cache keys hold the path, so
-        // the editor's runs and `qa-lint` runs from the root share their results.
-        .arg(path.strip_prefix(cwd).unwrap_or(path))
+        .arg(path)
         .current_dir(cwd)
         .env_remove("QA_LINT_OUTPUT_FORMAT")
         .stdin(Stdio::piped())
@@ -192,9 +190,17 @@ pub fn current_exe() -> PathBuf {
     )
 }
 
-/// The document model of `text` (for code actions and hover), parsed as the check parses it.
-pub fn parse(path: &Path, text: &str) -> Option<crate::entry::Document> {
+/// A document parsed as the check parses it, with what it was parsed under.
+pub struct Parsed {
+    pub config: crate::config::Config,
+    pub source: crate::source::SourceFile,
+    pub doc: crate::entry::Document,
+}
+
+/// Parse `text` (the file `path`, named `shown` as a run names it) for code actions and hover.
+pub fn parse(path: &Path, shown: &Path, text: &str) -> Option<Parsed> {
     let (config, _) = load(path).ok()?;
-    let source = crate::source::SourceFile::from_bytes(path.to_path_buf(), text.as_bytes()).ok()?;
-    Some(crate::markdown::parse(&source, config.entries, config.dialect))
+    let source = crate::source::SourceFile::from_bytes(shown.to_path_buf(), text.as_bytes()).ok()?;
+    let doc = crate::markdown::parse(&source, config.entries, config.dialect);
+    Some(Parsed { config, source, doc })
 }

@@ -6,18 +6,24 @@ use super::store::Doc;
 use crate::claims::extract_claims;
 use crate::diagnostic::Diagnostic;
 use crate::entry::{CodeBlock, SuppressionScope};
+use crate::exec::EntryOutcome;
 use crate::source::Span;
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
+use std::path::Path;
 
-pub fn hover(doc: &Doc, pos: Position) -> Option<Hover> {
+/// `cache_dir`: where runs store their results (the actual output comes from there).
+pub fn hover(doc: &Doc, pos: Position, cache_dir: &Path) -> Option<Hover> {
     let index = LineIndex::new(&doc.text);
     let offset = index.offset(pos);
-    let model = super::analyze::parse(&doc.path, &doc.text)?;
-    let block = model
-        .entries
-        .iter()
-        .flat_map(|e| &e.blocks)
-        .find(|b| b.span.start <= offset && offset < b.span.end)?;
+    let parsed = super::analyze::parse(&doc.path, &doc.run_path, &doc.text)?;
+    let model = &parsed.doc;
+    let (entry, block_index, block) = model.entries.iter().find_map(|e| {
+        e.blocks
+            .iter()
+            .enumerate()
+            .find(|(_, b)| b.span.start <= offset && offset < b.span.end)
+            .map(|(i, b)| (e, i, b))
+    })?;
     // The claim whose statement line or comment line holds the cursor.
     let claim = extract_claims(&block.code).into_iter().find(|c| {
         let lines = lines_span(block, c.line, c.comment_line.max(c.line));
@@ -58,6 +64,10 @@ pub fn hover(doc: &Doc, pos: Position) -> Option<Hover> {
             ),
             Verdict::Said(s) => s,
         }
+    };
+    let text = match shown(&parsed, entry, block_index, claim.line as u32, cache_dir) {
+        Some(actual) if doc.ran_current() => format!("{text}\n\nthis line showed:\n```text\n{actual}\n```"),
+        _ => text,
     };
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
@@ -110,4 +120,41 @@ fn verdict(claimed: &str, diags: &[Diagnostic], lines: Span, block: Span) -> Ver
         return Verdict::Said(format!("qa-lint: claim `{claimed}` not judged: {}", d.message));
     }
     Verdict::Holds
+}
+
+/// What block line `line` printed, returned or raised in the run the cache holds for this
+/// entry as it is now (`None` when the entry has not run in this form, or showed nothing).
+fn shown(
+    parsed: &super::analyze::Parsed,
+    entry: &crate::entry::Entry,
+    block: usize,
+    line: u32,
+    cache_dir: &Path,
+) -> Option<String> {
+    let prepared = crate::examples::prepare(&parsed.source, &parsed.doc, entry, &parsed.config)?;
+    let cache = crate::pipeline::open_cache(cache_dir, &parsed.config);
+    let result = match cache.get(&cache.key(&prepared.job))? {
+        EntryOutcome::Completed(r)
+        | EntryOutcome::TimedOut { result: r, .. }
+        | EntryOutcome::Crashed { result: r, .. } => r,
+        EntryOutcome::MissingModules(_) => return None,
+    };
+    let run = result
+        .blocks
+        .get(prepared.block_map.iter().position(|&b| b == block)?)?;
+    let starts_here = |stmt: &Option<crate::exec::StmtSpan>| stmt.is_some_and(|(first, _)| first == line);
+    let mut out = String::new();
+    for e in run.events.iter().filter(|e| e.line == Some(line)) {
+        out.push_str(&e.text);
+        out.extend(e.newline.then_some('\n'));
+    }
+    // A REPL shows nothing for `None` (what `print` returns), and neither does the judge.
+    if let Some(v) = run.values.iter().find(|v| v.stmt.0 == line && v.repr != "None") {
+        out.push_str(&format!("{}\n", v.repr));
+    }
+    if let Some(e) = run.errors.iter().find(|e| e.line == Some(line) || starts_here(&e.stmt)) {
+        out.push_str(&format!("raises {}: {}\n", e.type_name, e.message));
+    }
+    let out = out.trim_end().to_string();
+    (!out.is_empty()).then_some(out)
 }

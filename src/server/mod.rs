@@ -11,6 +11,7 @@ mod analyze;
 mod diagnostics;
 mod hover;
 mod position;
+mod progress;
 mod store;
 
 use crossbeam_channel::{select, Receiver, Sender};
@@ -26,8 +27,8 @@ use store::Doc;
 /// How long typing must pause before the static check runs.
 const STATIC_DEBOUNCE: Duration = Duration::from_millis(150);
 
-/// A finished run: the document, the generation it ran on, and its result.
-struct RunDone(Uri, u64, analyze::RunResult);
+/// A finished run: the document, the generation it ran on, its result and its progress token.
+struct RunDone(Uri, u64, analyze::RunResult, Option<String>);
 
 struct Server {
     conn: Connection,
@@ -36,6 +37,8 @@ struct Server {
     /// CLI finds it from its working directory) and where unsaved buffers are checked from.
     root: PathBuf,
     exe: PathBuf,
+    /// Where runs keep their results: `QA_LINT_CACHE_DIR` or `.qa-lint-cache`, from the root.
+    cache_dir: PathBuf,
     /// Also run the examples after this long without typing (`None`: on open and save only).
     run_after_pause: Option<Duration>,
     done_tx: Sender<RunDone>,
@@ -43,6 +46,7 @@ struct Server {
     /// Documents waiting for a run: one runs at a time, since each run already uses every
     /// core (an editor that restores twenty tabs must not start twenty runs at once).
     queue: std::collections::VecDeque<Uri>,
+    progress: progress::Progress,
     shutting_down: bool,
 }
 
@@ -107,12 +111,14 @@ fn serve(conn: Connection) -> Result<i32, String> {
     let mut server = Server {
         conn,
         docs: HashMap::new(),
-        root,
+        root: root.clone(),
         exe: analyze::current_exe(),
+        cache_dir: root.join(std::env::var_os("QA_LINT_CACHE_DIR").unwrap_or_else(|| ".qa-lint-cache".into())),
         run_after_pause: pause.filter(|&ms| ms > 0).map(Duration::from_millis),
         done_tx,
         done_rx,
         queue: std::collections::VecDeque::new(),
+        progress: progress::Progress::new(params["capabilities"]["window"]["workDoneProgress"] == true),
         shutting_down: false,
     };
     if watch {
@@ -222,7 +228,7 @@ impl Server {
                     let hover = self
                         .docs
                         .get(&pos.text_document.uri)
-                        .and_then(|d| hover::hover(d, pos.position));
+                        .and_then(|d| hover::hover(d, pos.position, &self.cache_dir));
                     self.respond(Response::new_ok(id, hover));
                 }
                 Err(e) => self.bad_params(e),
@@ -361,12 +367,21 @@ impl Server {
         }
         let tx = self.done_tx.clone();
         let (key, generation) = (uri.clone(), doc.generation);
-        let started = analyze::spawn_exec(&self.exe, &self.root, &doc.path, &doc.text, move |result| {
-            let _ = tx.send(RunDone(key, generation, result));
+        let token = self
+            .progress
+            .begin(&self.conn.sender, &doc.run_path.display().to_string());
+        let ended = token.clone();
+        let started = analyze::spawn_exec(&self.exe, &self.root, &doc.run_path, &doc.text, move |result| {
+            let _ = tx.send(RunDone(key, generation, result, token));
         });
         match started {
             Ok(run) => doc.running = Some(run),
-            Err(e) => self.log(&format!("cannot start qa-lint check: {e}")),
+            Err(e) => {
+                if let Some(token) = ended {
+                    progress::Progress::end(&self.conn.sender, &token);
+                }
+                self.log(&format!("cannot start qa-lint check: {e}"));
+            }
         }
     }
 
@@ -378,7 +393,10 @@ impl Server {
         }
     }
 
-    fn finished(&mut self, RunDone(uri, generation, result): RunDone) {
+    fn finished(&mut self, RunDone(uri, generation, result, token): RunDone) {
+        if let Some(token) = token {
+            progress::Progress::end(&self.conn.sender, &token);
+        }
         let Some(doc) = self.docs.get_mut(&uri) else { return };
         if doc.generation != generation {
             return; // A stale run (cancelled, or finished just as the text changed).

@@ -10,6 +10,10 @@ use std::time::Instant;
 pub struct Doc {
     /// The path the document is checked as (configuration is found from it).
     pub path: PathBuf,
+    /// The path runs name it by: relative to the workspace root when it is under it, as a
+    /// user types it there. Cache keys hold this path, so the editor's runs and `qa-lint`
+    /// runs from the root share their results.
+    pub run_path: PathBuf,
     pub text: String,
     /// The editor's version number, echoed in published diagnostics.
     pub version: i32,
@@ -28,8 +32,10 @@ pub struct Doc {
 
 impl Doc {
     pub fn new(uri: &Uri, root: &Path, text: String, version: i32) -> Doc {
+        let path = uri_to_path(uri, root);
         Doc {
-            path: uri_to_path(uri, root),
+            run_path: path.strip_prefix(root).map_or_else(|_| path.clone(), Path::to_path_buf),
+            path,
             text,
             version,
             generation: 0,

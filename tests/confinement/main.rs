@@ -176,9 +176,11 @@ fn no_network_even_with_fast_open_and_allow_network_is_loopback_of_its_own() {
     );
     let own_server = "import socket, threading\n\
         srv = socket.create_server((\"127.0.0.1\", 0))\n\
-        threading.Thread(target=lambda: srv.accept()[0].sendall(b\"hi\"), daemon=True).start()\n\
+        t = threading.Thread(target=lambda: srv.accept()[0].sendall(b\"hi\"), daemon=True)\n\
+        t.start()\n\
         c = socket.create_connection(srv.getsockname(), timeout=5)\n\
-        print(c.recv(2))  # b'hi'"
+        print(c.recv(2))  # b'hi'\n\
+        t.join(5)"
         .to_string();
     let host = format!(
         "import socket\n\
