@@ -116,10 +116,7 @@ fn run_chunk(
     // Python that no entry holds (qa mode) is counted once, by the shard that owns the file.
     summary.blocks_not_run += checked
         .iter()
-        .filter(|c| {
-            opts.shard
-                .is_none_or(|s| s.owns_entry(&c.path.display().to_string(), "", None))
-        })
+        .filter(|c| opts.shard.is_none_or(|s| s.owns_file(&c.path.display().to_string())))
         .map(|c| c.doc.outside_blocks.len())
         .sum::<usize>();
     if opts.exec {
@@ -130,8 +127,6 @@ fn run_chunk(
                 examples::blocks_for_newer_python(c.doc.entries.iter().zip(sel).filter(|(_, &s)| s).map(|(e, _)| e))
             })
             .sum::<usize>();
-    }
-    if opts.exec {
         run_examples(&mut checked, &selected, opts, config, exec, summary)?;
     }
     let reports: Vec<FileReport> = checked

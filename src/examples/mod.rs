@@ -210,7 +210,7 @@ pub fn blocks_for_newer_python<'a>(entries: impl IntoIterator<Item = &'a Entry>)
     entries
         .into_iter()
         .flat_map(|e| &e.blocks)
-        .filter(|b| b.kind() != BlockKind::Other && b.directives.skip.is_none() && too_new(b))
+        .filter(|b| b.kind() != BlockKind::Other && b.directives.skip.is_none() && !b.unterminated && too_new(b))
         .count()
 }
 
