@@ -25,7 +25,16 @@ fn an_import_time_ipv6_probe_is_no_sandbox_violation() {
     std::fs::write(dir.path().join("a.md"), md).unwrap();
     let out = common::qa_in(
         dir.path(),
-        &["--no-cache", "--entries", "sections", "--output-format", "concise", "--config", "/dev/null", "a.md"],
+        &[
+            "--no-cache",
+            "--entries",
+            "sections",
+            "--output-format",
+            "concise",
+            "--config",
+            "/dev/null",
+            "a.md",
+        ],
     );
     assert!(!out.stdout.contains("sandbox-violation"), "{}", out.stdout);
     assert!(out.stdout.contains("0 errors"), "{}", out.stdout);
@@ -39,7 +48,16 @@ fn a_bind_by_the_snippet_is_still_a_violation() {
     std::fs::write(dir.path().join("a.md"), md).unwrap();
     let out = common::qa_in(
         dir.path(),
-        &["--no-cache", "--entries", "sections", "--output-format", "concise", "--config", "/dev/null", "a.md"],
+        &[
+            "--no-cache",
+            "--entries",
+            "sections",
+            "--output-format",
+            "concise",
+            "--config",
+            "/dev/null",
+            "a.md",
+        ],
     );
     assert!(out.stdout.contains("sandbox-violation"), "{}", out.stdout);
 }

@@ -212,10 +212,9 @@ fn expected(file: &str) -> Vec<(char, &'static str, &'static str)> {
             // A data file that is not there is the reader's environment: one warning.
             (W, "missing-file", "with open(\"missing.txt\") as f:"),
         ],
-        "directives/file-block-fail.md" => vec![
-            (E, MM, "# 500"),
-            (W, "missing-file", "with open(\"data.txt\") as log:"),
-        ],
+        "directives/file-block-fail.md" => {
+            vec![(E, MM, "# 500"), (W, "missing-file", "with open(\"data.txt\") as log:")]
+        }
         "directives/fresh-fail.md" => vec![(W, "undefined-name", "print(secret)  # 41")],
         _ => vec![],
     }

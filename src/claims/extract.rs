@@ -18,9 +18,8 @@ use std::sync::LazyLock;
 
 /// Explicit markers: `Output: 3`, `output -> 3`, `Result: 3`, `prints: 3`, `returns: 3`, `=> 3`,
 /// `prints -> 3`. Group 1 is the marker word.
-static OUTPUT_MARK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:(?i:(output|out|result|prints?|returns?))\s*(:|->|→|=>)|=>)[ \t]*").unwrap()
-});
+static OUTPUT_MARK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:(?i:(output|out|result|prints?|returns?))\s*(:|->|→|=>)|=>)[ \t]*").unwrap());
 /// `prints 3`, `returns 3`, `-> 3`, `→ 3`: a marker only when a value follows.
 static WORD_MARK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:(?i:(prints?|returns?|outputs?))[ \t]+|(?:->|→)[ \t]*)").unwrap());
@@ -64,7 +63,12 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
         let (mut off, mut explicit, mut output_only) = (after + lead, false, false);
         let marked = OUTPUT_MARK
             .captures(&raw[lead..])
-            .map(|m| (m.get(0).map_or(0, |g| g.end()), m.get(1).map(|g| g.as_str().to_ascii_lowercase())))
+            .map(|m| {
+                (
+                    m.get(0).map_or(0, |g| g.end()),
+                    m.get(1).map(|g| g.as_str().to_ascii_lowercase()),
+                )
+            })
             .or_else(|| {
                 // `# prints 3` is a marker, `# prints the total` is prose.
                 let m = WORD_MARK.captures(&raw[lead..])?;
@@ -171,7 +175,9 @@ fn string_blocks(source: &str, sc: &Scan) -> Vec<Claim> {
             s += 1;
         }
         let inner = source[s..body_end].trim_end_matches([' ', '\t']);
-        let inner = inner.strip_suffix('\n').map_or(inner, |t| t.strip_suffix('\r').unwrap_or(t));
+        let inner = inner
+            .strip_suffix('\n')
+            .map_or(inner, |t| t.strip_suffix('\r').unwrap_or(t));
         let e = s + inner.len();
         let lines: Vec<&str> = inner.split('\n').map(|x| x.strip_suffix('\r').unwrap_or(x)).collect();
         let lead = |x: &str| x.len() - x.trim_start_matches([' ', '\t']).len();
@@ -208,7 +214,6 @@ fn string_blocks(source: &str, sc: &Scan) -> Vec<Claim> {
     }
     out
 }
-
 
 /// The statement a comment-only line attaches to, if it sits directly under
 /// a complete statement and no deeper than it.
@@ -247,12 +252,19 @@ fn is_header(source: &str, sc: &Scan, logical_start: usize, comment_start: usize
         return false;
     };
     let code = &source[l.start + l.indent..comment_start.max(l.start + l.indent)];
-    let word = code.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+    let word = code
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("");
     if code.starts_with('@') {
         return true; // a decorator line
     }
     let word = if word == "async" {
-        code["async".len()..].trim_start().split(|c: char| !c.is_alphanumeric()).next().unwrap_or("")
+        code["async".len()..]
+            .trim_start()
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("")
     } else {
         word
     };

@@ -202,7 +202,10 @@ fn annotation_markers_big_o_and_single_letters_are_not_claims() {
 fn output_markers_people_write() {
     let src = "print(3)  # Output: 3\nprint(3)  # output -> 3\nprint(3)  # prints 3\nprint(3)  # → 3\nabs(-3)  # returns 3\nx = 3  # prints the total\n";
     let cs = extract_claims(src);
-    let got: Vec<(&str, bool, bool)> = cs.iter().map(|c| (c.text.as_str(), c.explicit, c.output_only)).collect();
+    let got: Vec<(&str, bool, bool)> = cs
+        .iter()
+        .map(|c| (c.text.as_str(), c.explicit, c.output_only))
+        .collect();
     assert_eq!(
         got,
         [

@@ -21,7 +21,6 @@ const SEPARATORS: [&str; 11] = [
     " -> ", " → ", " — ", " – ", " -- ", " => ", "; ", " - ", " <- ", " ← ", " <-- ",
 ];
 
-
 static HEDGE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^(?:[Oo]ften|[Uu]sually|[Mm]ay be|[Mm]ight be|[Tt]ypically|[Pp]robably|[Ll]ikely|[Ss]ometimes)[,:]?\s+",
@@ -57,8 +56,7 @@ static VERSION: LazyLock<Regex> =
 /// Complexity notation (`O(n)`, `O(n log n)`, `Θ(1)`): never output.
 static BIG_O: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:O|Θ|Ω|o)\([^)]*\)").unwrap());
 /// numpy-style arrays and matrices: `[2 4 6]`, `[[1. 0.] [0. 1.]]`.
-static NUMPY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\[[\[\]\s\d.eE+\-]*\d[\[\]\s\d.eE+\-]*\]$").unwrap());
+static NUMPY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\[[\[\]\s\d.eE+\-]*\d[\[\]\s\d.eE+\-]*\]$").unwrap());
 static PROSE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z][a-z'’]*[,]?\s+[a-zA-Z]").unwrap());
 
 /// One comment's text, parsed. Ranges are relative to the parsed text.

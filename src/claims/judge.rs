@@ -19,12 +19,65 @@ use super::{Claim, ClaimKind, JudgeOptions, Observed, Strength, Verdict};
 
 /// One-word comments that remark on a line (`# ok`, `# valid`) rather than show its output.
 const PROSE_WORDS: &[&str] = &[
-    "ok", "okay", "fine", "works", "valid", "invalid", "correct", "incorrect", "wrong", "right", "good",
-    "bad", "yes", "no", "success", "succeeds", "fails", "failed", "passes", "error", "errors", "same",
-    "different", "equivalent", "identical", "allowed", "forbidden", "legal", "illegal", "safe", "unsafe",
-    "faster", "slower", "slow", "fast", "recommended", "preferred", "deprecated", "bug", "note", "todo",
-    "fixme", "hack", "xxx", "expected", "unexpected", "mutable", "immutable", "iterable", "hashable",
-    "unhashable", "lazy", "eager", "empty", "shared", "copied", "unchanged", "changed", "modified",
+    "ok",
+    "okay",
+    "fine",
+    "works",
+    "valid",
+    "invalid",
+    "correct",
+    "incorrect",
+    "wrong",
+    "right",
+    "good",
+    "bad",
+    "yes",
+    "no",
+    "success",
+    "succeeds",
+    "fails",
+    "failed",
+    "passes",
+    "error",
+    "errors",
+    "same",
+    "different",
+    "equivalent",
+    "identical",
+    "allowed",
+    "forbidden",
+    "legal",
+    "illegal",
+    "safe",
+    "unsafe",
+    "faster",
+    "slower",
+    "slow",
+    "fast",
+    "recommended",
+    "preferred",
+    "deprecated",
+    "bug",
+    "note",
+    "todo",
+    "fixme",
+    "hack",
+    "xxx",
+    "expected",
+    "unexpected",
+    "mutable",
+    "immutable",
+    "iterable",
+    "hashable",
+    "unhashable",
+    "lazy",
+    "eager",
+    "empty",
+    "shared",
+    "copied",
+    "unchanged",
+    "changed",
+    "modified",
 ];
 
 /// Separators that, present in the output itself, make a fix of the claim
@@ -36,7 +89,9 @@ const AMBIGUOUS: [&str; 6] = [" -> ", " → ", " — ", " – ", " -- ", "; "];
 pub enum Shown {
     Pass,
     /// The same value written differently: the exact text to show instead.
-    Format { fix: String },
+    Format {
+        fix: String,
+    },
     Mismatch,
 }
 
@@ -165,7 +220,9 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
         outs.join(", ")
     };
     // `print("Mean:", m)  # 91.0`: a value claim names the one value a labelled line prints.
-    let named = (!multi_line && outs.len() == 1).then(|| labelled_value(&actual)).flatten();
+    let named = (!multi_line && outs.len() == 1)
+        .then(|| labelled_value(&actual))
+        .flatten();
     if let (Some(named), Some(cv)) = (&named, value::parse(&claim.text)) {
         if value::parse(named).is_some_and(|nv| value::same(&cv, &nv) == Some(true)) {
             return Verdict::Pass;
@@ -222,7 +279,9 @@ fn elided(claimed: &str, actual: &str, opts: &JudgeOptions) -> Option<usize> {
     }
     let mut k = 0;
     for g in &got {
-        if k < want.len() && (want[k].trim_end() == g.trim_end() || Pattern::compile(want[k].trim()).matches(g.trim(), opts)) {
+        if k < want.len()
+            && (want[k].trim_end() == g.trim_end() || Pattern::compile(want[k].trim()).matches(g.trim(), opts))
+        {
             k += 1;
         }
     }
@@ -262,7 +321,10 @@ fn by_value(claim: &Claim, alts: &[String], printed: usize) -> Option<Verdict> {
     }
     // `s.upper()  # PYTHON` for the value `'PYTHON'`: the claim shows str(), a REPL the repr.
     if printed == 0 && !text.is_empty() {
-        if let Some(alt) = alts.iter().find(|a| matches!(value::parse(a), Some(Value::Str(s)) if s == text)) {
+        if let Some(alt) = alts
+            .iter()
+            .find(|a| matches!(value::parse(a), Some(Value::Str(s)) if s == text))
+        {
             return Some(format_verdict(claim, alt));
         }
     }
@@ -275,7 +337,11 @@ fn rounded(text: &str, claimed: &[Value], actual: &[Value]) -> bool {
     let (&[Value::Float(c)], &[Value::Float(a)]) = (claimed, actual) else {
         return false;
     };
-    let decimals = text.rsplit('.').next().filter(|d| d.bytes().all(|b| b.is_ascii_digit())).map_or(0, str::len);
+    let decimals = text
+        .rsplit('.')
+        .next()
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(0, str::len);
     if !(2..=15).contains(&decimals) || !a.is_finite() {
         return false;
     }
@@ -306,7 +372,10 @@ fn ordered_same(a: &[Value], b: &[Value], dicts: bool) -> bool {
                 x.len() == y.len() && x.iter().zip(y).all(|(p, q)| go(p, q, dicts))
             }
             (Value::Dict(x), Value::Dict(y)) if dicts => {
-                x.len() == y.len() && x.iter().zip(y).all(|((k, v), (k2, v2))| go(k, k2, dicts) && go(v, v2, dicts))
+                x.len() == y.len()
+                    && x.iter()
+                        .zip(y)
+                        .all(|((k, v), (k2, v2))| go(k, k2, dicts) && go(v, v2, dicts))
             }
             (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
                 x.len() == y.len() && x.iter().zip(y).all(|(p, q)| go(p, q, dicts))
@@ -356,7 +425,10 @@ fn resembles(claim: &str, actual: &str) -> bool {
         // `True` or a repr is a remark about it.
         _ if c.len() == 1 && a.len() == 1 => {
             let a = actual.trim();
-            let call = a.ends_with(')') && a.split('(').next().is_some_and(|n| !n.is_empty() && n.chars().all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.'));
+            let call = a.ends_with(')')
+                && a.split('(').next().is_some_and(|n| {
+                    !n.is_empty() && n.chars().all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.')
+                });
             let repr_like = value::parse(a).is_some() || call || a.starts_with(['<', '[', '{', '(']);
             !repr_like && !PROSE_WORDS.contains(&c[0].as_str())
         }

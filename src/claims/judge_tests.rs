@@ -458,11 +458,21 @@ fn values_written_differently_are_format_warnings() {
     assert_eq!(v.rule(), Some("claim-format"));
     assert_eq!(v.severity(), Some(Severity::Warning));
     assert_eq!(v.fix(), Some("[1, 2, 3]"));
-    assert_eq!(j("print(s)  # {'b', 'a'}", out(&["{'a', 'b'}"])), Verdict::Pass, "set order varies");
-    assert_eq!(j("print(d)  # {'b': 1, 'a': 2}", out(&["{'a': 2, 'b': 1}"])).rule(), Some("claim-format"));
+    assert_eq!(
+        j("print(s)  # {'b', 'a'}", out(&["{'a', 'b'}"])),
+        Verdict::Pass,
+        "set order varies"
+    );
+    assert_eq!(
+        j("print(d)  # {'b': 1, 'a': 2}", out(&["{'a': 2, 'b': 1}"])).rule(),
+        Some("claim-format")
+    );
     assert_eq!(j("x.upper()  # PY", repr("'PY'")).rule(), Some("claim-format"));
     assert_eq!(j("print(x)  # 27", out(&["27.0"])).rule(), Some("output-mismatch"));
-    assert_eq!(j("print(x)  # [1, 2]", out(&["[1, 2, 3]"])).rule(), Some("output-mismatch"));
+    assert_eq!(
+        j("print(x)  # [1, 2]", out(&["[1, 2, 3]"])).rule(),
+        Some("output-mismatch")
+    );
 }
 
 #[test]
@@ -476,10 +486,16 @@ fn a_value_claim_names_the_value_of_a_labelled_line() {
 #[test]
 fn an_output_with_lines_left_out_is_a_warning() {
     let src = "print(e)\n#> error for User\n#>   bad value\n";
-    let v = j(src, out(&["error for User\n  bad value\n    see https://example.org/x"]));
+    let v = j(
+        src,
+        out(&["error for User\n  bad value\n    see https://example.org/x"]),
+    );
     assert!(matches!(v, Verdict::Elided { omitted: 1, .. }), "{v:?}");
     assert_eq!(v.severity(), Some(Severity::Warning));
-    let v = j(src, out(&["error for User\n  good value\n    see https://example.org/x"]));
+    let v = j(
+        src,
+        out(&["error for User\n  good value\n    see https://example.org/x"]),
+    );
     assert_eq!(v.severity(), Some(Severity::Error));
 }
 
@@ -492,6 +508,9 @@ fn assignments_compare_the_bound_value() {
     };
     assert_eq!(j("x = f()  # 3", assigned("3")), Verdict::Pass);
     assert_eq!(j("x = f()  # 4", assigned("3")).rule(), Some("output-mismatch"));
-    assert_eq!(j("x = [1, 2, 3]  # 3 elements", assigned("[1, 2, 3]")), Verdict::NotAClaim);
+    assert_eq!(
+        j("x = [1, 2, 3]  # 3 elements", assigned("[1, 2, 3]")),
+        Verdict::NotAClaim
+    );
     assert_eq!(j("x = big()  # ~8 MB", assigned("[0, 1]")), Verdict::NotAClaim);
 }

@@ -24,8 +24,8 @@ mod approx;
 mod extract;
 mod grammar;
 mod judge;
-pub mod nondet;
 pub mod lexer;
+pub mod nondet;
 mod pattern;
 mod value;
 

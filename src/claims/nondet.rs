@@ -166,9 +166,10 @@ impl Nondet {
 }
 
 fn is_clause(code: &str) -> bool {
-    ["else", "elif", "except", "finally"]
-        .iter()
-        .any(|k| code.strip_prefix(k).is_some_and(|r| r.starts_with([':', ' ', '(', '*'])))
+    ["else", "elif", "except", "finally"].iter().any(|k| {
+        code.strip_prefix(k)
+            .is_some_and(|r| r.starts_with([':', ' ', '(', '*']))
+    })
 }
 
 /// The kind of the statement `(first..=last)` holding `line`.
@@ -184,7 +185,11 @@ mod tests {
     use super::*;
 
     fn flags(src: &str) -> Vec<bool> {
-        Nondet::new().block(src).into_iter().map(|s| s.2 != Kind::Fixed).collect()
+        Nondet::new()
+            .block(src)
+            .into_iter()
+            .map(|s| s.2 != Kind::Fixed)
+            .collect()
     }
 
     #[test]
@@ -221,6 +226,9 @@ mod tests {
         assert_eq!(s, [(1, 2, Kind::Fixed), (4, 4, Kind::Fixed)]);
         assert_eq!(at(&s, 2), Kind::Fixed);
         let s = Nondet::new().block("a = []\nprint(id(a))\nimport time\nprint(time.time())\n");
-        assert_eq!(s.iter().map(|s| s.2).collect::<Vec<_>>(), [Kind::Fixed, Kind::Identity, Kind::Fixed, Kind::Varies]);
+        assert_eq!(
+            s.iter().map(|s| s.2).collect::<Vec<_>>(),
+            [Kind::Fixed, Kind::Identity, Kind::Fixed, Kind::Varies]
+        );
     }
 }

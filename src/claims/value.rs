@@ -91,7 +91,13 @@ impl Value {
 
 /// Parses the whole of `s` as one value.
 pub(super) fn parse(s: &str) -> Option<Value> {
-    let mut p = Parser { s: s.as_bytes(), src: s, i: 0, depth: 0, lenient: false };
+    let mut p = Parser {
+        s: s.as_bytes(),
+        src: s,
+        i: 0,
+        depth: 0,
+        lenient: false,
+    };
     p.ws();
     let v = p.value()?;
     p.ws();
@@ -100,7 +106,13 @@ pub(super) fn parse(s: &str) -> Option<Value> {
 
 /// [`parse`] for a claim: also reads `{ a: 1, b: 2 }` (bare names as dict keys).
 pub(super) fn parse_claim(s: &str) -> Option<Value> {
-    let mut p = Parser { s: s.as_bytes(), src: s, i: 0, depth: 0, lenient: true };
+    let mut p = Parser {
+        s: s.as_bytes(),
+        src: s,
+        i: 0,
+        depth: 0,
+        lenient: true,
+    };
     p.ws();
     let v = p.value()?;
     p.ws();
@@ -128,7 +140,13 @@ pub(super) fn parse_seq(s: &str) -> Option<Vec<Value>> {
 /// Length of the longest prefix of `s` that is a value sequence (values separated by `, `
 /// or spaces) followed by a word boundary, and that sequence. `28 bytes` -> (2, [28]).
 pub(super) fn prefix(s: &str) -> Option<(usize, Vec<Value>)> {
-    let mut p = Parser { s: s.as_bytes(), src: s, i: 0, depth: 0, lenient: false };
+    let mut p = Parser {
+        s: s.as_bytes(),
+        src: s,
+        i: 0,
+        depth: 0,
+        lenient: false,
+    };
     let mut vals = Vec::new();
     let mut end = 0;
     loop {
@@ -140,7 +158,8 @@ pub(super) fn prefix(s: &str) -> Option<(usize, Vec<Value>)> {
             _ => break,
         }
         // A separator (`, ` or one space), then another value.
-        let separated = if p.eat(b',') { p.eat(b' ') } else { p.eat(b' ') };
+        p.eat(b','); // optional
+        let separated = p.eat(b' ');
         if !separated {
             break;
         }
@@ -183,8 +202,16 @@ fn eq(a: &Value, b: &Value) -> bool {
                 && y.iter().all(|(k, _)| x.iter().any(|(k2, _)| eq(k, k2)))
         }
         (
-            Call { name: n1, args: a1, kwargs: k1 },
-            Call { name: n2, args: a2, kwargs: k2 },
+            Call {
+                name: n1,
+                args: a1,
+                kwargs: k1,
+            },
+            Call {
+                name: n2,
+                args: a2,
+                kwargs: k2,
+            },
         ) => {
             same_name(n1, n2)
                 && a1.len() == a2.len()
@@ -616,7 +643,12 @@ impl Parser<'_> {
             .peek()
             .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
         {
-            if self.peek() == Some(b'.') && self.s.get(self.i + 1).is_none_or(|c| !(c.is_ascii_alphabetic() || *c == b'_')) {
+            if self.peek() == Some(b'.')
+                && self
+                    .s
+                    .get(self.i + 1)
+                    .is_none_or(|c| !(c.is_ascii_alphabetic() || *c == b'_'))
+            {
                 break;
             }
             self.i += 1;
@@ -628,7 +660,11 @@ impl Parser<'_> {
             if lower.chars().all(|c| matches!(c, 'b' | 'r' | 'u')) {
                 let raw = lower.contains('r');
                 let s = self.string(raw)?;
-                return Some(if lower.contains('b') { Value::Bytes(s) } else { Value::Str(s) });
+                return Some(if lower.contains('b') {
+                    Value::Bytes(s)
+                } else {
+                    Value::Str(s)
+                });
             }
         }
         match w {
@@ -712,7 +748,11 @@ fn trim_number(t: &str) -> String {
         Ok(f) if t.contains(['.', 'e', 'E']) => format!("{f}"),
         _ => {
             let s = t.trim_start_matches('0');
-            if s.is_empty() { "0".into() } else { s.to_string() }
+            if s.is_empty() {
+                "0".into()
+            } else {
+                s.to_string()
+            }
         }
     }
 }

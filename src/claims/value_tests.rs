@@ -40,7 +40,10 @@ fn written_differently_is_equal() {
         "(<class '__main__.D'>, <class 'object'>)"
     ));
     assert!(same_text("Point(y=2, x=1)", "Point(x=1, y=2)"));
-    assert!(same_text("<function f at 0x10a3b2c40>", "<function f at 0x7f3a2b1c0d90>"));
+    assert!(same_text(
+        "<function f at 0x10a3b2c40>",
+        "<function f at 0x7f3a2b1c0d90>"
+    ));
     assert!(same_text("set()", "set()"));
     assert!(same_text("frozenset({2, 1})", "frozenset({1, 2})"));
     assert!(same_text("1000.0", "1e3"));
@@ -97,7 +100,11 @@ fn an_expression_is_not_a_value_prefix() {
     assert_eq!(prefix("4+16+36 = 56"), None);
     assert_eq!(prefix("4 + 16 = 20"), None);
     assert_eq!(prefix("False. Then more").map(|(n, _)| n), Some(5));
-    assert_eq!(prefix("3 - the count").map(|(n, _)| n), Some(1), "a dash then words is commentary");
+    assert_eq!(
+        prefix("3 - the count").map(|(n, _)| n),
+        Some(1),
+        "a dash then words is commentary"
+    );
 }
 
 #[test]
@@ -111,7 +118,9 @@ fn a_claim_may_write_dict_keys_as_bare_names() {
 /// Arbitrary text never panics the parser (a tiny deterministic fuzz over value-ish bytes).
 #[test]
 fn arbitrary_text_never_panics() {
-    let alphabet: Vec<char> = "[](){}<>'\"\\,:=.-+_ 0123456789abxjeE…éTrueFalsNon\n\t#~".chars().collect();
+    let alphabet: Vec<char> = "[](){}<>'\"\\,:=.-+_ 0123456789abxjeE…éTrueFalsNon\n\t#~"
+        .chars()
+        .collect();
     let mut x: u64 = 0x2545F4914F6CDD1D;
     for _ in 0..20_000 {
         let mut s = String::new();

@@ -104,7 +104,11 @@ impl Ctx<'_> {
         let d = Diagnostic::new(rule, line_span(block, line), String::new())
             .label(label)
             .severity(sev);
-        let names = if name.is_empty() { Vec::new() } else { vec![name.to_string()] };
+        let names = if name.is_empty() {
+            Vec::new()
+        } else {
+            vec![name.to_string()]
+        };
         self.env.push((rule, key, self.out.diagnostics.len(), names));
         self.push_root(key, d);
     }
@@ -320,8 +324,15 @@ fn may_not_run(block: &CodeBlock, line: usize) -> bool {
         }
         level = indent(l);
         let word = t.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
-        let word = if word == "async" { t[5..].trim_start().split(' ').next().unwrap_or("") } else { word };
-        if matches!(word, "def" | "class" | "if" | "elif" | "else" | "except" | "while" | "match" | "case") {
+        let word = if word == "async" {
+            t[5..].trim_start().split(' ').next().unwrap_or("")
+        } else {
+            word
+        };
+        if matches!(
+            word,
+            "def" | "class" | "if" | "elif" | "else" | "except" | "while" | "match" | "case"
+        ) {
             return true;
         }
         if level == 0 {
@@ -407,12 +418,16 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
             .label(format!("shown as: {actual}"));
             match fix {
                 Some(f) => d
-                    .help(format!("write `{f}`, exactly as Python shows it (qa-lint --fix does it)"))
+                    .help(format!(
+                        "write `{f}`, exactly as Python shows it (qa-lint --fix does it)"
+                    ))
                     .fix(span, f.clone(), claim.hedged),
                 None => d.help("write the value exactly as Python shows it"),
             }
         }
-        Verdict::Elided { omitted, actual, fix, .. } => {
+        Verdict::Elided {
+            omitted, actual, fix, ..
+        } => {
             let d = Diagnostic::new(
                 rule,
                 span,
@@ -581,9 +596,13 @@ pub fn judge_entry(
         EntryOutcome::Crashed { result, detail, stmt } => {
             let (span, label) = stmt_span(entry, prepared, *stmt);
             out.diagnostics.push(
-                Diagnostic::new("interpreter-crash", span, format!("the Python process running this entry died: {detail}"))
-                    .label(label.unwrap_or_else(|| "running here".into()))
-                    .help("examples must not end the interpreter (os._exit, a segfault); remove or skip this block"),
+                Diagnostic::new(
+                    "interpreter-crash",
+                    span,
+                    format!("the Python process running this entry died: {detail}"),
+                )
+                .label(label.unwrap_or_else(|| "running here".into()))
+                .help("examples must not end the interpreter (os._exit, a segfault); remove or skip this block"),
             );
             result
         }
@@ -767,7 +786,7 @@ fn varies(kind: nondet::Kind, claimed: &str, got: &str) -> bool {
     let truth = |s: &str| matches!(s.trim(), "True" | "False" | "None");
     match kind {
         nondet::Kind::Fixed => false,
-        nondet::Kind::Identity => !(truth(claimed) && truth(got)) && !loose(claimed),
+        nondet::Kind::Identity => !(loose(claimed) || truth(claimed) && truth(got)),
         nondet::Kind::Varies => !loose(claimed),
     }
 }
@@ -825,7 +844,9 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             // mismatch stays the hedged warning it is.
             if varies(kind, expected, actual) && !loose(&claim.full) && !claim.hedged {
                 let span = code_span(block, claim.text_range.clone());
-                ctx.out.diagnostics.push(nondeterministic_diagnostic(span, expected, actual));
+                ctx.out
+                    .diagnostics
+                    .push(nondeterministic_diagnostic(span, expected, actual));
                 continue;
             }
         }
@@ -876,10 +897,12 @@ fn deliberate_raise(block: &CodeBlock, e: &PyError) -> bool {
         code.starts_with("raise ") || code.split('#').next().is_some_and(|c| c.trim() == "raise")
     };
     // `except ValueError: log(...); raise` re-raises what the `try:` raised.
-    let reraises = e.stmt.is_some_and(|(a, b)| (a..=b).any(|n| {
-        let code = line_code(block, n as usize).trim_start();
-        code.split('#').next().is_some_and(|c| c.trim() == "raise")
-    }));
+    let reraises = e.stmt.is_some_and(|(a, b)| {
+        (a..=b).any(|n| {
+            let code = line_code(block, n as usize).trim_start();
+            code.split('#').next().is_some_and(|c| c.trim() == "raise")
+        })
+    });
     top_level && (raises(line) || reraises)
 }
 
@@ -890,7 +913,11 @@ fn environment(e: &PyError, block: &CodeBlock) -> Option<(&'static str, String)>
         return Some(("missing-module", m.clone()));
     }
     // argparse exits with 2 when the command line lacks what it needs: qa-lint gives none.
-    if e.type_name == "SystemExit" && e.message == "2" && e.line.is_some_and(|l| line_code(block, l as usize).contains("parse_args(")) {
+    if e.type_name == "SystemExit"
+        && e.message == "2"
+        && e.line
+            .is_some_and(|l| line_code(block, l as usize).contains("parse_args("))
+    {
         return Some(("reads-input", String::new()));
     }
     env_of(&e.type_name, &e.message)
@@ -900,7 +927,11 @@ fn session_environment(ex: &crate::exec::SessionExample) -> Option<(&'static str
     if let Some(m) = &ex.missing_module {
         return Some(("missing-module", m.clone()));
     }
-    let (t, m) = ex.exception.as_deref()?.split_once(": ").unwrap_or((ex.exception.as_deref()?, ""));
+    let (t, m) = ex
+        .exception
+        .as_deref()?
+        .split_once(": ")
+        .unwrap_or((ex.exception.as_deref()?, ""));
     env_of(t.rsplit('.').next().unwrap_or(t), m)
 }
 
