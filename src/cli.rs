@@ -190,7 +190,7 @@ fn fail(report: miette::Report) -> i32 {
 
 fn rules_list() -> i32 {
     let mut out = std::io::stdout().lock();
-    for r in crate::rules::RULES {
+    for r in crate::rules::all() {
         let _ = writeln!(
             out,
             "{}  {:<32} {:<8} {}",

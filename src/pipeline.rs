@@ -6,7 +6,7 @@ use crate::cache::Cache;
 use crate::check::{self, CheckedFile};
 use crate::claims::JudgeOptions;
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::discover;
 use crate::entry::SuppressionScope;
 use crate::examples;
@@ -154,7 +154,7 @@ fn run_chunk(
                 diags.retain(|d| {
                     // An unused suppression belongs to what it targets; a file-wide one can only
                     // be judged by a shard that ran every entry of the file.
-                    if d.rule == "unused-suppression" {
+                    if d.is(crate::rules::Rule::UnusedSuppression) {
                         match c.doc.suppressions.iter().find(|s| s.span == d.span).map(|s| &s.scope) {
                             Some(SuppressionScope::Range(r)) => return owner_of(r.end.saturating_sub(1).max(r.start)),
                             Some(SuppressionScope::File) => return owns_file && (owns_all || !opts.exec),
@@ -224,12 +224,7 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policies) -> Result<(Vec
         reports.push(FileReport {
             path: w.path.display().to_string(),
             source: None,
-            diagnostics: vec![Diagnostic::new(
-                "unreadable-file",
-                Span::default(),
-                format!("cannot read path: {}", w.message),
-            )
-            .help("check that the path exists and that symlinks do not loop")],
+            diagnostics: vec![crate::rules::parse::unreadable_path(&w.message)],
             entries: Vec::new(),
         });
     }

@@ -103,15 +103,7 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
                 std::fs::canonicalize(root).is_ok_and(|root| full.starts_with(root))
             };
             if Path::new(fixture).is_absolute() || !(inside(&config.root) || inside(base_dir)) {
-                diagnostics.push(
-                    Diagnostic::new(
-                        "missing-fixture",
-                        block.span,
-                        format!("fixture `{fixture}` is outside the project"),
-                    )
-                    .label("refused")
-                    .help("fixtures are files of the project, given relative to the Markdown file"),
-                );
+                diagnostics.push(crate::rules::execute::fixture_outside_project(block.span, fixture));
                 continue;
             }
             match std::fs::read(base_dir.join(fixture)) {
@@ -121,18 +113,12 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
                         .map_or(fixture.clone(), |n| n.to_string_lossy().into_owned());
                     job.files.push((name, bytes));
                 }
-                Err(e) => diagnostics.push(
-                    Diagnostic::new(
-                        "missing-fixture",
-                        block.span,
-                        format!("fixture `{fixture}` cannot be read: {e}"),
-                    )
-                    .label("needs this fixture")
-                    .help(format!(
-                        "create `{}` or fix the path (it is relative to the Markdown file)",
-                        base_dir.join(fixture).display()
-                    )),
-                ),
+                Err(e) => diagnostics.push(crate::rules::execute::fixture_unreadable(
+                    block.span,
+                    fixture,
+                    &e,
+                    &base_dir.join(fixture),
+                )),
             }
         }
         let kind = block.kind();
