@@ -4,6 +4,7 @@
     bench/run.sh                    # sizes 1k and 10k blocks, 5 timed runs per case
     bench/run.sh --scaling          # 1k, 10k, 100k blocks: time per block, peak RSS main/worker
     bench/run.sh --sizes 1000 --runs 3 --work /tmp/qb
+    bench/run.sh --smoke            # CI: every case once on 200 blocks, debug build, no timing
 
 Each case gets one untimed warm-up run, then --runs timed runs (at least 20 for the
 sub-0.1 s fixed-cost cases); the table shows the median wall time, the ratio to the floor
@@ -36,6 +37,8 @@ ROOT = BENCH.parent
 PY = sys.executable or "python3"
 QA_FLAGS = ["--output-format", "concise", "-q"]
 TIME = "/usr/bin/time"
+# --smoke: every case runs once, without a warm-up; what counts is that each one exits 0.
+SMOKE = False
 
 
 # ------------------------------------------------------------------ running and measuring
@@ -122,6 +125,8 @@ def measure(name, argv, cwd, runs, prep=None, sample=False, warmup=1):
     """`warmup` untimed runs, then `runs` timed runs. Fails loudly if any run does not exit 0."""
     if prep:
         prep()
+    if SMOKE:
+        runs, warmup = 1, (1 if prep else 0)  # the warm-cache case needs its priming run
     times, cpus, rss, main_kb, worker_kb = [], [], [], 0, 0
     for i in range(runs + warmup):
         dt, kb, cpu, rc, tail, s = run_once(argv, cwd, sample)
@@ -204,6 +209,9 @@ def size_cases(d, exe, bare, runs, sample=False):
                 d, runs, sample=sample),
         measure("qa-lint --no-cache (default jobs)", [exe, "--no-cache", *QA_FLAGS, "qa"], d, runs,
                 sample=sample),
+        # confined, a fresh child for every entry (one fork per entry)
+        measure("qa-lint --strict-sandbox --no-cache", [exe, "--strict-sandbox", "--no-cache",
+                                                        *QA_FLAGS, "qa"], d, runs),
         # the warm-up run of measure() is the priming run after drop_cache
         measure("qa-lint warm cache (unchanged re-run)", [exe, *QA_FLAGS, "qa"], d, runs,
                 prep=drop_cache),
@@ -244,9 +252,11 @@ def verdicts(by_size, fixed):
         j1, jd = r["qa-lint --jobs 1 --no-cache"], r["qa-lint --no-cache (default jobs)"]
         dt = r["python -m doctest (session corpus)"]
         ne, bp = r["qa-lint --no-exec"], r["pulldown-cmark bare parse"]
+        st = r["qa-lint --strict-sandbox --no-cache"]
         warm = r["qa-lint warm cache (unchanged re-run)"]
         add(f"{n} blocks: --jobs 1 <= 1.5x floor", f"{j1 / floor:.2f}x", j1 <= 1.5 * floor)
         add(f"{n} blocks: default jobs <= 1.0x floor", f"{jd / floor:.2f}x", jd <= floor)
+        add(f"{n} blocks: --strict-sandbox <= 2.0x floor", f"{st / floor:.2f}x", st <= 2 * floor)
         add(f"{n} blocks: --jobs 1 and default faster than doctest",
             f"{j1 / dt:.2f}x / {jd / dt:.2f}x doctest", j1 < dt and jd < dt)
         add(f"{n} blocks: --no-exec <= 2x bare parse", f"{ne / bp:.2f}x", ne <= 2 * bp)
@@ -266,10 +276,22 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--skip-jobs1", action="store_true", help="--scaling: default jobs only")
+    ap.add_argument("--smoke", action="store_true",
+                    help="CI: 200 blocks, each case once, the debug build `cargo test` made; no timing")
     a = ap.parse_args()
-    build(a.no_build)
-    exe = str(ROOT / "target/release/qa-lint")
-    bare = str(ROOT / "target/release/examples/bare_parse")
+    global SMOKE
+    SMOKE = a.smoke
+    profile = "debug" if a.smoke else "release"
+    if a.smoke:
+        a.sizes, a.scaling = "200", False
+    else:
+        build(a.no_build)
+    exe = str(ROOT / f"target/{profile}/qa-lint")
+    bare = str(ROOT / f"target/{profile}/examples/bare_parse")
+    for path in (exe, bare):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"bench: {path} is missing (run `cargo build --bins --example bare_parse`"
+                     f"{' --release' if profile == 'release' else ''} first)")
     a.work.mkdir(parents=True, exist_ok=True)
     info = machine()
     sizes = [int(x) for x in a.sizes.split(",")]
@@ -322,7 +344,11 @@ def main():
         report.append("### Fixed cost\n")
         report.append(table(fixed, 0, 0) + "\n")
         report.append("### Targets\n")
-        report.append(verdicts(results["sizes"], fixed))
+        if SMOKE:
+            report.append("(smoke run: one run per case on the debug build; the times mean "
+                          "nothing, every case exited 0)")
+        else:
+            report.append(verdicts(results["sizes"], fixed))
     info["loadavg_after"] = os.getloadavg()
     lscpu = info.get("lscpu", {})
     print(f"Machine: {lscpu.get('Model name', platform.processor())}, nproc {info['nproc']}, "

@@ -5,7 +5,7 @@
 //!   `argv[1] == "__worker"`, before doing anything else.
 //! * pyinit.rs: explicit CPython start-up honouring `VIRTUAL_ENV` (refuses a venv of another version).
 //! * qa_helper.py: the Python supervisor (forked children reused per file when safe, rlimits,
-//!   sandbox); qa_runner.py: the block runner.
+//!   sandbox); qa_runner.py: the block runner, with qa_stmt.py (what statements bind and hold).
 //! * confine.rs, confine_child.rs: kernel confinement (namespaces, Landlock, seccomp).
 //! * protocol.rs: the public job/result types and the wire protocol (documented there).
 //!

@@ -9,6 +9,9 @@ inspect, unittest...) that would otherwise make every fork of the worker more ex
 import __future__
 import ast, builtins, io, json, linecache, os, re, struct, sys, traceback, types
 
+from qa_stmt import (SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value,
+                     missing_module, near_name, star_import)
+
 _FUTURE_MASK = 0
 for _n in __future__.all_feature_names:
     _FUTURE_MASK |= getattr(__future__, _n).compiler_flag
@@ -250,7 +253,7 @@ class Entry:
         except BaseException:
             msg = "<str() of the exception failed>"
         if type(e) is NameError and "Did you mean" not in msg:
-            near = _near_name(getattr(e, "name", None), self.ns)
+            near = near_name(getattr(e, "name", None), self.ns)
             if near:
                 msg += ". Did you mean: %r?" % near  # as the traceback of Python 3.12 says
         return {"type": t.__name__, "qualname": qual, "message": msg, "stmt": stmt, "line": line,
@@ -308,7 +311,7 @@ class Entry:
         if tree is None:
             # Nothing in the block ran: what it would have bound is missing below, and the
             # NameErrors that follow are the syntax error's.
-            for name in _bound_by_text(block["source"]):
+            for name in bound_by_text(block["source"]):
                 self.failed[name] = [bi, SYNTAX_ERROR]
             return
         ns, fname = self.ns, self.fname
@@ -321,7 +324,7 @@ class Entry:
             _STMT.pack_into(self.shm, 0, self.seq, bi, first, last)
             # Only a statement with a comment can carry a claim: the extra work is for those.
             commented = any("#" in l for l in lines[first - 1:last + 1])
-            caught = [] if commented and _has_handler(node) else None
+            caught = [] if commented and has_handler(node) else None
             try:
                 if isinstance(node, ast.Expr):
                     code = compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True)
@@ -342,8 +345,8 @@ class Entry:
                         self.res["values"].append(rec)
                     value = None
                 else:
-                    held = commented and _holds_value(node)
-                    body = _hold_value(node) if held else [node]
+                    held = commented and holds_value(node)
+                    body = hold_value(node) if held else [node]
                     code = compile(ast.Module(body, []), fname, "exec", self.flags, dont_inherit=True)
                     self.flags |= code.co_flags & _FUTURE_MASK
                     if caught is None:
@@ -351,13 +354,13 @@ class Entry:
                     else:
                         self.exec_traced(code, ns, caught)
                     if held:
-                        self.assigned(node, stmt, ns.pop(_HELD, None))
+                        self.assigned(node, stmt, ns.pop(HELD, None))
                     elif commented:
                         self.assigned(node, stmt)
                 if self.failed or self.failed_star is not None:
                     self.ran(node)
             except BaseException as e:
-                ns.pop(_HELD, None)
+                ns.pop(HELD, None)
                 self.flush_pending()
                 rec = self.error(e, stmt)
                 self.note_failure(e, rec, node, [bi, len(self.res["errors"])])
@@ -458,26 +461,26 @@ class Entry:
         if root is None:
             self.forget(node)
         else:
-            for name in _bound(node):
+            for name in bound(node):
                 self.failed[name] = root
 
     def note_failure(self, e, rec, node, me):
         root = self.cause_of(e, node)
         if root is not None:
             rec["root"] = root
-        missing = _missing_module(e)
+        missing = missing_module(e)
         if missing:
             rec["missing_module"] = missing
         why = root or me
-        for name in _bound(node):
+        for name in bound(node):
             self.failed[name] = why
-        if _star_import(node):
+        if star_import(node):
             self.failed_star = why
 
     def forget(self, node):
         """A statement that ran binds its names again: uses of them no longer depend on the
         failure that left them undefined."""
-        for name in _bound(node):
+        for name in bound(node):
             self.failed.pop(name, None)
 
     def run_session(self, bi, block):
@@ -502,147 +505,6 @@ class Entry:
                 break
             finally:
                 self.fix_io()
-
-
-def _bound(node):
-    """Names a statement binds at its own level (function and class bodies excluded)."""
-    names, stack = set(), [node]
-
-    def target(t):
-        if isinstance(t, ast.Name):
-            names.add(t.id)
-        elif isinstance(t, (ast.Tuple, ast.List)):
-            for e in t.elts:
-                target(e)
-        elif isinstance(t, ast.Starred):
-            target(t.value)
-
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(n.name)
-            continue
-        if isinstance(n, (ast.Import, ast.ImportFrom)):
-            for a in n.names:
-                if a.name != "*":
-                    names.add(a.asname or a.name.split(".")[0])
-            continue
-        if isinstance(n, ast.Lambda):
-            continue
-        if isinstance(n, ast.Assign):
-            for t in n.targets:
-                target(t)
-        elif isinstance(n, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
-            target(n.target)
-        elif isinstance(n, (ast.With, ast.AsyncWith)):
-            for it in n.items:
-                if it.optional_vars is not None:
-                    target(it.optional_vars)
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            names.add(n.name)
-        stack.extend(ast.iter_child_nodes(n))
-    return names
-
-
-_HELD = "__qa_lint_value__"
-SYNTAX_ERROR = 2**31 - 1  # the error index that names a block's syntax error (src/examples/judge.rs)
-_ASSIGNED = re.compile(r"^\s*(?:(?:async\s+)?def|class)\s+(\w+)|^\s*([A-Za-z_][\w, ]*?)\s*(?::[^=]*)?=[^=]", re.M)
-_IMPORTED = re.compile(r"^\s*(?:from\s+\S+\s+)?import\s+(.+)$", re.M)
-
-
-def _bound_by_text(source):
-    """Names a block that does not compile appears to bind (assignments, def, class, import)."""
-    names = set()
-    for m in _ASSIGNED.finditer(source):
-        if m.group(1):
-            names.add(m.group(1))
-        else:
-            names.update(n.strip() for n in m.group(2).split(",") if n.strip().isidentifier())
-    for m in _IMPORTED.finditer(source):
-        for part in m.group(1).split("#")[0].strip("() ").split(","):
-            words = part.split()
-            if words:
-                name = words[-1] if len(words) == 3 and words[1] == "as" else words[0].split(".")[0]
-                if name.isidentifier():
-                    names.add(name)
-    return names
-
-
-def _holds_value(node):
-    """`d[k] = v` and `obj.attr = v`: the value cannot be read back from a name."""
-    return isinstance(node, ast.Assign) and len(node.targets) == 1 and \
-        isinstance(node.targets[0], (ast.Subscript, ast.Attribute))
-
-
-def _hold_value(node):
-    """`t = v` as `__held = v; t = __held`: the same order of evaluation, and the value kept."""
-    held = ast.Assign(targets=[ast.Name(_HELD, ast.Store())], value=node.value)
-    again = ast.Assign(targets=node.targets, value=ast.Name(_HELD, ast.Load()))
-    for n in (held, again):
-        ast.copy_location(n, node)
-        ast.fix_missing_locations(n)
-    for n in ast.walk(again.value):
-        ast.copy_location(n, node)
-    return [held, again]
-
-
-def _star_import(node):
-    return isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names)
-
-
-def _has_handler(node):
-    """Whether a statement holds a `try:` or a `with` (which may swallow an exception) outside
-    any function or class body."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.Try, ast.With, ast.AsyncWith)) or type(n).__name__ == "TryStar":
-            return True
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(ast.iter_child_nodes(n))
-    return False
-
-
-def _missing_module(e):
-    """The top-level module that is not installed, when `e` is (or was raised from) a failed
-    import of one: `import numpy`, or a library's `ImportError("email-validator is not
-    installed")` raised from the ModuleNotFoundError of `email_validator`."""
-    seen = 0
-    while e is not None and seen < 8:
-        if isinstance(e, ModuleNotFoundError):
-            top = (getattr(e, "name", None) or "").split(".")[0]
-            if top and _not_installed(top):
-                return top
-        if not isinstance(e, ImportError):
-            return None
-        e = e.__cause__ or e.__context__
-        seen += 1
-    return None
-
-
-def _near_name(name, ns):
-    """A defined name that `name` is probably a typo of: another case (`x` for `X`) or one
-    edit away."""
-    if not isinstance(name, str) or not isinstance(ns, dict):
-        return None
-    names = [n for n in list(ns) + dir(builtins) if isinstance(n, str) and not n.startswith("__")]
-    for n in names:
-        if n.lower() == name.lower() and n != name:
-            return n
-    if len(name) < 3:
-        return None
-    import difflib
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.85)
-    return close[0] if close else None
-
-
-def _not_installed(top):
-    import importlib.util
-    try:
-        return importlib.util.find_spec(top) is None
-    except BaseException:
-        return True
 
 
 _DOC_RUNNER = []

@@ -14,6 +14,8 @@ use std::os::fd::FromRawFd;
 pub const HELPER: &str = include_str!("qa_helper.py");
 /// The Python block runner (imported by HELPER as `qa_runner`), embedded.
 pub const RUNNER: &str = include_str!("qa_runner.py");
+/// What the runner knows about statements and names from the code (imported by RUNNER as `qa_stmt`).
+pub const STMT: &str = include_str!("qa_stmt.py");
 /// The static risk check (imported by HELPER as `qa_risk`), embedded.
 pub const RISK: &str = include_str!("qa_risk.py");
 /// The audit-hook sandbox (imported by HELPER as `qa_sandbox`), embedded.
@@ -96,6 +98,7 @@ pub fn worker_main() -> ! {
     let res: PyResult<()> = Python::attach(|py| {
         // from_code registers each module in sys.modules, so qa_helper's imports find them.
         for (source, file, name) in [
+            (STMT, c"qa_stmt.py", c"qa_stmt"),
             (RUNNER, c"qa_runner.py", c"qa_runner"),
             (RISK, c"qa_risk.py", c"qa_risk"),
             (SANDBOX, c"qa_sandbox.py", c"qa_sandbox"),

@@ -42,7 +42,7 @@ pub struct Judged {
 /// A failure, by `(job block index, index in that block's errors or session examples)`.
 type Key = (usize, usize);
 
-/// The index that names a block's syntax error (qa_runner.py's `SYNTAX_ERROR`): the names the
+/// The index that names a block's syntax error (qa_stmt.py's `SYNTAX_ERROR`): the names the
 /// block would have bound are missing below it.
 const SYNTAX_ERROR: usize = (1 << 31) - 1;
 
