@@ -267,7 +267,7 @@ impl Verdict {
 pub fn assigns(code: &str) -> bool {
     let b = code.as_bytes();
     let mut hit = false;
-    grammar::walk_top_pub(code, |i, depth| {
+    grammar::walk_top(code, |i, depth| {
         if depth == 0 && b[i] == b'=' && !hit {
             let prev = i.checked_sub(1).map(|j| b[j]);
             let next = b.get(i + 1).copied();

@@ -59,11 +59,6 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
         return None;
     }
     let mut job = EntryJob {
-        key: format!(
-            "{}:{}",
-            file.display_path(),
-            file.line_col(entry.heading_span.start).line
-        ),
         sandbox: Sandbox {
             allow_network: config.exec.allow_network,
             allow_subprocess: config.exec.allow_subprocess,
