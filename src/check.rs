@@ -6,6 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::document::{self, EntryDocument};
 use crate::entry::Document;
 use crate::parts;
+use crate::rules::parse as rules;
 use crate::source::{ReadError, SourceFile, Span};
 use crate::validate::Policies;
 use std::path::{Path, PathBuf};
@@ -17,32 +18,6 @@ pub struct CheckedFile {
     pub doc: Document,
     pub documents: Vec<EntryDocument>,
     pub diagnostics: Vec<Diagnostic>,
-}
-
-pub fn read_problem(e: &ReadError) -> Diagnostic {
-    let help = match e {
-        ReadError::Io(_) => "check that the path exists and is readable",
-        ReadError::NotUtf8 { .. } => "save the file as UTF-8",
-        ReadError::Binary { .. } => "this is not a Markdown text file; rename it or exclude it",
-    };
-    Diagnostic::new("unreadable-file", Span::default(), e.to_string()).help(help)
-}
-
-/// `code-outside-entries`: in `qa` mode, Python that no entry holds never runs; say so once.
-fn outside_entries(doc: &Document, first: Span) -> Diagnostic {
-    let n = doc.outside_blocks.len();
-    let blocks = if n == 1 {
-        "1 Python block".to_string()
-    } else {
-        format!("{n} Python blocks")
-    };
-    Diagnostic::new(
-        "code-outside-entries",
-        first,
-        format!("{blocks} outside every entry did not run"),
-    )
-    .label(if n == 1 { "does not run" } else { "the first of them" })
-    .help("`--entries sections` (or `entries = \"sections\"` in qa-lint.toml) runs the code of every section; in `qa` mode only question headings are entries")
 }
 
 /// `keep_documents`: keep each entry's JSON document (for `inspect`); a check drops them.
@@ -72,7 +47,7 @@ pub fn check_bytes(
     let source = match read {
         Ok(s) => s,
         Err(e) => {
-            let mut d = read_problem(&e);
+            let mut d = rules::unreadable_file(&e);
             // Show invalid UTF-8 in context: a lossy copy keeps every offset before the bad byte.
             if let ReadError::NotUtf8 { offset, .. } = e {
                 if let Some(bytes) = bytes.map(<[u8]>::to_vec).or_else(|| std::fs::read(path).ok()) {
@@ -89,21 +64,15 @@ pub fn check_bytes(
     };
     let doc = crate::markdown::parse(&source, config.entries, config.dialect);
     if source.text.trim().is_empty() {
-        checked.diagnostics.push(
-            Diagnostic::new("empty-file", Span::new(0, source.text.len()), "file is empty")
-                .label("nothing here")
-                .help("add entries, or remove the file"),
-        );
+        checked
+            .diagnostics
+            .push(rules::empty_file(Span::new(0, source.text.len())));
     }
-    for p in &doc.problems {
-        checked.diagnostics.push(
-            Diagnostic::new(p.rule, p.span, p.message.clone())
-                .label(p.label.clone())
-                .help_opt(p.help.clone()),
-        );
-    }
+    checked.diagnostics.extend(doc.problems.iter().cloned());
     if let Some(&first) = doc.outside_blocks.first() {
-        checked.diagnostics.push(outside_entries(&doc, first));
+        checked
+            .diagnostics
+            .push(rules::code_outside_entries(first, doc.outside_blocks.len()));
     }
     let policy = policy.for_mode(doc.mode);
     for entry in &doc.entries {

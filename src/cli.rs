@@ -6,8 +6,9 @@
 
 use crate::config::Config;
 use crate::config::{Dialect, EntryMode};
-use crate::pipeline::{self, RunOptions};
+use crate::pipeline;
 use crate::report::{self, OutputFormat, RenderOptions};
+use crate::settings::{CommandLine, RunSettings};
 use crate::validate::Policies;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
@@ -190,7 +191,7 @@ fn fail(report: miette::Report) -> i32 {
 
 fn rules_list() -> i32 {
     let mut out = std::io::stdout().lock();
-    for r in crate::rules::RULES {
+    for r in crate::rules::all() {
         let _ = writeln!(
             out,
             "{}  {:<32} {:<8} {}",
@@ -312,22 +313,32 @@ fn check(args: &CheckArgs) -> i32 {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
-    config.entries = args.entries.unwrap_or(config.entries);
-    config.dialect = args.dialect.unwrap_or(config.dialect);
-    let selection = crate::select::Selection {
-        select: args.select.clone(),
-        extend_select: args.extend_select.clone(),
-        ignore: args.ignore.clone(),
+    let from_stdin = stdin.is_some();
+    let cli = CommandLine {
+        paths: args.paths.clone(),
+        jobs: args.jobs,
+        no_exec: args.no_exec,
+        cache_dir: (!args.no_cache).then(|| args.cache_dir.clone()),
+        shard: args.shard,
+        changed_since: args.changed_since.clone(),
+        quiet: args.quiet,
+        stdin,
+        entries: args.entries,
+        dialect: args.dialect,
+        selection: crate::select::Selection {
+            select: args.select.clone(),
+            extend_select: args.extend_select.clone(),
+            ignore: args.ignore.clone(),
+        },
+        strict_sandbox: args.strict_sandbox,
     };
-    if let Err(e) = selection.apply(&mut config, &policy.rule_names()) {
-        eprintln!("error: {e}");
-        return 2;
-    }
-    if args.strict_sandbox {
-        let exec = &mut config.exec;
-        (exec.allow_network, exec.allow_subprocess, exec.allow_writes_outside) = (false, false, false);
-        exec.strict_sandbox = true;
-    }
+    let opts = match RunSettings::resolve(&mut config, cli, &policy.rule_names()) {
+        Ok(opts) => opts,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     if !args.no_exec {
         match crate::exec::confine::decide(args.sandbox, args.strict_sandbox) {
             Ok((policy, warning)) => {
@@ -342,20 +353,6 @@ fn check(args: &CheckArgs) -> i32 {
             }
         }
     }
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let from_stdin = stdin.is_some();
-    let opts = RunOptions {
-        paths: args.paths.clone(),
-        jobs,
-        exec: !args.no_exec,
-        cache_dir: (!args.no_cache).then(|| args.cache_dir.clone()),
-        shard: args.shard,
-        changed_since: args.changed_since.clone(),
-        progress: !args.quiet,
-        stdin,
-    };
     let (mut files, mut summary) = match pipeline::run(&opts, &config, &policy) {
         Ok(x) => x,
         Err(e) => {

@@ -62,6 +62,10 @@ pub enum Dialect {
     Mkdocs,
 }
 
+/// Seconds an entry may run when no layer says otherwise: the one default (settings.rs clamps
+/// whatever a layer sets).
+pub const DEFAULT_TIMEOUT_SECS: f64 = 5.0;
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ExecConfig {
@@ -87,7 +91,7 @@ impl Default for ExecConfig {
     fn default() -> Self {
         ExecConfig {
             isolation: Isolation::File,
-            timeout: 5.0,
+            timeout: DEFAULT_TIMEOUT_SECS,
             memory_mb: 1024,
             require_modules: false,
             requires: Vec::new(),

@@ -1,23 +1,10 @@
 //! The diagnostic model every step produces and every output format renders.
 
+use crate::rules::Rule;
 use crate::source::Span;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+pub use crate::rules::Severity;
 
 /// A replacement that would fix the diagnostic (used by `--fix`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +18,7 @@ pub struct Fix {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Diagnostic {
-    /// Kebab-case rule name, e.g. `output-mismatch`.
+    /// Kebab-case rule name, e.g. `output-mismatch` ([`Rule::name`]).
     pub rule: String,
     /// Stable code, e.g. `QA201`.
     pub code: String,
@@ -60,13 +47,13 @@ impl<'de> Deserialize<'de> for Span {
 }
 
 impl Diagnostic {
-    /// A diagnostic for a registered rule, at its default severity.
-    pub fn new(rule: &str, span: Span, message: impl Into<String>) -> Diagnostic {
-        let info = crate::rules::lookup(rule);
+    /// A diagnostic of `rule`, at its default severity. The wording of each rule's
+    /// diagnostics is built in its family module under `rules/`.
+    pub fn new(rule: Rule, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
-            rule: rule.to_string(),
-            code: info.map_or_else(|| "QA100".to_string(), |r| r.code.to_string()),
-            severity: info.map_or(Severity::Error, |r| r.severity),
+            rule: rule.name().to_string(),
+            code: rule.code().to_string(),
+            severity: rule.default_severity(),
             message: message.into(),
             span,
             label: String::new(),
@@ -74,6 +61,12 @@ impl Diagnostic {
             help: None,
             fix: None,
         }
+    }
+
+    /// Whether this diagnostic reports `rule` (a diagnostic keeps its rule by name: that is
+    /// what reports, merged shard reports and the editor carry).
+    pub fn is(&self, rule: Rule) -> bool {
+        self.rule == rule.name()
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {

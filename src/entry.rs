@@ -29,22 +29,13 @@ pub struct Document {
     /// `<!-- qa-lint-disable... -->` comments.
     pub suppressions: Vec<Suppression>,
     /// Problems found while parsing (unterminated fences, bad directives, bad front matter).
-    pub problems: Vec<ParseProblem>,
+    pub problems: Vec<crate::diagnostic::Diagnostic>,
 }
 
 #[derive(Clone, Debug)]
 pub struct FrontMatter {
     pub value: serde_json::Value,
     pub span: Span,
-}
-
-#[derive(Clone, Debug)]
-pub struct ParseProblem {
-    pub rule: &'static str,
-    pub message: String,
-    pub span: Span,
-    pub label: String,
-    pub help: Option<String>,
 }
 
 /// A `##` heading that asks a question, and everything up to the next `##` (or `#`).

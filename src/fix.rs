@@ -134,8 +134,8 @@ pub fn apply(files: &mut [FileReport], opts: &FixOptions, out: &mut dyn Write) -
 /// changed on disk since it was read (an editor saved meanwhile).
 fn write_if_unchanged(path: &std::path::Path, old: &str, new: &str) -> std::io::Result<bool> {
     let on_disk = std::fs::read(path).unwrap_or_default();
-    let bom = on_disk.starts_with(crate::source::BOM);
-    let body = if bom { &on_disk[3..] } else { &on_disk[..] };
+    let body = crate::source::strip_bom(&on_disk);
+    let bom = body.len() != on_disk.len();
     if body != old.as_bytes() {
         return Ok(false);
     }
@@ -163,4 +163,25 @@ pub fn available(files: &[FileReport], hedged: bool) -> Vec<FixItem> {
         .filter(|f| f.source.is_some())
         .flat_map(|f| wanted(f, hedged).into_iter().map(move |(i, _)| item(f, i)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_if_unchanged;
+
+    #[test]
+    fn a_rewrite_keeps_the_bom_and_refuses_a_file_changed_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.md");
+        std::fs::write(&path, b"\xEF\xBB\xBFprint(1)  # 2\n").unwrap();
+        // qa-lint's text has no BOM; the file keeps it.
+        assert!(write_if_unchanged(&path, "print(1)  # 2\n", "print(1)  # 1\n").unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"\xEF\xBB\xBFprint(1)  # 1\n");
+        // What was read is no longer on disk: nothing is written.
+        assert!(!write_if_unchanged(&path, "print(1)  # 2\n", "print(1)  # 3\n").unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"\xEF\xBB\xBFprint(1)  # 1\n");
+        std::fs::write(&path, "x\n").unwrap();
+        assert!(write_if_unchanged(&path, "x\n", "y\n").unwrap());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "y\n");
+    }
 }

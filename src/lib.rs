@@ -26,6 +26,7 @@ pub mod report;
 pub mod rules;
 pub mod select;
 pub mod server;
+pub mod settings;
 pub mod shard;
 pub mod source;
 pub mod suppress;

@@ -6,34 +6,19 @@ use crate::cache::Cache;
 use crate::check::{self, CheckedFile};
 use crate::claims::JudgeOptions;
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::discover;
 use crate::entry::SuppressionScope;
 use crate::examples;
 use crate::exec::{EntryOutcome, Limits, Pool};
 use crate::report::{FileReport, Summary};
-use crate::shard::Shard;
+use crate::settings::{self, RunSettings};
 use crate::source::Span;
 use crate::validate::Policies;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-pub struct RunOptions {
-    pub paths: Vec<PathBuf>,
-    pub jobs: usize,
-    pub exec: bool,
-    /// `None` = no cache.
-    pub cache_dir: Option<PathBuf>,
-    pub shard: Option<Shard>,
-    /// Only files changed since this git revision.
-    pub changed_since: Option<String>,
-    /// Draw a progress bar on stderr.
-    pub progress: bool,
-    /// Check this text (read from standard input) as the file named here instead of `paths`.
-    pub stdin: Option<(PathBuf, Vec<u8>)>,
-}
+use std::time::Instant;
 
 /// What the chunks share for running examples: limits, the cache, and the worker pool and
 /// progress bar, made when the first entry needs running.
@@ -45,9 +30,9 @@ struct ExecState {
 }
 
 impl ExecState {
-    fn new(opts: &RunOptions, config: &Config) -> ExecState {
+    fn new(opts: &RunSettings, config: &Config) -> ExecState {
         ExecState {
-            limits: limits(config),
+            limits: opts.limits.clone(),
             cache: opts.cache_dir.as_ref().map(|dir| open_cache(dir, config)),
             pool: None,
             bar: indicatif::ProgressBar::hidden(),
@@ -55,27 +40,20 @@ impl ExecState {
     }
 }
 
-/// The limits every entry runs under, from `[exec]`.
-fn limits(config: &Config) -> Limits {
-    Limits {
-        timeout: Duration::from_secs_f64(config.exec.timeout.max(0.1)),
-        memory_bytes: config.exec.memory_mb << 20,
-        reuse: config.exec.isolation != crate::config::Isolation::Entry,
-        ..Limits::default()
-    }
-}
-
 /// The result cache in `dir` for runs under `config`; `qa-lint server` opens it too, to read
 /// back what a run stored, so both must salt the keys alike.
 pub fn open_cache(dir: &std::path::Path, config: &Config) -> Cache {
     // Only what changes how Python runs goes into the key: the job itself (code, fixtures,
-    // requirements, timeout, sandbox) is hashed per entry, and these are the run-wide
-    // settings. Rule levels, the schema and the classifier's cues only change how results
-    // are judged, which happens after the cache, so editing them re-runs nothing.
-    let limits_json = serde_json::to_string(&limits(config)).unwrap_or_default();
+    // requirements, its timeout, sandbox) is hashed per entry, and these are the run-wide
+    // settings the job does not carry: the limits (their timeout caps a block's in strict
+    // runs), the isolation and the strictness. Rule levels, the schema and the classifier's
+    // cues only change how results are judged, which happens after the cache, so editing
+    // them re-runs nothing.
+    let limits_json = serde_json::to_string(&settings::limits(config)).unwrap_or_default();
+    let isolation = format!("{:?} strict={}", config.exec.isolation, config.exec.strict_sandbox);
     // In the wheel, the environment's Python and prefix (not the build's) run the code.
     let runtime = crate::exec::pool::worker_command().map_or(String::new(), |w| format!("{} {}", w.python, w.prefix));
-    Cache::open(dir, &[&format!("{:?}", config.exec), &limits_json, &runtime])
+    Cache::open(dir, &[&isolation, &limits_json, &runtime])
 }
 
 /// Files are processed in chunks: each chunk is parsed, run and reduced to its reports
@@ -86,7 +64,7 @@ const CHUNK_FILES: usize = 256;
 fn run_chunk(
     chunk: &[PathBuf],
     pool: &rayon::ThreadPool,
-    opts: &RunOptions,
+    opts: &RunSettings,
     config: &Config,
     policy: &Policies,
     exec: &mut ExecState,
@@ -154,7 +132,7 @@ fn run_chunk(
                 diags.retain(|d| {
                     // An unused suppression belongs to what it targets; a file-wide one can only
                     // be judged by a shard that ran every entry of the file.
-                    if d.rule == "unused-suppression" {
+                    if d.is(crate::rules::Rule::UnusedSuppression) {
                         match c.doc.suppressions.iter().find(|s| s.span == d.span).map(|s| &s.scope) {
                             Some(SuppressionScope::Range(r)) => return owner_of(r.end.saturating_sub(1).max(r.start)),
                             Some(SuppressionScope::File) => return owns_file && (owns_all || !opts.exec),
@@ -190,7 +168,7 @@ fn run_chunk(
 }
 
 /// Run every step; never fails on bad input (that becomes diagnostics).
-pub fn run(opts: &RunOptions, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), String> {
+pub fn run(opts: &RunSettings, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), String> {
     let started = Instant::now();
     let (mut files, walk_errors) = match &opts.stdin {
         Some((name, _)) => (vec![name.clone()], Vec::new()),
@@ -207,7 +185,7 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policies) -> Result<(Vec
         files.retain(|f| changed.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
+        .num_threads(opts.jobs)
         .build()
         .map_err(|e| e.to_string())?;
     let mut summary = Summary::default();
@@ -224,12 +202,7 @@ pub fn run(opts: &RunOptions, config: &Config, policy: &Policies) -> Result<(Vec
         reports.push(FileReport {
             path: w.path.display().to_string(),
             source: None,
-            diagnostics: vec![Diagnostic::new(
-                "unreadable-file",
-                Span::default(),
-                format!("cannot read path: {}", w.message),
-            )
-            .help("check that the path exists and that symlinks do not loop")],
+            diagnostics: vec![crate::rules::parse::unreadable_path(&w.message)],
             entries: Vec::new(),
         });
     }
@@ -251,7 +224,7 @@ pub fn recount(reports: &[FileReport], summary: &mut Summary) {
 fn run_examples(
     checked: &mut [CheckedFile],
     selected: &[Vec<bool>],
-    opts: &RunOptions,
+    opts: &RunSettings,
     config: &Config,
     exec: &mut ExecState,
     summary: &mut Summary,

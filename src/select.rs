@@ -41,8 +41,7 @@ impl Selection {
     /// level, a rule the command line selects that the file turned off). `schema_rules` are the
     /// schema's `x-rule` names. An unknown selector is an error naming the closest rule.
     pub fn apply(&self, config: &mut Config, schema_rules: &[String]) -> Result<(), String> {
-        let known: Vec<Known> = crate::rules::RULES
-            .iter()
+        let known: Vec<Known> = crate::rules::all()
             .map(|r| Known {
                 name: r.name.to_string(),
                 code: Some(r.code),

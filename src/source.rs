@@ -87,7 +87,8 @@ impl std::fmt::Display for ReadError {
 /// The UTF-8 byte order mark some editors write; it is not part of the text.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// `bytes` without a leading byte order mark.
+/// `bytes` without a leading byte order mark: the one place that knows what a BOM looks like
+/// (reading, `--fix`, merged reports and the editor's positions all strip it here).
 pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(BOM).unwrap_or(bytes)
 }

@@ -4,6 +4,7 @@
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::entry::{Suppression, SuppressionScope};
+use crate::rules::Rule;
 use globset::Glob;
 use std::path::Path;
 
@@ -78,14 +79,9 @@ pub fn apply(
         let only_exec_rules = !s.rules.is_empty()
             && s.rules
                 .iter()
-                .all(|r| crate::rules::lookup(r).is_some_and(|info| info.step == "execute"));
+                .all(|r| crate::rules::lookup(r).is_some_and(|info| info.rule.executes()));
         let undecidable = !exec_ran && (s.rules.is_empty() || only_exec_rules);
-        if !used && !undecidable && config.rules.get("unused-suppression") != Some(&RuleLevel::Off) {
-            let what = if s.rules.is_empty() {
-                "any rule".to_string()
-            } else {
-                s.rules.join(", ")
-            };
+        if !used && !undecidable && config.rules.get(Rule::UnusedSuppression.name()) != Some(&RuleLevel::Off) {
             // A misspelt name is the usual reason a suppression suppresses nothing.
             let typo = s.rules.iter().find_map(|r| {
                 let hint = crate::rules::lookup(r)
@@ -93,17 +89,7 @@ pub fn apply(
                     .then(|| crate::rules::did_you_mean(r, &[]))??;
                 Some(format!("`{r}` is not a rule: {hint}"))
             });
-            diags.push(
-                Diagnostic::new(
-                    "unused-suppression",
-                    s.span,
-                    format!("suppression of {what} suppresses nothing"),
-                )
-                .label("unused")
-                .help(typo.unwrap_or_else(|| {
-                    "remove the comment, or fix the rule names it lists (`qa-lint rules` lists them)".into()
-                })),
-            );
+            diags.push(crate::rules::report::unused_suppression(s.span, &s.rules, typo));
         }
     }
     diags

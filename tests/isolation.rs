@@ -20,7 +20,6 @@ fn pool(reuse: bool) -> Pool {
 
 fn entry(n: usize, code: &str, files: &[(&str, &str)]) -> EntryJob {
     EntryJob {
-        key: format!("e{n}"),
         blocks: vec![BlockJob {
             filename: format!("<qa:iso.md:{}>", n * 10),
             source: code.to_string(),

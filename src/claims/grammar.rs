@@ -299,60 +299,49 @@ fn opens_quote(b: &[u8], i: usize) -> bool {
     j == 0 || b" ([{,:=".contains(&b[j - 1])
 }
 
-/// Index of the bracket closing the one at `open` (quote-aware).
-fn matching_close(s: &str, open: usize) -> Option<usize> {
+/// Every byte index from `from` on outside quoted strings, with its byte and the bracket depth
+/// after it (relative to `from`): the one quote-aware bracket walk that both
+/// [`matching_close`] and [`walk_top`] read.
+fn brackets(s: &str, from: usize) -> impl Iterator<Item = (usize, u8, usize)> + '_ {
     let b = s.as_bytes();
     let mut depth = 0usize;
-    let mut i = open;
-    while i < b.len() {
-        if opens_quote(b, i) {
-            if let Some(e) = quote_end(b, i) {
-                i = e + 1;
-                continue;
+    let mut i = from;
+    std::iter::from_fn(move || {
+        while i < b.len() && opens_quote(b, i) {
+            match quote_end(b, i) {
+                Some(e) => i = e + 1,
+                None => break,
             }
         }
-        match b[i] {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Calls `f(i, depth)` for each byte index outside quoted strings.
-fn walk_top(s: &str, mut f: impl FnMut(usize, usize)) {
-    let b = s.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < b.len() {
-        if opens_quote(b, i) {
-            if let Some(e) = quote_end(b, i) {
-                i = e + 1;
-                continue;
-            }
-        }
-        match b[i] {
+        let at = i;
+        let c = *b.get(at)?;
+        match c {
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
+        Some((at, c, depth))
+    })
+}
+
+/// Index of the bracket closing the one at `open` (quote-aware).
+fn matching_close(s: &str, open: usize) -> Option<usize> {
+    if !matches!(s.as_bytes().get(open), Some(b'(' | b'[' | b'{')) {
+        return None;
+    }
+    brackets(s, open)
+        .find(|&(_, c, depth)| depth == 0 && matches!(c, b')' | b']' | b'}'))
+        .map(|(i, _, _)| i)
+}
+
+/// Calls `f(i, depth)` for each byte index outside quoted strings.
+pub(crate) fn walk_top(s: &str, mut f: impl FnMut(usize, usize)) {
+    for (i, _, depth) in brackets(s, 0) {
         if s.is_char_boundary(i) {
             f(i, depth);
         }
-        i += 1;
     }
-}
-
-/// [`walk_top`] for the rest of the crate.
-pub(crate) fn walk_top_pub(s: &str, f: impl FnMut(usize, usize)) {
-    walk_top(s, f)
 }
 
 /// Splits on `sep` outside brackets and quotes.

@@ -2,6 +2,7 @@
 
 use super::super::{apply_fix, extract_claims, Claim, Observed, Severity, Verdict};
 use super::*;
+use crate::rules::Rule;
 
 fn claim(src: &str) -> Claim {
     let mut cs = extract_claims(src);
@@ -38,7 +39,7 @@ fn j(src: &str, obs: Observed) -> Verdict {
 fn fixed(src: &str, obs: Observed) -> String {
     let c = claim(src);
     let v = judge(&c, &obs, &JudgeOptions::default());
-    assert_eq!(v.rule(), Some("output-mismatch"), "{v:?}");
+    assert_eq!(v.rule(), Some(Rule::OutputMismatch), "{v:?}");
     apply_fix(src, &c, v.fix().expect("a fix"))
 }
 
@@ -100,7 +101,7 @@ fn several_outputs() {
     assert_eq!(v.fix(), Some("3, 2"));
     assert_eq!(
         j(src, out(&["3"])).rule(),
-        Some("output-mismatch"),
+        Some(Rule::OutputMismatch),
         "one print is not three"
     );
 }
@@ -110,7 +111,7 @@ fn digit_wildcards() {
     let src = "process()  # took 0.0xx s — enter/exit wraps the whole call";
     assert_eq!(j(src, out(&["took 0.031s"])), Verdict::Pass);
     let v = j(src, out(&["took 0.531s"]));
-    assert_eq!(v.rule(), Some("output-mismatch"));
+    assert_eq!(v.rule(), Some(Rule::OutputMismatch));
     assert_eq!(v.fix(), None, "wildcards are never replaced by one run's digits");
 }
 
@@ -120,7 +121,7 @@ fn ellipsis_wildcard() {
     assert_eq!(j(src, out(&["<generator object f at 0x7f00aa>"])), Verdict::Pass);
     assert_eq!(
         j(src, out(&["<function f at 0x7f00aa>"])).rule(),
-        Some("output-mismatch")
+        Some(Rule::OutputMismatch)
     );
 }
 
@@ -147,7 +148,7 @@ fn approx_durations() {
     let src = "print(results, f'{t:.2f}s')  # ['a', 'b', 'c'] ~1.00s — concurrent, not 3s";
     assert_eq!(j(src, out(&["['a', 'b', 'c'] 1.01s"])), Verdict::Pass);
     let v = j(src, out(&["['a', 'b', 'c'] 3.01s"]));
-    assert_eq!((v.rule(), v.fix()), (Some("output-mismatch"), None));
+    assert_eq!((v.rule(), v.fix()), (Some(Rule::OutputMismatch), None));
 }
 
 #[test]
@@ -158,7 +159,7 @@ fn approx_tolerance_is_configurable() {
         ..JudgeOptions::default()
     };
     assert_eq!(judge(&c, &out(&["115"]), &JudgeOptions::default()), Verdict::Pass);
-    assert_eq!(judge(&c, &out(&["115"]), &strict).rule(), Some("output-mismatch"));
+    assert_eq!(judge(&c, &out(&["115"]), &strict).rule(), Some(Rule::OutputMismatch));
 }
 
 #[test]
@@ -197,7 +198,7 @@ fn bare_exception_form() {
     assert_eq!(fixed(src, raised("KeyError", "0")), "point[0] = 99  # KeyError: 0");
     assert_eq!(
         j(src, Observed::default()).rule(),
-        Some("expected-exception-not-raised")
+        Some(Rule::ExpectedExceptionNotRaised)
     );
 }
 
@@ -207,7 +208,7 @@ fn exception_types_are_exact_but_module_paths_are_ignored() {
     assert_eq!(j(src, raised("JSONDecodeError", "Expecting value")), Verdict::Pass);
     assert_eq!(
         j("d['k']  # raises LookupError", raised("KeyError", "'k'")).rule(),
-        Some("output-mismatch")
+        Some(Rule::OutputMismatch)
     );
 }
 
@@ -267,7 +268,7 @@ fn quoted_string_is_a_warning_with_exact_fix() {
     );
     assert_eq!(
         (v.rule(), v.severity()),
-        (Some("claim-quoted-string"), Some(Severity::Warning))
+        (Some(Rule::ClaimQuotedString), Some(Severity::Warning))
     );
     assert_eq!(
         apply_fix(src, &c, v.fix().unwrap()),
@@ -275,7 +276,7 @@ fn quoted_string_is_a_warning_with_exact_fix() {
     );
     assert_eq!(
         j("print(s)  # \"add\"", out(&["add"])).rule(),
-        Some("claim-quoted-string")
+        Some(Rule::ClaimQuotedString)
     );
     assert_eq!(j("print(add.__name__)  # 'add'", out(&["'add'"])), Verdict::Pass);
     assert_eq!(
@@ -323,7 +324,7 @@ fn output_block() {
     assert_eq!(c.line, 2);
     assert_eq!(
         judge(&c, &out(&["2"]), &JudgeOptions::default()).rule(),
-        Some("output-mismatch")
+        Some(Rule::OutputMismatch)
     );
     let src = "for i in (1, 2):\n    print(i)\n# Output:\n# 1\n# 2\n";
     assert_eq!(j(src, out(&["1", "2"])), Verdict::Pass);
@@ -337,7 +338,7 @@ fn output_block() {
 fn comment_only_line_under_statement() {
     let src = "with Timer() as t:\n    sum(range(1_000_000))\n# took 0.0xx s\n";
     assert_eq!(j(src, out(&["took 0.042s"])), Verdict::Pass);
-    assert_eq!(j(src, out(&["took 1.042s"])).rule(), Some("output-mismatch"));
+    assert_eq!(j(src, out(&["took 1.042s"])).rule(), Some(Rule::OutputMismatch));
     assert_eq!(j(src, Observed::default()), Verdict::NoOutput { hedged: false });
 }
 
@@ -370,9 +371,12 @@ fn weak_claims_that_resemble_output_are_checked() {
     );
     assert_eq!(
         j("print(greet('Bob'))  # Hello, Bob!", out(&["Hello, Alice!"])).rule(),
-        Some("output-mismatch")
+        Some(Rule::OutputMismatch)
     );
-    assert_eq!(j("print(name)  # Alice", out(&["Bob"])).rule(), Some("output-mismatch"));
+    assert_eq!(
+        j("print(name)  # Alice", out(&["Bob"])).rule(),
+        Some(Rule::OutputMismatch)
+    );
     assert_eq!(
         j(
             "print(x is y)  # True because both names are one object",
@@ -391,7 +395,7 @@ fn strong_claim_without_output() {
     let v = j("x = compute()  # Usually 42", Observed::default());
     assert_eq!(
         (v.rule(), v.severity()),
-        (Some("claim-without-output"), Some(Severity::Warning))
+        (Some(Rule::ClaimWithoutOutput), Some(Severity::Warning))
     );
 }
 
@@ -436,18 +440,18 @@ fn durations_may_come_out_slower_but_not_faster() {
     assert_eq!(judge(&c, &out(&["0.19s"]), &opts), Verdict::Pass, "a loaded machine");
     assert_eq!(
         judge(&c, &out(&["0.25s"]), &opts).rule(),
-        Some("output-mismatch"),
+        Some(Rule::OutputMismatch),
         "past 2x"
     );
     assert_eq!(
         judge(&c, &out(&["0.05s"]), &opts).rule(),
-        Some("output-mismatch"),
+        Some(Rule::OutputMismatch),
         "faster than claimed"
     );
     let size = claim("print(n)  # ~100 bytes");
     assert_eq!(
         judge(&size, &out(&["150"]), &opts).rule(),
-        Some("output-mismatch"),
+        Some(Rule::OutputMismatch),
         "sizes stay symmetric"
     );
 }
@@ -455,7 +459,7 @@ fn durations_may_come_out_slower_but_not_faster() {
 #[test]
 fn values_written_differently_are_format_warnings() {
     let v = j("print(x)  # [1,2,3]", out(&["[1, 2, 3]"]));
-    assert_eq!(v.rule(), Some("claim-format"));
+    assert_eq!(v.rule(), Some(Rule::ClaimFormat));
     assert_eq!(v.severity(), Some(Severity::Warning));
     assert_eq!(v.fix(), Some("[1, 2, 3]"));
     assert_eq!(
@@ -465,13 +469,13 @@ fn values_written_differently_are_format_warnings() {
     );
     assert_eq!(
         j("print(d)  # {'b': 1, 'a': 2}", out(&["{'a': 2, 'b': 1}"])).rule(),
-        Some("claim-format")
+        Some(Rule::ClaimFormat)
     );
-    assert_eq!(j("x.upper()  # PY", repr("'PY'")).rule(), Some("claim-format"));
-    assert_eq!(j("print(x)  # 27", out(&["27.0"])).rule(), Some("output-mismatch"));
+    assert_eq!(j("x.upper()  # PY", repr("'PY'")).rule(), Some(Rule::ClaimFormat));
+    assert_eq!(j("print(x)  # 27", out(&["27.0"])).rule(), Some(Rule::OutputMismatch));
     assert_eq!(
         j("print(x)  # [1, 2]", out(&["[1, 2, 3]"])).rule(),
-        Some("output-mismatch")
+        Some(Rule::OutputMismatch)
     );
 }
 
@@ -480,7 +484,7 @@ fn a_value_claim_names_the_value_of_a_labelled_line() {
     assert_eq!(j("print('Sum:', s)  # 3", out(&["Sum: 3"])), Verdict::Pass);
     let v = j("print('Sum:', s)  # 4", out(&["Sum: 3"]));
     assert_eq!(v.fix(), Some("3"));
-    assert_eq!(j("print(a, b)  # 2", out(&["1 2"])).rule(), Some("output-mismatch"));
+    assert_eq!(j("print(a, b)  # 2", out(&["1 2"])).rule(), Some(Rule::OutputMismatch));
 }
 
 #[test]
@@ -507,7 +511,7 @@ fn assignments_compare_the_bound_value() {
         ..Observed::default()
     };
     assert_eq!(j("x = f()  # 3", assigned("3")), Verdict::Pass);
-    assert_eq!(j("x = f()  # 4", assigned("3")).rule(), Some("output-mismatch"));
+    assert_eq!(j("x = f()  # 4", assigned("3")).rule(), Some(Rule::OutputMismatch));
     assert_eq!(
         j("x = [1, 2, 3]  # 3 elements", assigned("[1, 2, 3]")),
         Verdict::NotAClaim

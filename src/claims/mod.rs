@@ -225,16 +225,17 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// Diagnostic rule name from the contract, `None` when nothing to report.
-    pub fn rule(&self) -> Option<&'static str> {
+    /// The rule that reports this verdict, `None` when there is nothing to report.
+    pub fn rule(&self) -> Option<crate::rules::Rule> {
+        use crate::rules::Rule;
         match self {
             Verdict::Pass | Verdict::NotAClaim => None,
-            Verdict::Mismatch { .. } | Verdict::Elided { .. } => Some("output-mismatch"),
-            Verdict::QuotedString { .. } => Some("claim-quoted-string"),
-            Verdict::ClaimFormat { .. } => Some("claim-format"),
-            Verdict::ExpectedExceptionNotRaised { .. } => Some("expected-exception-not-raised"),
-            Verdict::UnexpectedException { .. } => Some("unexpected-exception"),
-            Verdict::NoOutput { .. } => Some("claim-without-output"),
+            Verdict::Mismatch { .. } | Verdict::Elided { .. } => Some(Rule::OutputMismatch),
+            Verdict::QuotedString { .. } => Some(Rule::ClaimQuotedString),
+            Verdict::ClaimFormat { .. } => Some(Rule::ClaimFormat),
+            Verdict::ExpectedExceptionNotRaised { .. } => Some(Rule::ExpectedExceptionNotRaised),
+            Verdict::UnexpectedException { .. } => Some(Rule::UnexpectedException),
+            Verdict::NoOutput { .. } => Some(Rule::ClaimWithoutOutput),
         }
     }
 
@@ -266,7 +267,7 @@ impl Verdict {
 pub fn assigns(code: &str) -> bool {
     let b = code.as_bytes();
     let mut hit = false;
-    grammar::walk_top_pub(code, |i, depth| {
+    grammar::walk_top(code, |i, depth| {
         if depth == 0 && b[i] == b'=' && !hit {
             let prev = i.checked_sub(1).map(|j| b[j]);
             let next = b.get(i + 1).copied();

@@ -2,6 +2,7 @@
 //! claim, about which line, and how it fares against CPython's real output.
 
 use super::*;
+use crate::rules::Rule;
 
 const BLOCK: &str = r#"nums = [1, 2, 3]
 nums[0] = 99  # fine, lists are mutable
@@ -69,7 +70,7 @@ fn seed_claims_are_found_on_the_right_lines() {
 fn seed_claims_against_cpython_output() {
     let o = JudgeOptions::default();
     let nothing = Observed::default();
-    let cases: Vec<(usize, Observed, Option<&str>)> = vec![
+    let cases: Vec<(usize, Observed, Option<Rule>)> = vec![
         (2, nothing.clone(), None),
         (5, obs(&["True"]), None),
         (7, obs(&["2"]), None),
@@ -84,7 +85,7 @@ fn seed_claims_against_cpython_output() {
         (11, obs(&["3", "2", "1"]), None),
         (12, obs(&["[]"]), None),
         (13, obs(&["8448728"]), None),
-        (14, obs(&["add"]), Some("claim-quoted-string")),
+        (14, obs(&["add"]), Some(Rule::ClaimQuotedString)),
         (15, obs(&["took 0.021s"]), None),
         (
             18,

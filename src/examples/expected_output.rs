@@ -7,7 +7,6 @@
 //! addresses (`0x7f3a...`) match any address.
 
 use super::Judged;
-use crate::diagnostic::Diagnostic;
 use crate::entry::CodeBlock;
 use crate::exec::BlockResult;
 use std::sync::LazyLock;
@@ -49,27 +48,12 @@ pub fn judge(block: &CodeBlock, br: &BlockResult, out: &mut Judged) {
     if matches(&want, &got) || (!br.values.is_empty() && matches(&want, &normalise(&echo(br)))) {
         return;
     }
-    let shown = if got.is_empty() {
-        "nothing".to_string()
-    } else {
-        format!("\n{got}")
-    };
-    let mut d = Diagnostic::new(
-        "output-mismatch",
+    out.diagnostics.push(crate::rules::claims::block_output_mismatch(
         expected.span,
-        if got.is_empty() {
-            "the output shown after the block does not match: the block prints nothing".to_string()
-        } else {
-            "the output shown after the block does not match what the block prints".to_string()
-        },
-    )
-    .label("shown output")
-    .secondary(block.span, "this block")
-    .help(format!("the block prints {shown}"));
-    if expected.replaceable && !got.is_empty() {
-        d = d.fix(expected.span, got, false);
-    }
-    out.diagnostics.push(d);
+        block.span,
+        &got,
+        expected.replaceable,
+    ));
 }
 
 /// What the block would show in a REPL: its output, and after each bare expression its value.

@@ -11,10 +11,10 @@ mod judge;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::entry::{BlockKind, Document, Entry};
-use crate::exec::{BlockJob, BlockMode, EntryJob, EntryOutcome, Sandbox};
+use crate::exec::{BlockJob, BlockMode, EntryJob, EntryOutcome};
+use crate::settings::{self, FileSettings};
 use crate::source::SourceFile;
 use std::path::Path;
-use std::time::Duration;
 
 pub use judge::{judge_entry, Judged};
 
@@ -27,61 +27,16 @@ pub struct PreparedEntry {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// File-wide execution settings from front matter (`qa-lint: {timeout, requires, skip}`).
-#[derive(Default)]
-struct FileSettings {
-    timeout: Option<f64>,
-    requires: Vec<String>,
-    skip: bool,
-}
-
-fn file_settings(doc: &Document) -> FileSettings {
-    let Some(fm) = doc.front_matter.as_ref().and_then(|f| f.value.get("qa-lint")) else {
-        return FileSettings::default();
-    };
-    FileSettings {
-        timeout: fm.get("timeout").and_then(serde_json::Value::as_f64),
-        requires: match fm.get("requires") {
-            Some(serde_json::Value::String(s)) => s.split(',').map(|s| s.trim().to_string()).collect(),
-            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
-            _ => Vec::new(),
-        },
-        skip: fm
-            .get("skip")
-            .is_some_and(|v| v.as_bool() == Some(true) || v.is_string()),
-    }
-}
-
-/// Build the job for one entry, or `None` when it has nothing to run.
+/// Build the job for one entry, or `None` when it has nothing to run. Its limits, requirements
+/// and sandbox come from [`settings::plan_entry`]; this adds the blocks and fixture files.
 pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config) -> Option<PreparedEntry> {
-    let settings = file_settings(doc);
-    if settings.skip {
+    let file_settings = FileSettings::of(doc);
+    if file_settings.skip {
         return None;
     }
-    let mut job = EntryJob {
-        key: format!(
-            "{}:{}",
-            file.display_path(),
-            file.line_col(entry.heading_span.start).line
-        ),
-        sandbox: Sandbox {
-            allow_network: config.exec.allow_network,
-            allow_subprocess: config.exec.allow_subprocess,
-            allow_writes_outside: config.exec.allow_writes_outside,
-        },
-        requires: settings.requires.iter().chain(&config.exec.requires).cloned().collect(),
-        // Entries of one group may share a forked child (see docs/architecture.md#isolation).
-        group: match config.exec.isolation {
-            crate::config::Isolation::Worker => "*".to_string(),
-            _ => file.display_path(),
-        },
-        ..EntryJob::default()
-    };
+    let mut job = EntryJob::default();
     let mut block_map = Vec::new();
     let mut diagnostics = Vec::new();
-    let default_timeout = settings.timeout.unwrap_or(config.exec.timeout);
-    // The largest `timeout=N` named by a block sets the entry's limit (it may lower it too).
-    let mut block_timeout: Option<f64> = None;
     let base_dir = file
         .path
         .parent()
@@ -103,15 +58,7 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
                 std::fs::canonicalize(root).is_ok_and(|root| full.starts_with(root))
             };
             if Path::new(fixture).is_absolute() || !(inside(&config.root) || inside(base_dir)) {
-                diagnostics.push(
-                    Diagnostic::new(
-                        "missing-fixture",
-                        block.span,
-                        format!("fixture `{fixture}` is outside the project"),
-                    )
-                    .label("refused")
-                    .help("fixtures are files of the project, given relative to the Markdown file"),
-                );
+                diagnostics.push(crate::rules::execute::fixture_outside_project(block.span, fixture));
                 continue;
             }
             match std::fs::read(base_dir.join(fixture)) {
@@ -121,35 +68,18 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
                         .map_or(fixture.clone(), |n| n.to_string_lossy().into_owned());
                     job.files.push((name, bytes));
                 }
-                Err(e) => diagnostics.push(
-                    Diagnostic::new(
-                        "missing-fixture",
-                        block.span,
-                        format!("fixture `{fixture}` cannot be read: {e}"),
-                    )
-                    .label("needs this fixture")
-                    .help(format!(
-                        "create `{}` or fix the path (it is relative to the Markdown file)",
-                        base_dir.join(fixture).display()
-                    )),
-                ),
+                Err(e) => diagnostics.push(crate::rules::execute::fixture_unreadable(
+                    block.span,
+                    fixture,
+                    &e,
+                    &base_dir.join(fixture),
+                )),
             }
         }
         let kind = block.kind();
         // An unclosed fence swallowed the rest of the file: it is reported, not run.
         if kind == BlockKind::Other || d.skip.is_some() || block.unterminated || too_new(block) {
             continue;
-        }
-        job.requires.extend(d.requires.iter().cloned());
-        for allow in d.allow.iter().filter(|_| !config.exec.strict_sandbox) {
-            match allow.as_str() {
-                "allow-network" => job.sandbox.allow_network = true,
-                "allow-subprocess" => job.sandbox.allow_subprocess = true,
-                _ => job.sandbox.allow_writes_outside = true,
-            }
-        }
-        if let Some(t) = d.timeout_secs {
-            block_timeout = Some(block_timeout.map_or(t, |b| b.max(t)));
         }
         let mode = match (kind, d.compile_only) {
             (_, true) => BlockMode::CompileOnly,
@@ -175,10 +105,16 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
     if job.blocks.is_empty() {
         return None;
     }
-    job.requires.sort();
-    job.requires.dedup();
-    let timeout = block_timeout.unwrap_or(default_timeout);
-    job.timeout = Some(Duration::from_secs_f64(timeout.max(0.1)));
+    let plan = settings::plan_entry(
+        config,
+        &file_settings,
+        file.display_path(),
+        block_map.iter().map(|&i| &entry.blocks[i]),
+    );
+    job.timeout = Some(plan.timeout);
+    job.requires = plan.requires;
+    job.sandbox = plan.sandbox;
+    job.group = plan.group;
     Some(PreparedEntry {
         job,
         block_map,

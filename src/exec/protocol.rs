@@ -142,8 +142,6 @@ pub struct BlockJob {
 /// One Q&A entry: its blocks run in order in a forked child, in a fresh temp dir (its cwd).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntryJob {
-    /// Caller's key (echoed nowhere; for the caller's bookkeeping).
-    pub key: String,
     pub blocks: Vec<BlockJob>,
     /// Files written into the working dir before anything runs: (relative path, contents).
     /// Absolute paths and `..` escaping the dir are refused (entry crashes with a detail).

@@ -10,6 +10,7 @@ use super::mkdocs;
 use super::output_blocks::{self, After};
 use crate::config::{Dialect, EntryMode};
 use crate::entry::*;
+use crate::rules::parse as rules;
 use crate::source::Span;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
@@ -235,13 +236,10 @@ impl<'a> Walker<'a> {
             let line_end = self.text[range.start..]
                 .find('\n')
                 .map_or(self.text.len(), |i| range.start + i);
-            self.doc.problems.push(ParseProblem {
-                rule: "excessive-nesting",
-                message: format!("{what} nested more than {MAX_NESTING} levels deep"),
-                span: Span::new(range.start, floor_boundary(self.text, line_end.min(range.start + 200))),
-                label: format!("level {depth} starts here"),
-                help: Some("flatten the structure; deep nesting usually means a stray `>` or list marker".into()),
-            });
+            let span = Span::new(range.start, floor_boundary(self.text, line_end.min(range.start + 200)));
+            self.doc
+                .problems
+                .push(rules::excessive_nesting(span, what, MAX_NESTING, depth));
         }
     }
 
@@ -398,13 +396,8 @@ impl<'a> Walker<'a> {
         }
         if !unknown.is_empty() {
             let fence_line = self.text[range.start..].lines().next().unwrap_or("");
-            self.doc.problems.push(ParseProblem {
-                rule: "invalid-directive",
-                message: format!("unknown directive `{}` in the code fence", unknown.join(" ")),
-                span: Span::new(range.start, range.start + fence_line.len()),
-                label: "not understood".into(),
-                help: Some("known directives: skip, reason=\"...\", compile-only, timeout=N, requires=a,b, fixture=path, fresh, file=NAME, allow-network, allow-subprocess, allow-writes".into()),
-            });
+            let span = Span::new(range.start, range.start + fence_line.len());
+            self.doc.problems.push(rules::unknown_fence_directive(span, &unknown));
         }
         let unterminated = matches!(kind, CodeBlockKind::Fenced(_)) && !fence_closed(&self.text[range.clone()]);
         self.code = Some(CodeBlock {
@@ -426,16 +419,9 @@ impl<'a> Walker<'a> {
             mkdocs::refence(&mut block);
         }
         if block.unterminated {
-            self.doc.problems.push(ParseProblem {
-                rule: "unterminated-code-fence",
-                message: "code fence is never closed; the rest of the file became code".into(),
-                span: Span::new(
-                    block.span.start,
-                    block.span.start + self.text[block.span.start..].lines().next().unwrap_or("").len(),
-                ),
-                label: "opened here".into(),
-                help: Some("close the block with a fence of the same kind (```) on its own line".into()),
-            });
+            let fence_line = self.text[block.span.start..].lines().next().unwrap_or("");
+            let span = Span::new(block.span.start, block.span.start + fence_line.len());
+            self.doc.problems.push(rules::unterminated_code_fence(span));
         }
         self.link_output(&block);
         self.current.entry.blocks.push(block);
@@ -467,27 +453,17 @@ impl<'a> Walker<'a> {
                 let mut d = Directives::default();
                 let unknown = directives::apply(&mut d, &text);
                 if !unknown.is_empty() {
-                    self.doc.problems.push(ParseProblem {
-                        rule: "invalid-directive",
-                        message: format!("unknown directive `{}`", unknown.join(" ")),
-                        span,
-                        label: "not understood".into(),
-                        help: Some("known directives: skip, reason=\"...\", compile-only, timeout=N, requires=a,b, fixture=path, fresh, allow-network, allow-subprocess, allow-writes".into()),
-                    });
+                    self.doc.problems.push(rules::unknown_comment_directive(span, &unknown));
                 }
                 self.pending_directives = Some((d, span));
             }
             Comment::DisableNextLine(rules) => self.pending_suppressions.push((rules, span)),
-            Comment::DisableFile(rules) => {
-                self.doc.suppressions.push(Suppression { scope: SuppressionScope::File, rules, span })
-            }
-            Comment::Unknown(body) => self.doc.problems.push(ParseProblem {
-                rule: "invalid-directive",
-                message: format!("unknown qa-lint comment `{body}`"),
+            Comment::DisableFile(rules) => self.doc.suppressions.push(Suppression {
+                scope: SuppressionScope::File,
+                rules,
                 span,
-                label: "not understood".into(),
-                help: Some("use `<!-- qa-lint: ... -->`, `<!-- qa-lint-disable-next-line RULE -->` or `<!-- qa-lint-disable-file RULE -->`".into()),
             }),
+            Comment::Unknown(body) => self.doc.problems.push(rules::unknown_comment(span, &body)),
         }
     }
 

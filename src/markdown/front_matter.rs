@@ -4,14 +4,16 @@
 //! document (pulldown-cmark#1000), which would swallow entries separated by rules; so the
 //! option stays off and only a block that opens on the very first line counts.
 
-use crate::entry::{FrontMatter, ParseProblem};
+use crate::diagnostic::Diagnostic;
+use crate::entry::FrontMatter;
+use crate::rules::parse as rules;
 use crate::source::Span;
 
 /// The front matter (if any) and the byte offset where the Markdown body starts.
 pub struct Split {
     pub front_matter: Option<FrontMatter>,
     pub body_start: usize,
-    pub problem: Option<ParseProblem>,
+    pub problem: Option<Diagnostic>,
 }
 
 pub fn split(text: &str) -> Split {
@@ -41,7 +43,7 @@ pub fn split(text: &str) -> Split {
                 Err(problem) => Split {
                     front_matter: None,
                     body_start: end,
-                    problem: Some(problem),
+                    problem: Some(*problem),
                 },
             };
         }
@@ -50,41 +52,26 @@ pub fn split(text: &str) -> Split {
     Split {
         front_matter: None,
         body_start: 0,
-        problem: Some(ParseProblem {
-            rule: "invalid-front-matter",
-            message: "front matter is never closed".into(),
-            span: Span::new(0, first_end.saturating_sub(1)),
-            label: "opened here".into(),
-            help: Some("close the front matter with a line holding only `---`".into()),
-        }),
+        problem: Some(rules::front_matter_unclosed(Span::new(0, first_end.saturating_sub(1)))),
     }
 }
 
-fn parse_yaml(yaml: &str, base: usize, text: &str) -> Result<serde_json::Value, ParseProblem> {
+fn parse_yaml(yaml: &str, base: usize, text: &str) -> Result<serde_json::Value, Box<Diagnostic>> {
     if yaml.trim().is_empty() {
         return Ok(serde_json::Value::Object(Default::default()));
     }
     match serde_saphyr::from_str::<serde_json::Value>(yaml) {
         Ok(v @ serde_json::Value::Object(_)) => Ok(v),
-        Ok(_) => Err(ParseProblem {
-            rule: "invalid-front-matter",
-            message: "front matter must be a YAML mapping".into(),
-            span: Span::new(base, base + yaml.trim_end().len()),
-            label: "not a mapping".into(),
-            help: Some("write `key: value` pairs, e.g. `bucket: objects`".into()),
-        }),
+        Ok(_) => Err(Box::new(rules::front_matter_not_a_mapping(Span::new(
+            base,
+            base + yaml.trim_end().len(),
+        )))),
         Err(e) => {
             let msg = e.to_string();
             let span = error_span(&msg, yaml, base, text);
             let first = msg.lines().next().unwrap_or("invalid YAML");
-            let first = first.strip_prefix("error: ").unwrap_or(first).to_string();
-            Err(ParseProblem {
-                rule: "invalid-front-matter",
-                message: format!("invalid YAML front matter: {first}"),
-                span,
-                label: "YAML error here".into(),
-                help: Some("fix the YAML between the `---` lines".into()),
-            })
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            Err(Box::new(rules::front_matter_yaml(span, first)))
         }
     }
 }

@@ -12,7 +12,8 @@ mod output_blocks;
 pub use directives::{parse_comment, parse_info, Comment};
 
 use crate::config::{Dialect, EntryMode};
-use crate::entry::{Document, ParseProblem};
+use crate::diagnostic::Diagnostic;
+use crate::entry::Document;
 use crate::source::SourceFile;
 
 /// Parse a whole file in `dialect` with the entry rule `mode` (a file's front matter
@@ -21,7 +22,7 @@ use crate::source::SourceFile;
 pub fn parse(file: &SourceFile, mode: EntryMode, dialect: Dialect) -> Document {
     let text: &str = &file.text;
     let split = front_matter::split(text);
-    let mut problems: Vec<ParseProblem> = split.problem.into_iter().collect();
+    let mut problems: Vec<Diagnostic> = split.problem.into_iter().collect();
     let mode = match split
         .front_matter
         .as_ref()
@@ -30,13 +31,7 @@ pub fn parse(file: &SourceFile, mode: EntryMode, dialect: Dialect) -> Document {
         Some((fm, value)) => match value.as_str().and_then(EntryMode::parse) {
             Some(m) => m,
             None => {
-                problems.push(ParseProblem {
-                    rule: "invalid-front-matter",
-                    message: format!("`qa-lint: entries: {value}` is not `qa` or `sections`"),
-                    span: fm.span,
-                    label: "in this front matter".into(),
-                    help: Some("use `entries: qa` (question headings) or `entries: sections` (every section)".into()),
-                });
+                problems.push(crate::rules::parse::front_matter_entries(fm.span, value));
                 mode
             }
         },

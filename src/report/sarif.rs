@@ -76,9 +76,7 @@ fn rules(files: &[FileReport]) -> (Vec<Value>, std::collections::HashMap<String,
         }
     }
     // Every registered rule is listed (so a tool can show help for any id), plus custom schema rules.
-    let registered = crate::rules::RULES
-        .iter()
-        .map(|r| (r.code.to_string(), r.name.to_string()));
+    let registered = crate::rules::all().map(|r| (r.code.to_string(), r.name.to_string()));
     let mut rules = Vec::new();
     let mut index_of = std::collections::HashMap::new();
     for (code, name) in registered.chain(custom) {

@@ -4,11 +4,12 @@
 use super::position::LineIndex;
 use super::store::Doc;
 use crate::diagnostic::Diagnostic;
+use crate::rules::Rule;
 use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Position, Range, TextEdit, Uri, WorkspaceEdit};
 use std::collections::HashMap;
 
 /// Rules a comment cannot suppress (docs/format.md), so no action offers it.
-const UNSUPPRESSIBLE: &[&str] = &["unused-suppression"];
+const UNSUPPRESSIBLE: &[Rule] = &[Rule::UnusedSuppression];
 
 pub fn actions(uri: &Uri, doc: &Doc, range: Range) -> Vec<CodeActionOrCommand> {
     let Ok(diags) = doc.current() else {
@@ -42,7 +43,7 @@ pub fn actions(uri: &Uri, doc: &Doc, range: Range) -> Vec<CodeActionOrCommand> {
             let edit = TextEdit::new(index.range(fix.span), fix.replacement.clone());
             out.push(action(title, edit, !fix.hedged));
         }
-        if !UNSUPPRESSIBLE.contains(&d.rule.as_str()) {
+        if !UNSUPPRESSIBLE.iter().any(|&r| d.is(r)) {
             let edit = suppression(d, &index, model.as_ref());
             out.push(action(format!("Disable {} for this line", d.rule), edit, false));
         }
@@ -111,7 +112,7 @@ mod tests {
     use super::*;
     use crate::source::Span;
 
-    fn diag_at(text: &str, needle: &str, rule: &str) -> Diagnostic {
+    fn diag_at(text: &str, needle: &str, rule: Rule) -> Diagnostic {
         let start = text.find(needle).unwrap();
         Diagnostic::new(rule, Span::new(start, start + needle.len()), "m")
     }
@@ -120,7 +121,7 @@ mod tests {
     fn a_new_comment_keeps_the_indentation_and_line_endings() {
         let text = "- item\r\n\r\n  A paragraph.\r\n";
         let edit = suppression(
-            &diag_at(text, "paragraph", "schema-violation"),
+            &diag_at(text, "paragraph", Rule::SchemaViolation),
             &LineIndex::new(text),
             None,
         );
@@ -135,7 +136,7 @@ mod tests {
     fn a_comment_already_above_gets_the_rule_added() {
         let text = "<!-- qa-lint-disable-next-line output-mismatch -->\nA paragraph.\n";
         let edit = suppression(
-            &diag_at(text, "paragraph", "schema-violation"),
+            &diag_at(text, "paragraph", Rule::SchemaViolation),
             &LineIndex::new(text),
             None,
         );

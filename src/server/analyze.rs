@@ -9,7 +9,8 @@
 //! format) carries every rule, span, severity, help and fix.
 
 use crate::diagnostic::Diagnostic;
-use crate::pipeline::{self, RunOptions};
+use crate::pipeline;
+use crate::settings::{CommandLine, RunSettings};
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -44,17 +45,15 @@ pub fn load(path: &Path) -> Result<(crate::config::Config, crate::validate::Poli
 
 /// Structure, schema and suppressions for `text` as the file `path`; no Python runs.
 pub fn check_static(path: &Path, text: &str) -> Result<Vec<Diagnostic>, String> {
-    let (config, policy) = load(path)?;
-    let opts = RunOptions {
-        paths: Vec::new(),
-        jobs: 1,
-        exec: false,
-        cache_dir: None,
-        shard: None,
-        changed_since: None,
-        progress: false,
+    let (mut config, policy) = load(path)?;
+    let cli = CommandLine {
+        jobs: Some(1),
+        no_exec: true,
+        quiet: true,
         stdin: Some((path.to_path_buf(), text.as_bytes().to_vec())),
+        ..CommandLine::default()
     };
+    let opts = RunSettings::resolve(&mut config, cli, &policy.rule_names())?;
     // A bug on some input must cost this check, not the editor's whole session.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline::run(&opts, &config, &policy)));
     let (reports, _) =

@@ -7,6 +7,7 @@ use crate::claims::extract_claims;
 use crate::diagnostic::Diagnostic;
 use crate::entry::{CodeBlock, SuppressionScope};
 use crate::exec::EntryOutcome;
+use crate::rules::Rule;
 use crate::source::Span;
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 use std::path::Path;
@@ -49,7 +50,7 @@ pub fn hover(doc: &Doc, pos: Position, cache_dir: &Path) -> Option<Hover> {
             };
             let names_execution = s.rules.is_empty()
                 || s.rules.iter().any(|r| {
-                    r.eq_ignore_ascii_case("all") || crate::rules::lookup(r).is_some_and(|r| r.step == "execute")
+                    r.eq_ignore_ascii_case("all") || crate::rules::lookup(r).is_some_and(|r| r.rule.executes())
                 });
             covers && names_execution
         });
@@ -84,7 +85,7 @@ fn lines_span(block: &CodeBlock, first: usize, last: usize) -> Span {
 }
 
 fn is_execution(d: &Diagnostic) -> bool {
-    crate::rules::lookup(&d.rule).is_some_and(|r| r.step == "execute")
+    crate::rules::lookup(&d.rule).is_some_and(|r| r.rule.executes())
 }
 
 enum Verdict {
@@ -112,10 +113,15 @@ fn verdict(claimed: &str, diags: &[Diagnostic], lines: Span, block: Span) -> Ver
         }
         return Verdict::Said(s);
     }
-    let blocking = ["timeout", "interpreter-crash", "missing-module", "python-syntax-error"];
+    let blocking = [
+        Rule::Timeout,
+        Rule::InterpreterCrash,
+        Rule::MissingModule,
+        Rule::PythonSyntaxError,
+    ];
     if let Some(d) = diags
         .iter()
-        .find(|d| blocking.contains(&d.rule.as_str()) && d.span.start >= block.start && d.span.start < block.end)
+        .find(|d| blocking.iter().any(|&r| d.is(r)) && d.span.start >= block.start && d.span.start < block.end)
     {
         return Verdict::Said(format!("qa-lint: claim `{claimed}` not judged: {}", d.message));
     }

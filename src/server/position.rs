@@ -18,7 +18,7 @@ impl<'a> LineIndex<'a> {
         let starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        let bom = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let bom = text.len() - crate::source::strip_bom(text.as_bytes()).len();
         LineIndex { text, starts, bom }
     }
 

@@ -54,11 +54,12 @@ impl Doc {
     pub fn current(&self) -> Result<Vec<Diagnostic>, String> {
         match &self.executed {
             Some((generation, diags)) if *generation == self.generation => Ok(diags.clone()),
-            _ => self
-                .statics
-                .as_ref()
-                .map_err(Clone::clone)
-                .map(|d| d.iter().filter(|d| d.rule != "unused-suppression").cloned().collect()),
+            _ => self.statics.as_ref().map_err(Clone::clone).map(|d| {
+                d.iter()
+                    .filter(|d| !d.is(crate::rules::Rule::UnusedSuppression))
+                    .cloned()
+                    .collect()
+            }),
         }
     }
 

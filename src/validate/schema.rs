@@ -7,6 +7,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::document::EntryDocument;
+use crate::rules::Rule;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -167,7 +168,7 @@ impl Policy {
         span: crate::source::Span,
     ) -> Diagnostic {
         let s = |k: &str| ann.get(k).and_then(Value::as_str).map(str::to_string);
-        let rule = s("x-rule").unwrap_or_else(|| "schema-violation".into());
+        let rule = s("x-rule").map_or(Rule::SchemaViolation, |r| Rule::schema(&r));
         let fill = |t: String| {
             let shown = match value {
                 Value::String(v) => v.clone(),
@@ -183,8 +184,14 @@ impl Policy {
                 .replace("{value}", &shown)
                 .replace("{chars}", &chars.to_string())
         };
-        let message = s("x-message").map(fill).unwrap_or_else(|| format!("schema: {error}"));
-        let mut d = Diagnostic::new(&rule, span, message).label(s("x-label").unwrap_or_else(|| "here".into()));
+        let mut d = crate::rules::validate::schema_error(
+            rule,
+            span,
+            error,
+            s("x-message").map(fill),
+            s("x-label"),
+            s("x-help").map(fill),
+        );
         if let Some(code) = s("x-code") {
             d.code = code;
         }
@@ -193,11 +200,7 @@ impl Policy {
             Some("error") => d.severity = Severity::Error,
             _ => {}
         }
-        d.help_opt(
-            s("x-help")
-                .map(fill)
-                .or_else(|| Some(format!("the schema says: {error}"))),
-        )
+        d
     }
 }
 

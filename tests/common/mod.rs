@@ -89,3 +89,10 @@ pub fn built_wheel() -> Option<PathBuf> {
     }
     wheel
 }
+
+/// The diagnostics of a `--output-format json` run, typed, each with its path: tests assert
+/// on rules and positions instead of scraping the text of a human format.
+pub fn diagnostics(out: &Output) -> Vec<(String, qa_lint::diagnostic::Diagnostic)> {
+    qa_lint::report::merge::parse(&out.stdout)
+        .unwrap_or_else(|e| panic!("not a JSON report ({e}):\n{}\n{}", out.stdout, out.stderr))
+}

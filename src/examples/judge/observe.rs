@@ -1,0 +1,168 @@
+//! Where a claim's line is in the Markdown, and what its statement produced.
+
+use crate::claims::{Claim, ClaimForm, ClaimKind, Observed};
+use crate::entry::CodeBlock;
+use crate::exec::{BlockResult, StmtSpan};
+use crate::source::Span;
+
+/// A block-local byte range -> a span in the Markdown file.
+pub(super) fn code_span(block: &CodeBlock, range: std::ops::Range<usize>) -> Span {
+    let to_md = |offset: usize| {
+        let line_idx = block.code[..offset.min(block.code.len())].matches('\n').count();
+        let line_start = block.code[..offset.min(block.code.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let skip = block.line_skips.get(line_idx).copied().unwrap_or(0);
+        block
+            .line_offsets
+            .get(line_idx)
+            .map_or(block.span.start, |s| s + (offset - line_start).saturating_sub(skip))
+    };
+    Span::new(to_md(range.start), to_md(range.end))
+}
+
+/// The span of the code on a 1-based block line, without leading indentation.
+pub(super) fn line_span(block: &CodeBlock, line: u32) -> Span {
+    let text = block.code.lines().nth(line.saturating_sub(1) as usize).unwrap_or("");
+    let indent = text.len() - text.trim_start().len();
+    let s = block.line_span(line as usize);
+    if s.is_empty() {
+        block.span
+    } else {
+        Span::new(s.start + indent, s.end)
+    }
+}
+
+/// The opening fence line of a block (where block-wide problems point).
+pub(super) fn first_line_of_block(block: &CodeBlock) -> Span {
+    let start = block.span.start;
+    let first_code_line = block.line_offsets.first().copied().unwrap_or(start);
+    Span::new(start, first_code_line.saturating_sub(1).max(start))
+}
+
+/// Everything observed for the statement a claim is about.
+///
+/// A trailing claim sees what its own line printed, plus (on the first line of a top-level
+/// statement) what code defined elsewhere printed while it ran (a decorator, an `__exit__`).
+/// A claim written below a statement (`# 5`, `#> 5`, `# Output:`), or on the header of a
+/// `for` or `with`, sees everything printed while that statement ran, its body included.
+/// Warnings are not output. The value an assignment binds counts unless the claim is about
+/// printed output only (`# Output: 3`). An exception raised and handled inside a `try:`
+/// counts for an exception claim on its very line.
+pub(super) fn observe(result: &BlockResult, claim: &Claim, block: &CodeBlock) -> (Observed, Vec<usize>) {
+    let line = claim.line as u32;
+    let below = claim.form != ClaimForm::Trailing || loop_or_with_header(block, claim);
+    let body = line..(claim.comment_line as u32).max(line + 1);
+    let starts_stmt = |s: &Option<StmtSpan>| s.is_some_and(|(first, _)| first == line);
+    let outputs = result
+        .events
+        .iter()
+        .filter(|e| e.kind != "warning")
+        .filter(|e| {
+            e.line == Some(line)
+                || (below && (starts_stmt(&e.stmt) || e.line.is_some_and(|l| body.contains(&l))))
+                || (starts_stmt(&e.stmt) && e.line.is_none_or(|l| e.stmt.is_some_and(|(a, b)| l < a || l > b)))
+        })
+        .map(|e| e.text.clone())
+        .collect();
+    // `None` counts only for a claim of `None`: a REPL shows nothing for it.
+    let claims_none = claim.text.trim() == "None";
+    let value = result
+        .values
+        .iter()
+        .filter(|v| !(v.assigned && claim.output_only))
+        .find(|v| v.stmt.0 == line)
+        .filter(|v| v.repr != "None" || claims_none);
+    let value_repr = value.map(|v| v.repr.clone());
+    let wants_exception = matches!(claim.kind, ClaimKind::Exception { .. });
+    let errors: Vec<usize> = result
+        .errors
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            if e.caught {
+                wants_exception && e.line == Some(line)
+            } else {
+                e.line == Some(line) || starts_stmt(&e.stmt)
+            }
+        })
+        .map(|(i, _)| i)
+        .collect();
+    // A handled exception only when nothing escaped the statement.
+    let pick = errors
+        .iter()
+        .find(|&&i| !result.errors[i].caught)
+        .or(errors.first())
+        .copied();
+    let exception = pick.map(|i| (result.errors[i].type_name.clone(), result.errors[i].message.clone()));
+    (
+        Observed {
+            outputs,
+            value_repr,
+            exception,
+            assigned: value.is_some_and(|v| v.assigned),
+            value_str: value.and_then(|v| v.str.clone()),
+        },
+        errors,
+    )
+}
+
+/// The code of a 1-based block line.
+pub(super) fn line_code(block: &CodeBlock, line: usize) -> &str {
+    block.code.lines().nth(line.saturating_sub(1)).unwrap_or("")
+}
+
+/// Whether a line sits in a body that runs only sometimes: a `def` or `class` (until called),
+/// a branch of `if`/`elif`/`else`/`except`/`while`/`match`. `for`, `with`, `try:` and `finally:` bodies
+/// run when their statement does.
+pub(super) fn may_not_run(block: &CodeBlock, line: usize) -> bool {
+    let lines: Vec<&str> = block.code.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let Some(mut level) = lines.get(line.saturating_sub(1)).map(|l| indent(l)) else {
+        return false;
+    };
+    for l in lines[..line.saturating_sub(1)].iter().rev() {
+        let t = l.trim_start();
+        if t.is_empty() || t.starts_with('#') || indent(l) >= level {
+            continue;
+        }
+        level = indent(l);
+        let word = t.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+        let word = if word == "async" {
+            t[5..].trim_start().split(' ').next().unwrap_or("")
+        } else {
+            word
+        };
+        if matches!(
+            word,
+            "def" | "class" | "if" | "elif" | "else" | "except" | "while" | "match" | "case"
+        ) {
+            return true;
+        }
+        if level == 0 {
+            break;
+        }
+    }
+    false
+}
+
+/// A trailing claim on the header of a `for` or `with` statement is about what its body
+/// prints.
+pub(super) fn loop_or_with_header(block: &CodeBlock, claim: &Claim) -> bool {
+    let start = block.code[..claim.comment.start.min(block.code.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let code = block.code[start..claim.comment.start.min(block.code.len())].trim();
+    code.ends_with(':')
+        && ["for ", "with ", "async for ", "async with "]
+            .iter()
+            .any(|k| code.starts_with(k))
+}
+
+/// `invalid syntax (<qa:x.md:15>, line 3)` -> `invalid syntax`: the location is the span's job.
+pub(super) fn without_location(message: &str) -> &str {
+    match message.rfind(" (") {
+        Some(i) if message.ends_with(')') && message[i..].contains(", line ") => &message[..i],
+        _ => message,
+    }
+}

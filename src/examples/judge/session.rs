@@ -1,0 +1,104 @@
+//! Doctest sessions (`>>>` transcripts): each example's shown output against what it printed.
+
+use super::observe::line_span;
+use super::{environment, Ctx};
+use crate::claims::nondet;
+use crate::claims::{self, Shown};
+use crate::entry::CodeBlock;
+use crate::exec::BlockResult;
+use crate::rules::{claims as wording, execute};
+use crate::source::Span;
+
+/// `# Python 3.12+` (or `# Python >= 3.12`, `# Requires Python 3.12`) on the comment lines
+/// that head a transcript: the Python its outputs are for.
+fn transcript_version(code: &str) -> Option<(u32, u32)> {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)^#\s*(?:requires\s+)?python\s*(?:>=\s*)?(\d)\.(\d{1,2})\+?").unwrap()
+    });
+    for l in code.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !l.starts_with('#') {
+            return None;
+        }
+        if let Some(c) = RE.captures(l) {
+            return Some((c[1].parse().ok()?, c[2].parse().ok()?));
+        }
+    }
+    None
+}
+
+/// The span of a session example's shown output (the lines after its source), and the
+/// indentation of its `>>>`.
+fn want_span(block: &CodeBlock, line: u32, source: &str, want: &str) -> Option<(Span, String)> {
+    let first = line as usize + source.lines().count().max(1);
+    let n = want.trim_end_matches('\n').lines().count();
+    if n == 0 {
+        return None;
+    }
+    let last = first + n - 1;
+    let prompt = block.code.lines().nth(line.saturating_sub(1) as usize)?;
+    let indent = prompt[..prompt.len() - prompt.trim_start().len()].to_string();
+    let (a, b) = (line_span(block, first as u32), block.line_span(last));
+    (a.start <= b.end).then(|| (Span::new(a.start, b.end), indent))
+}
+
+pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
+    if let (Some(need), Some(have)) = (transcript_version(&block.code), ctx.python) {
+        if have < need {
+            ctx.out.other_python += br.session.iter().filter(|ex| !ex.want.trim().is_empty()).count();
+            return;
+        }
+    }
+    for (k, ex) in br.session.iter().enumerate() {
+        let kind = ctx.nondet.example(&ex.source);
+        if let Some(root) = ex.root {
+            if !ex.want.trim().is_empty() {
+                ctx.fallout(root).claims += 1;
+            } else {
+                ctx.fallout(root).failures += 1;
+            }
+            continue;
+        }
+        if !ex.want.trim_start().starts_with("Traceback") {
+            if let Some((kind, name)) = environment::session_environment(ex) {
+                ctx.environment(kind, (bi, k), block, ex.line, &name);
+                continue;
+            }
+        }
+        ctx.out.claims += 1;
+        if ex.ok {
+            continue;
+        }
+        let (want, got) = (ex.want.trim_end(), ex.got.trim_end());
+        let span = line_span(block, ex.line);
+        let d = match &ex.exception {
+            Some(exc) if exc.contains("qa-lint sandbox:") => execute::sandbox_violation(span, exc),
+            Some(exc) if !want.starts_with("Traceback") => execute::exception_in_session(span, exc, want),
+            Some(_) => wording::session_mismatch(span, want, got),
+            None => match claims::compare_shown(want, got, ctx.opts) {
+                Shown::Pass => continue,
+                Shown::Format { fix } => {
+                    let at = want_span(block, ex.line, &ex.source, &ex.want);
+                    wording::session_format(span, want, got, &fix, at)
+                }
+                Shown::Mismatch if nondet::mismatch_varies(kind, want, want, got) => {
+                    wording::nondeterministic(span, kind == nondet::Kind::SetOrder, want, got)
+                }
+                Shown::Mismatch => wording::session_mismatch(span, want, got),
+            },
+        };
+        if ex.exception.is_some() {
+            ctx.push_root((bi, k), d);
+        } else {
+            ctx.out.diagnostics.push(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn versions() {
+        assert_eq!(super::transcript_version("# Python 3.8+\n>>> 1\n1\n"), Some((3, 8)));
+        assert_eq!(super::transcript_version(">>> 1\n# Python 3.8+\n"), None);
+    }
+}
