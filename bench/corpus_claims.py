@@ -255,11 +255,17 @@ def _string_variants(tok):
         return []
     prefix, q, body = m.groups()
     out = []
+    loose = _loose(body)
     for i in range(len(body) - 1, -1, -1):
         c = body[i]
-        if c.isalnum() and (i == 0 or body[i - 1] != "\\"):
-            r = "y" if c.lower() == "x" else "x"
-            r = r.upper() if c.isupper() else r
+        if c.isalnum() and (i == 0 or body[i - 1] != "\\") and i not in loose:
+            # Never an `x` (or `...`): an `x` next to digits is qa-lint's digit wildcard, and
+            # `'+02:3x'` would match the very output it should contradict.
+            if c.isdigit():
+                r = str((int(c) + 1) % 10)
+            else:
+                r = "z" if c.lower() == "q" else "q"
+                r = r.upper() if c.isupper() else r
             out.append(prefix + q + body[:i] + r + body[i + 1:] + q)
             break
     out.append(prefix + q + "Q" + body + q)
@@ -309,16 +315,32 @@ def mutate_literal(text):
     return None
 
 
+# What qa-lint matches loosely on purpose: object addresses, and version segments of URLs.
+# A mutation there is no wrong claim.
+LOOSE_SPANS = re.compile(r"0x[0-9a-fA-F]{8,}|(?<=/)v?\d+(?:\.\d+)*(?=/)")
+
+
+def _loose(text):
+    """The character positions of `text` that lie in an address or a URL's version segment."""
+    out = set()
+    for m in LOOSE_SPANS.finditer(text):
+        if m.group().startswith("0x") or "://" in text[:m.start()]:
+            out.update(range(m.start(), m.end()))
+    return out
+
+
 def mutate_text(text):
-    """For `#>` output that is not a literal: bump the last digit, else change the last letter."""
+    """For `#>` output that is not a literal: bump the last digit, else change the last letter
+    (never inside an address or a URL's version segment)."""
     if literal(text)[0]:
         return mutate_literal(text)
+    loose = _loose(text)
     for i in range(len(text) - 1, -1, -1):
-        if text[i].isdigit():
+        if text[i].isdigit() and i not in loose:
             return text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:]
     for i in range(len(text) - 1, -1, -1):
         c = text[i]
-        if c.isalpha():
+        if c.isalpha() and i not in loose:
             r = "b" if c.lower() == "a" else "a"
             return text[:i] + (r.upper() if c.isupper() else r) + text[i + 1:]
     return text + " x"

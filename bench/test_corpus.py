@@ -165,10 +165,17 @@ class Mutations(unittest.TestCase):
 
     def test_examples(self):
         self.assertEqual(mutate_literal("[1, 2, 3]"), "[1, 2, 4]")
-        self.assertEqual(mutate_literal("'abc'"), "'abx'")
+        self.assertEqual(mutate_literal("'abc'"), "'abq'")
+        # No mutation makes a wildcard: `'+02:3x'` would match `'+02:30'`.
+        self.assertEqual(mutate_literal("{'t': '+02:30'}"), "{'t': '+02:31'}")
+        self.assertEqual(mutate_literal("'12a'"), "'12q'")
         self.assertEqual(mutate_literal("None"), "False")
         self.assertEqual(mutate_text("a=1 b='x'"), "a=2 b='x'")
         self.assertEqual(mutate_text("Queue is empty"), "Queue is empta")
+        # Not inside what qa-lint matches loosely: an address, a URL's version segment.
+        self.assertEqual(mutate_text("f=<__main__.Foo object at 0x0123456789ab>"), "f=<__main__.Foo object aa 0x0123456789ab>")
+        self.assertEqual(mutate_text("3 at https://e.dev/2/v/x"), "4 at https://e.dev/2/v/x")
+        self.assertEqual(mutate_literal("'see https://e.dev/2/v/ok'"), "'see https://e.dev/2/v/oq'")
 
     def test_not_literals(self):
         for text in ["OK", "x + 1", "f()", "...", "", "[1, *a]", "{**d}"]:
