@@ -154,6 +154,11 @@ pub struct CheckArgs {
     /// Append a Markdown summary to this file (e.g. `$GITHUB_STEP_SUMMARY`).
     #[arg(long, value_name = "PATH")]
     pub summary_file: Option<PathBuf>,
+    /// Fail (exit code 2) instead of starting Python when an entry is not in the cache, so a
+    /// test can prove a re-run is served from it. Hidden: it is for tests. The environment
+    /// variable sets it too, which reaches the `qa-lint check -` runs of the language server.
+    #[arg(long, hide = true, env = "QA_LINT_FORBID_EXEC", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+    pub forbid_exec: bool,
 }
 
 pub fn main() -> i32 {
@@ -331,6 +336,7 @@ fn check(args: &CheckArgs) -> i32 {
             ignore: args.ignore.clone(),
         },
         strict_sandbox: args.strict_sandbox,
+        forbid_exec: args.forbid_exec,
     };
     let opts = match RunSettings::resolve(&mut config, cli, &policy.rule_names()) {
         Ok(opts) => opts,

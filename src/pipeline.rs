@@ -8,17 +8,32 @@ use crate::claims::JudgeOptions;
 use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::discover;
-use crate::entry::SuppressionScope;
 use crate::examples;
 use crate::exec::{EntryOutcome, Limits, Pool};
 use crate::report::{FileReport, Summary};
 use crate::settings::{self, RunSettings};
-use crate::source::Span;
 use crate::validate::Policies;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
+
+/// Why a run failed as a whole (exit code 2); everything else becomes a diagnostic.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A path or an include/exclude glob that cannot be used.
+    #[error("{0}")]
+    Discover(String),
+    /// `--changed-since` with a revision git does not know, or no git.
+    #[error("{0}")]
+    ChangedSince(String),
+    #[error("cannot start the static-check threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+    #[error("cannot start Python: {0}")]
+    Python(anyhow::Error),
+    #[error("{0} entries need running, but --forbid-exec (QA_LINT_FORBID_EXEC=1) was given")]
+    ForbiddenExec(usize),
+}
 
 /// What the chunks share for running examples: limits, the cache, and the worker pool and
 /// progress bar, made when the first entry needs running.
@@ -69,7 +84,7 @@ fn run_chunk(
     policy: &Policies,
     exec: &mut ExecState,
     summary: &mut Summary,
-) -> Result<Vec<FileReport>, String> {
+) -> Result<Vec<FileReport>, RunError> {
     let mut checked: Vec<CheckedFile> = pool.install(|| {
         chunk
             .par_iter()
@@ -113,34 +128,11 @@ fn run_chunk(
         .map(|(c, sel)| {
             let mut diags = std::mem::take(&mut c.diagnostics);
             // A file-wide problem (front matter) fails once per entry in the schema: keep one.
-            let mut seen = std::collections::HashSet::new();
-            diags.retain(|d| seen.insert((d.rule.clone(), d.span, d.message.clone())));
+            crate::diagnostic::dedup(&mut diags);
             // Suppressions see every static diagnostic of the file (all shards compute those).
             let mut diags = crate::suppress::apply(&c.path, diags, &c.doc.suppressions, config, opts.exec);
             if let Some(shard) = &opts.shard {
-                let path = c.path.display().to_string();
-                let owns_file = shard.owns_file(&path);
-                let owns_all = sel.iter().all(|&s| s);
-                let entries: Vec<(Span, bool)> = c.doc.entries.iter().zip(sel).map(|(e, &s)| (e.span, s)).collect();
-                let owner_of = |offset: usize| match entries
-                    .iter()
-                    .find(|(span, _)| offset >= span.start && offset < span.end.max(span.start + 1))
-                {
-                    Some((_, owned)) => *owned,
-                    None => owns_file,
-                };
-                diags.retain(|d| {
-                    // An unused suppression belongs to what it targets; a file-wide one can only
-                    // be judged by a shard that ran every entry of the file.
-                    if d.is(crate::rules::Rule::UnusedSuppression) {
-                        match c.doc.suppressions.iter().find(|s| s.span == d.span).map(|s| &s.scope) {
-                            Some(SuppressionScope::Range(r)) => return owner_of(r.end.saturating_sub(1).max(r.start)),
-                            Some(SuppressionScope::File) => return owns_file && (owns_all || !opts.exec),
-                            None => {}
-                        }
-                    }
-                    owner_of(d.span.start)
-                });
+                shard.retain_owned(&c.path.display().to_string(), &c.doc, sel, opts.exec, &mut diags);
             }
             FileReport {
                 path: c.path.display().to_string(),
@@ -168,12 +160,12 @@ fn run_chunk(
 }
 
 /// Run every step; never fails on bad input (that becomes diagnostics).
-pub fn run(opts: &RunSettings, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), String> {
+pub fn run(opts: &RunSettings, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), RunError> {
     let started = Instant::now();
     let (mut files, walk_errors) = match &opts.stdin {
         Some((name, _)) => (vec![name.clone()], Vec::new()),
         None => {
-            let found = discover::discover(&opts.paths, config)?;
+            let found = discover::discover(&opts.paths, config).map_err(RunError::Discover)?;
             for dir in &found.empty_dirs {
                 eprintln!("warning: no Markdown files to check in {}", dir.display());
             }
@@ -181,13 +173,10 @@ pub fn run(opts: &RunSettings, config: &Config, policy: &Policies) -> Result<(Ve
         }
     };
     if let Some(rev) = opts.changed_since.as_ref().filter(|_| opts.stdin.is_none()) {
-        let changed = crate::git::changed_since(rev)?;
+        let changed = crate::git::changed_since(rev).map_err(RunError::ChangedSince)?;
         files.retain(|f| changed.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build()?;
     let mut summary = Summary::default();
     let mut exec = ExecState::new(opts, config);
     let mut reports = Vec::new();
@@ -228,7 +217,7 @@ fn run_examples(
     config: &Config,
     exec: &mut ExecState,
     summary: &mut Summary,
-) -> Result<(), String> {
+) -> Result<(), RunError> {
     // (file index, entry index, prepared job)
     let mut prepared = Vec::new();
     for (fi, c) in checked.iter().enumerate() {
@@ -258,15 +247,12 @@ fn run_examples(
         summary.python.get_or_insert_with(crate::exec::python_version_hint);
     } else {
         // Lets a test prove that an unchanged corpus starts no Python at all.
-        if std::env::var_os("QA_LINT_FORBID_EXEC").is_some_and(|v| v == "1") {
-            return Err(format!(
-                "{} entries need running, but QA_LINT_FORBID_EXEC=1",
-                todo.len()
-            ));
+        if opts.forbid_exec {
+            return Err(RunError::ForbiddenExec(todo.len()));
         }
         if exec.pool.is_none() {
             let pool = Pool::new(opts.jobs, exec.limits.clone());
-            summary.python = Some(pool.python_version().map_err(|e| format!("cannot start Python: {e}"))?);
+            summary.python = Some(pool.python_version().map_err(RunError::Python)?);
             exec.pool = Some(pool);
             exec.bar = progress_bar(opts.progress);
         }

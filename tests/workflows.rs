@@ -334,8 +334,15 @@ fn only_execution_settings_invalidate_the_cache() {
     let d = dir.path();
     std::fs::copy(root().join(SAMPLE), d.join("s.md")).unwrap();
     let run = |forbid: bool| {
-        let env: &[(&str, &str)] = if forbid { &[("QA_LINT_FORBID_EXEC", "1")] } else { &[] };
-        common::qa_in_env(d, &["--cache-dir", "cache", "--output-format", "concise", "s.md"], env)
+        let args = [
+            "--cache-dir",
+            "cache",
+            "--output-format",
+            "concise",
+            "s.md",
+            "--forbid-exec",
+        ];
+        common::qa_in(d, &args[..if forbid { 6 } else { 5 }])
     };
     std::fs::write(d.join("qa-lint.toml"), "[rules]\n").unwrap();
     assert_eq!(run(false).code, 1);
@@ -352,7 +359,7 @@ fn only_execution_settings_invalidate_the_cache() {
     std::fs::write(d.join("qa-lint.toml"), "[exec]\nmemory-mb = 900\n").unwrap();
     let rerun = run(true);
     assert_eq!(rerun.code, 2, "{}", rerun.stdout);
-    assert!(rerun.stderr.contains("QA_LINT_FORBID_EXEC=1"), "{}", rerun.stderr);
+    assert!(rerun.stderr.contains("--forbid-exec"), "{}", rerun.stderr);
 }
 
 /// The first pre-commit recipe in the README, as written: its `rev` is a tag of the hook

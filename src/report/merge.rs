@@ -66,16 +66,11 @@ pub fn read(paths: &[PathBuf]) -> Result<(Vec<FileReport>, Summary), String> {
         let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         let items = parse(&text).map_err(|e| format!("{} is not a qa-lint JSON report: {e}", p.display()))?;
         for (path, d) in items {
-            let list = by_path.entry(path).or_default();
-            // The same diagnostic from two reports (overlapping shards) is kept once.
-            if !list
-                .iter()
-                .any(|o| o.rule == d.rule && o.span == d.span && o.message == d.message)
-            {
-                list.push(d);
-            }
+            by_path.entry(path).or_default().push(d);
         }
     }
+    // The same diagnostic from two reports (overlapping shards) is kept once.
+    by_path.values_mut().for_each(crate::diagnostic::dedup);
     let mut files: Vec<FileReport> = by_path
         .into_iter()
         .map(|(path, diagnostics)| FileReport {
