@@ -246,11 +246,7 @@ fn have_pre_commit() -> bool {
         .args(["-m", "pre_commit", "--version"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !have {
-        assert!(std::env::var_os("CI").is_none(), "pre-commit must be installed in CI");
-        eprintln!("pre-commit not installed; skipping");
-    }
-    have
+    common::need(have, "pre-commit (`python3 -m pre_commit`)")
 }
 
 #[test]
@@ -304,8 +300,7 @@ fn progress_shows_on_a_terminal_and_never_in_pipes() {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !have_script {
-        eprintln!("util-linux `script` not installed; the terminal half is not checked");
+    if !common::need(have_script, "util-linux `script` (the terminal half of this test)") {
         return;
     }
     // `script` gives qa-lint a pseudo-terminal, as an author's shell would.
