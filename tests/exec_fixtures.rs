@@ -15,9 +15,14 @@ use std::path::Path;
 /// A secret in the parent's environment: examples must not see it (the worker scrubs its env).
 const SECRET_VAR: &str = "QA_LINT_TEST_SECRET";
 
-/// `qa-lint --no-cache ARGS` from the repository root, with a secret in the env.
+/// `qa-lint ARGS` from the repository root, with a secret in the env (`--no-cache` unless the
+/// args name a cache).
 fn qa(args: &[&str]) -> common::Output {
-    let args: Vec<&str> = std::iter::once("--no-cache").chain(args.iter().copied()).collect();
+    let cached = args.contains(&"--cache-dir");
+    let args: Vec<&str> = std::iter::once("--no-cache")
+        .filter(|_| !cached)
+        .chain(args.iter().copied())
+        .collect();
     common::qa_in_env(&root(), &args, &[(SECRET_VAR, "hunter2-must-not-leak")])
 }
 
@@ -242,44 +247,33 @@ fn line_of(text: &str, needle: &str, file: &str) -> u32 {
     hits[0]
 }
 
-/// (severity, rule, line) of every diagnostic in miette's `full` output for `path`.
-fn parse_full(stdout: &str, path: &str) -> BTreeSet<(char, String, u32)> {
-    let mut found = BTreeSet::new();
-    let lines: Vec<&str> = stdout.lines().collect();
-    for (i, l) in lines.iter().enumerate() {
-        let Some(rest) = l.strip_prefix("QA") else { continue };
-        let Some((_, rule)) = rest.split_once('[') else {
-            continue;
-        };
-        let rule = rule.trim_end_matches(']').to_string();
-        let mut sev = '?';
-        let mut line = 0;
-        for next in &lines[i + 1..] {
-            let t = next.trim_start();
-            if sev == '?' && t.starts_with('×') {
-                sev = E;
-            } else if sev == '?' && t.starts_with('⚠') {
-                sev = W;
-            }
-            if let Some(loc) = t.strip_prefix(&format!("╭─[{path}:")) {
-                line = loc.split(':').next().unwrap().parse().unwrap();
-                break;
-            }
-            if next.starts_with("QA") {
-                break;
-            }
-        }
-        assert!(line > 0, "no location for {rule} in:\n{stdout}");
-        found.insert((sev, rule, line));
-    }
-    found
+/// (severity, rule, line) of every diagnostic of `path` in a `--output-format json` run.
+fn found(json: &common::Output, path: &str, text: &str) -> BTreeSet<(char, String, u32)> {
+    let source = qa_lint::source::SourceFile::from_bytes(path.into(), text.as_bytes()).unwrap();
+    common::diagnostics(json)
+        .into_iter()
+        .filter(|(p, _)| p == path)
+        .map(|(_, d)| {
+            let sev = if d.severity == qa_lint::diagnostic::Severity::Error {
+                E
+            } else {
+                W
+            };
+            (sev, d.rule, source.line_col(d.span.start).line as u32)
+        })
+        .collect()
 }
 
 fn check_file(path: &Path) -> String {
     let p = rel(path);
     let key = p.strip_prefix("fixtures/").unwrap_or(&p).to_string();
     let text = std::fs::read_to_string(path).unwrap();
-    let out = qa(&[&p]);
+    // The snapshot is of `full`, the assertions are on the JSON report of a second run that
+    // takes what it can from the first run's cache.
+    let cache = tempfile::tempdir().unwrap();
+    let cache = cache.path().to_str().unwrap();
+    let out = qa(&["--cache-dir", cache, &p]);
+    let json = qa(&["--cache-dir", cache, "--output-format", "json", &p]);
     assert!(
         out.code == 0 || out.code == 1,
         "{p}: exit {} (usage/internal error)\n{}",
@@ -295,7 +289,7 @@ fn check_file(path: &Path) -> String {
         .into_iter()
         .map(|(s, r, n)| (s, r.to_string(), line_of(&text, n, &p)))
         .collect();
-    let got = parse_full(&out.stdout, &p);
+    let got = found(&json, &p, &text);
     assert_eq!(
         got, want,
         "{p}: diagnostics (severity, rule, line) differ; output:\n{}",
