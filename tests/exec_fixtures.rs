@@ -15,14 +15,9 @@ use std::path::Path;
 /// A secret in the parent's environment: examples must not see it (the worker scrubs its env).
 const SECRET_VAR: &str = "QA_LINT_TEST_SECRET";
 
-/// `qa-lint ARGS` from the repository root, with a secret in the env (`--no-cache` unless the
-/// args name a cache).
+/// `qa-lint --no-cache ARGS` from the repository root, with a secret in the env.
 fn qa(args: &[&str]) -> common::Output {
-    let cached = args.contains(&"--cache-dir");
-    let args: Vec<&str> = std::iter::once("--no-cache")
-        .filter(|_| !cached)
-        .chain(args.iter().copied())
-        .collect();
+    let args: Vec<&str> = std::iter::once("--no-cache").chain(args.iter().copied()).collect();
     common::qa_in_env(&root(), &args, &[(SECRET_VAR, "hunter2-must-not-leak")])
 }
 
@@ -247,11 +242,28 @@ fn line_of(text: &str, needle: &str, file: &str) -> u32 {
     hits[0]
 }
 
-/// (severity, rule, line) of every diagnostic of `path` in a `--output-format json` run.
-fn found(json: &common::Output, path: &str, text: &str) -> BTreeSet<(char, String, u32)> {
+/// Every diagnostic of one folder's fixtures, from one `--output-format json` run of the
+/// folder: what a file reports must not depend on the files checked with it.
+fn folder_report(folder: &str) -> Vec<(String, qa_lint::diagnostic::Diagnostic)> {
+    let out = qa(&["--output-format", "json", folder]);
+    assert!(
+        out.code == 0 || out.code == 1,
+        "{folder}: exit {}\n{}",
+        out.code,
+        out.stderr
+    );
+    common::diagnostics(&out)
+}
+
+/// (severity, rule, line) of every diagnostic of `path` in `report`.
+fn found(
+    report: &[(String, qa_lint::diagnostic::Diagnostic)],
+    path: &str,
+    text: &str,
+) -> BTreeSet<(char, String, u32)> {
     let source = qa_lint::source::SourceFile::from_bytes(path.into(), text.as_bytes()).unwrap();
-    common::diagnostics(json)
-        .into_iter()
+    report
+        .iter()
         .filter(|(p, _)| p == path)
         .map(|(_, d)| {
             let sev = if d.severity == qa_lint::diagnostic::Severity::Error {
@@ -259,21 +271,18 @@ fn found(json: &common::Output, path: &str, text: &str) -> BTreeSet<(char, Strin
             } else {
                 W
             };
-            (sev, d.rule, source.line_col(d.span.start).line as u32)
+            (sev, d.rule.clone(), source.line_col(d.span.start).line as u32)
         })
         .collect()
 }
 
-fn check_file(path: &Path) -> String {
+/// Checks one fixture: its `full` output (the snapshot), and the diagnostics `report` (its
+/// folder's JSON run) holds for it against [`expected`].
+fn check_file(path: &Path, report: &[(String, qa_lint::diagnostic::Diagnostic)]) -> String {
     let p = rel(path);
     let key = p.strip_prefix("fixtures/").unwrap_or(&p).to_string();
     let text = std::fs::read_to_string(path).unwrap();
-    // The snapshot is of `full`, the assertions are on the JSON report of a second run that
-    // takes what it can from the first run's cache.
-    let cache = tempfile::tempdir().unwrap();
-    let cache = cache.path().to_str().unwrap();
-    let out = qa(&["--cache-dir", cache, &p]);
-    let json = qa(&["--cache-dir", cache, "--output-format", "json", &p]);
+    let out = qa(&[&p]);
     assert!(
         out.code == 0 || out.code == 1,
         "{p}: exit {} (usage/internal error)\n{}",
@@ -289,7 +298,7 @@ fn check_file(path: &Path) -> String {
         .into_iter()
         .map(|(s, r, n)| (s, r.to_string(), line_of(&text, n, &p)))
         .collect();
-    let got = found(&json, &p, &text);
+    let got = found(report, &p, &text);
     assert_eq!(
         got, want,
         "{p}: diagnostics (severity, rule, line) differ; output:\n{}",
@@ -323,8 +332,9 @@ fn exec_settings() -> insta::Settings {
 #[test]
 fn claims_fixtures() {
     let _guard = exec_settings().bind_to_scope();
+    let report = folder_report("fixtures/claims");
     insta::glob!("../fixtures/claims", "*.md", |path| {
-        insta::assert_snapshot!(check_file(path));
+        insta::assert_snapshot!(check_file(path, &report));
     });
 }
 
@@ -333,8 +343,9 @@ fn hostile_fixtures() {
     let escape = Path::new("/tmp/qa-lint-escape.txt");
     let _ = std::fs::remove_file(escape);
     let _guard = exec_settings().bind_to_scope();
+    let report = folder_report("fixtures/hostile");
     insta::glob!("../fixtures/hostile", "*.md", |path| {
-        insta::assert_snapshot!(check_file(path));
+        insta::assert_snapshot!(check_file(path, &report));
     });
     assert!(!escape.exists(), "a snippet wrote outside its working directory");
 }
@@ -342,8 +353,9 @@ fn hostile_fixtures() {
 #[test]
 fn directives_fixtures() {
     let _guard = exec_settings().bind_to_scope();
+    let report = folder_report("fixtures/directives");
     insta::glob!("../fixtures/directives", "*.md", |path| {
-        insta::assert_snapshot!(check_file(path));
+        insta::assert_snapshot!(check_file(path, &report));
     });
 }
 
