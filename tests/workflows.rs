@@ -66,13 +66,10 @@ fn unchanged_rerun_starts_no_python_and_corrupt_cache_is_ignored() {
     let cache_arg = cache.to_str().unwrap();
     let first = qa(&["--cache-dir", cache_arg, "--output-format", "json", SAMPLE]);
     // With every entry cached, a run that would have to start Python fails loudly instead.
-    let mut second = Command::new(env!("CARGO_BIN_EXE_qa-lint"));
-    second
-        .args(["--cache-dir", cache_arg, "--output-format", "json", SAMPLE])
-        .current_dir(root());
-    let second = second.env("QA_LINT_FORBID_EXEC", "1").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&second.stdout), first.stdout);
-    assert_eq!(second.status.code(), Some(1));
+    let cached = ["--cache-dir", cache_arg, "--output-format", "json", SAMPLE];
+    let second = common::qa_in_env(&root(), &cached, &[("QA_LINT_FORBID_EXEC", "1")]);
+    assert_eq!(second.stdout, first.stdout);
+    assert_eq!(second.code, 1);
     // Corrupt every cache file: the run still gives the same answer and rewrites them.
     let mut corrupted = 0;
     for entry in walk(&cache) {
@@ -84,17 +81,8 @@ fn unchanged_rerun_starts_no_python_and_corrupt_cache_is_ignored() {
     assert!(corrupted >= 2, "one file per entry with examples");
     let third = qa(&["--cache-dir", cache_arg, "--output-format", "json", SAMPLE]);
     assert_eq!(third.stdout, first.stdout);
-    let fourth = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(["--cache-dir", cache_arg, "--output-format", "json", SAMPLE])
-        .current_dir(root())
-        .env("QA_LINT_FORBID_EXEC", "1")
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&fourth.stdout),
-        first.stdout,
-        "cache files were rewritten"
-    );
+    let fourth = common::qa_in(&root(), &[&cached[..], &["--forbid-exec"]].concat());
+    assert_eq!(fourth.stdout, first.stdout, "cache files were rewritten");
     assert_eq!(
         std::fs::read_to_string(cache.join(".gitignore"))
             .unwrap()

@@ -21,7 +21,19 @@ pub fn qa_in(dir: &Path, args: &[&str]) -> Output {
 
 /// [`qa_in`] with extra environment variables for qa-lint.
 pub fn qa_in_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
+    run(dir, args, env, None)
+}
+
+/// [`qa_in`] with `input` on standard input (`qa-lint -`).
+pub fn qa_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    run(dir, args, &[], Some(input))
+}
+
+/// The one way the tests start the binary.
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
         .args(args)
         .envs(env.iter().copied())
         .current_dir(dir)
@@ -30,8 +42,20 @@ pub fn qa_in_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         // cache pass --cache-dir, which wins over the environment).
         .env("QA_LINT_CACHE_DIR", fresh_cache_dir())
         .env_remove("QA_LINT_OUTPUT_FORMAT")
-        .output()
+        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run qa-lint");
+    if let Some(bytes) = input {
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(bytes)
+            .expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("run qa-lint");
     Output {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
