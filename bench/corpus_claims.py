@@ -17,6 +17,9 @@ VERSION_REQ = re.compile(r"""requires\s*=\s*["']?(\d+)\.(\d+)""")
 # Comment texts that parse as literals but are never value claims.
 EMPTY_EXPR = {"..."}
 # `# Output: 3`, `# output -> 3`, `# prints 3`, `# => 3`, `# returns 3`: a literal after a label.
+# mkdocs-material code annotation markers (`# (1)`, `# (2)!`): pointers to the numbered notes
+# under the block, never claims (docs/claims.md), so not literal claims to mutate either.
+ANNOTATION = re.compile(r"^\(\d+\)!?$")
 PREFIX = re.compile(r"^(?:(?:output|result|prints?|returns?)\s*(?::|->|=>|=)?|=>|->|→)\s*(?=\S)", re.I)
 
 
@@ -234,7 +237,7 @@ def find_claims(block, index):
             continue
         body = comment[1:]
         text = body.strip()
-        if text.startswith(">"):
+        if text.startswith(">") or ANNOTATION.match(text):
             continue
         start = block.indent + col + 1 + len(body) - len(body.lstrip())
         if literal(text)[0]:

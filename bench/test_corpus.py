@@ -91,6 +91,7 @@ class Claims(unittest.TestCase):
             ```python
             ok = check()  # OK
             note()  # (1)!
+            step()  # (2)
             def f():  # 3
                 pass
             total = [

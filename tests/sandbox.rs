@@ -24,6 +24,7 @@ const SECRET: &str = "qa-lint-test-secret-6f1d2c";
 #[derive(Debug)]
 struct Diag {
     rule: String,
+    severity: String,
     line: u64,
     message: String,
 }
@@ -99,6 +100,7 @@ fn check_with(dir: &Path, blocks: &[(&str, &str)], config: Option<&str>, extra: 
         .filter(|d| !d["code"].as_str().unwrap_or("").starts_with("QA1"))
         .map(|d| Diag {
             rule: d["rule"].as_str().unwrap().to_string(),
+            severity: d["severity"].as_str().unwrap().to_string(),
             line: d["line"].as_u64().unwrap(),
             message: d["message"].as_str().unwrap().to_string(),
         })
@@ -601,4 +603,16 @@ fn strict_sandbox_ignores_the_pull_requests_own_opt_outs() {
         "{:#?}",
         strict.exec()
     );
+    // An unreviewed pull request reaching past the sandbox is the finding: an error there,
+    // where the same block in a reader's own checkout is a warning about the policy.
+    let severity = |run: &Run| {
+        run.diags
+            .iter()
+            .find(|d| d.rule == "sandbox-violation")
+            .map(|d| d.severity.clone())
+    };
+    assert_eq!(severity(&strict).as_deref(), Some("error"), "{:#?}", strict.exec());
+    let plain = tempfile::tempdir().unwrap();
+    let default = check_with(plain.path(), &[("python", code)], None, &[]);
+    assert_eq!(severity(&default).as_deref(), Some("warning"), "{:#?}", default.exec());
 }

@@ -183,6 +183,9 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
         if !c.contains(&claim.text) {
             c.push(claim.text.clone());
         }
+        if outs.len() >= 2 {
+            c.extend(prints_then_returns(&claim.full));
+        }
         c
     };
     let matches = |pattern: &str| {
@@ -269,6 +272,16 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     }
 }
 
+/// `prints "Starting", returns 3` (after a `prints` marker): what the call prints, then the
+/// value that the statement prints, as the two lines the statement shows.
+fn prints_then_returns(full: &str) -> Option<String> {
+    static SHAPE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^(.+?),?\s+(?:and\s+|then\s+)?returns?\s+(.+)$").unwrap());
+    let c = SHAPE.captures(full.trim())?;
+    let shown = |s: &str| quoted(s.trim()).unwrap_or(s.trim()).to_string();
+    Some(format!("{}\n{}", shown(&c[1]), shown(&c[2])))
+}
+
 /// How many whole lines `actual` has that the claimed lines (all found, in order, each
 /// matching its line) leave out; `None` when the claim is not such a subsequence.
 fn elided(claimed: &str, actual: &str, opts: &JudgeOptions) -> Option<usize> {
@@ -314,6 +327,11 @@ fn by_value(claim: &Claim, alts: &[String], printed: usize) -> Option<Verdict> {
             if value::same_seq(c, &a) == Some(true) {
                 if !ordered_same(c, &a, false) {
                     return Some(Verdict::Pass); // a set in another order: that order varies
+                }
+                // A long value laid out over lines (pytest-examples' string blocks are
+                // formatted to the line length): the layout is the convention's, not a typo.
+                if claim.form.is_multi_line() && text.contains('\n') && ordered_same(c, &a, true) {
+                    return Some(Verdict::Pass);
                 }
                 return Some(format_verdict(claim, alt));
             }

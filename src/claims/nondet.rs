@@ -41,6 +41,11 @@ static RANDOM: LazyLock<Regex> = LazyLock::new(|| {
 static SEED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\bseed\(\s*[^)\s]|\bRandom\(\s*[^)\s]|\bdefault_rng\(\s*[^)\s]|\bRandomState\(\s*[^)\s]").unwrap()
 });
+/// What builds a set, whose iteration order is not the order anything was written in.
+static SETS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:frozen)?set\(|\.(?:union|intersection|difference|symmetric_difference)\(").unwrap()
+});
+static SLEEP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bsleep\(").unwrap());
 static IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").unwrap());
 static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*((?:[A-Za-z_][A-Za-z0-9_]*\s*(?::[^=]*)?,?\s*)+)(?:[-+*/%|&^@]|//|\*\*|>>|<<)?=[^=]").unwrap()
@@ -58,17 +63,27 @@ pub struct Nondet {
     tainted: HashSet<String>,
     /// Names holding an id, a hash or a size.
     identity: HashSet<String>,
+    /// Names holding a set, or what was made from one (and functions that build one).
+    from_sets: HashSet<String>,
     seeded: bool,
+    /// The entry has called (or defined code that calls) `sleep()` so far.
+    sleeps: bool,
 }
 
 /// How much of what a statement prints may change between runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Fixed,
+    /// Uses a set: a list made from it comes in the set's order, which Python does not
+    /// promise (and which changes between runs for strings).
+    SetOrder,
     /// Reads an id, a hash or a CPython size: printed numbers change, truth values do not.
     Identity,
     /// Reads a clock, unseeded random numbers or the environment.
     Varies,
+    /// Reads a clock in an entry that sleeps: how long it took is mostly what the code asked
+    /// for, so a loose claim (`~0.3 s`) is judged.
+    Paced,
 }
 
 /// Top-level statements of a block: `(first line, last line, kind)`, 1-based.
@@ -123,6 +138,7 @@ impl Nondet {
         if SEED.is_match(code) {
             self.seeded = true;
         }
+        self.sleeps |= SLEEP.is_match(code);
         let uses = |set: &HashSet<String>| IDENT.find_iter(code).any(|m| set.contains(m.as_str()));
         let strong = CLOCK_OR_ENV.is_match(code) || (!self.seeded && RANDOM.is_match(code)) || uses(&self.tainted);
         let nondet = strong || IDENTITY.is_match(code) || uses(&self.identity);
@@ -131,9 +147,15 @@ impl Nondet {
             let set = if strong { &mut self.tainted } else { &mut self.identity };
             set.extend(names);
         }
+        let sets = SETS.is_match(code) || uses(&self.from_sets);
+        if sets {
+            self.from_sets.extend(Self::targets(code, true));
+        }
         match (strong, nondet) {
+            (true, _) if self.sleeps => Kind::Paced,
             (true, _) => Kind::Varies,
             (false, true) => Kind::Identity,
+            _ if sets => Kind::SetOrder,
             _ => Kind::Fixed,
         }
     }
@@ -170,6 +192,78 @@ fn is_clause(code: &str) -> bool {
         code.strip_prefix(k)
             .is_some_and(|r| r.starts_with([':', ' ', '(', '*']))
     })
+}
+
+/// Whether a mismatch between a claim and what this run printed (`got`) on a statement of
+/// this kind is about output that changes between runs, so a `nondeterministic-claim`
+/// warning rather than an error. `claim` is the claim's text, `comment` the whole comment.
+///
+/// - A statement that reads a clock or unseeded random numbers: always for an exact claim;
+///   for a loose one (`~0.07 s`, `0.0xx`) when this run's number is within ten times of the
+///   claimed one: `~0.07 s` was timed on the author's machine, which is not this one, but no
+///   machine makes a thousand additions take `1.xxx s`.
+/// - A clock in an entry that sleeps, or an id, hash or size: unless the claim is written
+///   loosely (the sleep, not the machine, sets the time), or is a truth value the code
+///   decides (`id(a) == id(b)  # True`).
+/// - A statement that uses a set: when the claim shows the same items as a list in another
+///   order (`list(set(...))`).
+/// - Any other statement whose output shows today's date where the claim shows another: the
+///   clock was read where the lexical check could not follow it (a mixin's method, a library).
+pub fn mismatch_varies(kind: Kind, claim: &str, comment: &str, got: &str) -> bool {
+    let truth = |s: &str| matches!(s.trim(), "True" | "False" | "None");
+    match kind {
+        Kind::Varies => !(super::is_loose(claim) || super::is_loose(comment)) || same_magnitude(claim, got),
+        Kind::Identity | Kind::Paced => {
+            !(super::is_loose(claim) || super::is_loose(comment) || truth(claim) && truth(got))
+        }
+        Kind::SetOrder if super::value::permutation(claim, got) => true,
+        Kind::Fixed | Kind::SetOrder => {
+            let today = today();
+            today.iter().any(|d| got.contains(d.as_str())) && !today.iter().any(|d| claim.contains(d.as_str()))
+        }
+    }
+}
+
+/// Whether the first numbers of `claim` and `got` are within a factor of ten (an `x` digit
+/// of the claim counts as 5).
+fn same_magnitude(claim: &str, got: &str) -> bool {
+    static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9x]*\.?[0-9x]+").unwrap());
+    let first = |s: &str| {
+        NUMBER
+            .find_iter(s)
+            .find(|m| m.as_str().bytes().any(|b| b.is_ascii_digit()))
+            .and_then(|m| m.as_str().replace('x', "5").parse::<f64>().ok())
+    };
+    match (first(claim), first(got)) {
+        (Some(c), Some(g)) if c > 0.0 && g > 0.0 => (0.1..=10.0).contains(&(g / c)),
+        _ => false,
+    }
+}
+
+/// Today's date as `YYYY-MM-DD`, in UTC and in local time (`utcnow()` and `today()` differ
+/// around midnight).
+fn today() -> Vec<String> {
+    let mut out = Vec::with_capacity(2);
+    // SAFETY: `time` accepts a null pointer; `gmtime_r` and `localtime_r` write only into the
+    // `tm` they are given and return null on failure, which is checked.
+    unsafe {
+        let now = libc::time(std::ptr::null_mut());
+        for local in [false, true] {
+            let mut tm: libc::tm = std::mem::zeroed();
+            let ok = if local {
+                !libc::localtime_r(&now, &mut tm).is_null()
+            } else {
+                !libc::gmtime_r(&now, &mut tm).is_null()
+            };
+            if ok {
+                let d = format!("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+                if !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The kind of the statement `(first..=last)` holding `line`.
@@ -218,6 +312,85 @@ mod tests {
     fn taint_follows_names_defs_and_with_targets() {
         let src = "import time\nclass Timer:\n    def __exit__(self, *a):\n        print(time.time())\n\nwith Timer() as t:\n    pass\nelapsed = time.time()\ntotal = elapsed * 2\nprint(total)\nprint(3)\n";
         assert_eq!(flags(src), [false, true, true, true, true, true, false]);
+    }
+
+    #[test]
+    fn todays_date_in_the_output_is_a_clock_read() {
+        let d = today();
+        assert!(!d.is_empty() && d[0].len() == 10, "{d:?}");
+        let got = format!("{{'created_at': '{}T06:00:00'}}", d[0]);
+        assert!(mismatch_varies(Kind::Fixed, "{'created_at': '2020-...'}", "", &got));
+        assert!(!mismatch_varies(
+            Kind::Fixed,
+            "{'created_at': '2020-...'}",
+            "",
+            "{'created_at': '2020-01-01'}"
+        ));
+        assert!(
+            !mismatch_varies(Kind::Fixed, &got, "", &got.replace("06:00", "07:00")),
+            "the claim has today's date: judged"
+        );
+    }
+
+    #[test]
+    fn loose_claims() {
+        use super::super::is_loose;
+        assert!(is_loose("~0.5 s"));
+        assert!(is_loose("0.0xx"));
+        assert!(is_loose("<object at ...>"));
+        assert!(!is_loose("0x10"));
+        assert!(!is_loose("3"));
+    }
+
+    #[test]
+    fn a_loose_claim_on_a_clock_still_varies() {
+        assert!(mismatch_varies(Kind::Varies, "~0.07s", "~0.07s", "0.31"));
+        assert!(
+            !mismatch_varies(Kind::Varies, "took 1.xxx s", "took 1.xxx s", "took 0.000s"),
+            "no machine is that slow"
+        );
+        assert!(!mismatch_varies(Kind::Varies, "~0.07s", "~0.07s", "2.5"));
+        assert!(
+            mismatch_varies(Kind::Varies, "0.5", "0.5", "0.93"),
+            "an exact claim on a clock varies"
+        );
+        assert!(!mismatch_varies(Kind::Identity, "0x...", "0x...", "0x7f"));
+        assert!(!mismatch_varies(Kind::Identity, "True", "True", "False"));
+        assert!(mismatch_varies(Kind::Identity, "140230", "140230", "140299"));
+        assert!(!mismatch_varies(Kind::Paced, "~1.0s", "~1.0s", "0.3s"));
+        assert!(mismatch_varies(Kind::Paced, "1.0s", "1.0s", "0.3s"));
+    }
+
+    #[test]
+    fn a_list_made_from_a_set_comes_in_its_order() {
+        let s = Nondet::new()
+            .block("def union(a, b):\n    return list(set(a + b))\n\nprint(union([2], [1]))\nprint([2, 1])\n");
+        assert_eq!(
+            s.iter().map(|s| s.2).collect::<Vec<_>>(),
+            [Kind::SetOrder, Kind::SetOrder, Kind::Fixed]
+        );
+        assert!(mismatch_varies(Kind::SetOrder, "[2, 1]", "", "[1, 2]"));
+        assert!(
+            !mismatch_varies(Kind::SetOrder, "[2, 3]", "", "[1, 2]"),
+            "other items: judged"
+        );
+        assert!(
+            !mismatch_varies(Kind::Fixed, "[2, 1]", "", "[1, 2]"),
+            "a list's own order: judged"
+        );
+    }
+
+    #[test]
+    fn a_clock_after_a_sleep_is_paced() {
+        let kinds = |src: &str| Nondet::new().block(src).into_iter().map(|s| s.2).collect::<Vec<_>>();
+        assert_eq!(
+            kinds("import time\nt0 = time.time()\ntime.sleep(0.1)\nprint(time.time() - t0)\n"),
+            [Kind::Fixed, Kind::Varies, Kind::Fixed, Kind::Paced]
+        );
+        assert_eq!(
+            kinds("import timeit\nprint(timeit.timeit('1+1'))\n").last(),
+            Some(&Kind::Varies)
+        );
     }
 
     #[test]

@@ -30,6 +30,10 @@ enum Seg {
     /// `0x7f3a2b1c0d90` (8 or more hex digits): an object address, which changes every run;
     /// it matches any `0x` address.
     Addr,
+    /// A version number as a whole path segment of a URL (`https://errors.example.dev/2/`,
+    /// `docs.python.org/3.12/`): documentation links name the version of the library that
+    /// printed them, so it matches any version (`2.13`).
+    Version,
 }
 
 /// A compiled claim text.
@@ -72,6 +76,55 @@ fn address_at(s: &str) -> Option<usize> {
     (n >= 8 && next.is_none_or(|c| !c.is_ascii_alphanumeric())).then_some(2 + n)
 }
 
+/// A version path segment at the start of `s`, right after a `/` of a URL: its length.
+fn version_at(s: &str) -> Option<usize> {
+    let v = s.strip_prefix('v').unwrap_or(s);
+    let n = v.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
+    let seg = &v[..n];
+    let well_formed = !seg.is_empty() && !seg.starts_with('.') && !seg.ends_with('.') && !seg.contains("..");
+    (well_formed && v[n..].starts_with('/')).then_some(s.len() - v.len() + n)
+}
+
+/// Tracks whether the text at each position is inside a URL, to find the URL's version
+/// segments (see [`Seg::Version`]).
+#[derive(Default)]
+struct UrlScan {
+    in_url: bool,
+}
+
+impl UrlScan {
+    /// Called at each position `i` of `s`, in order: the length of a version segment at `i`.
+    fn version_at(&mut self, s: &str, i: usize) -> Option<usize> {
+        let rest = &s[i..];
+        if rest.starts_with("https://") || rest.starts_with("http://") {
+            self.in_url = true;
+        } else if rest.starts_with(|c: char| c.is_whitespace() || "'\"<>()[]{},".contains(c)) {
+            self.in_url = false;
+        }
+        let after_slash = s[..i].ends_with('/') && !s[..i].ends_with("//");
+        (self.in_url && after_slash).then(|| version_at(rest)).flatten()
+    }
+}
+
+/// `s` with each version segment of its URLs replaced by `{version}`: two strings equal
+/// after it differ only in the library versions their links name.
+pub(super) fn mask_url_versions(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut urls = UrlScan::default();
+    let mut i = 0;
+    while i < s.len() {
+        if let Some(n) = urls.version_at(s, i) {
+            out.push_str("{version}");
+            i += n;
+            continue;
+        }
+        let c = s[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
 fn is_unit_start(s: &str) -> bool {
     unit_at(s).is_some()
 }
@@ -80,9 +133,15 @@ impl Pattern {
     pub fn compile(text: &str) -> Pattern {
         let mut segs = Vec::new();
         let (mut wildcards, mut approx) = (false, false);
+        let mut urls = UrlScan::default();
         let mut i = 0;
         while i < text.len() {
             let rest = &text[i..];
+            if let Some(n) = urls.version_at(text, i) {
+                segs.push(Seg::Version);
+                i += n;
+                continue;
+            }
             let at_word_start = !text[..i]
                 .chars()
                 .next_back()
@@ -172,6 +231,7 @@ impl Pattern {
                     .map_or(0, |r| r.bytes().take_while(u8::is_ascii_hexdigit).count());
                 n > 0 && self.go(k + 1, s, i + 2 + n, opts, failed)
             }
+            Seg::Version => version_at(rest).is_some_and(|n| self.go(k + 1, s, i + n, opts, failed)),
         };
         if !ok {
             failed.insert((k, i));
@@ -256,6 +316,24 @@ mod tests {
         let p = Pattern::compile("0x10");
         assert!(!p.wildcards, "hex is not a wildcard");
         assert!(!Pattern::compile("x = 1").wildcards);
+    }
+
+    #[test]
+    fn version_segments_of_urls_match_any_version() {
+        let o = JudgeOptions::default();
+        let p = Pattern::compile("visit https://errors.example.dev/2/u/not-defined");
+        assert!(p.matches("visit https://errors.example.dev/2.13/u/not-defined", &o));
+        assert!(p.matches("visit https://errors.example.dev/v3/u/not-defined", &o));
+        assert!(!p.matches("visit https://errors.example.dev/2.13/u/other", &o));
+        assert!(!p.wildcards, "a version segment does not make the claim loose");
+        // Outside a URL, or not a whole segment, a number is a number.
+        assert!(!Pattern::compile("2/3").matches("4/3", &o));
+        assert!(!Pattern::compile("https://x.dev/page2/").matches("https://x.dev/page3/", &o));
+        assert!(!Pattern::compile("https://x.dev/items/2").matches("https://x.dev/items/3", &o));
+        assert_eq!(
+            mask_url_versions("see https://e.dev/2/v/missing, v2 2/3"),
+            "see https://e.dev/{version}/v/missing, v2 2/3"
+        );
     }
 
     #[test]

@@ -150,13 +150,25 @@ pub fn claim_without_output(span: Span, claimed: &str) -> Diagnostic {
 
 /// A claim on output that changes between runs; `got` is what this run printed (its first
 /// line).
-pub fn nondeterministic(span: Span, claimed: &str, got: &str) -> Diagnostic {
+/// `set_order`: the statement shows a list made from a set, in the set's order.
+pub fn nondeterministic(span: Span, set_order: bool, claimed: &str, got: &str) -> Diagnostic {
     let got = got.lines().next().unwrap_or("");
+    let (label, help) = if set_order {
+        (
+            "comes in a set's order",
+            "show it sorted (`sorted(...)`), or claim the set itself: Python does not promise a set's order",
+        )
+    } else {
+        (
+            "reads a clock, random numbers, an id or the environment",
+            "claim it loosely (`~0.5 s`, `0.xx`, `...`), seed the random generator, or print something that does not change",
+        )
+    };
     Diagnostic::new(
         Rule::NondeterministicClaim,
         span,
         format!("claim `{claimed}` is about output that changes between runs (this run got `{got}`)"),
     )
-    .label("reads a clock, random numbers, an id or the environment")
-    .help("claim it loosely (`~0.5 s`, `0.xx`, `...`), seed the random generator, or print something that does not change")
+    .label(label)
+    .help(help)
 }

@@ -116,7 +116,7 @@ rules! {
     InterpreterCrash "QA207" "interpreter-crash" Error Execute "The Python process running an entry died (os._exit, a segfault, a CPU limit).";
     MissingModule "QA208" "missing-module" Warning Execute "A module the entry requires is not installed, so the entry was not run.";
     ClaimQuotedString "QA209" "claim-quoted-string" Warning Execute "A claim shows the repr of a printed string ('add') instead of what print shows (add).";
-    SandboxViolation "QA210" "sandbox-violation" Error Execute "A snippet tried something the sandbox blocks (network, subprocess, writes outside its directory).";
+    SandboxViolation "QA210" "sandbox-violation" Warning Execute "A snippet tried something the sandbox blocks (network, subprocess, writes outside its directory).";
     MissingFixture "QA211" "missing-fixture" Error Execute "A fixture file named by a directive does not exist.";
     OutputLimit "QA212" "output-limit" Warning Execute "An entry printed more than the output limit (1 MiB); the rest was dropped.";
     ThreadLeftRunning "QA213" "thread-left-running" Warning Execute "An entry's examples left a thread running when they ended.";

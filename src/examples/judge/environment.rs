@@ -43,6 +43,15 @@ pub(super) fn environment(e: &PyError, block: &CodeBlock) -> Option<(Environment
     {
         return Some((Environment::ReadsInput, String::new()));
     }
+    // `from .models import User`: a module of a package the page does not show.
+    if e.type_name == "ImportError" && e.message.starts_with("attempted relative import") {
+        let code = e.line.map_or("", |l| line_code(block, l as usize)).trim_start();
+        let module = code
+            .strip_prefix("from ")
+            .and_then(|r| r.split_whitespace().next())
+            .filter(|m| m.starts_with('.'));
+        return Some((Environment::UndefinedName, module.unwrap_or(".").to_string()));
+    }
     env_of(&e.type_name, &e.message)
 }
 

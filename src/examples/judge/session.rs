@@ -1,7 +1,8 @@
 //! Doctest sessions (`>>>` transcripts): each example's shown output against what it printed.
 
 use super::observe::line_span;
-use super::{environment, varies, Ctx};
+use super::{environment, Ctx};
+use crate::claims::nondet;
 use crate::claims::{self, Shown};
 use crate::entry::CodeBlock;
 use crate::exec::BlockResult;
@@ -79,7 +80,9 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
                     let at = want_span(block, ex.line, &ex.source, &ex.want);
                     wording::session_format(span, want, got, &fix, at)
                 }
-                Shown::Mismatch if varies(kind, want, got) => wording::nondeterministic(span, want, got),
+                Shown::Mismatch if nondet::mismatch_varies(kind, want, want, got) => {
+                    wording::nondeterministic(span, kind == nondet::Kind::SetOrder, want, got)
+                }
                 Shown::Mismatch => wording::session_mismatch(span, want, got),
             },
         };
