@@ -113,7 +113,7 @@ pub struct CheckArgs {
     /// Print counts per rule after the diagnostics.
     #[arg(long)]
     pub statistics: bool,
-    /// Parallel jobs (files and Python workers); default: the number of cores.
+    /// Parallel jobs (files and Python workers alike); default (or 0): the number of cores.
     #[arg(short, long)]
     pub jobs: Option<usize>,
     /// Structure and schema only: do not run any Python.
@@ -238,7 +238,16 @@ fn inspect(files: &[PathBuf], config: Option<&Path>, entries: Option<EntryMode>)
         Ok(x) => x,
         Err(e) => return fail(e),
     };
-    config.entries = entries.unwrap_or(config.entries);
+    // The command line's layer goes on top of the config in one place, as for a check.
+    let cli = CommandLine {
+        entries,
+        no_exec: true,
+        ..CommandLine::default()
+    };
+    if let Err(e) = RunSettings::resolve(&mut config, cli, &policy.rule_names()) {
+        eprintln!("error: {e}");
+        return 2;
+    }
     // One array of documents whatever the number of files: each names its `file`.
     let mut docs = Vec::new();
     let mut code = 0;
