@@ -2,7 +2,9 @@
 //!
 //! The key hashes the entry's job (code, modes, fixture files, requirements, limits,
 //! sandbox) with a salt of qa-lint's version, the embedded Python's version, the active
-//! virtual environment, and the schema and config. Keys hold no machine-specific paths or
+//! virtual environment, and the run-wide execution settings (`pipeline::open_cache`: limits,
+//! isolation, strictness); the schema and rule levels only change judging, after the cache.
+//! Keys hold no machine-specific paths or
 //! times, so a cache restored on another machine (`actions/cache`) is still valid. Files are
 //! written atomically (temp file + rename); a corrupt, truncated or foreign file is ignored
 //! and rewritten, never trusted, never fatal.
@@ -158,5 +160,86 @@ impl Cache {
                 let _ = tmp.persist(&path);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cache;
+    use crate::exec::{BlockJob, BlockMode, EntryJob, EntryOutcome, EntryResult};
+    use std::time::Duration;
+
+    fn job(code: &str) -> EntryJob {
+        EntryJob {
+            blocks: vec![BlockJob {
+                filename: "<qa:a.md:3>".into(),
+                source: code.into(),
+                mode: BlockMode::Exec,
+                fresh_namespace: false,
+            }],
+            timeout: Some(Duration::from_secs(5)),
+            ..EntryJob::default()
+        }
+    }
+
+    #[test]
+    fn a_key_changes_with_anything_that_changes_the_run_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path(), &["salt"]);
+        let key = cache.key(&job("print(1)"));
+        assert_eq!(key, cache.key(&job("print(1)")));
+        assert_eq!(key, Cache::open(dir.path(), &["salt"]).key(&job("print(1)")));
+        assert_ne!(key, cache.key(&job("print(2)")));
+        assert_ne!(key, Cache::open(dir.path(), &["other salt"]).key(&job("print(1)")));
+        let mut slower = job("print(1)");
+        slower.timeout = Some(Duration::from_secs(9));
+        assert_ne!(key, cache.key(&slower));
+        let mut networked = job("print(1)");
+        networked.sandbox.allow_network = true;
+        assert_ne!(key, cache.key(&networked));
+        let mut with_file = job("print(1)");
+        with_file.files.push(("data.txt".into(), b"x".to_vec()));
+        assert_ne!(key, cache.key(&with_file));
+        // Salt parts are length-prefixed: ["ab", "c"] and ["a", "bc"] differ.
+        assert_ne!(
+            Cache::open(dir.path(), &["ab", "c"]).key(&job("")),
+            Cache::open(dir.path(), &["a", "bc"]).key(&job(""))
+        );
+    }
+
+    #[test]
+    fn outcomes_round_trip_but_timeouts_crashes_and_corrupt_files_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path(), &[]);
+        assert!(dir.path().join(".gitignore").is_file());
+        let done = EntryOutcome::Completed(EntryResult::default());
+        let key = cache.key(&job("print(1)"));
+        assert_eq!(cache.get(&key), None);
+        cache.put(&key, &done);
+        assert_eq!(cache.get(&key), Some(done.clone()));
+        // A record is only valid for its own key, even under another name.
+        let other = cache.key(&job("print(2)"));
+        std::fs::create_dir_all(cache.path(&other).parent().unwrap()).unwrap();
+        std::fs::copy(cache.path(&key), cache.path(&other)).unwrap();
+        assert_eq!(cache.get(&other), None);
+        // A torn file is ignored, and the next put replaces it.
+        std::fs::write(cache.path(&key), b"{\"format\": 1, \"ke").unwrap();
+        assert_eq!(cache.get(&key), None);
+        cache.put(&key, &done);
+        assert_eq!(cache.get(&key), Some(done));
+        let slow = cache.key(&job("import time; time.sleep(9)"));
+        let timed_out = EntryOutcome::TimedOut {
+            result: EntryResult::default(),
+            stmt: None,
+        };
+        cache.put(&slow, &timed_out);
+        assert_eq!(cache.get(&slow), None);
+        let crashed = EntryOutcome::Crashed {
+            result: EntryResult::default(),
+            detail: "exit code 3".into(),
+            stmt: None,
+        };
+        cache.put(&slow, &crashed);
+        assert_eq!(cache.get(&slow), None);
     }
 }

@@ -113,7 +113,7 @@ pub struct CheckArgs {
     /// Print counts per rule after the diagnostics.
     #[arg(long)]
     pub statistics: bool,
-    /// Parallel jobs (files and Python workers); default: the number of cores.
+    /// Parallel jobs (files and Python workers alike); default (or 0): the number of cores.
     #[arg(short, long)]
     pub jobs: Option<usize>,
     /// Structure and schema only: do not run any Python.
@@ -154,6 +154,11 @@ pub struct CheckArgs {
     /// Append a Markdown summary to this file (e.g. `$GITHUB_STEP_SUMMARY`).
     #[arg(long, value_name = "PATH")]
     pub summary_file: Option<PathBuf>,
+    /// Fail (exit code 2) instead of starting Python when an entry is not in the cache, so a
+    /// test can prove a re-run is served from it. Hidden: it is for tests. The environment
+    /// variable sets it too, which reaches the `qa-lint check -` runs of the language server.
+    #[arg(long, hide = true, env = "QA_LINT_FORBID_EXEC", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
+    pub forbid_exec: bool,
 }
 
 pub fn main() -> i32 {
@@ -233,7 +238,16 @@ fn inspect(files: &[PathBuf], config: Option<&Path>, entries: Option<EntryMode>)
         Ok(x) => x,
         Err(e) => return fail(e),
     };
-    config.entries = entries.unwrap_or(config.entries);
+    // The command line's layer goes on top of the config in one place, as for a check.
+    let cli = CommandLine {
+        entries,
+        no_exec: true,
+        ..CommandLine::default()
+    };
+    if let Err(e) = RunSettings::resolve(&mut config, cli, &policy.rule_names()) {
+        eprintln!("error: {e}");
+        return 2;
+    }
     // One array of documents whatever the number of files: each names its `file`.
     let mut docs = Vec::new();
     let mut code = 0;
@@ -331,6 +345,7 @@ fn check(args: &CheckArgs) -> i32 {
             ignore: args.ignore.clone(),
         },
         strict_sandbox: args.strict_sandbox,
+        forbid_exec: args.forbid_exec,
     };
     let opts = match RunSettings::resolve(&mut config, cli, &policy.rule_names()) {
         Ok(opts) => opts,

@@ -103,3 +103,45 @@ impl Diagnostic {
         self
     }
 }
+
+/// Keep the first of each problem reported more than once (same rule, span and message): one
+/// schema failure surfacing through several keywords, a file-wide problem once per entry, the
+/// same diagnostic in overlapping shard reports. Order is kept.
+pub fn dedup(diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen = std::collections::HashSet::new();
+    diagnostics.retain(|d| seen.insert((d.rule.clone(), d.span, d.message.clone())));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{dedup, Diagnostic};
+    use crate::rules::Rule;
+    use crate::source::Span;
+
+    #[test]
+    fn dedup_keeps_the_first_of_each_rule_span_and_message() {
+        let d = |rule, start, message: &str| Diagnostic::new(rule, Span::new(start, start + 1), message);
+        let mut list = vec![
+            d(Rule::MissingPart, 0, "a"),
+            d(Rule::MissingPart, 0, "a").help("a later copy"),
+            d(Rule::MissingPart, 0, "b"),
+            d(Rule::MissingPart, 5, "a"),
+            d(Rule::MissingExample, 0, "a"),
+        ];
+        dedup(&mut list);
+        let kept: Vec<_> = list
+            .iter()
+            .map(|d| (d.rule.as_str(), d.span.start, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("missing-part", 0, "a"),
+                ("missing-part", 0, "b"),
+                ("missing-part", 5, "a"),
+                ("missing-example", 0, "a")
+            ]
+        );
+        assert_eq!(list[0].help, None);
+    }
+}

@@ -1,6 +1,8 @@
-//! The whole run: discover -> static checks (parallel) -> shard -> examples (cached, pooled)
-//! -> suppressions -> reports. Output never depends on scheduling: results are collected
-//! per file and sorted before rendering.
+//! The whole run, as its stages: `discover` -> `check` (parallel) -> `shard` ->
+//! `run_examples` (execute: cached, pooled) -> `suppress_and_report`, files in chunks,
+//! then one sort. Each stage is a function here; the policy it applies lives in the module
+//! that owns it (`shard`, `suppress`, `diagnostic::dedup`, `settings`). Output never depends
+//! on scheduling: results are collected per file and sorted before rendering.
 
 use crate::cache::Cache;
 use crate::check::{self, CheckedFile};
@@ -8,17 +10,32 @@ use crate::claims::JudgeOptions;
 use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::discover;
-use crate::entry::SuppressionScope;
 use crate::examples;
 use crate::exec::{EntryOutcome, Limits, Pool};
 use crate::report::{FileReport, Summary};
 use crate::settings::{self, RunSettings};
-use crate::source::Span;
 use crate::validate::Policies;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
+
+/// Why a run failed as a whole (exit code 2); everything else becomes a diagnostic.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A path or an include/exclude glob that cannot be used.
+    #[error("{0}")]
+    Discover(String),
+    /// `--changed-since` with a revision git does not know, or no git.
+    #[error("{0}")]
+    ChangedSince(String),
+    #[error("cannot start the static-check threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+    #[error("cannot start Python: {0}")]
+    Python(anyhow::Error),
+    #[error("{0} entries need running, but --forbid-exec (QA_LINT_FORBID_EXEC=1) was given")]
+    ForbiddenExec(usize),
+}
 
 /// What the chunks share for running examples: limits, the cache, and the worker pool and
 /// progress bar, made when the first entry needs running.
@@ -60,7 +77,8 @@ pub fn open_cache(dir: &std::path::Path, config: &Config) -> Cache {
 /// before the next is read, so memory grows with the diagnostics, not with the corpus.
 const CHUNK_FILES: usize = 256;
 
-/// Static checks, examples and suppressions for one chunk of files.
+/// One chunk of files through the stages after discovery: check, shard, execute, then
+/// suppress and report per file.
 fn run_chunk(
     chunk: &[PathBuf],
     pool: &rayon::ThreadPool,
@@ -69,34 +87,9 @@ fn run_chunk(
     policy: &Policies,
     exec: &mut ExecState,
     summary: &mut Summary,
-) -> Result<Vec<FileReport>, String> {
-    let mut checked: Vec<CheckedFile> = pool.install(|| {
-        chunk
-            .par_iter()
-            .map(|p| {
-                let stdin = opts.stdin.as_ref().filter(|(name, _)| name == p);
-                check::check_bytes(p, stdin.map(|(_, b)| b.as_slice()), policy, config, false)
-            })
-            .collect()
-    });
-    // Which entries this shard owns (all of them without --shard).
-    let selected: Vec<Vec<bool>> = checked
-        .iter()
-        .map(|c| {
-            let path = c.path.display().to_string();
-            c.doc
-                .entries
-                .iter()
-                .map(|e| opts.shard.is_none_or(|s| s.owns_entry(&path, &e.title.text, e.number)))
-                .collect()
-        })
-        .collect();
-    // Python that no entry holds (qa mode) is counted once, by the shard that owns the file.
-    summary.blocks_not_run += checked
-        .iter()
-        .filter(|c| opts.shard.is_none_or(|s| s.owns_file(&c.path.display().to_string())))
-        .map(|c| c.doc.outside_blocks.len())
-        .sum::<usize>();
+) -> Result<Vec<FileReport>, RunError> {
+    let mut checked = check(chunk, pool, opts, config, policy);
+    let selected = shard(&checked, opts, summary);
     if opts.exec {
         summary.blocks_not_run += checked
             .iter()
@@ -107,87 +100,92 @@ fn run_chunk(
             .sum::<usize>();
         run_examples(&mut checked, &selected, opts, config, exec, summary)?;
     }
-    let reports: Vec<FileReport> = checked
+    Ok(checked
         .iter_mut()
         .zip(&selected)
-        .map(|(c, sel)| {
-            let mut diags = std::mem::take(&mut c.diagnostics);
-            // A file-wide problem (front matter) fails once per entry in the schema: keep one.
-            let mut seen = std::collections::HashSet::new();
-            diags.retain(|d| seen.insert((d.rule.clone(), d.span, d.message.clone())));
-            // Suppressions see every static diagnostic of the file (all shards compute those).
-            let mut diags = crate::suppress::apply(&c.path, diags, &c.doc.suppressions, config, opts.exec);
-            if let Some(shard) = &opts.shard {
-                let path = c.path.display().to_string();
-                let owns_file = shard.owns_file(&path);
-                let owns_all = sel.iter().all(|&s| s);
-                let entries: Vec<(Span, bool)> = c.doc.entries.iter().zip(sel).map(|(e, &s)| (e.span, s)).collect();
-                let owner_of = |offset: usize| match entries
-                    .iter()
-                    .find(|(span, _)| offset >= span.start && offset < span.end.max(span.start + 1))
-                {
-                    Some((_, owned)) => *owned,
-                    None => owns_file,
-                };
-                diags.retain(|d| {
-                    // An unused suppression belongs to what it targets; a file-wide one can only
-                    // be judged by a shard that ran every entry of the file.
-                    if d.is(crate::rules::Rule::UnusedSuppression) {
-                        match c.doc.suppressions.iter().find(|s| s.span == d.span).map(|s| &s.scope) {
-                            Some(SuppressionScope::Range(r)) => return owner_of(r.end.saturating_sub(1).max(r.start)),
-                            Some(SuppressionScope::File) => return owns_file && (owns_all || !opts.exec),
-                            None => {}
-                        }
-                    }
-                    owner_of(d.span.start)
-                });
-            }
-            FileReport {
-                path: c.path.display().to_string(),
-                entries: c
-                    .doc
-                    .entries
-                    .iter()
-                    .zip(sel)
-                    .filter(|(_, &s)| s)
-                    .map(|(e, _)| {
-                        (
-                            e.title.text.clone(),
-                            c.source.as_ref().map_or(0, |s| s.line_col(e.heading_span.start).line),
-                        )
-                    })
-                    .collect(),
-                // Only files with something to show keep their text: memory then grows with
-                // the diagnostics, not with the corpus.
-                source: c.source.take().filter(|_| !diags.is_empty()),
-                diagnostics: diags,
-            }
+        .map(|(c, sel)| suppress_and_report(c, sel, opts, config))
+        .collect())
+}
+
+/// Stage `check`: read, parse, build the documents and validate each file, in parallel.
+fn check(
+    chunk: &[PathBuf],
+    pool: &rayon::ThreadPool,
+    opts: &RunSettings,
+    config: &Config,
+    policy: &Policies,
+) -> Vec<CheckedFile> {
+    pool.install(|| {
+        chunk
+            .par_iter()
+            .map(|p| {
+                let stdin = opts.stdin.as_ref().filter(|(name, _)| name == p);
+                check::check_bytes(p, stdin.map(|(_, b)| b.as_slice()), policy, config, false)
+            })
+            .collect()
+    })
+}
+
+/// Stage `shard`: which entries of each file this shard owns (all of them without
+/// `--shard`). Python that no entry holds (qa mode) is counted once, by the shard that owns
+/// the file.
+fn shard(checked: &[CheckedFile], opts: &RunSettings, summary: &mut Summary) -> Vec<Vec<bool>> {
+    summary.blocks_not_run += checked
+        .iter()
+        .filter(|c| opts.shard.is_none_or(|s| s.owns_file(&c.path.display().to_string())))
+        .map(|c| c.doc.outside_blocks.len())
+        .sum::<usize>();
+    checked
+        .iter()
+        .map(|c| {
+            let path = c.path.display().to_string();
+            c.doc
+                .entries
+                .iter()
+                .map(|e| opts.shard.is_none_or(|s| s.owns_entry(&path, &e.title.text, e.number)))
+                .collect()
         })
-        .collect();
-    Ok(reports)
+        .collect()
+}
+
+/// Stages `suppress` and `report` for one file: its diagnostics once each, after the user's
+/// levels, ignores and comments, kept only where this shard owns them.
+fn suppress_and_report(c: &mut CheckedFile, selected: &[bool], opts: &RunSettings, config: &Config) -> FileReport {
+    let mut diags = std::mem::take(&mut c.diagnostics);
+    // A file-wide problem (front matter) fails once per entry in the schema: keep one.
+    crate::diagnostic::dedup(&mut diags);
+    // Suppressions see every static diagnostic of the file (all shards compute those).
+    let mut diags = crate::suppress::apply(&c.path, diags, &c.doc.suppressions, config, opts.exec);
+    if let Some(shard) = &opts.shard {
+        shard.retain_owned(&c.path.display().to_string(), &c.doc, selected, opts.exec, &mut diags);
+    }
+    FileReport {
+        path: c.path.display().to_string(),
+        entries: c
+            .doc
+            .entries
+            .iter()
+            .zip(selected)
+            .filter(|(_, &s)| s)
+            .map(|(e, _)| {
+                (
+                    e.title.text.clone(),
+                    c.source.as_ref().map_or(0, |s| s.line_col(e.heading_span.start).line),
+                )
+            })
+            .collect(),
+        // Only files with something to show keep their text: memory then grows with the
+        // diagnostics, not with the corpus.
+        source: c.source.take().filter(|_| !diags.is_empty()),
+        diagnostics: diags,
+    }
 }
 
 /// Run every step; never fails on bad input (that becomes diagnostics).
-pub fn run(opts: &RunSettings, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), String> {
+pub fn run(opts: &RunSettings, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), RunError> {
     let started = Instant::now();
-    let (mut files, walk_errors) = match &opts.stdin {
-        Some((name, _)) => (vec![name.clone()], Vec::new()),
-        None => {
-            let found = discover::discover(&opts.paths, config)?;
-            for dir in &found.empty_dirs {
-                eprintln!("warning: no Markdown files to check in {}", dir.display());
-            }
-            (found.files, found.errors)
-        }
-    };
-    if let Some(rev) = opts.changed_since.as_ref().filter(|_| opts.stdin.is_none()) {
-        let changed = crate::git::changed_since(rev)?;
-        files.retain(|f| changed.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let (files, walk_errors) = discover(opts, config)?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build()?;
     let mut summary = Summary::default();
     let mut exec = ExecState::new(opts, config);
     let mut reports = Vec::new();
@@ -214,13 +212,34 @@ pub fn run(opts: &RunSettings, config: &Config, policy: &Policies) -> Result<(Ve
     Ok((reports, summary))
 }
 
+/// Stage `discover`: the files to check (standard input's name alone, or the walk of the
+/// paths, less what `--changed-since` leaves out), and the paths the walk could not read.
+fn discover(opts: &RunSettings, config: &Config) -> Result<(Vec<PathBuf>, Vec<discover::WalkError>), RunError> {
+    let (mut files, walk_errors) = match &opts.stdin {
+        Some((name, _)) => (vec![name.clone()], Vec::new()),
+        None => {
+            let found = discover::discover(&opts.paths, config).map_err(RunError::Discover)?;
+            for dir in &found.empty_dirs {
+                eprintln!("warning: no Markdown files to check in {}", dir.display());
+            }
+            (found.files, found.errors)
+        }
+    };
+    if let Some(rev) = opts.changed_since.as_ref().filter(|_| opts.stdin.is_none()) {
+        let changed = crate::git::changed_since(rev).map_err(RunError::ChangedSince)?;
+        files.retain(|f| changed.contains(&std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
+    }
+    Ok((files, walk_errors))
+}
+
 /// Recompute error and warning counts (after fixes removed some diagnostics).
 pub fn recount(reports: &[FileReport], summary: &mut Summary) {
     summary.errors = crate::report::count(reports, Severity::Error);
     summary.warnings = crate::report::count(reports, Severity::Warning);
 }
 
-/// Run the selected entries' examples (from the cache when possible) and add what they show.
+/// Stage `execute`: run the selected entries' examples (from the cache when possible) and add
+/// what they show.
 fn run_examples(
     checked: &mut [CheckedFile],
     selected: &[Vec<bool>],
@@ -228,7 +247,7 @@ fn run_examples(
     config: &Config,
     exec: &mut ExecState,
     summary: &mut Summary,
-) -> Result<(), String> {
+) -> Result<(), RunError> {
     // (file index, entry index, prepared job)
     let mut prepared = Vec::new();
     for (fi, c) in checked.iter().enumerate() {
@@ -258,15 +277,12 @@ fn run_examples(
         summary.python.get_or_insert_with(crate::exec::python_version_hint);
     } else {
         // Lets a test prove that an unchanged corpus starts no Python at all.
-        if std::env::var_os("QA_LINT_FORBID_EXEC").is_some_and(|v| v == "1") {
-            return Err(format!(
-                "{} entries need running, but QA_LINT_FORBID_EXEC=1",
-                todo.len()
-            ));
+        if opts.forbid_exec {
+            return Err(RunError::ForbiddenExec(todo.len()));
         }
         if exec.pool.is_none() {
             let pool = Pool::new(opts.jobs, exec.limits.clone());
-            summary.python = Some(pool.python_version().map_err(|e| format!("cannot start Python: {e}"))?);
+            summary.python = Some(pool.python_version().map_err(RunError::Python)?);
             exec.pool = Some(pool);
             exec.bar = progress_bar(opts.progress);
         }

@@ -45,6 +45,7 @@ pub struct CommandLine {
     pub dialect: Option<Dialect>,
     pub selection: Selection,
     pub strict_sandbox: bool,
+    pub forbid_exec: bool,
 }
 
 /// The settings of one run, after every run-wide layer.
@@ -64,6 +65,8 @@ pub struct RunSettings {
     pub stdin: Option<(PathBuf, Vec<u8>)>,
     /// What every entry runs under unless its own plan says otherwise.
     pub limits: Limits,
+    /// `--forbid-exec`: an entry missing from the cache fails the run instead of running.
+    pub forbid_exec: bool,
 }
 
 impl RunSettings {
@@ -93,6 +96,7 @@ impl RunSettings {
             progress: !cli.quiet,
             stdin: cli.stdin,
             limits: limits(config),
+            forbid_exec: cli.forbid_exec,
         })
     }
 }

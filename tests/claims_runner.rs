@@ -2,22 +2,13 @@
 //! depend on an installed third-party package).
 
 mod common;
-use std::process::Command;
-
-fn installed(module: &str) -> bool {
-    Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .status()
-        .is_ok_and(|s| s.success())
-}
 
 /// `import requests` binds a socket at import time (urllib3 probes IPv6 with
 /// `bind(('::1', 0))` and catches the error): not the snippet's doing, so no
 /// sandbox-violation.
 #[test]
 fn an_import_time_ipv6_probe_is_no_sandbox_violation() {
-    if !installed("requests") {
-        eprintln!("requests is not installed: skipped");
+    if !common::need(common::python_has("requests"), "the Python package requests") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -255,40 +255,43 @@ fn line_of(text: &str, needle: &str, file: &str) -> u32 {
     hits[0]
 }
 
-/// (severity, rule, line) of every diagnostic in miette's `full` output for `path`.
-fn parse_full(stdout: &str, path: &str) -> BTreeSet<(char, String, u32)> {
-    let mut found = BTreeSet::new();
-    let lines: Vec<&str> = stdout.lines().collect();
-    for (i, l) in lines.iter().enumerate() {
-        let Some(rest) = l.strip_prefix("QA") else { continue };
-        let Some((_, rule)) = rest.split_once('[') else {
-            continue;
-        };
-        let rule = rule.trim_end_matches(']').to_string();
-        let mut sev = '?';
-        let mut line = 0;
-        for next in &lines[i + 1..] {
-            let t = next.trim_start();
-            if sev == '?' && t.starts_with('×') {
-                sev = E;
-            } else if sev == '?' && t.starts_with('⚠') {
-                sev = W;
-            }
-            if let Some(loc) = t.strip_prefix(&format!("╭─[{path}:")) {
-                line = loc.split(':').next().unwrap().parse().unwrap();
-                break;
-            }
-            if next.starts_with("QA") {
-                break;
-            }
-        }
-        assert!(line > 0, "no location for {rule} in:\n{stdout}");
-        found.insert((sev, rule, line));
-    }
-    found
+/// Every diagnostic of one folder's fixtures, from one `--output-format json` run of the
+/// folder: what a file reports must not depend on the files checked with it.
+fn folder_report(folder: &str) -> Vec<(String, qa_lint::diagnostic::Diagnostic)> {
+    let out = qa(&["--output-format", "json", folder]);
+    assert!(
+        out.code == 0 || out.code == 1,
+        "{folder}: exit {}\n{}",
+        out.code,
+        out.stderr
+    );
+    common::diagnostics(&out)
 }
 
-fn check_file(path: &Path) -> String {
+/// (severity, rule, line) of every diagnostic of `path` in `report`.
+fn found(
+    report: &[(String, qa_lint::diagnostic::Diagnostic)],
+    path: &str,
+    text: &str,
+) -> BTreeSet<(char, String, u32)> {
+    let source = qa_lint::source::SourceFile::from_bytes(path.into(), text.as_bytes()).unwrap();
+    report
+        .iter()
+        .filter(|(p, _)| p == path)
+        .map(|(_, d)| {
+            let sev = if d.severity == qa_lint::diagnostic::Severity::Error {
+                E
+            } else {
+                W
+            };
+            (sev, d.rule.clone(), source.line_col(d.span.start).line as u32)
+        })
+        .collect()
+}
+
+/// Checks one fixture: its `full` output (the snapshot), and the diagnostics `report` (its
+/// folder's JSON run) holds for it against [`expected`].
+fn check_file(path: &Path, report: &[(String, qa_lint::diagnostic::Diagnostic)]) -> String {
     let p = rel(path);
     let key = p.strip_prefix("fixtures/").unwrap_or(&p).to_string();
     let text = std::fs::read_to_string(path).unwrap();
@@ -308,7 +311,7 @@ fn check_file(path: &Path) -> String {
         .into_iter()
         .map(|(s, r, n)| (s, r.to_string(), line_of(&text, n, &p)))
         .collect();
-    let got = parse_full(&out.stdout, &p);
+    let got = found(report, &p, &text);
     assert_eq!(
         got, want,
         "{p}: diagnostics (severity, rule, line) differ; output:\n{}",
@@ -342,8 +345,9 @@ fn exec_settings() -> insta::Settings {
 #[test]
 fn claims_fixtures() {
     let _guard = exec_settings().bind_to_scope();
+    let report = folder_report("fixtures/claims");
     insta::glob!("../fixtures/claims", "*.md", |path| {
-        insta::assert_snapshot!(check_file(path));
+        insta::assert_snapshot!(check_file(path, &report));
     });
 }
 
@@ -352,8 +356,9 @@ fn hostile_fixtures() {
     let escape = Path::new("/tmp/qa-lint-escape.txt");
     let _ = std::fs::remove_file(escape);
     let _guard = exec_settings().bind_to_scope();
+    let report = folder_report("fixtures/hostile");
     insta::glob!("../fixtures/hostile", "*.md", |path| {
-        insta::assert_snapshot!(check_file(path));
+        insta::assert_snapshot!(check_file(path, &report));
     });
     assert!(!escape.exists(), "a snippet wrote outside its working directory");
 }
@@ -361,8 +366,9 @@ fn hostile_fixtures() {
 #[test]
 fn directives_fixtures() {
     let _guard = exec_settings().bind_to_scope();
+    let report = folder_report("fixtures/directives");
     insta::glob!("../fixtures/directives", "*.md", |path| {
-        insta::assert_snapshot!(check_file(path));
+        insta::assert_snapshot!(check_file(path, &report));
     });
 }
 

@@ -4,8 +4,6 @@
 
 mod common;
 use common::{qa, qa_in, root, settings};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 const SAMPLE: &str = "fixtures/formats/sample.md";
 
@@ -119,30 +117,14 @@ fn output_file_show_fixes_and_diff_exit_code() {
     assert_eq!((diff.code, diff.stdout.as_str()), (0, ""));
 }
 
-fn qa_stdin(args: &[&str], input: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("QA_LINT_OUTPUT_FORMAT")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+fn qa_stdin(args: &[&str], input: &[u8]) -> common::Output {
+    common::qa_stdin(&root(), args, input)
 }
 
 #[test]
 fn standard_input_is_checked_as_the_named_file_and_fixed_to_standard_output() {
     let text = std::fs::read(root().join(SAMPLE)).unwrap();
-    let (code, stdout, _) = qa_stdin(
+    let common::Output { code, stdout, .. } = qa_stdin(
         &[
             "--no-cache",
             "--output-format",
@@ -162,14 +144,16 @@ fn standard_input_is_checked_as_the_named_file_and_fixed_to_standard_output() {
     notes/sorted.md:24:7: QA101 [title-not-a-question] entry title is not a question
     ");
     // --fix on standard input prints the fixed text (as ruff does); the report goes to stderr.
-    let (code, fixed, report) = qa_stdin(&["--no-cache", "--fix", "--output-format", "concise", "-q", "-"], &text);
+    let fix = qa_stdin(&["--no-cache", "--fix", "--output-format", "concise", "-q", "-"], &text);
+    let (code, fixed, report) = (fix.code, fix.stdout, fix.stderr);
     assert_eq!(code, 0, "{report}");
     let expected = String::from_utf8(text.clone())
         .unwrap()
         .replace("print(nums)  # [1, 2, 3]", "print(nums)  # [3, 1, 2]");
     assert_eq!(fixed, expected);
     assert!(report.contains("-:24:7: QA101"), "{report}");
-    let (code, _, err) = qa_stdin(&["-", SAMPLE], b"");
+    let both = qa_stdin(&["-", SAMPLE], b"");
+    let (code, err) = (both.code, both.stderr);
     assert_eq!(code, 2);
     assert!(err.contains("cannot be combined"), "{err}");
 }

@@ -115,16 +115,10 @@ fn sarif_with_no_results_is_valid_too() {
 
 /// `python3 -c CODE ARGS...` when the `xmlschema` package is importable; in CI it must be.
 fn with_xmlschema(code: &str, args: &[&str]) -> Option<String> {
-    let have = Command::new("python3")
-        .args(["-c", "import xmlschema"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install xmlschema (.ci/run does)"
-        );
-        eprintln!("python package xmlschema not installed; JUnit is not validated against the XSD");
+    if !common::need(
+        common::python_has("xmlschema"),
+        "the Python package xmlschema (JUnit is not validated against the XSD)",
+    ) {
         return None;
     }
     let out = Command::new("python3").arg("-c").arg(code).args(args).output().unwrap();

@@ -3,7 +3,6 @@
 
 mod common;
 use common::root;
-use std::process::Command;
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -29,13 +28,8 @@ fn file_entry_and_worker_isolation_report_the_same() {
             format!("[exec]\nisolation = \"{mode}\"\n"),
         )
         .unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-            .args(["--no-cache", "--output-format", "json", "hostile", "content"])
-            .current_dir(dir.path())
-            .env("QA_LINT_TEST_SECRET", "hunter2")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let args = ["--no-cache", "--output-format", "json", "hostile", "content"];
+        let text = common::qa_in_env(dir.path(), &args, &[("QA_LINT_TEST_SECRET", "hunter2")]).stdout;
         let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{mode}: {e}: {text}"));
         reports.push((mode, v));
     }

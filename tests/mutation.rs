@@ -15,7 +15,6 @@
 mod common;
 use common::root;
 use std::collections::BTreeMap;
-use std::process::Command;
 
 const FILES: &[&str] = &[
     "content/objects/containers.md",
@@ -303,16 +302,10 @@ fn changing_any_claim_fails_at_that_line() {
     assert!(planted.len() >= 60, "only {} mutations", planted.len());
 
     let t = std::time::Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(["--no-cache", "--output-format", "json", "."])
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .env_remove("QA_LINT_OUTPUT_FORMAT")
-        .output()
-        .expect("run qa-lint");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let diags: Vec<serde_json::Value> = serde_json::from_str(&stdout).expect("JSON");
+    let out = common::qa_in(dir.path(), &["--no-cache", "--output-format", "json", "."]);
+    let stdout = &out.stdout;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let diags: Vec<serde_json::Value> = serde_json::from_str(stdout).expect("JSON");
     eprintln!(
         "{} mutations, {} diagnostics, qa-lint took {:?}",
         planted.len(),

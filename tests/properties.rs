@@ -9,6 +9,8 @@
 //!
 //! The invariants are shared with the fuzz targets (fuzz/src/checks.rs).
 
+mod common;
+
 #[path = "../fuzz/src/checks.rs"]
 #[allow(dead_code)]
 mod checks;
@@ -16,7 +18,6 @@ mod checks;
 use proptest::prelude::*;
 use qa_lint::source::SourceFile;
 use std::path::Path;
-use std::process::Command;
 
 /// Lines a Q&A file is made of, including the awkward ones.
 const FRAGMENTS: &[&str] = &[
@@ -175,16 +176,10 @@ fn check_diagnostic(text: &str, d: &serde_json::Value) -> Result<(), String> {
 }
 
 fn run_binary(dir: &Path, files: &[String]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(["--no-exec", "--no-cache", "--output-format", "json"])
-        .args(files)
-        .current_dir(dir)
-        .env_remove("QA_LINT_OUTPUT_FORMAT")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {stdout}\n{}", String::from_utf8_lossy(&out.stderr)))
+    let mut args = vec!["--no-exec", "--no-cache", "--output-format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let out = common::qa_in(dir, &args);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}\n{}", out.stdout, out.stderr))
 }
 
 proptest! {

@@ -48,14 +48,27 @@ fn every_listed_rule_has_a_fixture_folder_and_every_folder_a_rule() {
 #[test]
 fn every_rule_fixture_triggers_its_rule_and_its_counterpart_is_clean() {
     let mut problems = Vec::new();
-    for rule in listed_rules() {
-        let dir = root().join("fixtures/rules").join(&rule);
-        if !dir.is_dir() {
-            continue; // the test above names it
-        }
-        let arg = rel(&dir);
-        let json = common::qa(&["--no-cache", "--output-format", "json", &arg]);
-        let found = common::diagnostics(&json);
+    let folders: Vec<(String, String)> = listed_rules()
+        .into_iter()
+        .map(|rule| (rel(&root().join("fixtures/rules").join(&rule)), rule))
+        .filter(|(arg, _)| root().join(arg).is_dir()) // the test above names the others
+        .collect();
+    // The typed diagnostics: one JSON run for the folders that use the default config, one
+    // per folder that has a config of its own (qa-lint reads the config of its first path).
+    let own_config = |arg: &str| root().join(arg).join("qa-lint.toml").is_file();
+    let mut shared = vec!["--no-cache", "--output-format", "json"];
+    shared.extend(folders.iter().map(|(a, _)| a.as_str()).filter(|a| !own_config(a)));
+    let mut found = common::diagnostics(&common::qa(&shared));
+    for (arg, _) in folders.iter().filter(|(a, _)| own_config(a)) {
+        found.extend(common::diagnostics(&common::qa(&[
+            "--no-cache",
+            "--output-format",
+            "json",
+            arg,
+        ])));
+    }
+    for (arg, rule) in &folders {
+        let dir = root().join(arg);
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .expect("fixture folder")
             .flatten()
@@ -74,7 +87,7 @@ fn every_rule_fixture_triggers_its_rule_and_its_counterpart_is_clean() {
                 .map(|(_, d)| d.rule.as_str())
                 .collect();
             if file.starts_with("fail") {
-                if !rules_in.contains(&rule.as_str()) || rules_in.iter().any(|r| *r != rule) {
+                if !rules_in.contains(&rule.as_str()) || rules_in.iter().any(|r| r != rule) {
                     problems.push(format!("{path}: must report only {rule}, reported {rules_in:?}"));
                 }
             } else if file.starts_with("pass") {
@@ -85,8 +98,10 @@ fn every_rule_fixture_triggers_its_rule_and_its_counterpart_is_clean() {
                 problems.push(format!("{path}: name it fail*.md or pass*.md"));
             }
         }
-        let full = common::qa(&["--no-cache", &arg]);
-        settings().bind(|| insta::assert_snapshot!(rule.clone(), full.stdout));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for (arg, rule) in &folders {
+        let full = common::qa(&["--no-cache", arg]);
+        settings().bind(|| insta::assert_snapshot!(rule.clone(), full.stdout));
+    }
 }

@@ -10,6 +10,8 @@
 //!
 //! Only loopback addresses are used.
 
+mod common;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -86,16 +88,9 @@ fn check_with(dir: &Path, blocks: &[(&str, &str)], config: Option<&str>, extra: 
     if let Some(c) = config {
         std::fs::write(dir.join("qa-lint.toml"), c).unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(["--no-cache", "--output-format", "json", "a.md"])
-        .args(extra)
-        .current_dir(dir)
-        .env("QA_LINT_TEST_SECRET", SECRET)
-        .env_remove("QA_LINT_OUTPUT_FORMAT")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let mut args = vec!["--no-cache", "--output-format", "json", "a.md"];
+    args.extend(extra);
+    let common::Output { stdout, stderr, .. } = common::qa_in_env(dir, &args, &[("QA_LINT_TEST_SECRET", SECRET)]);
     let v: serde_json::Value =
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {stdout}\n{stderr}"));
     let diags = v
@@ -207,12 +202,11 @@ fn network_opt_out_per_block() {
         net_code(l.port())
     );
     std::fs::write(dir.path().join("a.md"), md).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(["--no-cache", "--sandbox=weak", "--output-format", "json", "a.md"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("sandbox-violation"));
+    let out = common::qa_in(
+        dir.path(),
+        &["--no-cache", "--sandbox=weak", "--output-format", "json", "a.md"],
+    );
+    assert!(!out.stdout.contains("sandbox-violation"));
     assert_eq!(l.received().as_deref(), Some("hello from the snippet"));
 }
 

@@ -139,8 +139,7 @@ fn pipx_run_and_uvx_run_the_wheel() {
     let dir = tempfile::tempdir().unwrap();
     let home = |name: &str| dir.path().join(name);
     let expected = format!("qa-lint {}\n", env!("CARGO_PKG_VERSION"));
-    let mut ran = 0;
-    if module_available("pipx") {
+    if common::need(module_available("pipx"), "pipx (`python3 -m pipx`)") {
         let out = Command::new("python3")
             .args(["-m", "pipx", "run", "--spec"])
             .arg(&wheel)
@@ -151,9 +150,8 @@ fn pipx_run_and_uvx_run_the_wheel() {
             .output()
             .unwrap();
         assert!(String::from_utf8_lossy(&out.stdout).ends_with(&expected), "{out:?}");
-        ran += 1;
     }
-    if module_available("uv") {
+    if common::need(module_available("uv"), "uv (`python3 -m uv`)") {
         // `uvx` is `uv tool run`.
         let out = Command::new("python3")
             .args(["-m", "uv", "tool", "run", "--offline", "--from"])
@@ -164,9 +162,5 @@ fn pipx_run_and_uvx_run_the_wheel() {
             .output()
             .unwrap();
         assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{out:?}");
-        ran += 1;
-    }
-    if ran == 0 {
-        eprintln!("neither pipx nor uv is installed; nothing checked");
     }
 }

@@ -66,13 +66,10 @@ fn unchanged_rerun_starts_no_python_and_corrupt_cache_is_ignored() {
     let cache_arg = cache.to_str().unwrap();
     let first = qa(&["--cache-dir", cache_arg, "--output-format", "json", SAMPLE]);
     // With every entry cached, a run that would have to start Python fails loudly instead.
-    let mut second = Command::new(env!("CARGO_BIN_EXE_qa-lint"));
-    second
-        .args(["--cache-dir", cache_arg, "--output-format", "json", SAMPLE])
-        .current_dir(root());
-    let second = second.env("QA_LINT_FORBID_EXEC", "1").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&second.stdout), first.stdout);
-    assert_eq!(second.status.code(), Some(1));
+    let cached = ["--cache-dir", cache_arg, "--output-format", "json", SAMPLE];
+    let second = common::qa_in_env(&root(), &cached, &[("QA_LINT_FORBID_EXEC", "1")]);
+    assert_eq!(second.stdout, first.stdout);
+    assert_eq!(second.code, 1);
     // Corrupt every cache file: the run still gives the same answer and rewrites them.
     let mut corrupted = 0;
     for entry in walk(&cache) {
@@ -84,17 +81,8 @@ fn unchanged_rerun_starts_no_python_and_corrupt_cache_is_ignored() {
     assert!(corrupted >= 2, "one file per entry with examples");
     let third = qa(&["--cache-dir", cache_arg, "--output-format", "json", SAMPLE]);
     assert_eq!(third.stdout, first.stdout);
-    let fourth = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(["--cache-dir", cache_arg, "--output-format", "json", SAMPLE])
-        .current_dir(root())
-        .env("QA_LINT_FORBID_EXEC", "1")
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&fourth.stdout),
-        first.stdout,
-        "cache files were rewritten"
-    );
+    let fourth = common::qa_in(&root(), &[&cached[..], &["--forbid-exec"]].concat());
+    assert_eq!(fourth.stdout, first.stdout, "cache files were rewritten");
     assert_eq!(
         std::fs::read_to_string(cache.join(".gitignore"))
             .unwrap()
@@ -246,11 +234,7 @@ fn have_pre_commit() -> bool {
         .args(["-m", "pre_commit", "--version"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !have {
-        assert!(std::env::var_os("CI").is_none(), "pre-commit must be installed in CI");
-        eprintln!("pre-commit not installed; skipping");
-    }
-    have
+    common::need(have, "pre-commit (`python3 -m pre_commit`)")
 }
 
 #[test]
@@ -304,8 +288,7 @@ fn progress_shows_on_a_terminal_and_never_in_pipes() {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !have_script {
-        eprintln!("util-linux `script` not installed; the terminal half is not checked");
+    if !common::need(have_script, "util-linux `script` (the terminal half of this test)") {
         return;
     }
     // `script` gives qa-lint a pseudo-terminal, as an author's shell would.
@@ -334,8 +317,15 @@ fn only_execution_settings_invalidate_the_cache() {
     let d = dir.path();
     std::fs::copy(root().join(SAMPLE), d.join("s.md")).unwrap();
     let run = |forbid: bool| {
-        let env: &[(&str, &str)] = if forbid { &[("QA_LINT_FORBID_EXEC", "1")] } else { &[] };
-        common::qa_in_env(d, &["--cache-dir", "cache", "--output-format", "concise", "s.md"], env)
+        let args = [
+            "--cache-dir",
+            "cache",
+            "--output-format",
+            "concise",
+            "s.md",
+            "--forbid-exec",
+        ];
+        common::qa_in(d, &args[..if forbid { 6 } else { 5 }])
     };
     std::fs::write(d.join("qa-lint.toml"), "[rules]\n").unwrap();
     assert_eq!(run(false).code, 1);
@@ -352,7 +342,7 @@ fn only_execution_settings_invalidate_the_cache() {
     std::fs::write(d.join("qa-lint.toml"), "[exec]\nmemory-mb = 900\n").unwrap();
     let rerun = run(true);
     assert_eq!(rerun.code, 2, "{}", rerun.stdout);
-    assert!(rerun.stderr.contains("QA_LINT_FORBID_EXEC=1"), "{}", rerun.stderr);
+    assert!(rerun.stderr.contains("--forbid-exec"), "{}", rerun.stderr);
 }
 
 /// The first pre-commit recipe in the README, as written: its `rev` is a tag of the hook

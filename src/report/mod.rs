@@ -237,3 +237,80 @@ pub fn append_summary(path: &std::path::Path, files: &[FileReport], summary: &Su
         .open(path)?
         .write_all(s.as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{sort, statistics, FileReport};
+    use crate::diagnostic::Diagnostic;
+    use crate::rules::Rule;
+    use crate::source::Span;
+
+    fn file(path: &str, diags: &[(Rule, usize, usize, &str)]) -> FileReport {
+        FileReport {
+            path: path.into(),
+            source: None,
+            diagnostics: diags
+                .iter()
+                .map(|&(rule, start, end, message)| Diagnostic::new(rule, Span::new(start, end), message))
+                .collect(),
+            entries: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn sorting_is_by_path_then_start_end_rule_and_message_whatever_the_order_found() {
+        let mut files = vec![
+            file(
+                "b.md",
+                &[
+                    (Rule::Timeout, 9, 10, "x"),
+                    (Rule::OutputMismatch, 3, 8, "b"),
+                    (Rule::OutputMismatch, 3, 8, "a"),
+                    (Rule::ClaimFormat, 3, 8, "z"),
+                    (Rule::MissingPart, 3, 4, "y"),
+                ],
+            ),
+            file("a.md", &[(Rule::Timeout, 0, 1, "t")]),
+        ];
+        sort(&mut files);
+        let order: Vec<(&str, usize, usize, &str, &str)> = files
+            .iter()
+            .flat_map(|f| {
+                f.diagnostics.iter().map(|d| {
+                    (
+                        f.path.as_str(),
+                        d.span.start,
+                        d.span.end,
+                        d.rule.as_str(),
+                        d.message.as_str(),
+                    )
+                })
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("a.md", 0, 1, "timeout", "t"),
+                ("b.md", 3, 4, "missing-part", "y"),
+                ("b.md", 3, 8, "claim-format", "z"),
+                ("b.md", 3, 8, "output-mismatch", "a"),
+                ("b.md", 3, 8, "output-mismatch", "b"),
+                ("b.md", 9, 10, "timeout", "x"),
+            ]
+        );
+    }
+
+    #[test]
+    fn statistics_count_per_rule_most_frequent_first() {
+        let files = [
+            file("a.md", &[(Rule::Timeout, 0, 1, "t"), (Rule::OutputMismatch, 2, 3, "m")]),
+            file("b.md", &[(Rule::OutputMismatch, 0, 1, "m")]),
+        ];
+        let mut out = Vec::new();
+        statistics(&mut out, &files).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "    2  QA201  output-mismatch\n    1  QA206  timeout\n"
+        );
+    }
+}

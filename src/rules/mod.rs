@@ -61,7 +61,7 @@ macro_rules! rules {
         /// A rule qa-lint reports: one of the registry's, or an `x-rule` a user's schema names.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Rule {
-            $( #[doc = $summary] $variant, )*
+            $( #[doc = concat!("`", $name, "` (", $code, "); `qa-lint rule ", $name, "` prints its doc.")] $variant, )*
             /// An `x-rule` of a schema that is not one of the registry's (interned by
             /// [`Rule::schema`], so a rule stays `Copy`).
             Schema(&'static str),

@@ -56,8 +56,9 @@ pub fn check_static(path: &Path, text: &str) -> Result<Vec<Diagnostic>, String> 
     let opts = RunSettings::resolve(&mut config, cli, &policy.rule_names())?;
     // A bug on some input must cost this check, not the editor's whole session.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline::run(&opts, &config, &policy)));
-    let (reports, _) =
-        run.map_err(|_| "internal error while checking this text (see the server's log)".to_string())??;
+    let (reports, _) = run
+        .map_err(|_| "internal error while checking this text (see the server's log)".to_string())?
+        .map_err(|e| e.to_string())?;
     Ok(reports.into_iter().flat_map(|r| r.diagnostics).collect())
 }
 

@@ -117,14 +117,10 @@ impl Policy {
             let value = err.instance().as_ref().clone();
             let error_text = err.to_string();
             let d = self.diagnostic(&annotations, &error_text, &value, doc.span_for(&instance_path));
-            // One failure can surface through several keywords; report each rule once per span.
-            if !out
-                .iter()
-                .any(|o| o.rule == d.rule && o.span == d.span && o.message == d.message)
-            {
-                out.push(d);
-            }
+            out.push(d);
         }
+        // One failure can surface through several keywords; report each rule once per span.
+        crate::diagnostic::dedup(&mut out);
         out
     }
 

@@ -21,7 +21,19 @@ pub fn qa_in(dir: &Path, args: &[&str]) -> Output {
 
 /// [`qa_in`] with extra environment variables for qa-lint.
 pub fn qa_in_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
+    run(dir, args, env, None)
+}
+
+/// [`qa_in`] with `input` on standard input (`qa-lint -`).
+pub fn qa_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    run(dir, args, &[], Some(input))
+}
+
+/// The one way the tests start the binary.
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
         .args(args)
         .envs(env.iter().copied())
         .current_dir(dir)
@@ -30,8 +42,20 @@ pub fn qa_in_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         // cache pass --cache-dir, which wins over the environment).
         .env("QA_LINT_CACHE_DIR", fresh_cache_dir())
         .env_remove("QA_LINT_OUTPUT_FORMAT")
-        .output()
+        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run qa-lint");
+    if let Some(bytes) = input {
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(bytes)
+            .expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("run qa-lint");
     Output {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -65,8 +89,31 @@ fn fresh_cache_dir() -> PathBuf {
     ))
 }
 
+/// Whether a test may go on, given something it needs from the machine (a tool, a Python
+/// package, a built wheel). When it is missing the test says so on stderr as `SKIPPED:` and the
+/// caller returns; under CI (`CI` set, as GitHub Actions does; `.ci/run` installs every need)
+/// it fails instead, so CI never passes a test that did not run.
+pub fn need(present: bool, what: &str) -> bool {
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide {what} (.ci/run installs it)"
+        );
+        eprintln!("SKIPPED: {what} is not available");
+    }
+    present
+}
+
+/// Whether the `python3` on PATH can import `module`.
+pub fn python_has(module: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// The abi3 wheel to test, from `QA_LINT_WHEEL_DIR` (`.ci/run` builds it) or `target/wheels`;
-/// `None` (the caller skips) when there is none, except in CI, where that fails.
+/// `None` (the caller skips) when there is none; see [`need`].
 pub fn built_wheel() -> Option<PathBuf> {
     let dir = std::env::var_os("QA_LINT_WHEEL_DIR").map_or_else(|| root().join("target/wheels"), PathBuf::from);
     let wheel = std::fs::read_dir(&dir).ok().and_then(|entries| {
@@ -76,17 +123,10 @@ pub fn built_wheel() -> Option<PathBuf> {
             .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("-abi3-")))
             .max()
     });
-    if wheel.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must build the wheel first (`maturin build --release --out {}`; .ci/run does)",
-            dir.display()
-        );
-        eprintln!(
-            "no wheel in {}; build one with `maturin build --release --out target/wheels`",
-            dir.display()
-        );
-    }
+    need(
+        wheel.is_some(),
+        &format!("a wheel in {} (`maturin build --release --out {0}`)", dir.display()),
+    );
     wheel
 }
 
