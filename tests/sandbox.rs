@@ -172,10 +172,14 @@ fn network_is_blocked_by_default() {
 
 /// A server the snippet starts itself and then talks to: what `allow-network` allows under
 /// kernel confinement (a loopback of the entry's own; the host's servers stay out of reach).
+/// The server thread is joined: the reply can arrive before the thread returns, and a thread
+/// still running at the end is a warning of its own.
 const OWN_SERVER: &str = "import socket, threading\n\
     srv = socket.create_server((\"127.0.0.1\", 0))\n\
-    threading.Thread(target=lambda: srv.accept()[0].sendall(b\"pong\"), daemon=True).start()\n\
-    print(socket.create_connection(srv.getsockname(), timeout=5).recv(4))  # b'pong'";
+    t = threading.Thread(target=lambda: srv.accept()[0].sendall(b\"pong\"), daemon=True)\n\
+    t.start()\n\
+    print(socket.create_connection(srv.getsockname(), timeout=5).recv(4))  # b'pong'\n\
+    t.join(5)";
 
 #[test]
 fn network_opt_out_per_project() {
