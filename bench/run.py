@@ -5,6 +5,7 @@
     bench/run.sh --scaling          # 1k, 10k, 100k blocks: time per block, peak RSS main/worker
     bench/run.sh --sizes 1000 --runs 3 --work /tmp/qb
     bench/run.sh --smoke            # CI: every case once on 200 blocks, debug build, no timing
+    bench/run.sh --baseline /tmp/qa-lint-main   # also run the execution cases with another build
 
 Each case gets one untimed warm-up run, then --runs timed runs (at least 20 for the
 sub-0.1 s fixed-cost cases); the table shows the median wall time, the ratio to the floor
@@ -39,6 +40,9 @@ QA_FLAGS = ["--output-format", "concise", "-q"]
 TIME = "/usr/bin/time"
 # --smoke: every case runs once, without a warm-up; what counts is that each one exits 0.
 SMOKE = False
+# --baseline: another qa-lint binary (e.g. built from main) whose execution cases run in the
+# same run, right after this build's, so that a change is measured side by side.
+BASELINE = None
 
 
 # ------------------------------------------------------------------ running and measuring
@@ -200,18 +204,22 @@ def size_cases(d, exe, bare, runs, sample=False):
     def drop_cache():
         shutil.rmtree(cache, ignore_errors=True)
 
+    exec_cases = [
+        ("--jobs 1 --no-cache", ["--jobs", "1", "--no-cache"]),
+        ("--no-cache (default jobs)", ["--no-cache"]),
+        # confined, a fresh child for every entry (one fork per entry)
+        ("--strict-sandbox --no-cache", ["--strict-sandbox", "--no-cache"]),
+    ]
     rows = [
         measure("floor (bench/floor.py)", [PY, str(BENCH / "floor.py"), "qa"], d, runs),
         measure("python -m doctest (session corpus)", [PY, "-m", "doctest", *dt_files], d, runs),
         measure("pulldown-cmark bare parse", [bare, *qa_files], d, runs),
         measure("qa-lint --no-exec", [exe, "--no-exec", "--no-cache", *QA_FLAGS, "qa"], d, runs),
-        measure("qa-lint --jobs 1 --no-cache", [exe, "--jobs", "1", "--no-cache", *QA_FLAGS, "qa"],
-                d, runs, sample=sample),
-        measure("qa-lint --no-cache (default jobs)", [exe, "--no-cache", *QA_FLAGS, "qa"], d, runs,
-                sample=sample),
-        # confined, a fresh child for every entry (one fork per entry)
-        measure("qa-lint --strict-sandbox --no-cache", [exe, "--strict-sandbox", "--no-cache",
-                                                        *QA_FLAGS, "qa"], d, runs),
+        *(row for name, args in exec_cases for row in [
+            measure(f"qa-lint {name}", [exe, *args, *QA_FLAGS, "qa"], d, runs, sample=sample),
+            *([measure(f"baseline {name}", [BASELINE, *args, *QA_FLAGS, "qa"], d, runs,
+                       sample=sample)] if BASELINE else []),
+        ]),
         # the warm-up run of measure() is the priming run after drop_cache
         measure("qa-lint warm cache (unchanged re-run)", [exe, *QA_FLAGS, "qa"], d, runs,
                 prep=drop_cache),
@@ -276,11 +284,15 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--skip-jobs1", action="store_true", help="--scaling: default jobs only")
+    ap.add_argument("--baseline", type=Path,
+                    help="another qa-lint binary: its execution cases run next to this build's")
     ap.add_argument("--smoke", action="store_true",
                     help="CI: 200 blocks, each case once, the debug build `cargo test` made; no timing")
     a = ap.parse_args()
-    global SMOKE
+    global SMOKE, BASELINE
     SMOKE = a.smoke
+    if a.baseline:
+        BASELINE = str(a.baseline.resolve())
     profile = "debug" if a.smoke else "release"
     if a.smoke:
         a.sizes, a.scaling = "200", False

@@ -25,6 +25,11 @@ pub const WATCHDOG_GRACE: Duration = Duration::from_secs(5);
 pub const MAX_CLAIM: usize = 16;
 /// How long a new worker may take to start CPython and say hello.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a dropped pool waits for its workers to end on their own (stdin closed) before it
+/// kills them. A worker that ends on its own has reaped its children, so their CPU time is in
+/// this process's `RUSAGE_CHILDREN` (what `/usr/bin/time` and the bench report); a killed one
+/// takes its children's accounting with it.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
 /// How to start a worker when this process is not a self-contained qa-lint binary: in the
 /// Python wheel, qa-lint runs inside the Python that imported it, so a worker is that Python
@@ -258,7 +263,8 @@ impl Pool {
         };
         let mut line = serde_json::to_string(&req).expect("serialise request");
         line.push('\n');
-        if let Err(e) = w.stdin.write_all(line.as_bytes()).and_then(|_| w.stdin.flush()) {
+        let stdin = w.stdin.as_mut().expect("stdin is open until the pool is dropped");
+        if let Err(e) = stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()) {
             let st = slot.take().map(|mut w| w.kill()).unwrap_or_default();
             return Self::crashed(format!("the Python worker died ({st}; write failed: {e})"));
         }
@@ -319,7 +325,7 @@ impl Pool {
         let mut w = Worker {
             pid: child.id() as i32,
             child,
-            stdin,
+            stdin: Some(stdin),
             out,
         };
         match w.out.read_line(Instant::now() + STARTUP_TIMEOUT, 1 << 20) {
@@ -349,7 +355,15 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        self.idle.lock().unwrap().clear(); // Worker::drop kills
+        let mut idle = std::mem::take(&mut *self.idle.lock().unwrap());
+        for w in &mut idle {
+            w.stdin.take(); // end of input: the supervisor ends its children and exits
+        }
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        for w in &mut idle {
+            w.wait_until(deadline);
+        }
+        drop(idle); // Worker::drop kills what is left
         self.spawn_tx.lock().unwrap().take();
         if let Some(h) = self.spawner.take() {
             let _ = h.join();
@@ -446,11 +460,22 @@ fn spawn_worker_process(exe: &std::path::Path, kernel: bool) -> io::Result<Child
 struct Worker {
     pid: i32,
     child: Child,
-    stdin: ChildStdin,
+    /// `None` once the pool is shutting down.
+    stdin: Option<ChildStdin>,
     out: LineReader,
 }
 
 impl Worker {
+    /// Waits for the worker to exit on its own, until `deadline`.
+    fn wait_until(&mut self, deadline: Instant) {
+        while Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+                _ => return,
+            }
+        }
+    }
+
     /// Kills the worker's whole process group and reaps it; returns how it ended.
     fn kill(&mut self) -> String {
         if let Ok(Some(st)) = self.child.try_wait() {
