@@ -6,6 +6,7 @@
     bench/run.sh --sizes 1000 --runs 3 --work /tmp/qb
     bench/run.sh --smoke            # CI: every case once on 200 blocks, debug build, no timing
     bench/run.sh --baseline /tmp/qa-lint-main   # also run the execution cases with another build
+    bench/run.sh --baseline target/release/qa-lint --baseline-env QA_LINT_NO_SPARE=1
 
 Each case gets one untimed warm-up run, then --runs timed runs (at least 20 for the
 sub-0.1 s fixed-cost cases); the table shows the median wall time, the ratio to the floor
@@ -42,7 +43,7 @@ TIME = "/usr/bin/time"
 SMOKE = False
 # --baseline: another qa-lint binary (e.g. built from main) whose execution cases run in the
 # same run, right after this build's, so that a change is measured side by side.
-BASELINE = None
+BASELINE = None  # argv prefix: [env K=V ...] EXE
 
 
 # ------------------------------------------------------------------ running and measuring
@@ -217,7 +218,7 @@ def size_cases(d, exe, bare, runs, sample=False):
         measure("qa-lint --no-exec", [exe, "--no-exec", "--no-cache", *QA_FLAGS, "qa"], d, runs),
         *(row for name, args in exec_cases for row in [
             measure(f"qa-lint {name}", [exe, *args, *QA_FLAGS, "qa"], d, runs, sample=sample),
-            *([measure(f"baseline {name}", [BASELINE, *args, *QA_FLAGS, "qa"], d, runs,
+            *([measure(f"baseline {name}", [*BASELINE, *args, *QA_FLAGS, "qa"], d, runs,
                        sample=sample)] if BASELINE else []),
         ]),
         # the warm-up run of measure() is the priming run after drop_cache
@@ -286,13 +287,15 @@ def main():
     ap.add_argument("--skip-jobs1", action="store_true", help="--scaling: default jobs only")
     ap.add_argument("--baseline", type=Path,
                     help="another qa-lint binary: its execution cases run next to this build's")
+    ap.add_argument("--baseline-env", action="append", default=[], metavar="VAR=VALUE",
+                    help="environment of the baseline runs (repeatable)")
     ap.add_argument("--smoke", action="store_true",
                     help="CI: 200 blocks, each case once, the debug build `cargo test` made; no timing")
     a = ap.parse_args()
     global SMOKE, BASELINE
     SMOKE = a.smoke
     if a.baseline:
-        BASELINE = str(a.baseline.resolve())
+        BASELINE = (["env", *a.baseline_env] if a.baseline_env else []) + [str(a.baseline.resolve())]
     profile = "debug" if a.smoke else "release"
     if a.smoke:
         a.sizes, a.scaling = "200", False

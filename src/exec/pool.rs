@@ -433,9 +433,12 @@ fn spawn_worker_process(exe: &std::path::Path, kernel: bool) -> io::Result<Child
     if let Some(v) = std::env::var_os("VIRTUAL_ENV") {
         cmd.env("VIRTUAL_ENV", v);
     }
-    // Debugging aid: the supervisor logs forks, reuses and why a child was retired to stderr.
-    if let Some(v) = std::env::var_os("QA_LINT_EXEC_TRACE") {
-        cmd.env("QA_LINT_EXEC_TRACE", v);
+    // Debugging and measuring aids: the supervisor logs forks, reuses and why a child was
+    // retired to stderr; QA_LINT_NO_SPARE=1 forks no child ahead (the bench's before/after).
+    for var in ["QA_LINT_EXEC_TRACE", "QA_LINT_NO_SPARE"] {
+        if let Some(v) = std::env::var_os(var) {
+            cmd.env(var, v);
+        }
     }
     // SAFETY: only async-signal-safe calls between fork and exec.
     let parent = unsafe { libc::getpid() };
