@@ -128,30 +128,41 @@ def run_once(argv, cwd, sample=False):
 
 def measure(name, argv, cwd, runs, prep=None, sample=False, warmup=1):
     """`warmup` untimed runs, then `runs` timed runs. Fails loudly if any run does not exit 0."""
+    return measure_in_turns([(name, argv)], cwd, runs, prep, sample, warmup)[0]
+
+
+def measure_in_turns(cases, cwd, runs, prep=None, sample=False, warmup=1):
+    """measure() for several (name, argv) cases at once, run in turns (A B A B ...), so that a
+    change in the load of a shared machine falls on all of them alike."""
     if prep:
         prep()
     if SMOKE:
         runs, warmup = 1, (1 if prep else 0)  # the warm-cache case needs its priming run
-    times, cpus, rss, main_kb, worker_kb = [], [], [], 0, 0
+    acc = [{"times": [], "cpus": [], "rss": [], "main_kb": 0, "worker_kb": 0} for _ in cases]
     for i in range(runs + warmup):
-        dt, kb, cpu, rc, tail, s = run_once(argv, cwd, sample)
-        if rc != 0:
-            sys.exit(f"bench: case {name!r} failed (exit {rc}): {' '.join(argv[:6])} ...\n{tail}")
-        if i < warmup:
-            continue  # warm-up (page cache, the primed cache dir, pyc files)
-        times.append(dt)
-        cpus.append(cpu)
-        rss.append(kb)
-        if s:
-            main_kb, worker_kb = max(main_kb, s.main_kb), max(worker_kb, s.worker_kb)
-    res = {"case": name, "median_s": statistics.median(times), "min_s": min(times),
-           "cpu_s": statistics.median(cpus),
-           "max_s": max(times), "runs": runs, "peak_rss_mb": max(rss) / 1024}
-    if sample:
-        res["main_rss_mb"], res["worker_rss_mb"] = main_kb / 1024, worker_kb / 1024
-    print(f"  {name:<44} {res['median_s']:8.3f} s  {res['cpu_s']:8.3f} s CPU  "
-          f"{res['peak_rss_mb']:7.1f} MB  load {os.getloadavg()[0]:.2f}", file=sys.stderr)
-    return res
+        for (name, argv), a in zip(cases, acc):
+            dt, kb, cpu, rc, tail, s = run_once(argv, cwd, sample)
+            if rc != 0:
+                sys.exit(f"bench: case {name!r} failed (exit {rc}): {' '.join(argv[:6])} ...\n{tail}")
+            if i < warmup:
+                continue  # warm-up (page cache, the primed cache dir, pyc files)
+            a["times"].append(dt)
+            a["cpus"].append(cpu)
+            a["rss"].append(kb)
+            if s:
+                a["main_kb"], a["worker_kb"] = max(a["main_kb"], s.main_kb), max(a["worker_kb"], s.worker_kb)
+    rows = []
+    for (name, _), a in zip(cases, acc):
+        times = a["times"]
+        res = {"case": name, "median_s": statistics.median(times), "min_s": min(times),
+               "cpu_s": statistics.median(a["cpus"]),
+               "max_s": max(times), "runs": runs, "peak_rss_mb": max(a["rss"]) / 1024}
+        if sample:
+            res["main_rss_mb"], res["worker_rss_mb"] = a["main_kb"] / 1024, a["worker_kb"] / 1024
+        print(f"  {name:<44} {res['median_s']:8.3f} s  {res['cpu_s']:8.3f} s CPU  "
+              f"{res['peak_rss_mb']:7.1f} MB  load {os.getloadavg()[0]:.2f}", file=sys.stderr)
+        rows.append(res)
+    return rows
 
 
 # ------------------------------------------------------------------ set-up
@@ -216,11 +227,10 @@ def size_cases(d, exe, bare, runs, sample=False):
         measure("python -m doctest (session corpus)", [PY, "-m", "doctest", *dt_files], d, runs),
         measure("pulldown-cmark bare parse", [bare, *qa_files], d, runs),
         measure("qa-lint --no-exec", [exe, "--no-exec", "--no-cache", *QA_FLAGS, "qa"], d, runs),
-        *(row for name, args in exec_cases for row in [
-            measure(f"qa-lint {name}", [exe, *args, *QA_FLAGS, "qa"], d, runs, sample=sample),
-            *([measure(f"baseline {name}", [*BASELINE, *args, *QA_FLAGS, "qa"], d, runs,
-                       sample=sample)] if BASELINE else []),
-        ]),
+        *(row for name, args in exec_cases for row in measure_in_turns(
+            [(f"qa-lint {name}", [exe, *args, *QA_FLAGS, "qa"]),
+             *([(f"baseline {name}", [*BASELINE, *args, *QA_FLAGS, "qa"])] if BASELINE else [])],
+            d, runs, sample=sample)),
         # the warm-up run of measure() is the priming run after drop_cache
         measure("qa-lint warm cache (unchanged re-run)", [exe, *QA_FLAGS, "qa"], d, runs,
                 prep=drop_cache),
