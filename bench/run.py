@@ -6,7 +6,7 @@
     bench/run.sh --sizes 1000 --runs 3 --work /tmp/qb
     bench/run.sh --smoke            # CI: every case once on 200 blocks, debug build, no timing
     bench/run.sh --baseline /tmp/qa-lint-main   # also run the execution cases with another build
-    bench/run.sh --baseline target/release/qa-lint --baseline-env QA_LINT_NO_SPARE=1
+    bench/run.sh --baseline target/release/qa-lint --baseline-env QA_LINT_SPARE=0
 
 Each case gets one untimed warm-up run, then --runs timed runs (at least 20 for the
 sub-0.1 s fixed-cost cases); the table shows the median wall time, the ratio to the floor
@@ -221,6 +221,7 @@ def size_cases(d, exe, bare, runs, sample=False):
         ("--no-cache (default jobs)", ["--no-cache"]),
         # confined, a fresh child for every entry (one fork per entry)
         ("--strict-sandbox --no-cache", ["--strict-sandbox", "--no-cache"]),
+        ("--strict-sandbox --jobs 1 --no-cache", ["--strict-sandbox", "--jobs", "1", "--no-cache"]),
     ]
     rows = [
         measure("floor (bench/floor.py)", [PY, str(BENCH / "floor.py"), "qa"], d, runs),

@@ -69,9 +69,9 @@ pub fn cli_command(exe: &std::path::Path) -> Command {
     cmd
 }
 
-/// A spawn request for the spawner thread: which executable, confined or not, and where to
-/// send the child.
-type SpawnReq = (PathBuf, bool, mpsc::Sender<io::Result<Child>>);
+/// A spawn request for the spawner thread: which executable, confined or not, with a spare
+/// child or not, and where to send the child.
+type SpawnReq = (PathBuf, bool, bool, mpsc::Sender<io::Result<Child>>);
 
 /// A pool of Python workers. Workers are started lazily and kept across [`Pool::run`] calls;
 /// they are killed when the pool is dropped (or, through PDEATHSIG, when this process dies).
@@ -85,6 +85,8 @@ pub struct Pool {
     fatal: Mutex<Option<String>>,
     next_id: AtomicU64,
     policy: super::confine::Policy,
+    /// Whether workers fork their next child ahead (see [`spare_wanted`]).
+    spare: bool,
     /// Key of the per-request nonces (random per pool, never leaves this process).
     nonce_key: [u8; 32],
     spawn_tx: Mutex<Option<mpsc::Sender<SpawnReq>>>,
@@ -117,8 +119,8 @@ impl Pool {
         let spawner = std::thread::Builder::new()
             .name("qa-lint-spawner".into())
             .spawn(move || {
-                for (exe, kernel, reply) in rx {
-                    let _ = reply.send(spawn_worker_process(&exe, kernel));
+                for (exe, kernel, spare, reply) in rx {
+                    let _ = reply.send(spawn_worker_process(&exe, kernel, spare));
                 }
             })
             .expect("spawn thread");
@@ -131,6 +133,7 @@ impl Pool {
             fatal: Mutex::new(None),
             next_id: AtomicU64::new(1),
             policy,
+            spare: spare_wanted(size),
             nonce_key: random_key(),
             spawn_tx: Mutex::new(Some(tx)),
             spawner: Some(spawner),
@@ -315,7 +318,7 @@ impl Pool {
         {
             let guard = self.spawn_tx.lock().unwrap();
             let tx = guard.as_ref().ok_or("pool is shutting down")?;
-            tx.send((self.exe.clone(), self.policy.kernel, rtx))
+            tx.send((self.exe.clone(), self.policy.kernel, self.spare, rtx))
                 .map_err(|_| "spawner thread is gone")?;
         }
         let child = rrx.recv().map_err(|_| "spawner thread is gone".to_string())?;
@@ -412,7 +415,20 @@ fn random_key() -> [u8; 32] {
     key
 }
 
-fn spawn_worker_process(exe: &std::path::Path, kernel: bool) -> io::Result<Child> {
+/// Whether the workers of a pool of `workers` should fork their next child ahead, while an entry
+/// runs: `QA_LINT_SPARE=0` or `1` decides (the bench's before/after); otherwise only when a core
+/// is left over for it. Measured on 2 cores (docs/performance.md): with `--jobs 1` the spare
+/// takes the fork off the entries' path (strict: about a third less wall time); with a worker
+/// per core it only adds its CPU (5-10%) to cores that are busy already.
+fn spare_wanted(workers: usize) -> bool {
+    match std::env::var("QA_LINT_SPARE").as_deref() {
+        Ok("0") => false,
+        Ok(_) => true,
+        Err(_) => workers < std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+fn spawn_worker_process(exe: &std::path::Path, kernel: bool, spare: bool) -> io::Result<Child> {
     let mut cmd = Command::new(exe);
     match worker_command().filter(|w| w.program == exe) {
         Some(w) => cmd.args(&w.args),
@@ -433,13 +449,11 @@ fn spawn_worker_process(exe: &std::path::Path, kernel: bool) -> io::Result<Child
     if let Some(v) = std::env::var_os("VIRTUAL_ENV") {
         cmd.env("VIRTUAL_ENV", v);
     }
-    // Debugging and measuring aids: the supervisor logs forks, reuses and why a child was
-    // retired to stderr; QA_LINT_NO_SPARE=1 forks no child ahead (the bench's before/after).
-    for var in ["QA_LINT_EXEC_TRACE", "QA_LINT_NO_SPARE"] {
-        if let Some(v) = std::env::var_os(var) {
-            cmd.env(var, v);
-        }
+    // Debugging aid: the supervisor logs forks, reuses and why a child was retired to stderr.
+    if let Some(v) = std::env::var_os("QA_LINT_EXEC_TRACE") {
+        cmd.env("QA_LINT_EXEC_TRACE", v);
     }
+    cmd.env("QA_LINT_SPARE", if spare { "1" } else { "0" });
     // SAFETY: only async-signal-safe calls between fork and exec.
     let parent = unsafe { libc::getpid() };
     unsafe {

@@ -26,8 +26,8 @@ from qa_risk import risk_reason as _risk_reason
 
 REUSE_MAX = 64  # entries per child before a fresh fork (bounds slow leaks: memory, caches)
 _TRACE = bool(os.environ.get("QA_LINT_EXEC_TRACE"))
-# Measuring aid: QA_LINT_NO_SPARE=1 forks every child when it is needed, as before the spare.
-_SPARE = not os.environ.get("QA_LINT_NO_SPARE")
+# Fork the next child ahead (the pool decides: pool.rs, spare_wanted); read by serve().
+_SPARE = True
 # Working directories on tmpfs when there is one: creating and removing a directory per child
 # on a disk file system was a tenth of the supervisor's time (py-spy, bench corpus).
 _TMP_BASE = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK) else None
@@ -55,8 +55,10 @@ class _Live:
 def serve(in_fd, out_fd, child_setup, confine=None):
     """`confine` (from Rust, None in a weak worker) locks each forked child; a confined worker is
     PID 1 of its own PID namespace (see src/exec/confine.rs)."""
-    global _TMP_BASE
+    global _TMP_BASE, _SPARE
     me = os.getpid()
+    # The pool's word to this supervisor, not part of the environment the snippets see.
+    _SPARE = os.environ.pop("QA_LINT_SPARE", "1") != "0"
     if confine is not None:
         _TMP_BASE = "/run"  # the worker's private tmpfs; each child mounts its own scratch on its root
     _send(out_fd, {"python": "%s %s" % (platform.python_implementation(), platform.python_version()),
@@ -129,11 +131,13 @@ def _alive(pid):
         return False
 
 
-def _sweep(keep):
+def _sweep(keep, child):
     """SIGKILLs every process of a confined worker's PID namespace except those in `keep` (this
     PID 1 and the spare): what an entry started, also what left its process group (setsid, a
-    double fork). kill(-1) does that in one call but would take the spare along. False when new
-    processes kept appearing (a fork loop): the caller falls back to kill(-1)."""
+    double fork). kill(-1) does that in one call but would take the spare along. Then waits (a
+    little) until those processes, `child` itself aside (its exit is reaped later), have died,
+    so that the next entry, which may start at once in the spare, finds none of them. False
+    when new processes kept appearing (a fork loop): the caller falls back to kill(-1)."""
     seen = set()
     for _ in range(8):
         try:
@@ -142,14 +146,30 @@ def _sweep(keep):
             return False
         new = pids - seen - keep
         if not new:
-            return True
+            break
         for p in new:
             try:
                 os.kill(p, signal.SIGKILL)
             except OSError:
                 pass
         seen |= new
-    return False
+    else:
+        return False
+    left, deadline = seen - {child}, time.monotonic() + 0.5
+    while left and time.monotonic() < deadline:
+        left = {p for p in left if _running(p)}
+        if left:
+            time.sleep(0.0005)
+    return True
+
+
+def _running(pid):
+    """Whether `pid` exists and is not a zombie yet."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _write_all(fd, data):
@@ -296,7 +316,8 @@ class _Supervisor:
                 pass
         c.shm.close()
         _kill(c.pid, status)
-        if self.confine is not None and not _sweep({self.me} | ({self.spare.pid} if self.spare else set())):
+        keep = {self.me} | ({self.spare.pid} if self.spare else set())
+        if self.confine is not None and not _sweep(keep, c.pid):
             # Processes kept appearing: kill(-1) ends everything but this PID 1, the spare too.
             try:
                 os.kill(-1, signal.SIGKILL)

@@ -326,11 +326,17 @@ fn what_an_entry_starts_is_dead_before_the_next_entry_runs() {
     let look = format!("{count}print(alive())  # 0");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.md"), markdown(&[start, look.clone(), look])).unwrap();
-    for args in [&["--jobs", "1"][..], &["--strict-sandbox", "--jobs", "1"][..]] {
-        let mut a = vec!["--no-cache", "a.md"];
-        a.extend_from_slice(args);
-        let r = run(dir.path(), &a, &[]);
-        assert!(r.messages("a.md").is_empty(), "{args:?}: {:#?}", r.messages("a.md"));
+    for spare in ["1", "0"] {
+        for args in [&["--jobs", "1"][..], &["--strict-sandbox", "--jobs", "1"][..]] {
+            let mut a = vec!["--no-cache", "a.md"];
+            a.extend_from_slice(args);
+            let r = run(dir.path(), &a, &[("QA_LINT_SPARE", spare)]);
+            assert!(
+                r.messages("a.md").is_empty(),
+                "{args:?}, spare {spare}: {:#?}",
+                r.messages("a.md")
+            );
+        }
     }
 }
 
