@@ -5,6 +5,8 @@
     bench/run.sh --scaling          # 1k, 10k, 100k blocks: time per block, peak RSS main/worker
     bench/run.sh --sizes 1000 --runs 3 --work /tmp/qb
     bench/run.sh --smoke            # CI: every case once on 200 blocks, debug build, no timing
+    bench/run.sh --baseline /tmp/qa-lint-main   # also run the execution cases with another build
+    bench/run.sh --baseline target/release/qa-lint --baseline-env QA_LINT_SPARE=0
 
 Each case gets one untimed warm-up run, then --runs timed runs (at least 20 for the
 sub-0.1 s fixed-cost cases); the table shows the median wall time, the ratio to the floor
@@ -39,6 +41,9 @@ QA_FLAGS = ["--output-format", "concise", "-q"]
 TIME = "/usr/bin/time"
 # --smoke: every case runs once, without a warm-up; what counts is that each one exits 0.
 SMOKE = False
+# --baseline: another qa-lint binary (e.g. built from main) whose execution cases run in the
+# same run, right after this build's, so that a change is measured side by side.
+BASELINE = None  # argv prefix: [env K=V ...] EXE
 
 
 # ------------------------------------------------------------------ running and measuring
@@ -123,30 +128,41 @@ def run_once(argv, cwd, sample=False):
 
 def measure(name, argv, cwd, runs, prep=None, sample=False, warmup=1):
     """`warmup` untimed runs, then `runs` timed runs. Fails loudly if any run does not exit 0."""
+    return measure_in_turns([(name, argv)], cwd, runs, prep, sample, warmup)[0]
+
+
+def measure_in_turns(cases, cwd, runs, prep=None, sample=False, warmup=1):
+    """measure() for several (name, argv) cases at once, run in turns (A B A B ...), so that a
+    change in the load of a shared machine falls on all of them alike."""
     if prep:
         prep()
     if SMOKE:
         runs, warmup = 1, (1 if prep else 0)  # the warm-cache case needs its priming run
-    times, cpus, rss, main_kb, worker_kb = [], [], [], 0, 0
+    acc = [{"times": [], "cpus": [], "rss": [], "main_kb": 0, "worker_kb": 0} for _ in cases]
     for i in range(runs + warmup):
-        dt, kb, cpu, rc, tail, s = run_once(argv, cwd, sample)
-        if rc != 0:
-            sys.exit(f"bench: case {name!r} failed (exit {rc}): {' '.join(argv[:6])} ...\n{tail}")
-        if i < warmup:
-            continue  # warm-up (page cache, the primed cache dir, pyc files)
-        times.append(dt)
-        cpus.append(cpu)
-        rss.append(kb)
-        if s:
-            main_kb, worker_kb = max(main_kb, s.main_kb), max(worker_kb, s.worker_kb)
-    res = {"case": name, "median_s": statistics.median(times), "min_s": min(times),
-           "cpu_s": statistics.median(cpus),
-           "max_s": max(times), "runs": runs, "peak_rss_mb": max(rss) / 1024}
-    if sample:
-        res["main_rss_mb"], res["worker_rss_mb"] = main_kb / 1024, worker_kb / 1024
-    print(f"  {name:<44} {res['median_s']:8.3f} s  {res['cpu_s']:8.3f} s CPU  "
-          f"{res['peak_rss_mb']:7.1f} MB  load {os.getloadavg()[0]:.2f}", file=sys.stderr)
-    return res
+        for (name, argv), a in zip(cases, acc):
+            dt, kb, cpu, rc, tail, s = run_once(argv, cwd, sample)
+            if rc != 0:
+                sys.exit(f"bench: case {name!r} failed (exit {rc}): {' '.join(argv[:6])} ...\n{tail}")
+            if i < warmup:
+                continue  # warm-up (page cache, the primed cache dir, pyc files)
+            a["times"].append(dt)
+            a["cpus"].append(cpu)
+            a["rss"].append(kb)
+            if s:
+                a["main_kb"], a["worker_kb"] = max(a["main_kb"], s.main_kb), max(a["worker_kb"], s.worker_kb)
+    rows = []
+    for (name, _), a in zip(cases, acc):
+        times = a["times"]
+        res = {"case": name, "median_s": statistics.median(times), "min_s": min(times),
+               "cpu_s": statistics.median(a["cpus"]),
+               "max_s": max(times), "runs": runs, "peak_rss_mb": max(a["rss"]) / 1024}
+        if sample:
+            res["main_rss_mb"], res["worker_rss_mb"] = a["main_kb"] / 1024, a["worker_kb"] / 1024
+        print(f"  {name:<44} {res['median_s']:8.3f} s  {res['cpu_s']:8.3f} s CPU  "
+              f"{res['peak_rss_mb']:7.1f} MB  load {os.getloadavg()[0]:.2f}", file=sys.stderr)
+        rows.append(res)
+    return rows
 
 
 # ------------------------------------------------------------------ set-up
@@ -200,18 +216,22 @@ def size_cases(d, exe, bare, runs, sample=False):
     def drop_cache():
         shutil.rmtree(cache, ignore_errors=True)
 
+    exec_cases = [
+        ("--jobs 1 --no-cache", ["--jobs", "1", "--no-cache"]),
+        ("--no-cache (default jobs)", ["--no-cache"]),
+        # confined, a fresh child for every entry (one fork per entry)
+        ("--strict-sandbox --no-cache", ["--strict-sandbox", "--no-cache"]),
+        ("--strict-sandbox --jobs 1 --no-cache", ["--strict-sandbox", "--jobs", "1", "--no-cache"]),
+    ]
     rows = [
         measure("floor (bench/floor.py)", [PY, str(BENCH / "floor.py"), "qa"], d, runs),
         measure("python -m doctest (session corpus)", [PY, "-m", "doctest", *dt_files], d, runs),
         measure("pulldown-cmark bare parse", [bare, *qa_files], d, runs),
         measure("qa-lint --no-exec", [exe, "--no-exec", "--no-cache", *QA_FLAGS, "qa"], d, runs),
-        measure("qa-lint --jobs 1 --no-cache", [exe, "--jobs", "1", "--no-cache", *QA_FLAGS, "qa"],
-                d, runs, sample=sample),
-        measure("qa-lint --no-cache (default jobs)", [exe, "--no-cache", *QA_FLAGS, "qa"], d, runs,
-                sample=sample),
-        # confined, a fresh child for every entry (one fork per entry)
-        measure("qa-lint --strict-sandbox --no-cache", [exe, "--strict-sandbox", "--no-cache",
-                                                        *QA_FLAGS, "qa"], d, runs),
+        *(row for name, args in exec_cases for row in measure_in_turns(
+            [(f"qa-lint {name}", [exe, *args, *QA_FLAGS, "qa"]),
+             *([(f"baseline {name}", [*BASELINE, *args, *QA_FLAGS, "qa"])] if BASELINE else [])],
+            d, runs, sample=sample)),
         # the warm-up run of measure() is the priming run after drop_cache
         measure("qa-lint warm cache (unchanged re-run)", [exe, *QA_FLAGS, "qa"], d, runs,
                 prep=drop_cache),
@@ -276,11 +296,17 @@ def main():
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--skip-jobs1", action="store_true", help="--scaling: default jobs only")
+    ap.add_argument("--baseline", type=Path,
+                    help="another qa-lint binary: its execution cases run next to this build's")
+    ap.add_argument("--baseline-env", action="append", default=[], metavar="VAR=VALUE",
+                    help="environment of the baseline runs (repeatable)")
     ap.add_argument("--smoke", action="store_true",
                     help="CI: 200 blocks, each case once, the debug build `cargo test` made; no timing")
     a = ap.parse_args()
-    global SMOKE
+    global SMOKE, BASELINE
     SMOKE = a.smoke
+    if a.baseline:
+        BASELINE = (["env", *a.baseline_env] if a.baseline_env else []) + [str(a.baseline.resolve())]
     profile = "debug" if a.smoke else "release"
     if a.smoke:
         a.sizes, a.scaling = "200", False

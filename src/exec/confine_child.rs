@@ -1,5 +1,5 @@
 //! Confinement of one forked child (one entry, or a run of entries of one file): see
-//! `confine.rs` for the whole design. Called from Python (`qa_helper._Child`) after the child
+//! `confine.rs` for the whole design. Called from Python (`qa_child.Child`) after the child
 //! has read its first request and before any snippet code runs; nothing here can be undone by
 //! the child afterwards.
 

@@ -25,6 +25,11 @@ pub const WATCHDOG_GRACE: Duration = Duration::from_secs(5);
 pub const MAX_CLAIM: usize = 16;
 /// How long a new worker may take to start CPython and say hello.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a dropped pool waits for its workers to end on their own (stdin closed) before it
+/// kills them. A worker that ends on its own has reaped its children, so their CPU time is in
+/// this process's `RUSAGE_CHILDREN` (what `/usr/bin/time` and the bench report); a killed one
+/// takes its children's accounting with it.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
 /// How to start a worker when this process is not a self-contained qa-lint binary: in the
 /// Python wheel, qa-lint runs inside the Python that imported it, so a worker is that Python
@@ -64,9 +69,9 @@ pub fn cli_command(exe: &std::path::Path) -> Command {
     cmd
 }
 
-/// A spawn request for the spawner thread: which executable, confined or not, and where to
-/// send the child.
-type SpawnReq = (PathBuf, bool, mpsc::Sender<io::Result<Child>>);
+/// A spawn request for the spawner thread: which executable, confined or not, with a spare
+/// child or not, and where to send the child.
+type SpawnReq = (PathBuf, bool, bool, mpsc::Sender<io::Result<Child>>);
 
 /// A pool of Python workers. Workers are started lazily and kept across [`Pool::run`] calls;
 /// they are killed when the pool is dropped (or, through PDEATHSIG, when this process dies).
@@ -80,6 +85,8 @@ pub struct Pool {
     fatal: Mutex<Option<String>>,
     next_id: AtomicU64,
     policy: super::confine::Policy,
+    /// Whether workers fork their next child ahead (see [`spare_wanted`]).
+    spare: bool,
     /// Key of the per-request nonces (random per pool, never leaves this process).
     nonce_key: [u8; 32],
     spawn_tx: Mutex<Option<mpsc::Sender<SpawnReq>>>,
@@ -112,8 +119,8 @@ impl Pool {
         let spawner = std::thread::Builder::new()
             .name("qa-lint-spawner".into())
             .spawn(move || {
-                for (exe, kernel, reply) in rx {
-                    let _ = reply.send(spawn_worker_process(&exe, kernel));
+                for (exe, kernel, spare, reply) in rx {
+                    let _ = reply.send(spawn_worker_process(&exe, kernel, spare));
                 }
             })
             .expect("spawn thread");
@@ -126,6 +133,7 @@ impl Pool {
             fatal: Mutex::new(None),
             next_id: AtomicU64::new(1),
             policy,
+            spare: spare_wanted(size),
             nonce_key: random_key(),
             spawn_tx: Mutex::new(Some(tx)),
             spawner: Some(spawner),
@@ -258,7 +266,8 @@ impl Pool {
         };
         let mut line = serde_json::to_string(&req).expect("serialise request");
         line.push('\n');
-        if let Err(e) = w.stdin.write_all(line.as_bytes()).and_then(|_| w.stdin.flush()) {
+        let stdin = w.stdin.as_mut().expect("stdin is open until the pool is dropped");
+        if let Err(e) = stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()) {
             let st = slot.take().map(|mut w| w.kill()).unwrap_or_default();
             return Self::crashed(format!("the Python worker died ({st}; write failed: {e})"));
         }
@@ -309,7 +318,7 @@ impl Pool {
         {
             let guard = self.spawn_tx.lock().unwrap();
             let tx = guard.as_ref().ok_or("pool is shutting down")?;
-            tx.send((self.exe.clone(), self.policy.kernel, rtx))
+            tx.send((self.exe.clone(), self.policy.kernel, self.spare, rtx))
                 .map_err(|_| "spawner thread is gone")?;
         }
         let child = rrx.recv().map_err(|_| "spawner thread is gone".to_string())?;
@@ -319,7 +328,7 @@ impl Pool {
         let mut w = Worker {
             pid: child.id() as i32,
             child,
-            stdin,
+            stdin: Some(stdin),
             out,
         };
         match w.out.read_line(Instant::now() + STARTUP_TIMEOUT, 1 << 20) {
@@ -349,7 +358,15 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        self.idle.lock().unwrap().clear(); // Worker::drop kills
+        let mut idle = std::mem::take(&mut *self.idle.lock().unwrap());
+        for w in &mut idle {
+            w.stdin.take(); // end of input: the supervisor ends its children and exits
+        }
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        for w in &mut idle {
+            w.wait_until(deadline);
+        }
+        drop(idle); // Worker::drop kills what is left
         self.spawn_tx.lock().unwrap().take();
         if let Some(h) = self.spawner.take() {
             let _ = h.join();
@@ -398,7 +415,20 @@ fn random_key() -> [u8; 32] {
     key
 }
 
-fn spawn_worker_process(exe: &std::path::Path, kernel: bool) -> io::Result<Child> {
+/// Whether the workers of a pool of `workers` should fork their next child ahead, while an entry
+/// runs: `QA_LINT_SPARE=0` or `1` decides (the bench's before/after); otherwise only when a core
+/// is left over for it. Measured on 2 cores (docs/performance.md): with `--jobs 1` the spare
+/// takes the fork off the entries' path (strict: about a third less wall time); with a worker
+/// per core it only adds its CPU (5-10%) to cores that are busy already.
+fn spare_wanted(workers: usize) -> bool {
+    match std::env::var("QA_LINT_SPARE").as_deref() {
+        Ok("0") => false,
+        Ok(_) => true,
+        Err(_) => workers < std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+fn spawn_worker_process(exe: &std::path::Path, kernel: bool, spare: bool) -> io::Result<Child> {
     let mut cmd = Command::new(exe);
     match worker_command().filter(|w| w.program == exe) {
         Some(w) => cmd.args(&w.args),
@@ -423,6 +453,7 @@ fn spawn_worker_process(exe: &std::path::Path, kernel: bool) -> io::Result<Child
     if let Some(v) = std::env::var_os("QA_LINT_EXEC_TRACE") {
         cmd.env("QA_LINT_EXEC_TRACE", v);
     }
+    cmd.env("QA_LINT_SPARE", if spare { "1" } else { "0" });
     // SAFETY: only async-signal-safe calls between fork and exec.
     let parent = unsafe { libc::getpid() };
     unsafe {
@@ -446,11 +477,22 @@ fn spawn_worker_process(exe: &std::path::Path, kernel: bool) -> io::Result<Child
 struct Worker {
     pid: i32,
     child: Child,
-    stdin: ChildStdin,
+    /// `None` once the pool is shutting down.
+    stdin: Option<ChildStdin>,
     out: LineReader,
 }
 
 impl Worker {
+    /// Waits for the worker to exit on its own, until `deadline`.
+    fn wait_until(&mut self, deadline: Instant) {
+        while Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+                _ => return,
+            }
+        }
+    }
+
     /// Kills the worker's whole process group and reaps it; returns how it ended.
     fn kill(&mut self) -> String {
         if let Ok(Some(st)) = self.child.try_wait() {

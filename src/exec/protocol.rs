@@ -21,8 +21,14 @@
 //! then exactly one [`WireResponse`] per request, in order:
 //! `{"id": id, "nonce": nonce, "outcome": <EntryOutcome>}` or `{"id": id, "error": traceback}`.
 //!
-//! **Supervisor → child** (a fresh pipe per child): the request line with the nonce's digits
-//! replaced by `0`, so no child ever holds the nonce of a request it did not make.
+//! **Supervisor → child** (a fresh pipe per child): first `1` (the child may run later entries
+//! of the same file) or `0` (one entry only), then each request line with the nonce's digits
+//! replaced by `0`, so no child ever holds the nonce of a request it did not make. A child is
+//! usually forked ahead, as the *spare*, while the previous entry runs: it waits for that first
+//! line with nothing of any entry in it (it closes the live child's pipes and clears the request
+//! during which it was forked), and in a confined worker it is confined before it reads anything,
+//! with the settings of that request; the supervisor hands it only a request with the same
+//! settings (scratch size and the three `allow-*`), and otherwise forks a fresh child.
 //!
 //! **Child → supervisor** (a fresh pipe per child; one line each, a tag byte then JSON):
 //! `B<0|1><BlockResult>` per finished block (the digit: output truncated so far),

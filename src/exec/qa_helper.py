@@ -8,21 +8,26 @@ Entries run in forked children (copies of this pristine process) with rlimits, a
 audit-hook sandbox (a guard against accidents) and, in a confined worker, the kernel's
 confinement (src/exec/confine.rs). A child is *reused* for the next entry when that entry belongs
 to the same group (Markdown file) with the same sandbox settings, `limits.reuse` is on, the
-previous entry was clean and neither entry is risky (see _risk_reason / _Child.after_entry).
+previous entry was clean and neither entry is risky (see _risk_reason / qa_child.Child.after_entry).
 Otherwise a fresh child is forked (with `reuse = false`, always under --strict-sandbox, every
 entry gets its own fork).
-"""
-import _thread, ast, gc, importlib.util, json, linecache, math, mmap, os, platform, re, resource
-import select, shutil, signal, struct, sys, tempfile, threading, time, traceback
 
-import qa_runner
+A *spare* child is forked ahead, while an entry runs in the live child, so that the next entry
+that needs a fresh child finds one already set up (and, in a confined worker, already confined
+with the settings of the entry during which it was forked: a spare whose settings do not match
+is discarded). The spare never runs anything before it is handed its first request; it closes
+the live child's pipes and forgets the request of the entry during which it was forked.
+"""
+import gc, json, mmap, os, platform, select, shutil, signal, sys, tempfile, time, traceback
+
+from qa_child import Child as _Child, STMT as _STMT, plan_of as _plan_of, send_tag as _send_tag
 from qa_runner import send as _send
 from qa_risk import risk_reason as _risk_reason
-from qa_sandbox import Sandbox as _SandboxState, make_hook as _make_hook
 
 REUSE_MAX = 64  # entries per child before a fresh fork (bounds slow leaks: memory, caches)
-_STMT = struct.Struct("iiii")  # entry seq, block, first, last (block -1 = none yet)
 _TRACE = bool(os.environ.get("QA_LINT_EXEC_TRACE"))
+# Fork the next child ahead (the pool decides: pool.rs, spare_wanted); read by serve().
+_SPARE = True
 # Working directories on tmpfs when there is one: creating and removing a directory per child
 # on a disk file system was a tenth of the supervisor's time (py-spy, bench corpus).
 _TMP_BASE = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK) else None
@@ -43,14 +48,17 @@ def _trace(msg):
 
 class _Live:
     """The supervisor's handle on a forked child (idle between entries when reusable)."""
-    __slots__ = ("pid", "req_w", "res_r", "shm", "root", "group", "runs", "reusable", "buf", "sandbox")
+    __slots__ = ("pid", "req_w", "res_r", "shm", "root", "group", "runs", "reusable", "buf", "sandbox",
+                 "plan")
 
 
 def serve(in_fd, out_fd, child_setup, confine=None):
     """`confine` (from Rust, None in a weak worker) locks each forked child; a confined worker is
     PID 1 of its own PID namespace (see src/exec/confine.rs)."""
-    global _TMP_BASE
+    global _TMP_BASE, _SPARE
     me = os.getpid()
+    # The pool's word to this supervisor, not part of the environment the snippets see.
+    _SPARE = os.environ.pop("QA_LINT_SPARE", "1") != "0"
     if confine is not None:
         _TMP_BASE = "/run"  # the worker's private tmpfs; each child mounts its own scratch on its root
     _send(out_fd, {"python": "%s %s" % (platform.python_implementation(), platform.python_version()),
@@ -62,15 +70,19 @@ def serve(in_fd, out_fd, child_setup, confine=None):
         line = reader.readline()
         if not line:
             sup.retire(now=True)
+            _reap_all(time.monotonic() + 0.3)
             return
         req, cleanup = {}, []
         sup.cleanup = cleanup
         try:
             req = json.loads(line)
-            nonce = req.pop("nonce", "")
-            if nonce:  # the child gets the request without it (same length: no re-encoding)
-                line = line.replace(nonce.encode(), b"0" * len(nonce), 1)
-            resp = b'{"id":%d,"nonce":"%s","outcome":%s}' % (req["id"], nonce.encode(), sup.supervise(req, line))
+            # Held by the supervisor only (a spare forked during this entry drops it).
+            sup.nonce = req.pop("nonce", "")
+            if sup.nonce:  # the child gets the request without it (same length: no re-encoding)
+                line = line.replace(sup.nonce.encode(), b"0" * len(sup.nonce), 1)
+            sup.req = req
+            outcome = sup.supervise(req, line)
+            resp = b'{"id":%d,"nonce":"%s","outcome":%s}' % (req["id"], sup.nonce.encode(), outcome)
         except BaseException:
             if os.getpid() != me:
                 os._exit(0)
@@ -100,6 +112,66 @@ def _kill(pid, status):
             pass
 
 
+def _reap_all(deadline):
+    """At the end of the run: waits (until `deadline`) for every child, all of them killed, so
+    that their CPU time is accounted to this process and, through it, to qa-lint."""
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                time.sleep(0.001)
+        except ChildProcessError:
+            return
+
+
+def _alive(pid):
+    """Whether child `pid` has not ended (it is reaped if it has)."""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == 0
+    except ChildProcessError:
+        return False
+
+
+def _sweep(keep, child):
+    """SIGKILLs every process of a confined worker's PID namespace except those in `keep` (this
+    PID 1 and the spare): what an entry started, also what left its process group (setsid, a
+    double fork). kill(-1) does that in one call but would take the spare along. Then waits (a
+    little) until those processes, `child` itself aside (its exit is reaped later), have died,
+    so that the next entry, which may start at once in the spare, finds none of them. False
+    when new processes kept appearing (a fork loop): the caller falls back to kill(-1)."""
+    seen = set()
+    for _ in range(8):
+        try:
+            pids = {int(p) for p in os.listdir("/proc") if p.isdigit()}
+        except OSError:
+            return False
+        new = pids - seen - keep
+        if not new:
+            break
+        for p in new:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        seen |= new
+    else:
+        return False
+    left, deadline = seen - {child}, time.monotonic() + 0.5
+    while left and time.monotonic() < deadline:
+        left = {p for p in left if _running(p)}
+        if left:
+            time.sleep(0.0005)
+    return True
+
+
+def _running(pid):
+    """Whether `pid` exists and is not a zombie yet."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
@@ -109,8 +181,9 @@ def _write_all(fd, data):
 class _Supervisor:
     def __init__(self, in_fd, out_fd, setup, me, confine):
         self.in_fd, self.out_fd, self.setup, self.me, self.confine = in_fd, out_fd, setup, me, confine
-        self.live = None
+        self.live = self.spare = None
         self.cleanup = []
+        self.nonce, self.req = "", None
 
     def supervise(self, req, line):
         group = req.get("group") or ""
@@ -138,21 +211,45 @@ class _Supervisor:
                 self.retire()
                 c = None
         if c is None:
-            c = self.live = self.fork(group, can_reuse and not risk)
-            _trace("fork %d for %s%s" % (c.pid, group or "?", " (risky: %s)" % risk if risk else ""))
+            c = self.live = self.take(req, group, can_reuse and not risk)
+            _trace("child %d for %s%s" % (c.pid, group or "?", " (risky: %s)" % risk if risk else ""))
         else:
             _trace("reuse %d for entry %d" % (c.pid, c.runs + 1))
+        # A child's first line says whether it may run more than one entry ("1") or not ("0").
+        head = b"" if c.runs else b"1\n" if c.reusable else b"0\n"
         c.runs += 1
         c.sandbox = req["sandbox"]
         seq = c.runs
         try:
-            _write_all(c.req_w, line if line.endswith(b"\n") else line + b"\n")
+            _write_all(c.req_w, head + (line if line.endswith(b"\n") else line + b"\n"))
         except OSError:
             pass  # the child is gone: the read below sees EOF and reports how it ended
+        if _SPARE and self.spare is None:  # forked while the entry runs in the live child
+            try:
+                self.spare = self.fork(_plan_of(req) if self.confine is not None else None)
+                _trace("spare %d" % self.spare.pid)
+            except OSError as e:  # no spare (e.g. the process limit): forked when needed instead
+                _trace("no spare: %r" % (e,))
         cap = 8 * int(lim.get("max_output_bytes", 1 << 20)) + 2 * len(line) + _WIRE_SLACK
         return self.collect(c, seq, float(req.get("timeout") or 10), cap)
 
-    def fork(self, group, reusable):
+    def take(self, req, group, reusable):
+        """A fresh child for `req`: the spare when it is alive and confined the way `req` needs,
+        else a new fork."""
+        s, self.spare = self.spare, None
+        if s is not None and (s.plan != (_plan_of(req) if self.confine is not None else None)
+                              or not _alive(s.pid)):
+            _trace("discard spare %d" % s.pid)
+            self.end(s, None, now=False)
+            s = None
+        if s is None:
+            s = self.fork(None)
+        s.group, s.reusable = group, reusable
+        return s
+
+    def fork(self, plan):
+        """Forks a child that waits for its first request; `plan` (confined workers): confine it
+        now with those settings (see qa_child.plan_of), else after its first request."""
         root = os.path.realpath(tempfile.mkdtemp(prefix="qa-lint-", dir=_TMP_BASE))
         fds = []
         try:
@@ -172,7 +269,16 @@ class _Supervisor:
             try:
                 for fd in (req_w, res_r, self.in_fd, self.out_fd):
                     os.close(fd)
-                code = _Child(req_r, res_w, shm, root, reusable, self.confine).main(self.setup, self.me)
+                for o in (self.live, self.spare):  # another child's pipes and page are not ours
+                    if o is not None:
+                        for fd in (o.req_w, o.res_r):
+                            os.close(fd)
+                        o.shm.close()
+                self.live = self.spare = None
+                self.nonce = None
+                if self.req is not None:
+                    self.req.clear()  # the request of the entry running now is another entry's
+                code = _Child(req_r, res_w, shm, root, plan, self.confine).main(self.setup, self.me)
             except BaseException:
                 try:
                     _send_tag(res_w, b"I", traceback.format_exc())
@@ -188,15 +294,21 @@ class _Supervisor:
             pass
         c = _Live()
         c.pid, c.req_w, c.res_r, c.shm, c.root = pid, req_w, res_r, shm, root
-        c.group, c.runs, c.reusable, c.buf, c.sandbox = group, 0, reusable, b"", None
+        c.group, c.runs, c.reusable, c.buf, c.sandbox, c.plan = "", 0, False, b"", None, plan
         return c
 
     def retire(self, status=None, now=False):
         """Kills the live child's process group (grandchildren too); reaping and removing its
-        temp root happen after the answer (or `now`)."""
+        temp root happen after the answer (or `now`: the end of the run, the spare goes too)."""
         c, self.live = self.live, None
-        if c is None:
-            return
+        if c is not None:
+            self.end(c, status, now)
+        if now and self.spare is not None:
+            s, self.spare = self.spare, None
+            self.end(s, None, now)
+
+    def end(self, c, status, now):
+        """Kills child `c` (the live one or a spare) and everything a confined entry started."""
         for fd in (c.req_w, c.res_r):
             try:
                 os.close(fd)
@@ -204,18 +316,21 @@ class _Supervisor:
                 pass
         c.shm.close()
         _kill(c.pid, status)
-        if self.confine is not None:
-            # PID 1 of the namespace, no other child alive: this kills everything the entry
-            # started, also what left the child's process group (setsid, double fork).
+        keep = {self.me} | ({self.spare.pid} if self.spare else set())
+        if self.confine is not None and not _sweep(keep, c.pid):
+            # Processes kept appearing: kill(-1) ends everything but this PID 1, the spare too.
             try:
                 os.kill(-1, signal.SIGKILL)
             except OSError:
                 pass
+            if self.spare is not None:
+                s, self.spare = self.spare, None
+                self.end(s, None, now)
 
         def reap(pid=c.pid, root=c.root, status=status):
             # A confined child's exit tears down its mount namespace, which can take a few ms:
-            # with no other child alive, the sweep below reaps it (now or after a later entry)
-            # instead of waiting for it.
+            # with no live child, the sweep below reaps it (now or after a later entry) instead
+            # of waiting for it (a spare still waiting for its first request is not reaped).
             if status is None and (self.confine is None or self.live is not None):
                 try:
                     os.waitpid(pid, 0)
@@ -316,274 +431,3 @@ class _Supervisor:
             detail = "exit code %d" % os.waitstatus_to_exitcode(status)
         return b'{"kind":"crashed","data":{"result":%s,"detail":%s,"stmt":%s}}' % (
             result, json.dumps(detail).encode(), json.dumps(stmt).encode())
-
-
-def _send_tag(fd, tag, obj):
-    qa_runner._write(fd, tag + qa_runner.dumps(obj).encode("utf-8", "replace") + b"\n")
-
-# ------------------------------------------------------------------ child
-
-
-def _mapped_bytes():
-    """Current virtual size of this process (VmSize), 0 if unknown."""
-    try:
-        fd = os.open("/proc/self/statm", os.O_RDONLY)
-        try:
-            return int(os.read(fd, 200).split()[0]) * mmap.PAGESIZE
-        finally:
-            os.close(fd)
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def _setrl(res, soft, hard=None):
-    cur_soft, cur_hard = resource.getrlimit(res)
-    hard = soft if hard is None else hard
-    if cur_hard != resource.RLIM_INFINITY:
-        hard = min(hard, cur_hard) if hard != resource.RLIM_INFINITY else cur_hard
-        soft = min(soft, hard)
-    try:
-        resource.setrlimit(res, (soft, hard))
-    except (ValueError, OSError):
-        pass
-
-
-def _open_fds():
-    try:
-        return len(os.listdir("/proc/self/fd"))
-    except OSError:
-        return 0
-
-
-class _Child:
-    def __init__(self, req_r, w, shm, root, reusable, confine):
-        self.req_r, self.w, self.shm, self.root, self.reusable = req_r, w, shm, root, reusable
-        self.confine = confine
-        self.sb = _SandboxState()
-        self.hooked = False
-        self.spare = None
-
-    def main(self, child_setup, parent):
-        try:
-            os.setpgid(0, 0)
-        except OSError:
-            pass
-        if not child_setup(parent):  # PR_SET_PDEATHSIG; False if the worker already died
-            return 71
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # big files -> OSError, not death
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):  # raw fd output (C code, subprocesses) must not reach qa-lint's terminal
-            os.dup2(null, fd)
-        os.close(null)
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(var, "1")  # BLAS thread pools vs RLIMIT_AS, and determinism
-        reader = os.fdopen(self.req_r, "rb")
-        seq = 0
-        while True:
-            line = reader.readline()
-            if not line:
-                return 0
-            seq += 1
-            req = json.loads(line)
-            if seq == 1:
-                if self.confine is not None:  # before anything of the entry exists
-                    sb, lim = req["sandbox"], req["limits"]
-                    self.confine(self.root, int(lim.get("scratch_bytes", 256 << 20)), bool(sb.get("allow_network")),
-                                 bool(sb.get("allow_subprocess")), bool(sb.get("allow_writes_outside")))
-                self.first_setup(req["limits"], float(req["timeout"]))
-            self.run_entry(req, seq)
-
-    def first_setup(self, lim, timeout):
-        _setrl(resource.RLIMIT_FSIZE, lim["file_size_bytes"])
-        _setrl(resource.RLIMIT_NOFILE, lim["open_files"])
-        _setrl(resource.RLIMIT_CORE, 0)
-        # Root ignores RLIMIT_NPROC. A confined child is uid 0 of its user namespace whatever
-        # qa-lint's uid is, and the kernel judges by the uid outside: so it is always set there.
-        if os.geteuid() != 0 or self.confine is not None:
-            _setrl(resource.RLIMIT_NPROC, lim["max_processes"])
-        if not self.reusable:
-            # One entry only: fixed limits, hard = soft (+2 s for CPU), as strict mode always had.
-            # The budget is on top of what the process already maps: the Rust allocator and CPython
-            # reserve address space up front, so an absolute RLIMIT_AS would starve threads and imports.
-            _setrl(resource.RLIMIT_AS, _mapped_bytes() + lim["memory_bytes"])
-            cpu = lim.get("cpu_seconds") or int(math.ceil(timeout)) + 1
-            _setrl(resource.RLIMIT_CPU, cpu, cpu + 2)  # soft < hard -> SIGXCPU (24), not SIGKILL
-            return
-        # A reusable child re-arms the soft limits per entry (rearm); hard limits stay as inherited.
-        import random, warnings
-        self.environ = os.environ
-        self.env0 = dict(os.environ)
-        self.path0 = list(sys.path)
-        self.builtins0 = dict(vars(__import__("builtins")))
-        self.hooks0 = (sys.displayhook, sys.excepthook, sys.breakpointhook, sys.unraisablehook)
-        self.reclimit0 = sys.getrecursionlimit()
-        self.digits0 = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
-        self.modules0 = dict(sys.modules)
-        self.random0 = random.getstate()
-        self.warnings0 = (list(warnings.filters), warnings.showwarning, warnings.formatwarning)
-        self.tempdir0 = tempfile.tempdir
-        self.fds0 = _open_fds()
-        self.rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        self.hook()
-
-    def rearm(self, lim, timeout):
-        cpu = lim.get("cpu_seconds") or int(math.ceil(timeout)) + 1
-        ru = resource.getrusage(resource.RUSAGE_SELF)
-        _setrl(resource.RLIMIT_CPU, int(math.ceil(ru.ru_utime + ru.ru_stime + cpu)), resource.RLIM_INFINITY)
-        _setrl(resource.RLIMIT_AS, _mapped_bytes() + lim["memory_bytes"], resource.RLIM_INFINITY)
-
-    def hook(self):
-        if not self.hooked:
-            sys.addaudithook(_make_hook(self.sb))
-            self.hooked = True
-
-    def run_entry(self, req, seq):
-        _STMT.pack_into(self.shm, 0, seq, -1, 0, 0)
-        if self.spare:  # the previous entry's dir, left empty (saves a mkdir + rmdir on ext4)
-            tmp, self.spare = self.spare, None
-        else:
-            tmp = os.path.join(self.root, "qa-lint-%d" % seq)  # the cwd keeps the qa-lint- prefix
-            os.mkdir(tmp)
-            self.dirmode = os.stat(tmp).st_mode
-        os.chdir(tmp)
-        if self.reusable:
-            self.rearm(req["limits"], float(req["timeout"]))
-        for rel, data in req["files"]:
-            full = os.path.realpath(os.path.join(tmp, rel))
-            if os.path.isabs(rel) or not full.startswith(tmp + os.sep):
-                raise ValueError("fixture path %r escapes the working directory" % rel)
-            os.makedirs(os.path.dirname(full), exist_ok=True)
-            with open(full, "wb") as f:
-                f.write(data.encode("latin-1"))
-        os.environ["HOME"] = os.environ["TMPDIR"] = tmp
-        tempfile.tempdir = tmp
-        sys.path.insert(0, tmp)
-        sys.argv = [""]
-        missing = []
-        for mod in req["requires"]:
-            try:
-                if importlib.util.find_spec(mod) is None:
-                    missing.append(mod)
-            except (ImportError, ValueError):
-                missing.append(mod)
-        if missing:
-            if self.reusable:
-                self.reset(tmp)
-            _send_tag(self.w, b"M", missing)
-            return
-        sb = req["sandbox"]
-        if self.reusable or not (sb.get("allow_network") and sb.get("allow_subprocess")
-                                 and sb.get("allow_writes_outside")):
-            self.hook()
-        self.sb.arm(sb, tmp)
-        qa_runner.CUR = entry = qa_runner.Entry(req, self.w, tmp, self.shm, seq)
-        entry.run()
-        self.sb.active = False
-        threads = max(0, threading.active_count() - 1)
-        dirty = None
-        if self.reusable:
-            dirty = self.after_entry(entry, max(threads, _thread._count()), tmp)
-        _send_tag(self.w, b"D", {"threads_left": threads, "truncated": entry.truncated, "dirty": dirty})
-
-    def after_entry(self, entry, threads, tmp):
-        """Runtime checks after an entry in a reusable child, then the reset. Returns why the
-        child must not run another entry (None = clean)."""
-        qa_runner.CUR = None
-        why = None
-        if threads:
-            why = "threads left"
-        elif entry.violations:
-            why = "sandbox violation"
-        elif self.sb.dirty:
-            why = self.sb.dirty
-        elif entry.severe:
-            why = "escaped " + entry.severe
-        elif sys.stdout is not entry.out or sys.stderr is not entry.err:
-            why = "sys.stdout/stderr replaced"
-        elif os.environ is not self.environ:
-            why = "os.environ replaced"
-        elif sys.gettrace() is not None or sys.getprofile() is not None:
-            why = "a trace or profile function is set"
-        for f in entry.fnames:
-            linecache.cache.pop(f, None)
-        ns = entry.ns
-        entry.ns = None
-        entry = None
-        try:
-            ns.clear()  # runs __del__ methods now (their output goes nowhere)
-        except BaseException:
-            why = why or "error while clearing the namespace"
-        ns = None
-        if why is None and (threading.active_count() > 1 or _thread._count()):
-            why = "threads left"
-        if why is None:
-            why = self.check_modules(tmp)
-        if why is None and _open_fds() > self.fds0:
-            why = "open files left"
-        if why is None and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > self.rss0 + (256 << 10):
-            why = "memory grew by more than 256 MB"
-        if why is None:
-            try:
-                self.reset(tmp)
-            except BaseException as e:
-                why = "reset failed: %r" % (e,)
-        return why
-
-    def check_modules(self, tmp):
-        """sys.modules: no module replaced or removed; modules imported from the entry's dir are
-        dropped (the next entry may have its own `helper.py`); other new ones join the baseline."""
-        mods, base = sys.modules, self.modules0
-        if len(mods) < len(base):
-            return "sys.modules entries removed"
-        for name, m in base.items():
-            if mods.get(name) is not m:
-                return "sys.modules[%r] replaced" % name
-        if len(mods) > len(base):
-            for name in [n for n in mods if n not in base]:
-                m = mods[name]
-                f = getattr(m, "__file__", None) or ""
-                if f.startswith(self.root + os.sep):
-                    del mods[name]
-                else:
-                    base[name] = m
-        for p in [p for p in sys.path_importer_cache if p.startswith(self.root)]:
-            del sys.path_importer_cache[p]
-        return None
-
-    def reset(self, tmp):
-        import builtins, random, warnings
-        b, b0 = vars(builtins), self.builtins0
-        for k in [k for k in b if k not in b0]:
-            del b[k]
-        for k, v in b0.items():
-            if b.get(k, b) is not v:
-                b[k] = v
-        sys.displayhook, sys.excepthook, sys.breakpointhook, sys.unraisablehook = self.hooks0
-        sys.setrecursionlimit(self.reclimit0)
-        if self.digits0 is not None:
-            sys.set_int_max_str_digits(self.digits0)
-        sys.path[:] = self.path0
-        sys.argv = [""]
-        env, env0 = os.environ, self.env0
-        if env != env0:
-            for k in [k for k in env if k not in env0]:
-                del env[k]
-            for k, v in env0.items():
-                if env.get(k) != v:
-                    env[k] = v
-        random.setstate(self.random0)
-        filters, show, fmt = self.warnings0
-        if warnings.filters != filters or warnings.showwarning is not show:
-            warnings.filters[:] = filters
-            warnings.showwarning, warnings.formatwarning = show, fmt
-        getattr(warnings, "_filters_mutated", lambda: None)()  # forgets "already warned" (a warning shows once per entry)
-        warnings.onceregistry.clear()
-        tempfile.tempdir = self.tempdir0
-        os.chdir(self.root)
-        try:
-            if not os.listdir(tmp) and os.stat(tmp).st_mode == self.dirmode:
-                self.spare = tmp
-                return
-        except OSError:
-            pass
-        shutil.rmtree(tmp, ignore_errors=True)

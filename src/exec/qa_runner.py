@@ -324,7 +324,9 @@ class Entry:
             _STMT.pack_into(self.shm, 0, self.seq, bi, first, last)
             # Only a statement with a comment can carry a claim: the extra work is for those.
             commented = any("#" in l for l in lines[first - 1:last + 1])
-            caught = [] if commented and has_handler(node) else None
+            # `try`/`with` must be in the statement's text: most statements skip the AST walk.
+            caught = [] if commented and any("try" in l or "with" in l for l in lines[first - 1:last]) \
+                and has_handler(node) else None
             try:
                 if isinstance(node, ast.Expr):
                     code = compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True)

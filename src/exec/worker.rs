@@ -18,8 +18,11 @@ pub const RUNNER: &str = include_str!("qa_runner.py");
 pub const STMT: &str = include_str!("qa_stmt.py");
 /// The static risk check (imported by HELPER as `qa_risk`), embedded.
 pub const RISK: &str = include_str!("qa_risk.py");
-/// The audit-hook sandbox (imported by HELPER as `qa_sandbox`), embedded.
+/// The audit-hook sandbox (imported by CHILD as `qa_sandbox`), embedded.
 pub const SANDBOX: &str = include_str!("qa_sandbox.py");
+/// The entry child: set-up, running an entry, the checks and the reset between entries
+/// (imported by HELPER as `qa_child`), embedded.
+pub const CHILD: &str = include_str!("qa_child.py");
 
 /// Called in each entry's forked child (through Python): kill the child with SIGKILL when the
 /// worker (its parent) dies, so a killed worker never leaves snippets running.
@@ -102,6 +105,7 @@ pub fn worker_main() -> ! {
             (RUNNER, c"qa_runner.py", c"qa_runner"),
             (RISK, c"qa_risk.py", c"qa_risk"),
             (SANDBOX, c"qa_sandbox.py", c"qa_sandbox"),
+            (CHILD, c"qa_child.py", c"qa_child"),
         ] {
             let code = CString::new(source).expect("embedded Python has no NUL");
             PyModule::from_code(py, &code, file, name)?;

@@ -305,6 +305,42 @@ fn strict_runs_share_no_state_between_entries_and_keep_the_trusted_timeout() {
 }
 
 #[test]
+fn what_an_entry_starts_is_dead_before_the_next_entry_runs() {
+    // The supervisor kills what an entry left (setsid and a double fork included) while it keeps
+    // the spare child forked ahead for the next entry: that entry finds none of it. The first
+    // entry sees its own sleeper, so the count can tell.
+    let name = format!("qanext{}", std::process::id() % 100_000);
+    let count = format!(
+        "import os\n\
+         def alive():\n    n = 0\n    for p in os.listdir(\"/proc\"):\n        \
+             try:\n            st = open(\"/proc/%s/stat\" % p).read()\n        except OSError:\n            continue\n        \
+             if \"({name})\" in st and st.rsplit(\")\", 1)[1].split()[0] != \"Z\":\n            n += 1\n    return n\n"
+    );
+    let start = format!(
+        "{DISARM}{count}import time, ctypes\n\
+         if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        \
+             ctypes.CDLL(None).prctl(15, {name:?}.encode(), 0, 0, 0)\n        time.sleep(60)\n    os._exit(0)\n\
+         time.sleep(0.3)\n\
+         print(alive())  # 1"
+    );
+    let look = format!("{count}print(alive())  # 0");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.md"), markdown(&[start, look.clone(), look])).unwrap();
+    for spare in ["1", "0"] {
+        for args in [&["--jobs", "1"][..], &["--strict-sandbox", "--jobs", "1"][..]] {
+            let mut a = vec!["--no-cache", "a.md"];
+            a.extend_from_slice(args);
+            let r = run(dir.path(), &a, &[("QA_LINT_SPARE", spare)]);
+            assert!(
+                r.messages("a.md").is_empty(),
+                "{args:?}, spare {spare}: {:#?}",
+                r.messages("a.md")
+            );
+        }
+    }
+}
+
+#[test]
 fn nothing_a_snippet_starts_outlives_qa_lint() {
     let name = format!("qaleft{}", std::process::id() % 100_000);
     let code = format!(
