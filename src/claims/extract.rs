@@ -97,6 +97,15 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
         {
             continue;
         }
+        // A loop header's comment is a claim about what the body prints only when it is all
+        // value: `for n in range(11):  # 0 to 10` describes the loop in words.
+        if c.trailing
+            && !explicit
+            && p.full.len() > p.core.len()
+            && header_word(source, &sc, info.logical_start, c.start).is_some_and(|w| w == "for" || w == "with")
+        {
+            continue;
+        }
         if !c.trailing && !explicit && p.strength == Strength::Weak {
             continue;
         }
@@ -251,27 +260,30 @@ fn is_header(source: &str, sc: &Scan, logical_start: usize, comment_start: usize
     let Some(l) = sc.line(logical_start) else {
         return false;
     };
-    let code = &source[l.start + l.indent..comment_start.max(l.start + l.indent)];
-    let word = code
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .next()
-        .unwrap_or("");
-    if code.starts_with('@') {
+    if source[l.start + l.indent..].starts_with('@') {
         return true; // a decorator line
     }
+    header_word(source, sc, logical_start, comment_start).is_some_and(|w| {
+        matches!(
+            w,
+            "def" | "class" | "if" | "elif" | "else" | "while" | "try" | "except" | "finally" | "match" | "case"
+        )
+    })
+}
+
+/// The keyword of the block header (a line ending in `:`) whose comment starts at
+/// `comment_start` (`async` skipped): `for`, `with`, `def`, ...
+fn header_word<'a>(source: &'a str, sc: &Scan, logical_start: usize, comment_start: usize) -> Option<&'a str> {
+    let l = sc.line(logical_start)?;
+    let code = &source[l.start + l.indent..comment_start.max(l.start + l.indent)];
+    let first = |s: &'a str| s.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+    let word = first(code);
     let word = if word == "async" {
-        code["async".len()..]
-            .trim_start()
-            .split(|c: char| !c.is_alphanumeric())
-            .next()
-            .unwrap_or("")
+        first(code["async".len()..].trim_start())
     } else {
         word
     };
-    matches!(
-        word,
-        "def" | "class" | "if" | "elif" | "else" | "while" | "try" | "except" | "finally" | "match" | "case"
-    ) && code.trim_end().ends_with(':')
+    code.trim_end().ends_with(':').then_some(word)
 }
 
 /// `else:`, `elif ...:`, `except ...:`, `finally:` continue a compound

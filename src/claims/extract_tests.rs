@@ -193,6 +193,13 @@ fn header_lines_are_not_claims_unless_they_claim_an_exception() {
 }
 
 #[test]
+fn a_loop_header_claims_only_when_its_comment_is_all_value() {
+    let src = "for i in range(2):  # 0 1\n    print(i)\nfor n in range(11):  # 0 to 10, 11 left out\n    print(n)\nwith open(p) as f:  # 3 lines, read lazily\n    print(3)\n";
+    let lines: Vec<usize> = extract_claims(src).iter().map(|c| c.line).collect();
+    assert_eq!(lines, [1]);
+}
+
+#[test]
 fn annotation_markers_big_o_and_single_letters_are_not_claims() {
     let src = "x = 1  # (1)!\ny = 2  # (2)\nn = len(a)  # O(n)\nprint(s)  # L\n";
     assert!(extract_claims(src).is_empty(), "{:?}", extract_claims(src));

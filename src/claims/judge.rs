@@ -521,7 +521,8 @@ fn judge_exception(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> V
     let mut cands = candidates(&claim.full);
     cands.push(claim.text.clone());
     let hit = cands.iter().filter_map(|c| grammar::exception(c)).any(|(t, m, _)| {
-        same_type(&t, type_name) && m.is_none_or(|m| Pattern::compile(&m).matches(message.trim(), opts))
+        same_type(&t, type_name)
+            && m.is_none_or(|m| Pattern::compile(&m).matches(message.trim(), opts) || shortened(&m, message))
     });
     if hit {
         return Verdict::Pass;
@@ -537,6 +538,16 @@ fn judge_exception(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> V
         actual,
         hedged: claim.hedged,
     }
+}
+
+/// `cannot import name 'power'` for `cannot import name 'power' from 'math' (...)`: the
+/// message cut where a word ends, which readers write to keep the point and drop the noise.
+fn shortened(claimed: &str, message: &str) -> bool {
+    let (claimed, message) = (claimed.trim(), message.trim());
+    claimed.split_whitespace().count() >= 2
+        && message
+            .strip_prefix(claimed)
+            .is_some_and(|rest| rest.starts_with([' ', ',', ';', ':', '(']))
 }
 
 /// Exact names, except that a dotted module path on either side is ignored

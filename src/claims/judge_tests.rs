@@ -191,6 +191,18 @@ fn raises_type_and_message() {
 }
 
 #[test]
+fn a_message_cut_where_a_word_ends_is_the_message() {
+    let full = "cannot import name 'power' from 'math' (unknown location)";
+    let src = "from math import power  # ImportError: cannot import name 'power' (it is pow)";
+    assert_eq!(j(src, raised("ImportError", full)), Verdict::Pass);
+    // Cut inside a word, or another message: still wrong.
+    let src = "from math import power  # ImportError: cannot import name 'pow";
+    assert_eq!(j(src, raised("ImportError", full)).rule(), Some(Rule::OutputMismatch));
+    let src = "from math import power  # ImportError: cannot import name 'sqrt'";
+    assert_eq!(j(src, raised("ImportError", full)).rule(), Some(Rule::OutputMismatch));
+}
+
+#[test]
 fn bare_exception_form() {
     let src = "point[0] = 99  # TypeError: 'tuple' object does not support item assignment";
     let msg = "'tuple' object does not support item assignment";

@@ -160,13 +160,15 @@ impl Nondet {
         }
     }
 
-    /// The names a nondeterministic statement binds (a `def` or `class` only when `strong`).
+    /// The names a nondeterministic statement binds (a `class` only when `strong`).
     fn targets(code: &str, strong: bool) -> Vec<String> {
         let mut out = Vec::new();
         {
             let first = code.lines().next().unwrap_or("");
             if let Some(c) = DEF.captures(first) {
-                if strong {
+                // A function that returns an id or a size passes it on; a class whose
+                // `__hash__` calls `hash()` does not.
+                if strong || !first.trim_start().starts_with("class") {
                     out.push(c[1].to_string());
                 }
             } else if let Some(c) = ASSIGN.captures(first) {
@@ -306,6 +308,12 @@ mod tests {
     fn a_hash_method_does_not_taint_its_class() {
         let src = "class M:\n    def __hash__(self):\n        return hash(1)\n\nprices = {M()}\nprint(len(prices))\n";
         assert_eq!(flags(src), [true, false, false]);
+    }
+
+    #[test]
+    fn a_function_returning_a_size_passes_it_on() {
+        let s = Nondet::new().block("import sys\ndef size(o):\n    return sys.getsizeof(o)\n\nprint(size({}))\n");
+        assert_eq!(s.last().map(|s| s.2), Some(Kind::Identity));
     }
 
     #[test]

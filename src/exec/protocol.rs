@@ -92,7 +92,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs_f64(crate::config::DEFAULT_TIMEOUT_SECS),
             memory_bytes: 1 << 30,
             cpu_seconds: None,
             file_size_bytes: 64 << 20,

@@ -231,7 +231,8 @@ class _Supervisor:
             except OSError as e:  # no spare (e.g. the process limit): forked when needed instead
                 _trace("no spare: %r" % (e,))
         cap = 8 * int(lim.get("max_output_bytes", 1 << 20)) + 2 * len(line) + _WIRE_SLACK
-        return self.collect(c, seq, float(req.get("timeout") or 10), cap)
+        # Every request carries its timeout (Rust resolves it, with its one default).
+        return self.collect(c, seq, float(req["timeout"]), cap)
 
     def take(self, req, group, reusable):
         """A fresh child for `req`: the spare when it is alive and confined the way `req` needs,

@@ -41,6 +41,21 @@ fn want_span(block: &CodeBlock, line: u32, source: &str, want: &str) -> Option<(
     (a.start <= b.end).then(|| (Span::new(a.start, b.end), indent))
 }
 
+/// Shown output made of comment lines only: the author's remark about the prompt above.
+fn remark(want: &str) -> bool {
+    let mut lines = want.lines().map(str::trim).filter(|l| !l.is_empty()).peekable();
+    lines.peek().is_some() && lines.all(|l| l.starts_with('#'))
+}
+
+/// How the REPL shows a `SyntaxError` (no `Traceback` header: `  File "<stdin>", line 1`, the
+/// line, a caret, then `SyntaxError: ...`), naming the type this run raised. The message is
+/// not compared: its wording changes with every Python release.
+fn shows_syntax_error(want: &str, exc: &str) -> bool {
+    let type_of = |s: &str| s.split(':').next().unwrap_or(s).trim().to_string();
+    let last = want.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    want.trim_start().starts_with("File \"<") && last.contains(':') && type_of(last) == type_of(exc)
+}
+
 pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
     if let (Some(need), Some(have)) = (transcript_version(&block.code), ctx.python) {
         if have < need {
@@ -50,6 +65,14 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
     }
     for (k, ex) in br.session.iter().enumerate() {
         let kind = ctx.nondet.example(&ex.source);
+        // `%timeit f()`, `!pip install x`: IPython's syntax, not Python's; nothing to judge.
+        if ex.source.trim_start().starts_with(['%', '!']) {
+            continue;
+        }
+        // `# No AssertionError is raised` under a prompt that shows nothing: a remark.
+        if remark(&ex.want) && ex.got.trim().is_empty() && ex.exception.is_none() {
+            continue;
+        }
         if let Some(root) = ex.root {
             if !ex.want.trim().is_empty() {
                 ctx.fallout(root).claims += 1;
@@ -72,6 +95,7 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
         let span = line_span(block, ex.line);
         let d = match &ex.exception {
             Some(exc) if exc.contains("qa-lint sandbox:") => execute::sandbox_violation(span, exc),
+            Some(exc) if shows_syntax_error(want, exc) => continue,
             Some(exc) if !want.starts_with("Traceback") => execute::exception_in_session(span, exc, want),
             Some(_) => wording::session_mismatch(span, want, got),
             None => match claims::compare_shown(want, got, ctx.opts) {
@@ -96,6 +120,23 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn remarks_and_the_repls_syntax_errors() {
+        assert!(super::remark("# No AssertionError is raised\n"));
+        assert!(!super::remark("3\n# then 4\n"));
+        assert!(!super::remark(""));
+        let shown = "  File \"<stdin>\", line 1\n    print(r\"\\\")\n           ^\nSyntaxError: EOL while scanning string literal\n";
+        assert!(super::shows_syntax_error(
+            shown,
+            "SyntaxError: unterminated string literal (detected at line 1)"
+        ));
+        assert!(!super::shows_syntax_error(
+            shown,
+            "IndentationError: expected an indented block"
+        ));
+        assert!(!super::shows_syntax_error("SyntaxError: x\n", "SyntaxError: x"));
+    }
+
     #[test]
     fn versions() {
         assert_eq!(super::transcript_version("# Python 3.8+\n>>> 1\n1\n"), Some((3, 8)));
