@@ -111,17 +111,32 @@ pub struct CodeBlock {
     pub expected_output: Option<ExpectedOutput>,
 }
 
+/// A line a terminal shows before Python's first prompt: the shell command that starts it
+/// (`$ python3`, `me@host:~$ python -q`) or the interpreter's banner (`Python 3.12.1 (main,
+/// ...)`, `[GCC 12.2.0] on linux`, `Type "help", "copyright", ...`).
+fn console_preamble(line: &str) -> bool {
+    static PREAMBLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(concat!(
+            r"^(?:\S*[$%#>]\s*)(?:python[0-9.]*|py(?:\s+-[0-9.]+)?)(?:\s+-\S+)*\s*$|",
+            r#"^Python [0-9]+\.[0-9]+\S* \(|^\[[^\]]*\] on \w+|^Type "help", "#,
+        ))
+        .unwrap()
+    });
+    PREAMBLE.is_match(line.trim_end())
+}
+
 impl CodeBlock {
     /// How the block takes part in execution.
     pub fn kind(&self) -> BlockKind {
         match self.lang.as_str() {
             "python" | "py" | "python3" | "py3" => {
-                // A transcript may open with a comment or a title line before its first prompt.
+                // A transcript may open with a comment or a title line before its first
+                // prompt, or with the terminal it was copied from (`$ python3`, the banner).
                 let first = self
                     .code
                     .lines()
                     .map(str::trim_start)
-                    .find(|l| !l.is_empty() && !l.starts_with('#'))
+                    .find(|l| !l.is_empty() && !l.starts_with('#') && !console_preamble(l))
                     .unwrap_or("");
                 if first.starts_with(">>>") {
                     BlockKind::Session
@@ -249,4 +264,31 @@ pub enum SuppressionScope {
     /// Diagnostics starting in this span (the next line, or the whole next block).
     Range(Span),
     File,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::console_preamble;
+
+    #[test]
+    fn a_terminal_before_the_first_prompt_is_a_preamble() {
+        for line in [
+            "$ python3",
+            "me@box:~$ python",
+            "C:\\Users\\me> py -3.12",
+            "Python 3.12.1 (main, Jan  1 2024, 00:00:00) [GCC 12.2.0] on linux",
+            "[Clang 11.0.0 (clang-1100.0.33.8)] on darwin",
+            "Type \"help\", \"copyright\", \"credits\" or \"license\" for more information.",
+        ] {
+            assert!(console_preamble(line), "{line}");
+        }
+        for line in [
+            "python_version = 3",
+            "$ pip install requests",
+            "print('Python 3.12 (new)')",
+            "x = 1",
+        ] {
+            assert!(!console_preamble(line), "{line}");
+        }
+    }
 }

@@ -167,6 +167,8 @@ fn expected(file: &str) -> Vec<(char, &'static str, &'static str)> {
             (E, MM, ">>> list(xs)"),
             (E, MM, ">>> len(xs) * 2"),
             (E, "unexpected-exception", ">>> 1 / 0"),
+            // A session copied from a terminal, with its shell prompt and banner.
+            (E, MM, ">>> 2 ** 10"),
         ],
         "claims/quoted-string-fail.md" => vec![
             (W, "claim-quoted-string", "=print(add.__name__)  # 'add'"),

@@ -65,8 +65,10 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
     }
     for (k, ex) in br.session.iter().enumerate() {
         let kind = ctx.nondet.example(&ex.source);
-        // `%timeit f()`, `!pip install x`: IPython's syntax, not Python's; nothing to judge.
-        if ex.source.trim_start().starts_with(['%', '!']) {
+        // `%timeit f()`, `!pip install x`: IPython's syntax, not Python's; `exit()` leaves the
+        // terminal the session was copied from. Nothing to judge.
+        let source = ex.source.trim();
+        if source.starts_with(['%', '!']) || matches!(source, "exit()" | "quit()" | "exit" | "quit") {
             continue;
         }
         // `# No AssertionError is raised` under a prompt that shows nothing: a remark.
