@@ -109,6 +109,9 @@ pub struct CodeBlock {
     pub unterminated: bool,
     /// Output shown after this (Python) block: an **Output:** label and a plain fence.
     pub expected_output: Option<ExpectedOutput>,
+    /// The Python a transcript is for, named by the label above it
+    /// (`**Output (Python 3.7):**` then a `>>>` block).
+    pub for_python: Option<ForPython>,
 }
 
 /// A line a terminal shows before Python's first prompt: the shell command that starts it

@@ -90,6 +90,7 @@ fn expected(file: &str) -> Vec<(char, &'static str, &'static str)> {
             (W, "claim-format", "# <class 'Point'>"),
             (W, "claim-format", "# 0.6667"),
             (W, "claim-format", "# { a: 1, b: 2 }"),
+            (W, "claim-format", ">>> type(1j)"),
             (E, MM, "print(54 / 2)  # 27"),
             (E, MM, "print([1, 2, 3])  # [1, 2]"),
             (E, MM, "print(True)  # 1"),
@@ -147,6 +148,8 @@ fn expected(file: &str) -> Vec<(char, &'static str, &'static str)> {
             (E, MM, "# returns 4"),
             (E, MM, "=# 4"),
             (E, MM, "print(shout(\"hi\"))  # prints \"shouting\", returns hi"),
+            // One print of two lines, its first line claimed: lines left out, a warning.
+            (W, MM, "print(greeting)  # Hello there"),
             // A string block is reported at its first output line.
             (E, MM, "=0"),
             // The same items in another order: a list's order is part of its value.

@@ -121,6 +121,10 @@ pub fn compare_shown(want: &str, got: &str, opts: &JudgeOptions) -> Shown {
                 }
             }
             (None, Some(b)) if matches!(b.as_slice(), [Value::Str(s)] if s == w) => format = true,
+            // `complex` for `<class 'complex'>`: the class named, not shown as the REPL does.
+            (None, Some(b)) if matches!(b.as_slice(), [Value::Class(c)] if c.rsplit('.').next() == Some(w)) => {
+                format = true
+            }
             _ => return Shown::Mismatch,
         }
     }
@@ -247,6 +251,20 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
 
     if claim.strength == Strength::Weak && !resembles(&claim.text, &actual) {
         return Verdict::NotAClaim;
+    }
+    // `print(text)  # its first line` for one print of several lines: the rest is left out,
+    // as a multi-line claim may leave lines out (below): a warning, not a wrong claim.
+    if !multi_line && outs.len() == 1 && outs[0].contains('\n') {
+        let first = outs[0].lines().next().unwrap_or("").trim();
+        let shown = unquote_all(&claim.text).unwrap_or_else(|| claim.text.clone());
+        if !first.is_empty() && Pattern::compile(&shown).matches(first, opts) {
+            return Verdict::Elided {
+                expected: claim.text.clone(),
+                fix: None,
+                omitted: outs[0].lines().count() - 1,
+                actual,
+            };
+        }
     }
     // A multi-line claim that shows the output with whole lines left out (a URL hint under
     // an error message, a noisy log line): a presentation choice, so a warning.
@@ -407,6 +425,12 @@ fn ordered_same(a: &[Value], b: &[Value], dicts: bool) -> bool {
 /// `Mean score: 91.0` -> `91.0`: the one value in a printed line whose other words are a
 /// label (no other value among them).
 fn labelled_value(actual: &str) -> Option<String> {
+    // `4 is 2 ** 2: True`: the label ends at the last `: `, and a value follows it.
+    if let Some((_, value)) = actual.trim().rsplit_once(": ") {
+        if value::parse(value.trim()).is_some() {
+            return Some(value.trim().to_string());
+        }
+    }
     let words = split_top(actual.trim(), " ");
     if words.len() < 2 {
         return None;

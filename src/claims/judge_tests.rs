@@ -500,6 +500,46 @@ fn a_value_claim_names_the_value_of_a_labelled_line() {
 }
 
 #[test]
+fn a_class_named_bare_in_a_session_is_the_right_value_written_differently() {
+    assert!(matches!(
+        compare_shown("complex", "<class 'complex'>", &JudgeOptions::default()),
+        Shown::Format { .. }
+    ));
+    assert!(matches!(
+        compare_shown("D", "<class '__main__.D'>", &JudgeOptions::default()),
+        Shown::Format { .. }
+    ));
+    assert_eq!(
+        compare_shown("int", "<class 'complex'>", &JudgeOptions::default()),
+        Shown::Mismatch
+    );
+}
+
+#[test]
+fn a_label_with_numbers_in_it_still_names_one_value() {
+    assert_eq!(
+        j("print('4 is 2 ** 2:', x)  # True", out(&["4 is 2 ** 2: True"])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        j("print('4 is 2 ** 2:', x)  # False", out(&["4 is 2 ** 2: True"])).rule(),
+        Some(Rule::OutputMismatch)
+    );
+}
+
+#[test]
+fn the_first_line_of_one_multi_line_print_is_a_claim_with_lines_left_out() {
+    let v = j("print(text)  # Hello there", out(&["Hello there\nsecond line"]));
+    assert!(matches!(v, Verdict::Elided { omitted: 1, .. }), "{v:?}");
+    assert_eq!(v.severity(), Some(Severity::Warning));
+    // Another first line, or one line of a loop's several prints: judged as usual.
+    let v = j("print(text)  # Hello here", out(&["Hello there\nsecond line"]));
+    assert_eq!(v.severity(), Some(Severity::Error));
+    let v = j("print(i)  # 0", out(&["0", "1"]));
+    assert_eq!(v.severity(), Some(Severity::Error));
+}
+
+#[test]
 fn an_output_with_lines_left_out_is_a_warning() {
     let src = "print(e)\n#> error for User\n#>   bad value\n";
     let v = j(

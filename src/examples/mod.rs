@@ -125,6 +125,17 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
 /// The Python that runs the examples, as (major, minor): the one the binary was built against
 /// (a virtualenv must be of the same minor version, see docs/architecture.md), or in the wheel
 /// the interpreter qa-lint is installed in.
+/// Whether what is shown for `python` (a version, or that version and newer) holds for the
+/// Python qa-lint runs.
+pub fn holds_here((version, or_newer): crate::entry::ForPython) -> bool {
+    let running = running_python();
+    if or_newer {
+        running >= version
+    } else {
+        running == version
+    }
+}
+
 pub fn running_python() -> (u32, u32) {
     let version = crate::exec::python_version_hint();
     let mut numbers = version

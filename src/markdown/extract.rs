@@ -423,6 +423,9 @@ impl<'a> Walker<'a> {
             let span = Span::new(block.span.start, block.span.start + fence_line.len());
             self.doc.problems.push(rules::unterminated_code_fence(span));
         }
+        if let (After::Label { version, .. }, BlockKind::Session) = (&self.after, block.kind()) {
+            block.for_python = *version;
+        }
         self.link_output(&block);
         self.current.entry.blocks.push(block);
     }

@@ -38,23 +38,29 @@ pub enum After {
 /// written on the label's own line (empty when a block follows).
 pub fn label(text: &str) -> Option<(Option<ForPython>, &str)> {
     let caps = LABEL.captures(text.trim())?;
-    let version = match caps.get(1) {
-        Some(v) => Some(version(v.as_str())?),
-        None => None,
-    };
+    let paren = caps.get(1).map(|m| m.as_str());
+    let version = paren.and_then(version);
+    // `(Python 3.x)` names Python but no version qa-lint can hold it to; `(see below)` is prose.
+    if paren.is_some_and(|p| version.is_none() && !p.to_ascii_lowercase().contains("python")) {
+        return None;
+    }
     // "Output" with neither a colon nor a version is an ordinary word, not a label.
-    if caps.get(2).is_none() && version.is_none() && !text.trim().eq_ignore_ascii_case("output") {
+    if caps.get(2).is_none() && paren.is_none() && !text.trim().eq_ignore_ascii_case("output") {
         return None;
     }
     Some((version, caps.get(2).map_or("", |m| m.as_str().trim())))
 }
 
-/// `Python 3.8+` -> ((3, 8), true): at least 3.8; `3.7` -> ((3, 7), false): that version.
+/// `Python 3.8+` (or `>= 3.8`) -> ((3, 8), true): at least 3.8; `3.7` (or `< 3.7`,
+/// `<= 3.7.x`: older ones) -> ((3, 7), false): that version, so not the one qa-lint runs
+/// unless it is 3.7.
 fn version(text: &str) -> Option<ForPython> {
     let caps = VERSION.captures(text)?;
     let major = caps[1].parse().ok()?;
     let minor = caps[2].parse().ok()?;
-    Some(((major, minor), caps.get(3).is_some()))
+    let before = &text[..caps.get(0)?.start()];
+    let at_least = before.contains(">=") || before.contains('≥') || before.trim_end().ends_with('>');
+    Some(((major, minor), caps.get(3).is_some() || at_least))
 }
 
 /// Does `block` show output for a Python block, given what came before it?
@@ -116,5 +122,8 @@ mod tests {
         assert_eq!(label("Output is written to a file."), None);
         assert_eq!(label("Results vary"), None);
         assert_eq!(label("Output (see below):"), None);
+        assert_eq!(label("Output (Python 3.x):"), Some((None, "")));
+        assert_eq!(label("Output (< Python 3.7):"), Some((Some(((3, 7), false)), "")));
+        assert_eq!(label("Output (Python >= 3.8):"), Some((Some(((3, 8), true)), "")));
     }
 }

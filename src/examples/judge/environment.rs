@@ -9,7 +9,8 @@ use crate::exec::{PyError, SessionExample};
 use crate::rules::execute::Environment;
 
 /// `raise RuntimeError("...")` (or a bare re-`raise` in an `except`) written in the example's
-/// own top-level code: the author meant the exception, so it is no unexpected one.
+/// own top-level code, or a line whose comment says it fails (`# error`): the author meant
+/// the exception, so it is no unexpected one.
 pub(super) fn deliberate_raise(block: &CodeBlock, e: &PyError) -> bool {
     let Some(line) = e.line else {
         return false;
@@ -26,7 +27,20 @@ pub(super) fn deliberate_raise(block: &CodeBlock, e: &PyError) -> bool {
             code.split('#').next().is_some_and(|c| c.trim() == "raise")
         })
     });
-    top_level && (raises(line) || reraises)
+    top_level && (raises(line) || reraises) || announced_error(block, e)
+}
+
+/// `"abc".index("z")  # error`, `# raises an error`, `# throws an error!`: the comment says
+/// that the line fails, without naming the exception; that it fails is then no surprise.
+fn announced_error(block: &CodeBlock, e: &PyError) -> bool {
+    static SAYS_ERROR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)#\s*(?:(?:this\s+)?(?:will\s+)?(?:raises?|throws?|gives?|causes?)\s+(?:an?\s+)?)?errors?\b[\s!.]*$",
+        )
+        .unwrap()
+    });
+    let (a, b) = e.stmt.unwrap_or((e.line.unwrap_or(0), e.line.unwrap_or(0)));
+    (a.max(1)..=b).any(|n| SAYS_ERROR.is_match(line_code(block, n as usize)))
 }
 
 /// A failure the reader's environment causes: the rule that reports it, and the module or

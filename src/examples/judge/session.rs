@@ -57,11 +57,10 @@ fn shows_syntax_error(want: &str, exc: &str) -> bool {
 }
 
 pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
-    if let (Some(need), Some(have)) = (transcript_version(&block.code), ctx.python) {
-        if have < need {
-            ctx.out.other_python += br.session.iter().filter(|ex| !ex.want.trim().is_empty()).count();
-            return;
-        }
+    let newer = matches!((transcript_version(&block.code), ctx.python), (Some(need), Some(have)) if have < need);
+    if newer || block.for_python.is_some_and(|p| !crate::examples::holds_here(p)) {
+        ctx.out.other_python += br.session.iter().filter(|ex| !ex.want.trim().is_empty()).count();
+        return;
     }
     for (k, ex) in br.session.iter().enumerate() {
         let kind = ctx.nondet.example(&ex.source);
