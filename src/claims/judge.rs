@@ -228,7 +228,17 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     };
     // `print("Mean:", m)  # 91.0`: a value claim names the one value a labelled line prints.
     let named = (!multi_line && outs.len() == 1)
-        .then(|| labelled_value(&actual))
+        .then(|| {
+            // The value after the label `print` was given (`print('1 is not 2', x)`), else
+            // the one value the line shows next to words.
+            observed
+                .print_label
+                .as_deref()
+                .and_then(|l| actual.strip_prefix(l)?.strip_prefix(' '))
+                .map(|rest| rest.trim().to_string())
+                .filter(|rest| value::parse(rest).is_some())
+                .or_else(|| labelled_value(&actual))
+        })
         .flatten();
     if let (Some(named), Some(cv)) = (&named, value::parse(&claim.text)) {
         if value::parse(named).is_some_and(|nv| value::same(&cv, &nv) == Some(true)) {

@@ -516,6 +516,23 @@ fn a_class_named_bare_in_a_session_is_the_right_value_written_differently() {
 }
 
 #[test]
+fn the_label_print_was_given_names_the_value_after_it() {
+    let obs = |text: &str| Observed {
+        outputs: vec![text.to_string()],
+        print_label: Some("1 is not 2".into()),
+        ..Observed::default()
+    };
+    assert_eq!(
+        j("print('1 is not 2', x)  # True", obs("1 is not 2 True")),
+        Verdict::Pass
+    );
+    assert_eq!(
+        j("print('1 is not 2', x)  # False", obs("1 is not 2 True")).rule(),
+        Some(Rule::OutputMismatch)
+    );
+}
+
+#[test]
 fn a_label_with_numbers_in_it_still_names_one_value() {
     assert_eq!(
         j("print('4 is 2 ** 2:', x)  # True", out(&["4 is 2 ** 2: True"])),

@@ -138,6 +138,10 @@ pub struct Observed {
     /// `str()` of the value when it differs from its repr (`2000-01-01` for a `date`).
     #[serde(default)]
     pub value_str: Option<String>,
+    /// What a `print` shows first when its first argument is a plain string literal and more
+    /// arguments follow (`print('1 is not 2', x)` -> `1 is not 2`): the label of the line.
+    #[serde(default)]
+    pub print_label: Option<String>,
 }
 
 /// Knobs for [`judge`].

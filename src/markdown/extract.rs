@@ -346,6 +346,8 @@ impl<'a> Walker<'a> {
                 }
                 After::Nothing
             }
+            // A version label with no Python block above it: it may still head a transcript.
+            (_, Some((Some(version), ""))) => After::VersionLabel(version),
             _ => After::Nothing,
         };
         let quote = self.quote_depth;
@@ -423,8 +425,10 @@ impl<'a> Walker<'a> {
             let span = Span::new(block.span.start, block.span.start + fence_line.len());
             self.doc.problems.push(rules::unterminated_code_fence(span));
         }
-        if let (After::Label { version, .. }, BlockKind::Session) = (&self.after, block.kind()) {
-            block.for_python = *version;
+        match (&self.after, block.kind()) {
+            (After::Label { version, .. }, BlockKind::Session) => block.for_python = *version,
+            (After::VersionLabel(version), BlockKind::Session) => block.for_python = Some(*version),
+            _ => {}
         }
         self.link_output(&block);
         self.current.entry.blocks.push(block);

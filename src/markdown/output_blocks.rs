@@ -32,6 +32,9 @@ pub enum After {
     Python(usize),
     /// ... then a bare output label.
     Label { python: usize, version: Option<ForPython> },
+    /// A label that names a Python version, with no Python block before it (only a
+    /// transcript can follow it).
+    VersionLabel(ForPython),
 }
 
 /// A label paragraph: `None` when `text` is not one; else the version it names and the output

@@ -102,9 +102,32 @@ pub(super) fn observe(result: &BlockResult, claim: &Claim, block: &CodeBlock) ->
             exception,
             assigned: value.is_some_and(|v| v.assigned),
             value_str: value.and_then(|v| v.str.clone()),
+            print_label: print_label(line_code(block, line as usize)),
         },
         errors,
     )
+}
+
+#[cfg(test)]
+#[test]
+fn print_labels() {
+    assert_eq!(
+        print_label("print('1 is not 2', 1 is not 2)  # True").as_deref(),
+        Some("1 is not 2")
+    );
+    assert_eq!(print_label("print(\"Sum:\", s)").as_deref(), Some("Sum:"));
+    assert_eq!(print_label("print('only')"), None);
+    assert_eq!(print_label("print('a\\tb', x)"), None);
+    assert_eq!(print_label("print(x, 'y')"), None);
+}
+
+/// `print('Total:', t)` -> `Total:`: a first argument that is a string literal without
+/// escapes, followed by more arguments.
+fn print_label(code: &str) -> Option<String> {
+    static LABEL: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r#"^\s*print\(\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*,"#).unwrap());
+    let c = LABEL.captures(code)?;
+    Some(c.get(1).or(c.get(2))?.as_str().to_string())
 }
 
 /// The code of a 1-based block line.
