@@ -21,6 +21,7 @@
 //! parts through `self::`/`super::` so it can be built on its own.
 
 mod approx;
+mod exception;
 mod extract;
 mod grammar;
 mod judge;
