@@ -91,6 +91,8 @@ fn expected(file: &str) -> Vec<(char, &'static str, &'static str)> {
             (W, "claim-format", "# 0.6667"),
             (W, "claim-format", "# { a: 1, b: 2 }"),
             (W, "claim-format", ">>> type(1j)"),
+            // The state a method left its list in, claimed in the wrong order.
+            (E, MM, "fruits.append(\"fig\")  # ['apple', 'fig', 'pear']"),
             (E, MM, "print(54 / 2)  # 27"),
             (E, MM, "print([1, 2, 3])  # [1, 2]"),
             (E, MM, "print(True)  # 1"),
@@ -160,9 +162,9 @@ fn expected(file: &str) -> Vec<(char, &'static str, &'static str)> {
         "claims/plain-print-fail.md" => vec![(E, MM, "# ['pear', 'plum']"), (E, MM, "# 21")],
         "claims/prose-fail.md" => vec![
             // An assignment's claim is about the value it binds (99, not 100); `append`
-            // returns None, so its claim of the list is a claim of nothing.
+            // returns None, so its claim is about the list it changed (99 first, not 1).
             (E, MM, "nums[0] = 99  # 100"),
-            (E, "claim-without-output", "nums.append(4)  # [99, 2, 3, 4]"),
+            (E, MM, "nums.append(4)  # [1, 2, 3, 4]"),
             (E, MM, "# Hello, Bob!"),
         ],
         // Session mismatches are reported at the `>>>` line of the example.

@@ -197,6 +197,10 @@ pub struct ValueEvent {
     /// statement has a comment (a claim may show what print would).
     #[serde(default)]
     pub str: Option<String>,
+    /// The state of the object a method changed in place, after a commented statement
+    /// `name.method(...)` that returned `None` (`fruits.insert(1, 'kiwi')  # [...]`).
+    #[serde(default)]
+    pub receiver: bool,
 }
 
 /// A traceback frame inside one of the entry's blocks.

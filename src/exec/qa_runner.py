@@ -345,6 +345,8 @@ class Entry:
                             if text != r and len(text) <= 4096:
                                 rec["str"] = self.budget(text)
                         self.res["values"].append(rec)
+                    if value is None and commented:
+                        self.receiver_state(node.value, stmt)
                     value = None
                 else:
                     held = commented and holds_value(node)
@@ -398,6 +400,21 @@ class Entry:
         r = self.budget(r)
         if r is not None:
             self.res["values"].append({"stmt": stmt, "repr": r, "assigned": True})
+
+    def receiver_state(self, call, stmt):
+        """`fruits.insert(1, 'kiwi')  # ['apple', 'kiwi']`: a method that changes its object in
+        place returns None, and the comment shows the object afterwards: its repr is recorded."""
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and isinstance(call.func.value, ast.Name) and call.func.value.id in self.ns):
+            return
+        try:
+            r = repr(self.ns[call.func.value.id])
+        except BaseException:
+            return
+        if len(r) <= 4096:
+            r = self.budget(r)
+            if r is not None:
+                self.res["values"].append({"stmt": stmt, "repr": r, "receiver": True})
 
     def exec_traced(self, code, ns, caught):
         """Runs a statement holding a `try:`/`with` with a tracer that notes every exception

@@ -67,12 +67,18 @@ pub(super) fn observe(result: &BlockResult, claim: &Claim, block: &CodeBlock) ->
         .collect();
     // `None` counts only for a claim of `None`: a REPL shows nothing for it.
     let claims_none = claim.text.trim() == "None";
+    let at_line = |v: &&crate::exec::ValueEvent| v.stmt.0 == line && !(v.assigned && claim.output_only);
     let value = result
         .values
         .iter()
-        .filter(|v| !(v.assigned && claim.output_only))
-        .find(|v| v.stmt.0 == line)
-        .filter(|v| v.repr != "None" || claims_none);
+        .filter(at_line)
+        .find(|v| !v.receiver)
+        .filter(|v| v.repr != "None" || claims_none)
+        // `fruits.insert(1, 'kiwi')  # [...]`: the state of the object the method changed.
+        .or_else(|| {
+            let receiver = result.values.iter().filter(at_line).find(|v| v.receiver);
+            receiver.filter(|_| !claims_none && !claim.output_only)
+        });
     let value_repr = value.map(|v| v.repr.clone());
     let wants_exception = matches!(claim.kind, ClaimKind::Exception { .. });
     let errors: Vec<usize> = result
@@ -100,7 +106,7 @@ pub(super) fn observe(result: &BlockResult, claim: &Claim, block: &CodeBlock) ->
             outputs,
             value_repr,
             exception,
-            assigned: value.is_some_and(|v| v.assigned),
+            assigned: value.is_some_and(|v| v.assigned || v.receiver),
             value_str: value.and_then(|v| v.str.clone()),
             print_label: print_label(line_code(block, line as usize)),
         },
