@@ -81,6 +81,12 @@ impl RunSettings {
             let exec = &mut config.exec;
             (exec.allow_network, exec.allow_subprocess, exec.allow_writes_outside) = (false, false, false);
             exec.strict_sandbox = true;
+            // A pull request nobody has read yet: reaching past the sandbox is the finding, so
+            // an error unless the (trusted) configuration says otherwise.
+            config
+                .rules
+                .entry(crate::rules::Rule::SandboxViolation.name().to_string())
+                .or_insert(crate::config::RuleLevel::Error);
         }
         let jobs = match cli.jobs {
             Some(n) if n > 0 => n,

@@ -109,15 +109,6 @@ impl Ctx<'_> {
 
     /// Writes the counts of what each root cause left unchecked into its diagnostic.
     fn finish(mut self) -> Judged {
-        // Under --strict-sandbox (a pull request nobody has read yet) reaching past the
-        // sandbox is the finding, not the reader's policy: an error.
-        if self.config.exec.strict_sandbox {
-            for d in &mut self.out.diagnostics {
-                if d.is(Rule::SandboxViolation) {
-                    d.severity = Severity::Error;
-                }
-            }
-        }
         for (kind, _, d, names) in &self.env {
             kind.finish(&mut self.out.diagnostics[*d], names);
         }
