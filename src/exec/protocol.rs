@@ -8,8 +8,9 @@
 //!
 //! Three parties: the **pool** (qa-lint's main process, `pool.rs`), the **supervisor** (the
 //! worker's Python, `qa_helper.serve`; PID 1 of the worker's namespaces when confined) and
-//! the **child** (forked by the supervisor, runs the snippets). Each hop is a pipe of its own;
-//! every line ends with `\n`.
+//! the **child** (runs the snippets; a child of the supervisor, forked for it by the *fork
+//! server*, a copy of the supervisor made before its first request, see `qa_forkserver.py`).
+//! Each hop is a pipe of its own; every line ends with `\n`.
 //!
 //! **Pool → supervisor** (the worker's stdin): one [`WireRequest`] per entry, a JSON object:
 //! `id` (counts up per pool), `nonce` (32 hex digits, a keyed hash of the id under a key that
@@ -21,12 +22,17 @@
 //! then exactly one [`WireResponse`] per request, in order:
 //! `{"id": id, "nonce": nonce, "outcome": <EntryOutcome>}` or `{"id": id, "error": traceback}`.
 //!
+//! **Supervisor → fork server** (a `SOCK_SEQPACKET` socket pair): one message per child, JSON
+//! `{"root": dir, "plan": confinement settings|null, "doctest": bool}` with the child's request
+//! pipe, result pipe and shared page (a memfd) attached; the answer is the child's pid (a native
+//! `i32`) or minus an errno.
+//!
 //! **Supervisor → child** (a fresh pipe per child): first `1` (the child may run later entries
 //! of the same file) or `0` (one entry only), then each request line with the nonce's digits
 //! replaced by `0`, so no child ever holds the nonce of a request it did not make. A child is
 //! usually forked ahead, as the *spare*, while the previous entry runs: it waits for that first
-//! line with nothing of any entry in it (it closes the live child's pipes and clears the request
-//! during which it was forked), and in a confined worker it is confined before it reads anything,
+//! line with nothing of any entry in it (the fork server never saw a request or another child's
+//! pipes), and in a confined worker it is confined before it reads anything,
 //! with the settings of that request; the supervisor hands it only a request with the same
 //! settings (scratch size and the three `allow-*`), and otherwise forks a fresh child.
 //!
@@ -49,10 +55,10 @@
 //!
 //! **Who holds which descriptor.** The main process spawns workers with close-on-exec
 //! everywhere except the two protocol pipes; a confined worker's waiter (outside the PID
-//! namespace) closes them, the supervisor moves them off fds 0 and 1, and each child closes
-//! the supervisor's protocol fds and the other end of its own pipes before anything else, then
-//! points fds 0–2 at `/dev/null`. A child holds only its own two pipe ends; under confinement
-//! it cannot reach any other process's descriptors through `/proc` (Landlock's ptrace rule,
+//! namespace) closes them, the supervisor moves them off fds 0 and 1, the fork server closes
+//! them when it starts, and each child receives only its own pipe ends and shared page
+//! (close-on-exec), then points fds 0–2 at `/dev/null`. A child holds only its own two pipe
+//! ends; under confinement it cannot reach any other process's descriptors through `/proc` (Landlock's ptrace rule,
 //! and qa-lint is not in its PID namespace).
 
 use serde::{Deserialize, Serialize};

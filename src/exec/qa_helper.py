@@ -1,10 +1,11 @@
 """qa-lint's Python side (embedded in the worker with include_str!).
 
-serve(in_fd, out_fd, child_setup, confine) is the worker's supervisor loop. The wire protocol
+serve(in_fd, out_fd, child_setup, fork_sibling, confine) is the worker's supervisor loop. The wire protocol
 (pool <-> supervisor <-> child, and what each side checks) is written down in one place: the
 module doc of src/exec/protocol.rs; tests/protocol.rs holds both sides to it.
 
-Entries run in forked children (copies of this pristine process) with rlimits, a temp cwd, an
+Entries run in forked children (copies of this process as it was before the first request,
+made by the fork server of qa_forkserver.py) with rlimits, a temp cwd, an
 audit-hook sandbox (a guard against accidents) and, in a confined worker, the kernel's
 confinement (src/exec/confine.rs). A child is *reused* for the next entry when that entry belongs
 to the same group (Markdown file) with the same sandbox settings, `limits.reuse` is on, the
@@ -15,13 +16,14 @@ entry gets its own fork).
 A *spare* child is forked ahead, while an entry runs in the live child, so that the next entry
 that needs a fresh child finds one already set up (and, in a confined worker, already confined
 with the settings of the entry during which it was forked: a spare whose settings do not match
-is discarded). The spare never runs anything before it is handed its first request; it closes
-the live child's pipes and forgets the request of the entry during which it was forked.
+is discarded). The spare never runs anything before it is handed its first request, and, like
+every child, comes from the fork server: it has never seen another child's pipes or request.
 """
-import gc, json, mmap, os, platform, select, shutil, signal, sys, tempfile, time, traceback
+import errno, gc, json, mmap, os, platform, select, shutil, signal, sys, tempfile, time, traceback
 
 from qa_child import Child as _Child, STMT as _STMT, plan_of as _plan_of, send_tag as _send_tag
 from qa_runner import send as _send
+from qa_forkserver import ForkServer as _ForkServer
 from qa_risk import risk_reason as _risk_reason
 
 REUSE_MAX = 64  # entries per child before a fresh fork (bounds slow leaks: memory, caches)
@@ -52,9 +54,10 @@ class _Live:
                  "plan")
 
 
-def serve(in_fd, out_fd, child_setup, confine=None):
+def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
     """`confine` (from Rust, None in a weak worker) locks each forked child; a confined worker is
-    PID 1 of its own PID namespace (see src/exec/confine.rs)."""
+    PID 1 of its own PID namespace (see src/exec/confine.rs). `fork_sibling` is os.fork() for the
+    fork server: its children are this process's (CLONE_PARENT)."""
     global _TMP_BASE, _SPARE
     me = os.getpid()
     # The pool's word to this supervisor, not part of the environment the snippets see.
@@ -65,22 +68,22 @@ def serve(in_fd, out_fd, child_setup, confine=None):
                    "prefix": sys.prefix, "pid": me, "confined": confine is not None})
     reader = os.fdopen(in_fd, "rb", closefd=False)
     gc.freeze()  # keep the supervisor's objects out of the children's GC (less copy-on-write)
-    sup = _Supervisor(in_fd, out_fd, child_setup, me, confine)
+    sup = _Supervisor(in_fd, out_fd, child_setup, me, confine, fork_sibling)
     while True:
         line = reader.readline()
         if not line:
             sup.retire(now=True)
+            sup.forks.close()
             _reap_all(time.monotonic() + 0.3)
             return
         req, cleanup = {}, []
         sup.cleanup = cleanup
         try:
             req = json.loads(line)
-            # Held by the supervisor only (a spare forked during this entry drops it).
+            # Held by the supervisor only (children come from the fork server: they never see it).
             sup.nonce = req.pop("nonce", "")
             if sup.nonce:  # the child gets the request without it (same length: no re-encoding)
                 line = line.replace(sup.nonce.encode(), b"0" * len(sup.nonce), 1)
-            sup.req = req
             outcome = sup.supervise(req, line)
             resp = b'{"id":%d,"nonce":"%s","outcome":%s}' % (req["id"], sup.nonce.encode(), outcome)
         except BaseException:
@@ -179,19 +182,22 @@ def _write_all(fd, data):
 
 
 class _Supervisor:
-    def __init__(self, in_fd, out_fd, setup, me, confine):
+    def __init__(self, in_fd, out_fd, setup, me, confine, fork_sibling):
         self.in_fd, self.out_fd, self.setup, self.me, self.confine = in_fd, out_fd, setup, me, confine
+        self.fork_sibling = fork_sibling
         self.live = self.spare = None
         self.cleanup = []
-        self.nonce, self.req = "", None
+        self.nonce = ""
+        self.sessions = False  # a session block was met: children need doctest
+        # Forked now, while this process is still the pristine image (before any request).
+        self.forks = self.new_fork_server()
 
     def supervise(self, req, line):
         group = req.get("group") or ""
         lim = req["limits"]
         can_reuse = bool(group) and lim.get("reuse", True)
-        if any(b["mode"] == "session" for b in req["blocks"]) and "doctest" not in sys.modules:
-            import doctest  # noqa: F401  (lazy: only workers that meet a session pay for it)
-            gc.freeze()
+        if not self.sessions and any(b["mode"] == "session" for b in req["blocks"]):
+            self.sessions = True  # the fork server imports doctest for the children from now on
         risk = _risk_reason(req) if can_reuse else None
         c = self.live
         if c is not None:
@@ -249,46 +255,43 @@ class _Supervisor:
         return s
 
     def fork(self, plan):
-        """Forks a child that waits for its first request; `plan` (confined workers): confine it
-        now with those settings (see qa_child.plan_of), else after its first request."""
+        """A new child, forked by the fork server (qa_forkserver.py), that waits for its first
+        request; `plan` (confined workers): confine it now with those settings (see
+        qa_child.plan_of), else after its first request."""
         root = os.path.realpath(tempfile.mkdtemp(prefix="qa-lint-", dir=_TMP_BASE))
-        fds = []
+        mine, theirs = [], []
         try:
             req_r, req_w = os.pipe()
-            fds += [req_r, req_w]
+            mine.append(req_w)
+            theirs.append(req_r)
             res_r, res_w = os.pipe()
-            fds += [res_r, res_w]
-            shm = mmap.mmap(-1, _STMT.size)  # MAP_SHARED | MAP_ANONYMOUS: survives fork
-            pid = os.fork()
+            mine.append(res_r)
+            theirs.append(res_w)
+            shm_fd = os.memfd_create("qa-lint-stmt", os.MFD_CLOEXEC)  # the page both sides map
+            theirs.append(shm_fd)
+            os.ftruncate(shm_fd, _STMT.size)
+            shm = mmap.mmap(shm_fd, _STMT.size)
+            args = {"root": root, "plan": plan, "doctest": self.sessions}
+            try:
+                pid = self.forks.fork(theirs, args)
+            except OSError:
+                if self.forks.alive():
+                    raise  # the fork itself failed (e.g. the process limit)
+                # Killed (kill(-1) after a fork loop, see end()): the next server is forked
+                # from this process as it is now, which has run no snippet (new_fork_server
+                # keeps the pipes and the request in flight from it).
+                _trace("fork server %d gone; a new one" % self.forks.pid)
+                self.forks.close()
+                self.forks = self.new_fork_server()
+                pid = self.forks.fork(theirs, args)
         except BaseException:
-            for fd in fds:
+            for fd in mine:
                 os.close(fd)
             shutil.rmtree(root, ignore_errors=True)
             raise
-        if pid == 0:  # ---- child: never returns
-            code = 70
-            try:
-                for fd in (req_w, res_r, self.in_fd, self.out_fd):
-                    os.close(fd)
-                for o in (self.live, self.spare):  # another child's pipes and page are not ours
-                    if o is not None:
-                        for fd in (o.req_w, o.res_r):
-                            os.close(fd)
-                        o.shm.close()
-                self.live = self.spare = None
-                self.nonce = None
-                if self.req is not None:
-                    self.req.clear()  # the request of the entry running now is another entry's
-                code = _Child(req_r, res_w, shm, root, plan, self.confine).main(self.setup, self.me)
-            except BaseException:
-                try:
-                    _send_tag(res_w, b"I", traceback.format_exc())
-                except BaseException:
-                    pass
-            finally:
-                os._exit(code)
-        os.close(req_r)
-        os.close(res_w)
+        finally:
+            for fd in theirs:  # the child has its own copies
+                os.close(fd)
         try:
             os.setpgid(pid, pid)  # also done by the child; whichever runs first wins the race
         except OSError:
@@ -297,6 +300,34 @@ class _Supervisor:
         c.pid, c.req_w, c.res_r, c.shm, c.root = pid, req_w, res_r, shm, root
         c.group, c.runs, c.reusable, c.buf, c.sandbox, c.plan = "", 0, False, b"", None, plan
         return c
+
+    def new_fork_server(self):
+        def child_main(fds, args):  # in the fork server's child: never returns
+            code = 70
+            req_r, res_w, shm_fd = fds
+            try:
+                shm = mmap.mmap(shm_fd, _STMT.size)
+                os.close(shm_fd)
+                plan = tuple(args["plan"]) if args["plan"] is not None else None
+                code = _Child(req_r, res_w, shm, args["root"], plan, self.confine).main(self.setup, self.me)
+            except BaseException:
+                try:
+                    _send_tag(res_w, b"I", traceback.format_exc())
+                except BaseException:
+                    pass
+            finally:
+                os._exit(code)
+        # What the server must not hold: the pool's pipes and, for a server started again after
+        # the first was killed, the pipes of the children that exist (their requests and results).
+        fds = [self.in_fd, self.out_fd]
+        for o in (self.live, self.spare):
+            if o is not None:
+                fds += [o.req_w, o.res_r]
+
+        def forget():  # in the server: the request in flight is not the children's business
+            self.nonce = ""
+            self.cleanup = []
+        return _ForkServer(self.fork_sibling, child_main, self.setup, self.me, fds, forget)
 
     def retire(self, status=None, now=False):
         """Kills the live child's process group (grandchildren too); reaping and removing its
@@ -317,9 +348,10 @@ class _Supervisor:
                 pass
         c.shm.close()
         _kill(c.pid, status)
-        keep = {self.me} | ({self.spare.pid} if self.spare else set())
+        keep = {self.me, self.forks.pid} | ({self.spare.pid} if self.spare else set())
         if self.confine is not None and not _sweep(keep, c.pid):
-            # Processes kept appearing: kill(-1) ends everything but this PID 1, the spare too.
+            # Processes kept appearing: kill(-1) ends everything but this PID 1, the spare and
+            # the fork server too (fork() starts a new server when it finds this one gone).
             try:
                 os.kill(-1, signal.SIGKILL)
             except OSError:

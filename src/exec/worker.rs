@@ -23,6 +23,8 @@ pub const SANDBOX: &str = include_str!("qa_sandbox.py");
 /// The entry child: set-up, running an entry, the checks and the reset between entries
 /// (imported by HELPER as `qa_child`), embedded.
 pub const CHILD: &str = include_str!("qa_child.py");
+/// The fork server that forks the entry children (imported by HELPER as `qa_forkserver`), embedded.
+pub const FORK_SERVER: &str = include_str!("qa_forkserver.py");
 
 /// Called in each entry's forked child (through Python): kill the child with SIGKILL when the
 /// worker (its parent) dies, so a killed worker never leaves snippets running.
@@ -33,6 +35,38 @@ fn _child_setup(parent_pid: i32) -> bool {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
         libc::getppid() == parent_pid
     }
+}
+
+/// `os.fork()` for the fork server (`qa_forkserver.py`): the same steps (CPython's fork hooks
+/// around the fork, the GIL held), but the new process is a child of the fork server's parent,
+/// the supervisor (`CLONE_PARENT`), which waits for it and reads how it ended.
+#[pyfunction]
+fn _fork_sibling() -> PyResult<i32> {
+    // SAFETY: clone without CLONE_VM and with no new stack is fork(2) with another parent;
+    // the fork server is single-threaded (forked from the supervisor), so no lock is held by a
+    // thread the child would not have. PyOS_BeforeFork/AfterFork_* are what os.fork() calls.
+    let (pid, err) = unsafe {
+        pyo3::ffi::PyOS_BeforeFork();
+        let pid = libc::syscall(
+            libc::SYS_clone,
+            (libc::CLONE_PARENT | libc::SIGCHLD) as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        );
+        let err = std::io::Error::last_os_error();
+        if pid == 0 {
+            pyo3::ffi::PyOS_AfterFork_Child();
+        } else {
+            pyo3::ffi::PyOS_AfterFork_Parent();
+        }
+        (pid, err)
+    };
+    if pid < 0 {
+        return Err(err.into());
+    }
+    Ok(pid as i32)
 }
 
 /// Called once in each forked child of a confined worker (through Python), after it read its
@@ -106,6 +140,7 @@ pub fn worker_main() -> ! {
             (RISK, c"qa_risk.py", c"qa_risk"),
             (SANDBOX, c"qa_sandbox.py", c"qa_sandbox"),
             (CHILD, c"qa_child.py", c"qa_child"),
+            (FORK_SERVER, c"qa_forkserver.py", c"qa_forkserver"),
         ] {
             let code = CString::new(source).expect("embedded Python has no NUL");
             PyModule::from_code(py, &code, file, name)?;
@@ -113,12 +148,13 @@ pub fn worker_main() -> ! {
         let code = CString::new(HELPER).expect("helper has no NUL");
         let m = PyModule::from_code(py, &code, c"qa_helper.py", c"qa_helper")?;
         let setup = wrap_pyfunction!(_child_setup, py)?;
+        let fork_sibling = wrap_pyfunction!(_fork_sibling, py)?;
         let confine = if kernel {
             wrap_pyfunction!(_confine, py)?.into_any()
         } else {
             py.None().into_bound(py)
         };
-        m.getattr("serve")?.call1((pin, pout, setup, confine))?;
+        m.getattr("serve")?.call1((pin, pout, setup, fork_sibling, confine))?;
         Ok(())
     });
     if std::process::id() != me {

@@ -1,0 +1,84 @@
+//! Every entry child comes from the worker's fork server (src/exec/qa_forkserver.py), a copy of
+//! the supervisor made before the first request: a child forked while another entry runs (the
+//! spare, forked ahead) holds nothing of that entry's request in its memory.
+//!
+//! Through the real worker and the pool API, like tests/isolation.rs.
+
+use qa_lint::exec::{BlockJob, BlockMode, EntryJob, EntryOutcome, Limits, Pool};
+use std::time::Duration;
+
+/// A token that appears whole only in the first entry's source: the second entry's code names
+/// its two halves apart, so finding it whole means finding the other entry's request.
+const SECRET: &str = "QAFSX9Z7K";
+
+/// Reads every readable mapping of its own process and counts the whole token.
+const SCAN: &str = r#"
+head, tail = b"QAFS", b"X9Z7K"
+found = 0
+with open("/proc/self/maps") as m:
+    maps = m.read().splitlines()
+with open("/proc/self/mem", "rb", 0) as mem:
+    for line in maps:
+        addr, perms = line.split()[:2]
+        lo, hi = (int(x, 16) for x in addr.split("-"))
+        if not perms.startswith("r") or hi - lo > 1 << 26:
+            continue
+        try:
+            mem.seek(lo)
+            data = mem.read(hi - lo)
+        except (OSError, ValueError, OverflowError):
+            continue
+        i = data.find(head)
+        while i >= 0:
+            found += data[i + 4:i + 9] == tail
+            i = data.find(head, i + 1)
+print(found)
+"#;
+
+fn entry(group: &str, code: &str) -> EntryJob {
+    EntryJob {
+        blocks: vec![BlockJob {
+            filename: format!("<qa:{group}:1>"),
+            source: code.to_string(),
+            mode: BlockMode::Exec,
+            fresh_namespace: false,
+        }],
+        group: group.into(),
+        ..EntryJob::default()
+    }
+}
+
+fn printed(o: &EntryOutcome) -> Vec<String> {
+    match o {
+        EntryOutcome::Completed(r) => r
+            .blocks
+            .iter()
+            .flat_map(|b| {
+                assert!(b.errors.is_empty(), "unexpected errors: {:#?}", b.errors);
+                b.events.iter().map(|e| e.text.clone())
+            })
+            .collect(),
+        other => panic!("entry did not complete: {other:#?}"),
+    }
+}
+
+#[test]
+fn a_child_forked_while_another_entry_runs_holds_nothing_of_its_request() {
+    // One worker with a spare: the second file's entry runs in the child forked during the
+    // first's (the only test in this binary, so the variable reaches no other test).
+    std::env::set_var("QA_LINT_SPARE", "1");
+    let limits = Limits {
+        timeout: Duration::from_secs(20),
+        ..Limits::default()
+    };
+    let pool = Pool::new(1, limits).with_worker_exe(env!("CARGO_BIN_EXE_qa-lint"));
+    // The first entry keeps running while the spare is forked, and holds the token.
+    let first = format!("import time\nsecret = '{SECRET}'\ntime.sleep(0.3)\nprint(len(secret))\n");
+    let out = pool.run_collect(vec![entry("a.md", &first), entry("b.md", SCAN)]);
+    assert_eq!(printed(&out[0]), ["9"]);
+    assert_eq!(
+        printed(&out[1]),
+        ["0"],
+        "the second file's child holds the first file's request"
+    );
+}
