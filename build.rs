@@ -26,4 +26,70 @@ fn main() {
     println!("cargo:rerun-if-env-changed=PYO3_PYTHON");
     println!("cargo:rerun-if-env-changed=VIRTUAL_ENV");
     println!("cargo:rerun-if-changed=build.rs");
+    rule_registry();
+}
+
+/// The rule registry, generated from `docs/rules/*.md`: a rule is its doc. Each file starts
+/// with front matter (`code`, `severity`, `step`, `summary`) and its body is what
+/// `qa-lint rule NAME` prints; `src/rules/mod.rs` includes the table this writes. A doc whose
+/// heading or "Default severity" sentence disagrees with its front matter fails the build, so
+/// the text a user reads cannot drift from what the binary does.
+fn rule_registry() {
+    let dir = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("docs/rules");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut rules = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("docs/rules") {
+        let path = entry.expect("docs/rules entry").path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_str().expect("UTF-8 rule name").to_string();
+        let text = std::fs::read_to_string(&path).expect("rule doc");
+        let fail = |why: &str| -> ! { panic!("{}: {why}", path.display()) };
+        let Some(rest) = text.strip_prefix("---\n") else {
+            fail("no front matter (--- code, severity, step, summary ---)")
+        };
+        let Some((front, body)) = rest.split_once("\n---\n") else {
+            fail("front matter not closed by ---")
+        };
+        let field = |key: &str| -> String {
+            front
+                .lines()
+                .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(": ")))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| fail(&format!("front matter has no `{key}`")))
+                .to_string()
+        };
+        let (code, severity, step, summary) = (field("code"), field("severity"), field("step"), field("summary"));
+        let body = body.trim_start_matches('\n');
+        if !body.starts_with(&format!("# {name} ({code})\n")) {
+            fail(&format!("the doc must start with `# {name} ({code})`"));
+        }
+        let words = body.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !words.contains(&format!("Default severity: {severity}.")) {
+            fail(&format!("the doc must say `Default severity: {severity}.`"));
+        }
+        let capital = |w: &str| w[..1].to_uppercase() + &w[1..];
+        let sev = match severity.as_str() {
+            "error" | "warning" => capital(&severity),
+            _ => fail("severity is error or warning"),
+        };
+        let step = match step.as_str() {
+            "read" | "parse" | "validate" | "execute" | "report" => capital(&step),
+            _ => fail("step is read, parse, validate, execute or report"),
+        };
+        let variant: String = name.split('-').map(capital).collect();
+        let line = format!("    {variant} {code:?} {name:?} {sev} {step} {summary:?} {body:?};\n");
+        rules.push((code, line));
+    }
+    rules.sort();
+    for pair in rules.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            panic!("two rules have the code {}", pair[0].0);
+        }
+    }
+    let table: String = rules.into_iter().map(|(_, line)| line).collect();
+    let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("rules.rs");
+    std::fs::write(out, format!("rules! {{\n{table}}}\n")).expect("write the rule table");
 }

@@ -2,11 +2,14 @@
 //! severity, the step that emits it, and its doc; the wording of its diagnostics lives in the
 //! family modules below (`parse`, `validate`, `execute`, `claims`, `report`).
 //!
-//! Rule names are a public contract (configs, suppressions and CI tools match on them), so
-//! a rule is never renamed; its doc lives in `docs/rules/NAME.md` and is what
-//! `qa-lint rule NAME` prints. Adding a rule: one line in the table below, its doc, a
-//! constructor in its family module, and a folder under `fixtures/rules/` (the fixture test
-//! fails for a listed rule without one).
+//! A rule *is* its doc, `docs/rules/NAME.md`: the front matter (`code`, `severity`, `step`,
+//! `summary`) is its registry entry, and the body is what `qa-lint rule NAME` prints. build.rs
+//! turns the docs into the table below, and fails the build when a doc's heading or "Default
+//! severity" sentence disagrees with its front matter, or two rules share a code. Rule names are
+//! a public contract (configs, suppressions and CI tools match on them), so a rule is never
+//! renamed. Adding a rule: its doc and a folder under `fixtures/rules/NAME/` (the fixture test
+//! fails for a listed rule without one); the step that detects it then emits `Rule::Variant`
+//! (the name in CamelCase), with the wording in that step's family module.
 //!
 //! Code names a rule by its variant, so a misspelt rule does not compile; the names a user
 //! writes (config, `--select`, suppressions) are looked up with [`lookup`].
@@ -57,7 +60,7 @@ pub struct RuleInfo {
 }
 
 macro_rules! rules {
-    ($( $variant:ident $code:literal $name:literal $sev:ident $step:ident $summary:literal; )*) => {
+    ($( $variant:ident $code:literal $name:literal $sev:ident $step:ident $summary:literal $doc:literal; )*) => {
         /// A rule qa-lint reports: one of the registry's, or an `x-rule` a user's schema names.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Rule {
@@ -81,7 +84,7 @@ macro_rules! rules {
                         severity: Severity::$sev,
                         step: Step::$step,
                         summary: $summary,
-                        doc: include_str!(concat!("../../docs/rules/", $name, ".md")),
+                        doc: $doc,
                     }), )*
                     Rule::Schema(_) => None,
                 }
@@ -90,42 +93,8 @@ macro_rules! rules {
     };
 }
 
-rules! {
-    UnreadableFile "QA001" "unreadable-file" Error Read "The file cannot be read as UTF-8 text (I/O error, invalid UTF-8, binary content).";
-    InvalidFrontMatter "QA002" "invalid-front-matter" Error Parse "The YAML front matter is malformed, unclosed, or not a mapping.";
-    UnterminatedCodeFence "QA003" "unterminated-code-fence" Error Parse "A code fence is opened and never closed.";
-    InvalidDirective "QA004" "invalid-directive" Warning Parse "A qa-lint directive or comment is not understood.";
-    UnusedSuppression "QA005" "unused-suppression" Warning Report "A suppression comment suppresses nothing.";
-    EmptyFile "QA006" "empty-file" Warning Parse "The Markdown file is empty or only whitespace.";
-    ExcessiveNesting "QA007" "excessive-nesting" Warning Parse "Block quotes or lists are nested more than 100 levels deep.";
-    CodeOutsideEntries "QA008" "code-outside-entries" Warning Parse "Python blocks outside every entry do not run (qa mode); `--entries sections` runs them.";
-    SchemaViolation "QA100" "schema-violation" Error Validate "The entry breaks a schema rule that names no x-rule of its own.";
-    TitleNotAQuestion "QA101" "title-not-a-question" Warning Validate "The entry heading is not phrased as a question.";
-    MissingShortAnswer "QA102" "missing-short-answer" Error Validate "The entry has no \"Short answer:\" paragraph.";
-    ShortAnswerTooLong "QA103" "short-answer-too-long" Error Validate "The short answer is longer than the schema allows.";
-    ShortAnswerNotOneParagraph "QA104" "short-answer-not-one-paragraph" Error Validate "The short answer spans more than one paragraph.";
-    MissingExample "QA105" "missing-example" Error Validate "The entry has no runnable Python example.";
-    MissingInterviewAnswer "QA106" "missing-interview-answer" Error Validate "The entry has no \"How I would say it in an interview\" answer.";
-    MissingPart "QA107" "missing-part" Error Validate "One of the four answer parts (definition, practice, example, tradeoff) is missing.";
-    OutputMismatch "QA201" "output-mismatch" Error Execute "A comment claims an output that the code does not produce.";
-    UnexpectedException "QA202" "unexpected-exception" Error Execute "A statement raised an exception that no comment claims.";
-    ExpectedExceptionNotRaised "QA203" "expected-exception-not-raised" Error Execute "A comment claims an exception that was not raised.";
-    ClaimWithoutOutput "QA204" "claim-without-output" Error Execute "A comment claims an output, but the line printed nothing.";
-    PythonSyntaxError "QA205" "python-syntax-error" Error Execute "A Python block does not compile.";
-    Timeout "QA206" "timeout" Error Execute "An entry's examples did not finish within the time limit.";
-    InterpreterCrash "QA207" "interpreter-crash" Error Execute "The Python process running an entry died (os._exit, a segfault, a CPU limit).";
-    MissingModule "QA208" "missing-module" Warning Execute "A module the entry requires is not installed, so the entry was not run.";
-    ClaimQuotedString "QA209" "claim-quoted-string" Warning Execute "A claim shows the repr of a printed string ('add') instead of what print shows (add).";
-    SandboxViolation "QA210" "sandbox-violation" Warning Execute "A snippet tried something the sandbox blocks (network, subprocess, writes outside its directory).";
-    MissingFixture "QA211" "missing-fixture" Error Execute "A fixture file named by a directive does not exist.";
-    OutputLimit "QA212" "output-limit" Warning Execute "An entry printed more than the output limit (1 MiB); the rest was dropped.";
-    ThreadLeftRunning "QA213" "thread-left-running" Warning Execute "An entry's examples left a thread running when they ended.";
-    ClaimFormat "QA214" "claim-format" Warning Execute "A claim shows the right value, written differently from the output ([1,2] for [1, 2]).";
-    NondeterministicClaim "QA215" "nondeterministic-claim" Warning Execute "A claim on output that changes between runs (a clock, random numbers, an id) does not hold this run.";
-    MissingFile "QA216" "missing-file" Warning Execute "An example opens a data file that is not there, so the statements that use it were not checked.";
-    ReadsInput "QA217" "reads-input" Warning Execute "An example reads input() or its command line, which have nothing to give when qa-lint runs it.";
-    UndefinedName "QA218" "undefined-name" Warning Execute "An example uses a name that nothing defines (a fragment that needs context, or a typo).";
-}
+// The table, generated by build.rs from the front matter of docs/rules/*.md (a rule is its doc).
+include!(concat!(env!("OUT_DIR"), "/rules.rs"));
 
 impl Rule {
     /// The rule a schema's `x-rule` names: a registry rule when it is one (the built-in
