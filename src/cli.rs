@@ -234,7 +234,7 @@ pub fn load(start: &Path, config: Option<&Path>, schema: Option<&Path>) -> Resul
 }
 
 fn inspect(files: &[PathBuf], config: Option<&Path>, entries: Option<EntryMode>) -> i32 {
-    let (mut config, policy) = match load(&files[0], config, None) {
+    let (config, policy) = match load(&files[0], config, None) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
@@ -244,10 +244,13 @@ fn inspect(files: &[PathBuf], config: Option<&Path>, entries: Option<EntryMode>)
         no_exec: true,
         ..CommandLine::default()
     };
-    if let Err(e) = RunSettings::resolve(&mut config, cli, &policy.rule_names()) {
-        eprintln!("error: {e}");
-        return 2;
-    }
+    let config = match RunSettings::resolve(&config, cli, &policy.rule_names()) {
+        Ok(opts) => opts.config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     // One array of documents whatever the number of files: each names its `file`.
     let mut docs = Vec::new();
     let mut code = 0;
@@ -323,7 +326,7 @@ fn check(args: &CheckArgs) -> i32 {
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
         (None, first) => first.cloned().unwrap_or_else(|| PathBuf::from(".")),
     };
-    let (mut config, policy) = match load(&start, args.config.as_deref(), args.schema.as_deref()) {
+    let (config, policy) = match load(&start, args.config.as_deref(), args.schema.as_deref()) {
         Ok(x) => x,
         Err(e) => return fail(e),
     };
@@ -347,7 +350,7 @@ fn check(args: &CheckArgs) -> i32 {
         strict_sandbox: args.strict_sandbox,
         forbid_exec: args.forbid_exec,
     };
-    let opts = match RunSettings::resolve(&mut config, cli, &policy.rule_names()) {
+    let opts = match RunSettings::resolve(&config, cli, &policy.rule_names()) {
         Ok(opts) => opts,
         Err(e) => {
             eprintln!("error: {e}");
@@ -368,7 +371,7 @@ fn check(args: &CheckArgs) -> i32 {
             }
         }
     }
-    let (mut files, mut summary) = match pipeline::run(&opts, &config, &policy) {
+    let (mut files, mut summary) = match pipeline::run(&opts, &opts.config, &policy) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");

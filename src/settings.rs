@@ -3,7 +3,8 @@
 //! A setting has layers, lowest first: the built-in defaults (the `Default`s of
 //! [`crate::config`]), qa-lint.toml, the command line, then per file its front matter
 //! (`qa-lint: {timeout, requires, skip}`) and per block its directives. [`RunSettings::resolve`]
-//! merges the run-wide layers once; [`FileSettings::of`] and [`plan_entry`] merge the per-entry
+//! merges the run-wide layers once, into a new value (the effective configuration,
+//! [`RunSettings::config`], beside the run's own settings; the loaded config is not changed); [`FileSettings::of`] and [`plan_entry`] merge the per-entry
 //! ones into an [`EntryPlan`]. Everything downstream reads those values, so no step re-derives
 //! a default or clamps a value a second time (ripgrep's model: low-level flags are parsed
 //! once, then turned into the one high-level value everything reads).
@@ -67,16 +68,21 @@ pub struct RunSettings {
     pub limits: Limits,
     /// `--forbid-exec`: an entry missing from the cache fails the run instead of running.
     pub forbid_exec: bool,
+    /// The effective configuration: qa-lint.toml's (or the defaults) with the command line's
+    /// entry mode, dialect, rule selection and `--strict-sandbox` applied.
+    pub config: Config,
 }
 
 impl RunSettings {
-    /// Merge the command line into `config` (the steps that read the config then see the
-    /// resolved values) and derive the run's settings. `schema_rules` are the rule names the
-    /// schemas add, for `--select`.
-    pub fn resolve(config: &mut Config, cli: CommandLine, schema_rules: &[String]) -> Result<RunSettings, String> {
+    /// The run's settings: `config` (the built-in defaults and qa-lint.toml, as loaded) with
+    /// the command line on top. The loaded config is left as it is; every step reads the
+    /// merged one, [`RunSettings::config`]. `schema_rules` are the rule names the schemas add,
+    /// for `--select`.
+    pub fn resolve(config: &Config, cli: CommandLine, schema_rules: &[String]) -> Result<RunSettings, String> {
+        let mut config = config.clone();
         config.entries = cli.entries.unwrap_or(config.entries);
         config.dialect = cli.dialect.unwrap_or(config.dialect);
-        cli.selection.apply(config, schema_rules)?;
+        cli.selection.apply(&mut config, schema_rules)?;
         if cli.strict_sandbox {
             let exec = &mut config.exec;
             (exec.allow_network, exec.allow_subprocess, exec.allow_writes_outside) = (false, false, false);
@@ -101,8 +107,9 @@ impl RunSettings {
             changed_since: cli.changed_since,
             progress: !cli.quiet,
             stdin: cli.stdin,
-            limits: limits(config),
+            limits: limits(&config),
             forbid_exec: cli.forbid_exec,
+            config,
         })
     }
 }
@@ -273,17 +280,14 @@ mod tests {
             ..CommandLine::default()
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut config = Config::default();
-        assert_eq!(
-            RunSettings::resolve(&mut config, cli(Some(0)), &[]).unwrap().jobs,
-            cores
-        );
-        assert_eq!(RunSettings::resolve(&mut config, cli(None), &[]).unwrap().jobs, cores);
-        assert_eq!(RunSettings::resolve(&mut config, cli(Some(3)), &[]).unwrap().jobs, 3);
+        let config = Config::default();
+        assert_eq!(RunSettings::resolve(&config, cli(Some(0)), &[]).unwrap().jobs, cores);
+        assert_eq!(RunSettings::resolve(&config, cli(None), &[]).unwrap().jobs, cores);
+        assert_eq!(RunSettings::resolve(&config, cli(Some(3)), &[]).unwrap().jobs, 3);
     }
 
     #[test]
-    fn strict_sandbox_turns_every_allowance_off() {
+    fn strict_sandbox_turns_every_allowance_off_in_the_effective_config_only() {
         let mut config = Config::default();
         config.exec.allow_network = true;
         config.exec.allow_writes_outside = true;
@@ -291,8 +295,37 @@ mod tests {
             strict_sandbox: true,
             ..CommandLine::default()
         };
-        RunSettings::resolve(&mut config, cli, &[]).unwrap();
-        let e = &config.exec;
+        let e = RunSettings::resolve(&config, cli, &[]).unwrap().config.exec;
         assert!(e.strict_sandbox && !e.allow_network && !e.allow_subprocess && !e.allow_writes_outside);
+        assert!(
+            config.exec.allow_network && !config.exec.strict_sandbox,
+            "the loaded config changed"
+        );
+    }
+
+    #[test]
+    fn the_command_line_wins_over_the_config_which_wins_over_the_defaults() {
+        let defaults = RunSettings::resolve(&Config::default(), CommandLine::default(), &[]).unwrap();
+        assert_eq!(defaults.config.entries, Config::default().entries);
+        let mut file = Config {
+            entries: EntryMode::Sections,
+            ..Config::default()
+        };
+        file.rules.insert("timeout".into(), crate::config::RuleLevel::Warning);
+        let from_file = RunSettings::resolve(&file, CommandLine::default(), &[]).unwrap();
+        assert_eq!(from_file.config.entries, EntryMode::Sections);
+        let cli = CommandLine {
+            entries: Some(EntryMode::Qa),
+            selection: Selection {
+                ignore: vec!["timeout".into()],
+                ..Selection::default()
+            },
+            ..CommandLine::default()
+        };
+        let both = RunSettings::resolve(&file, cli, &[]).unwrap();
+        assert_eq!(both.config.entries, EntryMode::Qa);
+        assert_eq!(both.config.rules.get("timeout"), Some(&crate::config::RuleLevel::Off));
+        assert_eq!(file.entries, EntryMode::Sections, "the loaded config changed");
+        assert_eq!(file.rules.get("timeout"), Some(&crate::config::RuleLevel::Warning));
     }
 }

@@ -45,7 +45,7 @@ pub fn load(path: &Path) -> Result<(crate::config::Config, crate::validate::Poli
 
 /// Structure, schema and suppressions for `text` as the file `path`; no Python runs.
 pub fn check_static(path: &Path, text: &str) -> Result<Vec<Diagnostic>, String> {
-    let (mut config, policy) = load(path)?;
+    let (config, policy) = load(path)?;
     let cli = CommandLine {
         jobs: Some(1),
         no_exec: true,
@@ -53,9 +53,11 @@ pub fn check_static(path: &Path, text: &str) -> Result<Vec<Diagnostic>, String> 
         stdin: Some((path.to_path_buf(), text.as_bytes().to_vec())),
         ..CommandLine::default()
     };
-    let opts = RunSettings::resolve(&mut config, cli, &policy.rule_names())?;
+    let opts = RunSettings::resolve(&config, cli, &policy.rule_names())?;
     // A bug on some input must cost this check, not the editor's whole session.
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline::run(&opts, &config, &policy)));
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pipeline::run(&opts, &opts.config, &policy)
+    }));
     let (reports, _) = run
         .map_err(|_| "internal error while checking this text (see the server's log)".to_string())?
         .map_err(|e| e.to_string())?;
