@@ -2,7 +2,12 @@
 //! the supervisor made before the first request: a child forked while another entry runs (the
 //! spare, forked ahead) holds nothing of that entry's request in its memory.
 //!
-//! Through the real worker and the pool API, like tests/isolation.rs.
+//! A snippet that kills the fork server costs nothing but a new server (the audit hook switched
+//! off, without kernel confinement), and cannot kill it at all when confined.
+//!
+//! Through the real worker and the pool API, like tests/isolation.rs, and the CLI.
+
+mod common;
 
 use qa_lint::exec::{BlockJob, BlockMode, EntryJob, EntryOutcome, Limits, Pool};
 use std::time::Duration;
@@ -65,7 +70,7 @@ fn printed(o: &EntryOutcome) -> Vec<String> {
 #[test]
 fn a_child_forked_while_another_entry_runs_holds_nothing_of_its_request() {
     // One worker with a spare: the second file's entry runs in the child forked during the
-    // first's (the only test in this binary, so the variable reaches no other test).
+    // first's (the other test of this binary passes with a spare or without one).
     std::env::set_var("QA_LINT_SPARE", "1");
     let limits = Limits {
         timeout: Duration::from_secs(20),
@@ -81,4 +86,78 @@ fn a_child_forked_while_another_entry_runs_holds_nothing_of_its_request() {
         ["0"],
         "the second file's child holds the first file's request"
     );
+}
+
+/// Kills every other child of its parent (the supervisor): the fork server, and the spare if
+/// there is one. The audit hook is switched off first, as tests/confinement's attacks do.
+const KILL_SIBLINGS: &str = r#"import gc
+for o in gc.get_objects():
+    if hasattr(o, "deny_net") and hasattr(o, "active"):
+        o.active = False
+import os, signal
+me, sup, done = os.getpid(), os.getppid(), []
+for p in os.listdir("/proc"):
+    if p.isdigit() and int(p) != me:
+        try:
+            with open("/proc/%s/stat" % p) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if ppid == sup:
+            try:
+                os.kill(int(p), signal.SIGKILL)
+                done.append("killed")
+            except PermissionError:
+                done.append("refused")
+print(sorted(set(done)))
+"#;
+
+fn entries_md(codes: &[&str]) -> String {
+    let mut md = String::from("# Fork server\n\n");
+    for (i, code) in codes.iter().enumerate() {
+        md.push_str(&format!(
+            "## {}. What does snippet {} do?\n\n**Short answer:** It tests the fork server.\n\n```python\n{code}\n```\n\n",
+            i + 1,
+            i + 1
+        ));
+    }
+    md
+}
+
+#[test]
+fn a_killed_fork_server_is_replaced_and_a_confined_snippet_cannot_kill_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let weak = format!("{}  # ['killed']", KILL_SIBLINGS.trim_end());
+    let confined = format!("{}  # ['refused']", KILL_SIBLINGS.trim_end());
+    let after = ["print(1 + 1)  # 2", "print(2 + 2)  # 4"];
+    for (sandbox, first, replaced) in [("weak", &weak, true), ("kernel", &confined, false)] {
+        std::fs::write(dir.path().join("a.md"), entries_md(&[first.as_str(), after[0]])).unwrap();
+        std::fs::write(dir.path().join("b.md"), entries_md(&after)).unwrap();
+        let args = [
+            "--sandbox",
+            sandbox,
+            "--no-cache",
+            "--jobs",
+            "1",
+            "--select",
+            "QA2",
+            "a.md",
+            "b.md",
+        ];
+        let out = common::qa_in_env(dir.path(), &args, &[("QA_LINT_EXEC_TRACE", "1")]);
+        assert_eq!(
+            out.code, 0,
+            "{sandbox}: every claim holds\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        let all = format!("{}{}", out.stdout, out.stderr);
+        assert!(all.contains("4 entries; 4 claims checked"), "{sandbox}: {all}");
+        assert_eq!(
+            out.stderr.contains("gone; a new one"),
+            replaced,
+            "{sandbox}: the fork server should {}have been replaced:\n{}",
+            if replaced { "" } else { "not " },
+            out.stderr
+        );
+    }
 }
