@@ -2,9 +2,11 @@
 //! speaks it by hand to a real `qa-lint __worker` (the Rust worker and the Python supervisor and
 //! child behind it) and parses the answers with the pool's own result types.
 
+mod common;
+
 use qa_lint::exec::EntryOutcome;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 struct Worker {
     child: std::process::Child,
@@ -13,8 +15,7 @@ struct Worker {
 
 impl Worker {
     fn start(kernel: bool) -> (Worker, serde_json::Value) {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_qa-lint"));
-        cmd.arg("__worker");
+        let mut cmd = common::command(&common::root(), &["__worker"]);
         if kernel {
             cmd.arg("kernel");
         }

@@ -3,10 +3,12 @@
 //!
 //! No test measures time: every wait is a generous upper bound that only stops a hang.
 
+mod common;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -38,10 +40,8 @@ impl Client {
     }
 
     fn start_env(dir: &Path, init_options: Value, env: &[(&str, &str)]) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-            .arg("server")
+        let mut child = common::command(dir, &["server"])
             .envs(env.iter().copied())
-            .current_dir(dir)
             .env("QA_LINT_CACHE_DIR", dir.join(".cache"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -378,9 +378,7 @@ fn structure_problems_come_before_any_run_and_config_errors_are_shown() {
 #[test]
 fn a_file_the_cli_already_checked_runs_from_the_shared_cache() {
     let dir = workspace(&[("guide.md", TEXT)]);
-    let cli = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(["--output-format", "concise", "guide.md"])
-        .current_dir(dir.path())
+    let cli = common::command(dir.path(), &["--output-format", "concise", "guide.md"])
         .env("QA_LINT_CACHE_DIR", dir.path().join(".cache"))
         .output()
         .unwrap();

@@ -26,16 +26,17 @@ fn snippets_see_the_active_virtualenv() {
     let md = "## 1. Where Do Packages Come From?\n\n```python\nimport qa_venv_probe\nprint(qa_venv_probe.ANSWER)  # 42\n```\n";
     std::fs::write(dir.path().join("a.md"), md).unwrap();
     let run = |venv: Option<&std::path::Path>| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_qa-lint"));
-        cmd.args([
-            "--no-cache",
-            "--output-format",
-            "concise",
-            "--config",
-            "/dev/null",
-            "a.md",
-        ])
-        .current_dir(dir.path());
+        let mut cmd = common::command(
+            dir.path(),
+            &[
+                "--no-cache",
+                "--output-format",
+                "concise",
+                "--config",
+                "/dev/null",
+                "a.md",
+            ],
+        );
         cmd.env_remove("VIRTUAL_ENV");
         if let Some(v) = venv {
             cmd.env("VIRTUAL_ENV", v);

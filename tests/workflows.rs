@@ -249,7 +249,7 @@ fn pre_commit_hook_runs_with_the_real_pre_commit() {
     std::fs::copy(root().join(SAMPLE), d.join("bad.md")).unwrap();
     std::fs::copy(root().join("fixtures/valid/two-entries.md"), d.join("good.md")).unwrap();
     run(&["git", "add", "."]);
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_qa-lint")).parent().unwrap().to_path_buf();
+    let bin_dir = common::exe().parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     let try_repo = |file: &str| {
         Command::new("python3")
@@ -292,7 +292,7 @@ fn progress_shows_on_a_terminal_and_never_in_pipes() {
         return;
     }
     // `script` gives qa-lint a pseudo-terminal, as an author's shell would.
-    let cmd = format!("{} --no-cache content", env!("CARGO_BIN_EXE_qa-lint"));
+    let cmd = format!("{} --no-cache content", common::exe().display());
     let tty = Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
         .current_dir(root())

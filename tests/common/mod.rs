@@ -29,19 +29,33 @@ pub fn qa_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
     run(dir, args, &[], Some(input))
 }
 
-/// The one way the tests start the binary.
-fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>) -> Output {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(args)
-        .envs(env.iter().copied())
+/// The qa-lint binary under test, for a test that must start it through another program
+/// (`script` for a terminal, `unshare`, pre-commit through `PATH`).
+pub fn exe() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_qa-lint"))
+}
+
+/// The one way the tests start the binary: `qa-lint ARGS` in `dir`, with colours off, a fresh
+/// cache and no inherited output format. [`qa_in`] and its siblings run it to the end; a test
+/// that needs the process itself (a live server, a worker speaking the protocol, a run it
+/// kills) adds its own stdio and environment (a later `env` wins) and spawns it.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(exe());
+    cmd.args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         // A fresh cache per run: snapshots must not depend on what ran before (tests of the
         // cache pass --cache-dir, which wins over the environment).
         .env("QA_LINT_CACHE_DIR", fresh_cache_dir())
-        .env_remove("QA_LINT_OUTPUT_FORMAT")
+        .env_remove("QA_LINT_OUTPUT_FORMAT");
+    cmd
+}
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command(dir, args)
+        .envs(env.iter().copied())
         .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

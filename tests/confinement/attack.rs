@@ -157,7 +157,7 @@ pub fn without_userns(dir: &Path, args: &[&str]) -> std::process::Output {
         .args(["--user", "--map-root-user", "sh", "-c"])
         .arg("echo 0 > /proc/sys/user/max_user_namespaces && exec \"$@\"")
         .arg("sh")
-        .arg(env!("CARGO_BIN_EXE_qa-lint"))
+        .arg(common::exe())
         .args(["--no-cache"])
         .args(args)
         .current_dir(dir)

@@ -371,9 +371,7 @@ fn nothing_a_snippet_starts_outlives_a_killed_qa_lint() {
     );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.md"), markdown(&[code])).unwrap();
-    let mut qa = std::process::Command::new(env!("CARGO_BIN_EXE_qa-lint"))
-        .args(["--no-cache", "a.md"])
-        .current_dir(dir.path())
+    let mut qa = common::command(dir.path(), &["--no-cache", "a.md"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
