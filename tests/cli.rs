@@ -13,8 +13,8 @@ fn inspect_prints_the_documents_the_schema_sees() {
 
 #[test]
 fn rules_lists_every_rule_and_rule_prints_its_doc() {
+    // The listing itself is the transcript tests/cmd/rules.toml.
     let out = qa(&["rules"]);
-    insta::assert_snapshot!(out.stdout);
     for line in out.stdout.lines() {
         let name = line.split_whitespace().nth(1).unwrap();
         let doc = qa(&["rule", name]);

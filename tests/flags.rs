@@ -1,47 +1,13 @@
-//! The flags ruff users reach for, through the real binary: `check`, `--select`/`--ignore`/
-//! `--extend-select`, `--exit-zero`, `--output-file`, `--show-fixes`, `--diff`'s exit code,
-//! `-` with `--stdin-filename`, several files for `inspect`, and the empty-folder warning.
+//! The flags ruff users reach for, through the real binary, where a case needs more than a
+//! transcript (a temporary directory, a report file, standard input): `--extend-select` over
+//! the config, `--output-file`, `--show-fixes`, `--diff`'s exit code, `-` with
+//! `--stdin-filename`, several files for `inspect`, and the empty-folder warning. `check`,
+//! `--select`, `--ignore`, `--exit-zero` and a misspelt rule are transcripts in `tests/cmd/`.
 
 mod common;
 use common::{qa, qa_in, root, settings};
 
 const SAMPLE: &str = "fixtures/formats/sample.md";
-
-/// One transcript line per run: the command, its exit code, then what it printed.
-fn transcript(runs: &[&[&str]]) -> String {
-    let mut s = String::new();
-    for args in runs {
-        let out = qa(args);
-        s.push_str(&format!(
-            "$ qa-lint {}\n[exit {}]\n{}",
-            args.join(" "),
-            out.code,
-            out.stdout
-        ));
-        if !out.stderr.is_empty() {
-            s.push_str(&format!("[stderr]\n{}", out.stderr));
-        }
-        s.push('\n');
-    }
-    s
-}
-
-#[test]
-fn rule_selection_exit_zero_and_the_check_alias() {
-    let _guard = settings().bind_to_scope();
-    let c = &["--no-cache", "--output-format", "concise"];
-    let with = |extra: &[&'static str]| -> Vec<&'static str> {
-        let mut v: Vec<&str> = c.to_vec();
-        v.extend_from_slice(extra);
-        v
-    };
-    let check: Vec<&str> = [&["check"][..], c, &[SAMPLE]].concat();
-    let select = with(&["--select", "QA1", SAMPLE]);
-    let ignore = with(&["--ignore", "output-mismatch,QA101", SAMPLE]);
-    let exit_zero = with(&["--exit-zero", SAMPLE]);
-    let typo = with(&["--select", "output-mismatc", SAMPLE]);
-    insta::assert_snapshot!(transcript(&[&check, &select, &ignore, &exit_zero, &typo]));
-}
 
 #[test]
 fn extend_select_turns_a_rule_back_on_over_the_config() {
