@@ -112,18 +112,6 @@ for p in os.listdir("/proc"):
 print(sorted(set(done)))
 "#;
 
-fn entries_md(codes: &[&str]) -> String {
-    let mut md = String::from("# Fork server\n\n");
-    for (i, code) in codes.iter().enumerate() {
-        md.push_str(&format!(
-            "## {}. What does snippet {} do?\n\n**Short answer:** It tests the fork server.\n\n```python\n{code}\n```\n\n",
-            i + 1,
-            i + 1
-        ));
-    }
-    md
-}
-
 #[test]
 fn a_killed_fork_server_is_replaced_and_a_confined_snippet_cannot_kill_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,8 +119,12 @@ fn a_killed_fork_server_is_replaced_and_a_confined_snippet_cannot_kill_it() {
     let confined = format!("{}  # ['refused']", KILL_SIBLINGS.trim_end());
     let after = ["print(1 + 1)  # 2", "print(2 + 2)  # 4"];
     for (sandbox, first, replaced) in [("weak", &weak, true), ("kernel", &confined, false)] {
-        std::fs::write(dir.path().join("a.md"), entries_md(&[first.as_str(), after[0]])).unwrap();
-        std::fs::write(dir.path().join("b.md"), entries_md(&after)).unwrap();
+        std::fs::write(
+            dir.path().join("a.md"),
+            common::entries_markdown(&[first.as_str(), after[0]]),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("b.md"), common::entries_markdown(&after)).unwrap();
         let args = [
             "--sandbox",
             sandbox,

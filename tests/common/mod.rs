@@ -150,3 +150,18 @@ pub fn diagnostics(out: &Output) -> Vec<(String, qa_lint::diagnostic::Diagnostic
     qa_lint::report::merge::parse(&out.stdout)
         .unwrap_or_else(|e| panic!("not a JSON report ({e}):\n{}\n{}", out.stdout, out.stderr))
 }
+
+/// Markdown with one entry per snippet (a numbered question, a short answer, the snippet as a
+/// Python block), for the tests that write hostile or probing snippets.
+pub fn entries_markdown<S: AsRef<str>>(codes: &[S]) -> String {
+    let mut md = String::from("# Confinement\n\n");
+    for (i, code) in codes.iter().enumerate() {
+        md.push_str(&format!(
+            "## {}. What does snippet {} do?\n\n**Short answer:** It tests the boundary.\n\n```python\n{}\n```\n\n",
+            i + 1,
+            i + 1,
+            code.as_ref()
+        ));
+    }
+    md
+}

@@ -6,15 +6,7 @@ use std::path::Path;
 
 /// Markdown with one entry per snippet.
 pub fn markdown(codes: &[String]) -> String {
-    let mut md = String::from("# Confinement\n\n");
-    for (i, code) in codes.iter().enumerate() {
-        md.push_str(&format!(
-            "## {}. What does snippet {} do?\n\n**Short answer:** It tests the boundary.\n\n```python\n{code}\n```\n\n",
-            i + 1,
-            i + 1
-        ));
-    }
-    md
+    common::entries_markdown(codes)
 }
 
 /// `n` entries whose claims are all wrong (`print(k + 1)  # k + 2`).
