@@ -371,7 +371,7 @@ fn check(args: &CheckArgs) -> i32 {
             }
         }
     }
-    let (mut files, mut summary) = match pipeline::run(&opts, &opts.config, &policy) {
+    let (mut files, mut summary) = match pipeline::run(&opts, &policy) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");

@@ -181,8 +181,10 @@ fn suppress_and_report(c: &mut CheckedFile, selected: &[bool], opts: &RunSetting
     }
 }
 
-/// Run every step; never fails on bad input (that becomes diagnostics).
-pub fn run(opts: &RunSettings, config: &Config, policy: &Policies) -> Result<(Vec<FileReport>, Summary), RunError> {
+/// Run every step; never fails on bad input (that becomes diagnostics). Every step reads the
+/// effective configuration, `opts.config`: the loaded one cannot be passed in by mistake.
+pub fn run(opts: &RunSettings, policy: &Policies) -> Result<(Vec<FileReport>, Summary), RunError> {
+    let config = &opts.config;
     let started = Instant::now();
     let (files, walk_errors) = discover(opts, config)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build()?;

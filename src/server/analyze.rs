@@ -55,9 +55,7 @@ pub fn check_static(path: &Path, text: &str) -> Result<Vec<Diagnostic>, String> 
     };
     let opts = RunSettings::resolve(&config, cli, &policy.rule_names())?;
     // A bug on some input must cost this check, not the editor's whole session.
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        pipeline::run(&opts, &opts.config, &policy)
-    }));
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline::run(&opts, &policy)));
     let (reports, _) = run
         .map_err(|_| "internal error while checking this text (see the server's log)".to_string())?
         .map_err(|e| e.to_string())?;
