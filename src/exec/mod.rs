@@ -6,8 +6,9 @@
 //! * pyinit.rs: explicit CPython start-up honouring `VIRTUAL_ENV` (refuses a venv of another version).
 //! * qa_helper.py: the Python supervisor (forked children reused per file when safe, a spare
 //!   child forked ahead); qa_forkserver.py: the pristine copy of the supervisor that forks the
-//!   children (so the supervisor's own pages are never shared again); qa_child.py: the child (set-up, rlimits, sandbox, the reset between
-//!   entries); qa_runner.py: the block runner, with qa_stmt.py (what statements bind and hold).
+//!   children (so the supervisor's own pages are never shared again); qa_child.py: the child
+//!   (set-up, rlimits, sandbox, the reset between entries); qa_runner.py: the block runner,
+//!   with qa_stmt.py (what statements bind and hold).
 //! * confine.rs, confine_child.rs: kernel confinement (namespaces, Landlock, seccomp).
 //! * protocol.rs: the public job/result types and the wire protocol (documented there).
 //!

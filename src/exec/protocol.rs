@@ -32,8 +32,8 @@
 //! replaced by `0`, so no child ever holds the nonce of a request it did not make. A child is
 //! usually forked ahead, as the *spare*, while the previous entry runs: it waits for that first
 //! line with nothing of any entry in it (the fork server never saw a request or another child's
-//! pipes), and in a confined worker it is confined before it reads anything,
-//! with the settings of that request; the supervisor hands it only a request with the same
+//! pipes), and in a confined worker it is confined before it reads anything, with the settings
+//! of that request; the supervisor hands it only a request with the same
 //! settings (scratch size and the three `allow-*`), and otherwise forks a fresh child.
 //!
 //! **Child → supervisor** (a fresh pipe per child; one line each, a tag byte then JSON):
@@ -58,8 +58,8 @@
 //! namespace) closes them, the supervisor moves them off fds 0 and 1, the fork server closes
 //! them when it starts, and each child receives only its own pipe ends and shared page
 //! (close-on-exec), then points fds 0–2 at `/dev/null`. A child holds only its own two pipe
-//! ends; under confinement it cannot reach any other process's descriptors through `/proc` (Landlock's ptrace rule,
-//! and qa-lint is not in its PID namespace).
+//! ends; under confinement it cannot reach any other process's descriptors through `/proc`
+//! (Landlock's ptrace rule, and qa-lint is not in its PID namespace).
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;

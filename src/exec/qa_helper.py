@@ -1,8 +1,8 @@
 """qa-lint's Python side (embedded in the worker with include_str!).
 
-serve(in_fd, out_fd, child_setup, fork_sibling, confine) is the worker's supervisor loop. The wire protocol
-(pool <-> supervisor <-> child, and what each side checks) is written down in one place: the
-module doc of src/exec/protocol.rs; tests/protocol.rs holds both sides to it.
+serve(in_fd, out_fd, child_setup, fork_sibling, confine) is the worker's supervisor loop. The
+wire protocol (pool <-> supervisor <-> fork server <-> child, and what each side checks) is
+written down in one place: the module doc of src/exec/protocol.rs; tests/protocol.rs holds both sides to it.
 
 Entries run in forked children (copies of this process as it was before the first request,
 made by the fork server of qa_forkserver.py) with rlimits, a temp cwd, an
@@ -84,6 +84,7 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
             sup.nonce = req.pop("nonce", "")
             if sup.nonce:  # the child gets the request without it (same length: no re-encoding)
                 line = line.replace(sup.nonce.encode(), b"0" * len(sup.nonce), 1)
+            sup.req = req
             outcome = sup.supervise(req, line)
             resp = b'{"id":%d,"nonce":"%s","outcome":%s}' % (req["id"], sup.nonce.encode(), outcome)
         except BaseException:
@@ -187,7 +188,7 @@ class _Supervisor:
         self.fork_sibling = fork_sibling
         self.live = self.spare = None
         self.cleanup = []
-        self.nonce = ""
+        self.nonce, self.req = "", None  # the request in flight (forget() drops it)
         self.sessions = False  # a session block was met: children need doctest
         # Forked now, while this process is still the pristine image (before any request).
         self.forks = self.new_fork_server()
@@ -278,8 +279,10 @@ class _Supervisor:
                 if self.forks.alive():
                     raise  # the fork itself failed (e.g. the process limit)
                 # Killed (kill(-1) after a fork loop, see end()): the next server is forked
-                # from this process as it is now, which has run no snippet (new_fork_server
-                # keeps the pipes and the request in flight from it).
+                # from this process as it is now, which has run no snippet; new_fork_server
+                # keeps the other children's pipes and pages and the request in flight from it
+                # (as the spare did before the fork server: the line sent to the live child,
+                # nonce zeroed, may still sit in freed memory).
                 _trace("fork server %d gone; a new one" % self.forks.pid)
                 self.forks.close()
                 self.forks = self.new_fork_server()
@@ -324,9 +327,15 @@ class _Supervisor:
             if o is not None:
                 fds += [o.req_w, o.res_r]
 
-        def forget():  # in the server: the request in flight is not the children's business
+        def forget():  # in the server: nothing of the children that exist or of the entry in flight
+            for o in (self.live, self.spare):
+                if o is not None:
+                    o.shm.close()  # their statement pages: a child must not write another's
+            self.live = self.spare = None
             self.nonce = ""
             self.cleanup = []
+            if self.req is not None:
+                self.req.clear()
         return _ForkServer(self.fork_sibling, child_main, self.setup, self.me, fds, forget)
 
     def retire(self, status=None, now=False):
