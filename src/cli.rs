@@ -147,6 +147,10 @@ pub struct CheckArgs {
     /// qa-lint.toml or block directives allow: for CI on pull requests from forks.
     #[arg(long)]
     pub strict_sandbox: bool,
+    /// Every claim must be proven: a failure that leaves claims unverified (a missing module,
+    /// the network, code that does not run as shown) is an error (`[exec] require-verified`).
+    #[arg(long)]
+    pub require_verified: bool,
     /// Kernel confinement of the snippets: `auto` where the kernel offers it (required with
     /// --strict-sandbox), `kernel` always (else refuse), `weak` never (audit hook only).
     #[arg(long, value_enum, default_value_t = crate::exec::confine::SandboxMode::Auto, value_name = "MODE", env = "QA_LINT_SANDBOX")]
@@ -348,6 +352,7 @@ fn check(args: &CheckArgs) -> i32 {
             ignore: args.ignore.clone(),
         },
         strict_sandbox: args.strict_sandbox,
+        require_verified: args.require_verified,
         forbid_exec: args.forbid_exec,
     };
     let opts = match RunSettings::resolve(&config, cli, &policy.rule_names()) {

@@ -77,6 +77,9 @@ pub struct ExecConfig {
     pub memory_mb: u64,
     /// A `requires=` module that is missing is an error instead of a warning.
     pub require_modules: bool,
+    /// A failure that leaves claims unverified (an environment warning, code that does not
+    /// run as shown) is an error: every claim must be proven.
+    pub require_verified: bool,
     /// Modules every entry requires (like `requires=` on each block).
     pub requires: Vec<String>,
     pub allow_network: bool,
@@ -94,6 +97,7 @@ impl Default for ExecConfig {
             timeout: DEFAULT_TIMEOUT_SECS,
             memory_mb: 1024,
             require_modules: false,
+            require_verified: false,
             requires: Vec::new(),
             allow_network: false,
             allow_subprocess: false,

@@ -131,6 +131,12 @@ fn console_preamble(line: &str) -> bool {
 impl CodeBlock {
     /// How the block takes part in execution.
     pub fn kind(&self) -> BlockKind {
+        // `--8<-- "examples/app.py"` (pymdownx.snippets): the fence shows a file the site
+        // generator pastes in when it builds the page. The code is not on the page, so the block
+        // is not the reader's code: it is not run (and no claim in it can be placed).
+        if self.code.lines().any(|l| l.trim_start().starts_with("--8<--")) {
+            return BlockKind::Other;
+        }
         match self.lang.as_str() {
             "python" | "py" | "python3" | "py3" => {
                 // A transcript may open with a comment or a title line before its first
@@ -195,6 +201,9 @@ pub struct ExpectedOutput {
     pub replaceable: bool,
     /// The Python it is shown for: (version, "or newer").
     pub python: Option<ForPython>,
+    /// Introduced by a label in no word qa-lint knows (`输出：`, `Salida:`, "The program
+    /// prints:"): an output only if the block printed something.
+    pub generic_label: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

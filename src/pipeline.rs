@@ -308,10 +308,15 @@ fn run_examples(
     let judge_opts = JudgeOptions::default();
     for ((fi, ei, p), outcome) in prepared.iter().zip(&outcomes) {
         let Some(outcome) = outcome else { continue };
-        let entry = &checked[*fi].doc.entries[*ei];
-        let judged = examples::judge_entry(entry, p, outcome, config, &judge_opts);
+        let doc = &checked[*fi].doc;
+        let policy = examples::Policy {
+            sections: doc.mode == crate::config::EntryMode::Sections,
+            require_verified: config.exec.require_verified,
+        };
+        let judged = examples::judge_entry(&doc.entries[*ei], p, outcome, config, &judge_opts, policy);
         summary.claims += judged.claims;
-        summary.claims_other_python += judged.other_python;
+        summary.unverified.merge(&judged.unverified);
+        summary.blocks_not_runnable += judged.not_runnable;
         summary.blocks_run += examples::blocks_run(outcome);
         checked[*fi].diagnostics.extend(judged.diagnostics);
     }

@@ -46,6 +46,7 @@ pub struct CommandLine {
     pub dialect: Option<Dialect>,
     pub selection: Selection,
     pub strict_sandbox: bool,
+    pub require_verified: bool,
     pub forbid_exec: bool,
 }
 
@@ -83,6 +84,7 @@ impl RunSettings {
         config.entries = cli.entries.unwrap_or(config.entries);
         config.dialect = cli.dialect.unwrap_or(config.dialect);
         cli.selection.apply(&mut config, schema_rules)?;
+        config.exec.require_verified |= cli.require_verified;
         if cli.strict_sandbox {
             let exec = &mut config.exec;
             (exec.allow_network, exec.allow_subprocess, exec.allow_writes_outside) = (false, false, false);

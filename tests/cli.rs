@@ -78,7 +78,7 @@ fn configuration_sets_levels_ignores_and_excludes() {
     let _guard = common::settings().bind_to_scope();
     insta::assert_snapshot!(out.stdout, @r"
     docs/a.md:1:7: QA101 [title-not-a-question] entry title is not a question
-    1 error, 0 warnings in 2 files, 2 entries; 2 claims checked on CPython [VERSION]
+    1 error, 0 warnings in 2 files, 2 entries; 2 claims verified on CPython [VERSION]
     ");
     // The same settings from pyproject.toml.
     std::fs::remove_file(d.join("qa-lint.toml")).unwrap();

@@ -143,7 +143,7 @@ fn a_killed_fork_server_is_replaced_and_a_confined_snippet_cannot_kill_it() {
             out.stdout, out.stderr
         );
         let all = format!("{}{}", out.stdout, out.stderr);
-        assert!(all.contains("4 entries; 4 claims checked"), "{sandbox}: {all}");
+        assert!(all.contains("4 entries; 4 claims verified"), "{sandbox}: {all}");
         assert_eq!(
             out.stderr.contains("gone; a new one"),
             replaced,

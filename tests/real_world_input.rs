@@ -57,7 +57,7 @@ fn long_release_notes() {
     assert!(qa.contains(&format!("{v} Python blocks not run")), "{qa}");
     assert!(
         sections.ends_with(&format!(
-            "0 errors, 0 warnings in 1 file, {v} entries; {v} claims checked on CPython {}\n",
+            "0 errors, 0 warnings in 1 file, {v} entries; {v} claims verified on CPython {}\n",
             python(&sections)
         )),
         "{sections}"

@@ -116,10 +116,10 @@ fn the_wheel_runs_on_the_python_and_packages_of_its_environment() {
             .iter()
             .all(|v| !version.starts_with(&format!("CPython {v}")));
         let expected = if newer {
-            format!("0 errors, 0 warnings in 1 file, 1 entry; 3 claims checked on {version}")
+            format!("0 errors, 0 warnings in 1 file, 1 entry; 3 claims verified on {version}")
         } else {
             format!(
-                "0 errors, 0 warnings in 1 file, 1 entry; 2 claims checked on {version}; 1 claim for another Python"
+                "0 errors, 0 warnings in 1 file, 1 entry; 2 claims verified on {version}; 1 not verified: 1 is for another Python"
             )
         };
         assert_eq!(stdout.trim_end(), expected, "{python}");

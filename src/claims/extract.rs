@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 /// Explicit markers: `Output: 3`, `output -> 3`, `Result: 3`, `prints: 3`, `returns: 3`, `=> 3`,
 /// `prints -> 3`. Group 1 is the marker word.
 static OUTPUT_MARK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:(?i:(output|out|result|prints?|returns?))\s*(:|->|→|=>)|=>)[ \t]*").unwrap());
+    LazyLock::new(|| Regex::new(r"^(?:(?i:(outputs?|out|results?|prints?|returns?))\s*(:|->|→|=>)|=>)[ \t]*").unwrap());
 /// `prints 3`, `returns 3`, `-> 3`, `→ 3`: a marker only when a value follows.
 static WORD_MARK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:(?i:(prints?|returns?|outputs?))[ \t]+|(?:->|→)[ \t]*)").unwrap());

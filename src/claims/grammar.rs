@@ -16,9 +16,11 @@ use regex::Regex;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-/// Separators after which the rest of a comment is commentary.
-const SEPARATORS: [&str; 11] = [
-    " -> ", " → ", " — ", " – ", " -- ", " => ", "; ", " - ", " <- ", " ← ", " <-- ",
+/// Separators after which the rest of a comment is commentary. The last ones are the commas,
+/// semicolons and colons of other scripts (Arabic, Persian, CJK), which need no space after
+/// them: `# True، چون ...`, `# 3，因为 ...` are a value and commentary in any language.
+const SEPARATORS: [&str; 16] = [
+    " -> ", " → ", " — ", " – ", " -- ", " => ", "; ", " - ", " <- ", " ← ", " <-- ", "،", "，", "；", "：", "。",
 ];
 
 static HEDGE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -171,7 +173,8 @@ pub(super) fn value_prefix(core: &str) -> Option<(usize, bool)> {
     }
     let rest = core[n..].trim_start();
     let _ = vals;
-    let punct = rest.starts_with(['!', ',', ':', '.', '?']) && !rest.starts_with("...");
+    let punct = rest.starts_with(['!', ',', ':', '.', '?', '،', '，', '；', '：', '。', '！', '？'])
+        && !rest.starts_with("...");
     // `1st`, `3x faster`, `2nd`: a number glued to a word is not a value.
     if core[n..].starts_with(|c: char| c.is_alphanumeric()) {
         return None;

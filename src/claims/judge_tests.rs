@@ -587,3 +587,52 @@ fn assignments_compare_the_bound_value() {
     );
     assert_eq!(j("x = big()  # ~8 MB", assigned("[0, 1]")), Verdict::NotAClaim);
 }
+
+#[test]
+fn transcript_placeholders_and_annotated_output_lines() {
+    let opts = JudgeOptions::default();
+    for want in ["?", "...", "<...>", "... the full listing ..."] {
+        assert!(
+            matches!(compare_shown(want, "[1, 2, 3]", &opts), Shown::Placeholder),
+            "{want}"
+        );
+    }
+    // A real output between ellipses is a pattern, not a placeholder.
+    assert!(!matches!(
+        compare_shown("...2...", "[1, 2, 3]", &opts),
+        Shown::Placeholder
+    ));
+    assert!(matches!(compare_shown("3  # the length", "3", &opts), Shown::Pass));
+    assert!(matches!(compare_shown("4  # the length", "3", &opts), Shown::Mismatch));
+    // An output that really holds ` #` is compared whole.
+    assert!(matches!(compare_shown("a # b", "a # c", &opts), Shown::Mismatch));
+}
+
+#[test]
+fn remarks_and_warnings_in_shown_output_are_not_output() {
+    let opts = JudgeOptions::default();
+    assert!(matches!(
+        compare_shown("[1, 2]\n# so far so good", "[1, 2]", &opts),
+        Shown::Pass
+    ));
+    assert!(matches!(
+        compare_shown("[1, 3]\n# so far so good", "[1, 2]", &opts),
+        Shown::Mismatch
+    ));
+    assert!(matches!(
+        compare_shown("<stdin>:1: SyntaxWarning: assertion is always true", "", &opts),
+        Shown::Placeholder
+    ));
+    assert!(matches!(
+        compare_shown("\"works!\"", "works!", &opts),
+        Shown::Format { .. }
+    ));
+}
+
+#[test]
+fn words_beside_a_repr_or_a_phrase_without_spaces_are_no_claim_of_it() {
+    assert!(!resembles("Complex number", "<class 'complex'>"));
+    assert!(!resembles("满足第一个条件", "A是正数"));
+    assert!(resembles("你好", "你们好"));
+    assert!(resembles("Alice", "Bob"));
+}

@@ -7,6 +7,8 @@
 
 mod expected_output;
 mod judge;
+mod transcript;
+pub mod unverified;
 
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
@@ -16,7 +18,7 @@ use crate::settings::{self, FileSettings};
 use crate::source::SourceFile;
 use std::path::Path;
 
-pub use judge::{judge_entry, Judged};
+pub use judge::{judge_entry, Judged, Policy};
 
 /// One entry's job and how its blocks map back to the entry.
 pub struct PreparedEntry {
@@ -96,7 +98,10 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
                     .map_or_else(|| file.display_path(), |n| n.to_string_lossy().into_owned()),
                 line
             ),
-            source: block.code.clone(),
+            source: match mode {
+                BlockMode::Session => transcript::with_continuation_prompts(&block.code),
+                _ => block.code.clone(),
+            },
             mode,
             fresh_namespace: d.fresh,
         });

@@ -86,6 +86,29 @@ class _Buffer:
         pass
 
 
+class _Print:
+    """`print` as a snippet sees it: it records each call as one output (Entry.print), and
+    otherwise looks like the built-in it stands in for, so that `print(print)`, `help(print)`
+    and `print.__name__` show what they show when the page's code runs as a script."""
+    __slots__ = ("_call",)
+    __name__ = __qualname__ = "print"
+    __module__ = "builtins"
+    __doc__ = _real_print.__doc__
+    __text_signature__ = getattr(_real_print, "__text_signature__", None)
+
+    def __init__(self, call):
+        self._call = call
+
+    def __call__(self, *args, **kwargs):
+        return self._call(*args, **kwargs)
+
+    def __repr__(self):
+        return repr(_real_print)
+
+    def __reduce__(self):
+        return "print"
+
+
 class Entry:
     def __init__(self, req, w, tmp, shm, seq):
         self.req, self.w, self.pid = req, w, os.getpid()
@@ -104,7 +127,7 @@ class Entry:
         sys.stdout = sys.__stdout__ = self.out
         sys.stderr = sys.__stderr__ = self.err
         sys.stdin = sys.__stdin__ = io.StringIO("")  # input() -> EOFError at once
-        builtins.print = self.print
+        builtins.print = _Print(self.print)
 
     def new_ns(self):
         """A fresh `__main__` module: its dict is the namespace, and it is sys.modules['__main__']
@@ -567,7 +590,20 @@ def _doc_runner():
             self._add(example, got, True)
 
         def report_failure(self, out, test, example, got):
-            self._add(example, got, False)
+            # A prompt that shows a traceback and raised another exception: doctest hands over
+            # only the text, but what it follows from (a NameError for a name an earlier failure
+            # left unbound) must still be traced to its root.
+            exc = None
+            if "Traceback (most recent call last):" in got:
+                last = got.rstrip("\n").rsplit("\n", 1)[-1]
+                kind, _, msg = last.partition(": ")
+                m = re.match(r"name '(\w+)' is not defined", msg)
+                if kind == "NameError" and m:
+                    exc = NameError(msg)
+                    exc.name = m.group(1)
+                else:
+                    exc = RuntimeError(msg)
+            self._add(example, got, False, exc=exc)
 
         def report_unexpected_exception(self, out, test, example, exc_info):
             if isinstance(exc_info[1], _SEVERE) and self.entry.severe is None:

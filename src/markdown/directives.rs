@@ -93,6 +93,9 @@ const FOREIGN: &[&str] = &[
 /// (`{.python .annotate}`).
 pub fn parse_info(info: &str) -> (String, Directives, Vec<String>) {
     let info = info.trim();
+    if let Some(lang) = myst_language(info) {
+        return (lang, Directives::default(), Vec::new());
+    }
     let (mut lang, mut rest) = match info.find(|c: char| c.is_whitespace() || c == '{') {
         Some(i) => (&info[..i], &info[i..]),
         None => (info, ""),
@@ -116,6 +119,34 @@ pub fn parse_info(info: &str) -> (String, Directives, Vec<String>) {
     }
     let lang = lang.trim_start_matches('.').to_ascii_lowercase();
     (lang, d, unknown)
+}
+
+/// The language of a MyST directive fence (`{doctest}`, `{code-cell} python`, `{testcode}`,
+/// `{note}`): code directives run as what they hold, a doctest as a transcript, `{testoutput}`
+/// is the output of the `{testcode}` above it, and any other directive (an admonition, a
+/// `{versionadded}`, a `{toctree}`) is not code. `None` when `info` is no MyST directive.
+fn myst_language(info: &str) -> Option<String> {
+    let rest = info.strip_prefix('{')?;
+    let (name, arg) = rest.split_once('}')?;
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':')
+    {
+        return None;
+    }
+    let arg = arg.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+    let lang = match name {
+        "doctest" | "ipython" => "pycon".to_string(),
+        "testoutput" => "output".to_string(),
+        "code-cell" | "jupyter-execute" | "testcode" | "testsetup" | "testcleanup" => match arg.as_str() {
+            "" | "python" | "python3" | "ipython" | "ipython3" | "py" => "python".to_string(),
+            other => other.to_string(),
+        },
+        "code-block" | "code" | "sourcecode" => arg,
+        other => format!("myst-{other}"),
+    };
+    Some(lang)
 }
 
 /// What an HTML comment says to qa-lint.
@@ -183,6 +214,27 @@ mod tests {
         assert_eq!(python_version("3.8+"), Some((3, 8)));
         assert_eq!(python_version("numpy"), None);
         assert_eq!(python_version("1.2"), None);
+    }
+
+    #[test]
+    fn myst_directives() {
+        for (info, lang) in [
+            ("{doctest}", "pycon"),
+            ("{doctest} point_group", "pycon"),
+            ("{code-cell} python", "python"),
+            ("{code-cell} ipython3", "python"),
+            ("{testcode}", "python"),
+            ("{testoutput}", "output"),
+            ("{code-block} python", "python"),
+            ("{note}", "myst-note"),
+            ("{versionadded} 23.1.0", "myst-versionadded"),
+        ] {
+            let (l, d, unknown) = parse_info(info);
+            assert_eq!(l, lang, "{info}");
+            assert!(unknown.is_empty() && d == Directives::default(), "{info}");
+        }
+        // An attribute block is not a directive.
+        assert_eq!(parse_info("{.python .annotate}").0, "python");
     }
 
     #[test]

@@ -64,6 +64,13 @@ fn assemble_qa(raws: Vec<RawSection>) -> Assembled {
     };
     for raw in raws {
         match level {
+            // `### Solution` under `### Question 3`: the answer to the open question, at its level.
+            Some(l)
+                if raw.level == l && answer_heading(&raw.entry.title.text) && open.as_ref().is_some_and(|o| o.1) =>
+            {
+                let (parent, _) = open.as_mut().expect("checked above");
+                fold(parent, raw);
+            }
             Some(l) if raw.level == l => {
                 close(&mut open, &mut out);
                 let is_entry = raw.entry.short_answer.is_some()
@@ -226,6 +233,13 @@ pub fn split_number(title: &str) -> (Option<u64>, bool, &str) {
         if let Some(q) = rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")) {
             return (title[..digits].parse().ok(), false, q.trim_start());
         }
+        // `## 12 What is a closure?`: a number and a space, then words (not `## 2024 plans`).
+        if let Some(q) = rest
+            .strip_prefix(' ')
+            .filter(|q| digits <= 3 && q.starts_with(char::is_uppercase))
+        {
+            return (title[..digits].parse().ok(), false, q.trim_start());
+        }
     }
     if let Some((number, rest)) = question_marker(title) {
         return (number, true, rest);
@@ -253,6 +267,19 @@ fn question_marker(title: &str) -> Option<(Option<u64>, &str)> {
         return None;
     }
     Some((number, rest.trim_start()))
+}
+
+/// A heading that answers the question before it (`Solution`, `Answer:`, `**Hints**`,
+/// `Explanation`, `Output`): part of that question's entry, whatever its level.
+fn answer_heading(title: &str) -> bool {
+    let t = title
+        .trim()
+        .trim_matches(|c: char| c == '*' || c == '_' || c == ':' || c.is_whitespace())
+        .to_ascii_lowercase();
+    matches!(
+        t.as_str(),
+        "solution" | "solutions" | "answer" | "answers" | "hint" | "hints" | "explanation" | "output" | "result"
+    )
 }
 
 /// Add a deeper section to the entry above it, as a subsection.
@@ -323,6 +350,11 @@ mod tests {
     #[test]
     fn markers() {
         assert_eq!(split_number("3. What is X?"), (Some(3), false, "What is X?"));
+        assert_eq!(split_number("12 What is X?"), (Some(12), false, "What is X?"));
+        assert_eq!(split_number("2024 plans"), (None, false, "2024 plans"));
+        assert_eq!(split_number("3 ways to sort"), (None, false, "3 ways to sort"));
+        assert!(super::answer_heading("**Solution:**") && super::answer_heading("Hints"));
+        assert!(!super::answer_heading("Solution design") && !super::answer_heading("What is X?"));
         assert_eq!(split_number("Q. Explain X"), (None, true, "Explain X"));
         assert_eq!(split_number("Q1: What"), (Some(1), true, "What"));
         assert_eq!(split_number("Q 12) What"), (Some(12), true, "What"));

@@ -339,7 +339,16 @@ impl<'a> Walker<'a> {
 
     fn add_paragraph(&mut self, text: String, span: Span) {
         self.after = match (std::mem::take(&mut self.after), output_blocks::label(&text)) {
-            (After::Python(python), Some((version, ""))) => After::Label { python, version },
+            (After::Python(python), Some((version, ""))) => After::Label {
+                python,
+                version,
+                generic: false,
+            },
+            (After::Python(python), None) if output_blocks::generic_label(&text) => After::Label {
+                python,
+                version: None,
+                generic: true,
+            },
             (After::Python(python), Some((version, value))) => {
                 if let Some(code) = self.current.entry.blocks.get_mut(python) {
                     code.expected_output = Some(output_blocks::inline(value, span, self.text, version));
@@ -420,6 +429,12 @@ impl<'a> Walker<'a> {
         if self.dedent.is_some() && block.info.is_empty() {
             mkdocs::refence(&mut block);
         }
+        if block.info.trim_start().starts_with('{') {
+            super::inline_output::myst_options_to_comments(&mut block.code);
+        }
+        if block.kind() == BlockKind::Python {
+            super::inline_output::arrows_to_comments(&mut block.code);
+        }
         if block.unterminated {
             let fence_line = self.text[block.span.start..].lines().next().unwrap_or("");
             let span = Span::new(block.span.start, block.span.start + fence_line.len());
@@ -440,7 +455,8 @@ impl<'a> Walker<'a> {
         let blocks = &mut self.current.entry.blocks;
         if let Some((python, version)) = output_blocks::output_of(&self.after, block) {
             if let Some(code) = blocks.get_mut(python) {
-                code.expected_output = Some(output_blocks::from_block(block, self.text, version));
+                let generic = matches!(self.after, After::Label { generic: true, .. });
+                code.expected_output = Some(output_blocks::from_block(block, self.text, version, generic));
             }
             self.after = After::Nothing;
         } else if block.kind() == BlockKind::Python && block.directives.skip.is_none() {

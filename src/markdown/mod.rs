@@ -6,6 +6,7 @@ mod directives;
 mod entry_rule;
 mod extract;
 mod front_matter;
+mod inline_output;
 mod mkdocs;
 mod output_blocks;
 

@@ -30,8 +30,13 @@ pub enum After {
     Nothing,
     /// The last element was this (index into the section's blocks) Python block.
     Python(usize),
-    /// ... then a bare output label.
-    Label { python: usize, version: Option<ForPython> },
+    /// ... then a bare output label (`generic`: a short line ending in a colon in any language,
+    /// see [`generic_label`]).
+    Label {
+        python: usize,
+        version: Option<ForPython>,
+        generic: bool,
+    },
     /// A label that names a Python version, with no Python block before it (only a
     /// transcript can follow it).
     VersionLabel(ForPython),
@@ -40,6 +45,11 @@ pub enum After {
 /// A label paragraph: `None` when `text` is not one; else the version it names and the output
 /// written on the label's own line (empty when a block follows).
 pub fn label(text: &str) -> Option<(Option<ForPython>, &str)> {
+    // `**Output:**` with prose or a list number on the next line (`1.`) is a heading for what
+    // follows, not an output written on the label's line.
+    if text.trim().contains('\n') {
+        return None;
+    }
     let caps = LABEL.captures(text.trim())?;
     let paren = caps.get(1).map(|m| m.as_str());
     let version = paren.and_then(version);
@@ -52,6 +62,21 @@ pub fn label(text: &str) -> Option<(Option<ForPython>, &str)> {
         return None;
     }
     Some((version, caps.get(2).map_or("", |m| m.as_str().trim())))
+}
+
+/// A short paragraph ending in a colon, in any language (`输出：`, `运行结果：`, `Résultat :`,
+/// `Salida:`, "This prints:"): right after a Python block and right before a plain fence, it
+/// introduces that block's output. Words and scripts vary; the shape does not.
+pub fn generic_label(text: &str) -> bool {
+    let t = text.trim();
+    let Some(body) = t.strip_suffix([':', '：']) else {
+        return false;
+    };
+    let body = body.trim_end();
+    !body.is_empty()
+        && body.chars().count() <= 40
+        && body.split_whitespace().count() <= 6
+        && !body.contains(['.', '?', '!', '`', '\n', '。'])
 }
 
 /// `Python 3.8+` (or `>= 3.8`) -> ((3, 8), true): at least 3.8; `3.7` (or `< 3.7`,
@@ -69,15 +94,21 @@ fn version(text: &str) -> Option<ForPython> {
 /// Does `block` show output for a Python block, given what came before it?
 pub fn output_of(after: &After, block: &CodeBlock) -> Option<(usize, Option<ForPython>)> {
     match after {
-        After::Label { python, version } if OUTPUT_LANGS.contains(&block.lang.as_str()) => Some((*python, *version)),
+        After::Label { python, version, .. } if OUTPUT_LANGS.contains(&block.lang.as_str()) => {
+            Some((*python, *version))
+        }
         After::Python(python) if block.lang == "output" => Some((*python, None)),
         _ => None,
     }
 }
 
 /// The expected output a plain block shows, with the span of its lines.
-pub fn from_block(block: &CodeBlock, text: &str, version: Option<ForPython>) -> ExpectedOutput {
-    let start = block.line_offsets.first().copied().unwrap_or(block.span.start);
+pub fn from_block(block: &CodeBlock, text: &str, version: Option<ForPython>, generic_label: bool) -> ExpectedOutput {
+    // `$ python3 app.py` copied from the terminal with the output: the command is no output.
+    let command = block.code.lines().next().is_some_and(runs_python);
+    let skip = usize::from(command && block.code.lines().count() > 1);
+    let shown: String = block.code.split_inclusive('\n').skip(skip).collect();
+    let start = block.line_offsets.get(skip).copied().unwrap_or(block.span.start);
     let last_line = block.code.trim_end_matches('\n').lines().last().unwrap_or("");
     let end = block
         .line_offsets
@@ -86,14 +117,24 @@ pub fn from_block(block: &CodeBlock, text: &str, version: Option<ForPython>) -> 
     let end = end.min(text.len()).max(start);
     // Only a block whose lines sit in the file as they are (no `>` or indentation in front)
     // can have its text replaced by --fix.
-    let code = block.code.trim_end_matches('\n');
+    let code = shown.trim_end_matches('\n');
     let replaceable = !block.unterminated && text.get(start..end) == Some(code);
     ExpectedOutput {
-        text: block.code.clone(),
+        text: shown.clone(),
         span: Span::new(start, end),
         replaceable,
         python: version,
+        generic_label,
     }
+}
+
+/// A terminal line that runs a Python script: `$ python3 app.py`, `> py demo.py`, `% python x.py`.
+fn runs_python(line: &str) -> bool {
+    static COMMAND: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"^\s*(?:\$|>|%|PS [^>]*>|[A-Za-z]:\\[^>]*>)\s*(?:python[\d.]*|py|uv run|poetry run)\s")
+            .expect("valid regex")
+    });
+    COMMAND.is_match(line)
 }
 
 /// Output written on the label's own line: `Output: 100`.
@@ -108,6 +149,7 @@ pub fn inline(value: &str, paragraph: Span, text: &str, version: Option<ForPytho
         span,
         replaceable: text.get(span.start..span.end) == Some(value),
         python: version,
+        generic_label: false,
     }
 }
 
@@ -123,10 +165,48 @@ mod tests {
         assert_eq!(label("Output (Python 3.8+):"), Some((Some(((3, 8), true)), "")));
         assert_eq!(label("prints (3.7):"), Some((Some(((3, 7), false)), "")));
         assert_eq!(label("Output is written to a file."), None);
+        assert_eq!(label("Output:\n1."), None);
         assert_eq!(label("Results vary"), None);
         assert_eq!(label("Output (see below):"), None);
         assert_eq!(label("Output (Python 3.x):"), Some((None, "")));
         assert_eq!(label("Output (< Python 3.7):"), Some((Some(((3, 7), false)), "")));
         assert_eq!(label("Output (Python >= 3.8):"), Some((Some(((3, 8), true)), "")));
+    }
+
+    #[test]
+    fn generic_labels_are_short_lines_ending_in_a_colon_in_any_language() {
+        for l in [
+            "输出：",
+            "运行结果：",
+            "Résultat :",
+            "Salida:",
+            "This prints:",
+            "Вывод:",
+        ] {
+            assert!(generic_label(l), "{l}");
+        }
+        for l in [
+            "The next example reads a file and counts the words in each of its lines:",
+            "Note: this is slow.",
+            "What does it print?",
+            "Run `main()`:",
+            "Output",
+        ] {
+            assert!(!generic_label(l), "{l}");
+        }
+    }
+
+    #[test]
+    fn the_command_that_ran_the_script_is_not_output() {
+        for l in [
+            "$ python3 app.py",
+            "> python demo.py",
+            "% python -m demo ",
+            "PS C:\\src> python x.py",
+        ] {
+            assert!(runs_python(&format!("{l} ")), "{l}");
+        }
+        assert!(!runs_python("$ ls -l"));
+        assert!(!runs_python("python is fun"));
     }
 }

@@ -61,8 +61,10 @@ pub struct Summary {
     /// Runnable Python blocks that did not run: outside every entry (qa mode), or for
     /// another Python version.
     pub blocks_not_run: usize,
-    /// Claims shown for another Python version than the running one (not judged).
-    pub claims_other_python: usize,
+    /// Claims the run could not settle, by cause (claims for another Python among them).
+    pub unverified: crate::examples::unverified::Unverified,
+    /// Blocks that fail where nothing says they would, on pages read in sections mode.
+    pub blocks_not_runnable: usize,
     /// Entries whose results came from the cache.
     pub cached_entries: usize,
     pub python: Option<String>,
@@ -70,6 +72,24 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The counts of a run as JSON (the `.json` summary file, SARIF's run properties):
+    /// claims verified, claims not verified with their causes, blocks not runnable as shown.
+    pub fn counts(&self) -> serde_json::Value {
+        serde_json::json!({
+            "files": self.files,
+            "entries": self.entries,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "claims_verified": self.claims,
+            "claims_not_verified": self.unverified.total(),
+            "not_verified_by_cause": self.unverified,
+            "blocks_run": self.blocks_run,
+            "blocks_not_runnable": self.blocks_not_runnable,
+            "blocks_not_run": self.blocks_not_run,
+            "python": self.python,
+        })
+    }
+
     pub fn line(&self) -> String {
         let plural = |n: usize, w: &str| {
             if n == 1 {
@@ -85,8 +105,8 @@ impl Summary {
             plural(self.files, "file"),
             plural(self.entries, "entry").replace("entrys", "entries"),
         );
-        if self.blocks_run > 0 || self.claims > 0 {
-            s.push_str(&format!("; {} checked", plural(self.claims, "claim")));
+        if self.blocks_run > 0 || self.claims > 0 || self.unverified.total() > 0 {
+            s.push_str(&format!("; {} verified", plural(self.claims, "claim")));
             if let Some(py) = &self.python {
                 s.push_str(&format!(" on {py}"));
             }
@@ -97,10 +117,13 @@ impl Summary {
                 ));
             }
         }
-        if self.claims_other_python > 0 {
+        if self.unverified.total() > 0 {
+            s.push_str(&format!("; {}", self.unverified.line()));
+        }
+        if self.blocks_not_runnable > 0 {
             s.push_str(&format!(
-                "; {} for another Python",
-                plural(self.claims_other_python, "claim")
+                "; {} not runnable as shown",
+                plural(self.blocks_not_runnable, "Python block")
             ));
         }
         if self.blocks_not_run > 0 {
@@ -164,7 +187,7 @@ pub fn render(
         OutputFormat::Json => machine::json(out, files),
         OutputFormat::JsonLines => machine::json_lines(out, files),
         OutputFormat::Github => machine::github(out, files),
-        OutputFormat::Sarif => sarif::sarif(out, files),
+        OutputFormat::Sarif => sarif::sarif(out, files, summary),
         OutputFormat::Junit => junit::junit(out, files),
         OutputFormat::Gitlab => machine::gitlab(out, files),
     }?;
@@ -202,12 +225,28 @@ pub fn count(files: &[FileReport], sev: Severity) -> usize {
 
 /// Append a Markdown summary (for `$GITHUB_STEP_SUMMARY`): counts, then counts per rule.
 pub fn append_summary(path: &std::path::Path, files: &[FileReport], summary: &Summary) -> std::io::Result<()> {
+    // `--summary-file run.json`: the counts as one JSON object (the file is replaced).
+    if path.extension().is_some_and(|e| e == "json") {
+        let mut text = serde_json::to_string_pretty(&summary.counts()).map_err(std::io::Error::other)?;
+        text.push('\n');
+        return std::fs::write(path, text);
+    }
     let mut s = String::from("## qa-lint\n\n| | |\n|---|---|\n");
     s.push_str(&format!(
         "| Files | {} |\n| Entries checked | {} |\n",
         summary.files, summary.entries
     ));
     s.push_str(&format!("| Claims verified | {} |\n", summary.claims));
+    s.push_str(&format!("| Claims not verified | {} |\n", summary.unverified.total()));
+    for (cause, n) in &summary.unverified.0 {
+        s.push_str(&format!("| &nbsp;&nbsp;{} | |\n", cause.phrase(*n)));
+    }
+    if summary.blocks_not_runnable > 0 {
+        s.push_str(&format!(
+            "| Python blocks not runnable as shown | {} |\n",
+            summary.blocks_not_runnable
+        ));
+    }
     if summary.cached_entries > 0 {
         s.push_str(&format!("| Entries from cache | {} |\n", summary.cached_entries));
     }

@@ -97,7 +97,7 @@ fn rules(files: &[FileReport]) -> (Vec<Value>, std::collections::HashMap<String,
     (rules, index_of)
 }
 
-pub fn sarif(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> {
+pub fn sarif(out: &mut dyn Write, files: &[FileReport], summary: &super::Summary) -> std::io::Result<()> {
     let cwd = std::env::current_dir()?;
     let root = source_root(&cwd);
     let (rules, index_of) = rules(files);
@@ -147,6 +147,8 @@ pub fn sarif(out: &mut dyn Write, files: &[FileReport]) -> std::io::Result<()> {
             // Columns count characters (Unicode code points), as in every qa-lint format.
             "columnKind": "unicodeCodePoints",
             "results": results,
+            // What was proven and what could not be: claims verified, and not verified by cause.
+            "properties": { "summary": summary.counts() },
         }]
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;

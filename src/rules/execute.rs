@@ -53,6 +53,17 @@ pub fn python_syntax_error(span: Span, type_name: &str, message: &str) -> Diagno
         .help("fix the code; for a deliberately broken example mark the block `skip` with a reason")
 }
 
+/// A block that does not compile because it is written in Python 2 (`form` names how).
+pub fn python2_code(span: Span, form: &str) -> Diagnostic {
+    Diagnostic::new(
+        Rule::Python2Code,
+        span,
+        format!("this block is Python 2 ({form}): it does not compile on Python 3"),
+    )
+    .label("Python 2")
+    .help("port the block to Python 3 (`print(...)`, `except E as e:`, `0o777`, `!=`, `repr(x)`) and check its claimed outputs; mark it `python2` if it documents Python 2 on purpose")
+}
+
 /// `label` says where the entry was when stopped, when the statement is not known.
 pub fn timeout(span: Span, secs: f64, label: Option<String>) -> Diagnostic {
     Diagnostic::new(
@@ -169,6 +180,7 @@ pub enum Environment {
     MissingFile,
     ReadsInput,
     UndefinedName,
+    Network,
 }
 
 impl Environment {
@@ -178,6 +190,7 @@ impl Environment {
             Environment::MissingFile => Rule::MissingFile,
             Environment::ReadsInput => Rule::ReadsInput,
             Environment::UndefinedName => Rule::UndefinedName,
+            Environment::Network => Rule::NeedsNetwork,
         }
     }
 
@@ -189,6 +202,7 @@ impl Environment {
             Environment::MissingFile => "needs a file that is not there",
             Environment::UndefinedName => "not defined here",
             Environment::ReadsInput => "reads input",
+            Environment::Network => "needs the network",
         };
         let d = Diagnostic::new(self.rule(), span, String::new()).label(label);
         match self {
@@ -236,9 +250,24 @@ impl Environment {
                 ),
                 "define it in the example (or in an earlier block of the section), or mark the block `skip` with a reason".to_string(),
             ),
-            Environment::ReadsInput => (
+            Environment::ReadsInput if names.is_empty() => (
                 "the example reads from input() or the command line, which have nothing to give here; what depends on it was not checked".to_string(),
                 "take the value from code (a variable, a function argument), or mark the block `skip` with a reason".to_string(),
+            ),
+            Environment::ReadsInput => (
+                format!(
+                    "the example needs {}, which {} not there when qa-lint runs it",
+                    names.join(" and "),
+                    if one { "is" } else { "are" },
+                ),
+                "take the value from code (a variable, a function argument), or mark the block `skip` with a reason".to_string(),
+            ),
+            Environment::Network => (
+                format!(
+                    "the example needs the network ({} raised), which examples do not get",
+                    quoted.join(", ")
+                ),
+                "show the response as an output block the example does not fetch, or mark the block `skip=\"needs the network\"`".to_string(),
             ),
         };
         d.message = message;

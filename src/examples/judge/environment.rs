@@ -5,8 +5,20 @@
 
 use super::observe::line_code;
 use crate::entry::CodeBlock;
+use crate::examples::unverified::Cause;
 use crate::exec::{PyError, SessionExample};
 use crate::rules::execute::Environment;
+
+/// The cause a claim that depends on such a failure is not verified for.
+pub(super) fn cause(kind: Environment) -> Cause {
+    match kind {
+        Environment::MissingModule => Cause::Module,
+        Environment::MissingFile => Cause::File,
+        Environment::ReadsInput => Cause::Input,
+        Environment::UndefinedName => Cause::Context,
+        Environment::Network => Cause::Network,
+    }
+}
 
 /// `raise RuntimeError("...")` (or a bare re-`raise` in an `except`) written in the example's
 /// own top-level code, or a line whose comment says it fails (`# error`): the author meant
@@ -28,6 +40,20 @@ pub(super) fn deliberate_raise(block: &CodeBlock, e: &PyError) -> bool {
         })
     });
     top_level && (raises(line) || reraises) || announced_error(block, e)
+}
+
+/// `sys.exit(...)`, `unittest.main()`, `exit()`: the example ends its program on purpose, as a
+/// script does. `Some(true)` when it ends in success (`sys.exit(0)`, `unittest.main()` whose
+/// tests passed): the end of the run, nothing to report; `Some(false)` for a failure status,
+/// which is reported as a warning (an exit is no claim, and no evidence the page is wrong);
+/// `None` when this is no such exit.
+pub(super) fn ends_program(block: &CodeBlock, e: &PyError) -> Option<bool> {
+    let exits = e.type_name == "SystemExit"
+        && e.line.or(e.stmt.map(|s| s.0)).is_some_and(|l| {
+            let code = line_code(block, l as usize);
+            ["exit(", "quit(", ".main(", "main()"].iter().any(|c| code.contains(c))
+        });
+    exits.then(|| matches!(e.message.as_str(), "" | "0" | "None" | "False"))
 }
 
 /// `"abc".index("z")  # error`, `# raises an error`, `# throws an error!`: the comment says
@@ -66,7 +92,15 @@ pub(super) fn environment(e: &PyError, block: &CodeBlock) -> Option<(Environment
             .filter(|m| m.starts_with('.'));
         return Some((Environment::UndefinedName, module.unwrap_or(".").to_string()));
     }
-    env_of(&e.type_name, &e.message)
+    // `os.environ["API_KEY"]`: a variable of the author's machine.
+    if e.type_name == "KeyError" {
+        let code = e.line.map_or("", |l| line_code(block, l as usize));
+        if code.contains("environ[") {
+            let var = e.message.trim_matches(|c| c == '\'' || c == '"');
+            return Some((Environment::ReadsInput, format!("the environment variable `{var}`")));
+        }
+    }
+    env_of(&e.type_name, &e.message).or_else(|| env_of(e.qualname.rsplit('.').next().unwrap_or(""), &e.message))
 }
 
 pub(super) fn session_environment(ex: &SessionExample) -> Option<(Environment, String)> {
@@ -95,6 +129,60 @@ fn env_of(type_name: &str, message: &str) -> Option<(Environment, String)> {
             let name = message.strip_prefix("name '")?.split('\'').next()?;
             Some((Environment::UndefinedName, name.to_string()))
         }
-        _ => None,
+        _ if network(type_name, message) => Some((Environment::Network, type_name.to_string())),
+        _ => terminal(type_name, message).map(|what| (Environment::ReadsInput, what.to_string())),
     }
+}
+
+/// An exception that says a connection could not be made: examples have no network, so what
+/// a server would answer is unknown, not wrong.
+fn network(type_name: &str, message: &str) -> bool {
+    const TYPES: &[&str] = &[
+        "URLError",
+        "ConnectionError",
+        "ConnectionRefusedError",
+        "ConnectionResetError",
+        "ConnectionAbortedError",
+        "gaierror",
+        "herror",
+        "ConnectTimeout",
+        "ConnectError",
+        "ReadTimeout",
+        "NewConnectionError",
+        "MaxRetryError",
+        "ClientConnectorError",
+        "ClientConnectionError",
+        "SMTPServerDisconnected",
+        "SSLError",
+        "RemoteDisconnected",
+    ];
+    const MESSAGES: &[&str] = &[
+        "Name or service not known",
+        "Temporary failure in name resolution",
+        "Network is unreachable",
+        "No address associated with hostname",
+        "Failed to establish a new connection",
+        "nodename nor servname",
+        "Connection refused",
+    ];
+    TYPES.contains(&type_name)
+        || (matches!(type_name, "OSError" | "timeout" | "TimeoutError" | "error")
+            && MESSAGES.iter().any(|m| message.contains(m)))
+}
+
+/// An exception that says there is no terminal (or display) to talk to: examples run with no
+/// tty on any standard stream.
+fn terminal(type_name: &str, message: &str) -> Option<&'static str> {
+    let no_tty = message.contains("Inappropriate ioctl for device")
+        || message.contains("setupterm")
+        || message.contains("not a terminal")
+        || message.contains("nocbreak")
+        || (type_name == "UnsupportedOperation" && message.contains("fileno"));
+    if no_tty || type_name == "termios.error" || (type_name == "error" && message.contains("(25,")) {
+        return Some("a terminal");
+    }
+    if type_name == "TclError" && message.contains("display") {
+        return Some("a display");
+    }
+    None
 }

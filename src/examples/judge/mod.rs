@@ -10,6 +10,7 @@
 mod environment;
 mod observe;
 mod session;
+mod syntax;
 
 use super::PreparedEntry;
 use crate::claims::nondet::{self, Nondet};
@@ -17,6 +18,7 @@ use crate::claims::{self, Claim, ClaimKind, JudgeOptions, Verdict};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::entry::{CodeBlock, Entry};
+use crate::examples::unverified::{Cause, Unverified};
 use crate::exec::{BlockMode, BlockResult, EntryOutcome, PyError};
 use crate::rules::execute::{self, Environment};
 use crate::rules::{claims as wording, Rule};
@@ -28,15 +30,29 @@ use std::collections::HashMap;
 #[derive(Default)]
 pub struct Judged {
     pub diagnostics: Vec<Diagnostic>,
-    /// Claims (and session outputs) compared with real output.
+    /// Claims (and session outputs) compared with real output: verified, true or false.
     pub claims: usize,
-    /// Claims for another Python than the running one (`# 3.12+: ...`, a transcript headed
-    /// `# Python 3.12+`): skipped, not failed.
-    pub other_python: usize,
-    /// Claims not checked because an earlier failure (a missing module, a failed statement)
-    /// left their line without the names it needs; each is counted on that failure's
-    /// diagnostic.
-    pub unchecked: usize,
+    /// Claims the run could not settle, by the cause that kept each one from being checked
+    /// (a failure it depends on is also counted on that failure's diagnostic).
+    pub unverified: Unverified,
+    /// Blocks that failed where nothing said they would, in sections mode: not runnable as
+    /// shown (warnings, not errors: see [`Policy`]).
+    pub not_runnable: usize,
+}
+
+/// What a failure no claim depends on is, by the entry rule the page was read with.
+///
+/// In Q&A mode the page was written to be checked: every example is meant to run, so a block
+/// that does not compile, raises, times out or crashes is an error. In sections mode (someone
+/// else's Markdown) a page shows fragments, pseudo-code, code that needs a server or a file:
+/// such a failure is evidence of nothing, so it is a warning, counted as *not runnable as
+/// shown*, and only a false claim (or Python 2 code) is an error.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Policy {
+    /// The page is read with `--entries sections`.
+    pub sections: bool,
+    /// `require-verified`: a failure that leaves claims unverified is an error in any mode.
+    pub require_verified: bool,
 }
 
 /// A failure, by `(job block index, index in that block's errors or session examples)`.
@@ -67,6 +83,9 @@ struct Ctx<'a> {
     root_diag: HashMap<Key, usize>,
     /// Later missing-module roots folded into the entry's first one.
     alias: HashMap<Key, Key>,
+    /// The cause each root failure gives the claims that depend on it.
+    root_cause: HashMap<Key, Cause>,
+    policy: Policy,
     /// The entry's environment warnings (`missing-module`, `missing-file`, `reads-input`):
     /// its kind, root, diagnostic, the names it gives.
     env: Vec<(Environment, Key, usize, Vec<String>)>,
@@ -81,6 +100,17 @@ impl Ctx<'_> {
     fn push_root(&mut self, key: Key, d: Diagnostic) {
         self.root_diag.insert(key, self.out.diagnostics.len());
         self.out.diagnostics.push(d);
+    }
+
+    /// A failure that no claim says will happen (an exception, a syntax error): a root whose
+    /// dependent claims are not runnable as shown. Under the sections policy it is a warning.
+    fn push_failure(&mut self, key: Key, d: Diagnostic) {
+        let d = self.policy.failure(d);
+        if self.policy.sections {
+            self.out.not_runnable += 1;
+        }
+        self.root_cause.insert(key, Cause::NotRunnable);
+        self.push_root(key, d);
     }
 
     /// A failure caused by the reader's environment rather than the example (a module that
@@ -98,6 +128,7 @@ impl Ctx<'_> {
             return;
         }
         let d = kind.start(line_span(block, line), self.config.exec.require_modules);
+        self.root_cause.insert(key, environment::cause(kind));
         let names = if name.is_empty() {
             Vec::new()
         } else {
@@ -125,13 +156,30 @@ impl Ctx<'_> {
         let mut keys: Vec<(&Key, &Fallout)> = self.fallout.iter().collect();
         keys.sort_by_key(|(k, _)| **k);
         for (key, f) in keys {
-            self.out.unchecked += f.claims;
+            let cause = self.root_cause.get(key).copied().unwrap_or(Cause::NotRunnable);
+            self.out.unverified.add(cause, f.claims);
             let Some(&d) = self.root_diag.get(key) else {
                 continue;
             };
-            execute::add_fallout(&mut self.out.diagnostics[d], f.claims, f.failures);
+            let d = &mut self.out.diagnostics[d];
+            execute::add_fallout(d, f.claims, f.failures);
+            if self.policy.require_verified && f.claims > 0 {
+                d.severity = Severity::Error;
+            }
         }
         self.out
+    }
+}
+
+impl Policy {
+    /// The severity of a failure no claim depends on.
+    fn failure(self, mut d: Diagnostic) -> Diagnostic {
+        if self.sections {
+            d.label = format!("{}: not runnable as shown", d.label);
+            d.severity(Severity::Warning)
+        } else {
+            d
+        }
     }
 }
 
@@ -223,6 +271,7 @@ pub fn judge_entry(
     outcome: &EntryOutcome,
     config: &Config,
     opts: &JudgeOptions,
+    policy: Policy,
 ) -> Judged {
     let mut out = Judged {
         diagnostics: prepared.diagnostics.clone(),
@@ -242,28 +291,42 @@ pub fn judge_entry(
                 .map_or(entry.heading_span, first_line_of_block);
             out.diagnostics
                 .push(execute::entry_not_run(block, mods, config.exec.require_modules));
+            let claims = (0..prepared.job.blocks.len())
+                .filter_map(first_block)
+                .map(claims_in)
+                .sum();
+            out.unverified.add(Cause::Module, claims);
             return out;
         }
         EntryOutcome::Completed(r) => r,
         EntryOutcome::TimedOut { result, stmt } => {
             let secs = prepared.job.timeout.map_or(0.0, |t| t.as_secs_f64());
             let (span, label) = stmt_span(entry, prepared, *stmt);
-            out.diagnostics.push(execute::timeout(span, secs, label));
+            out.diagnostics
+                .push(policy.failure(execute::timeout(span, secs, label)));
             result
         }
         // The CPU-time limit (entry timeout + 1 s) is a timeout by another clock.
         EntryOutcome::Crashed { result, detail, stmt } if detail.contains("SIGXCPU") => {
             let secs = prepared.job.timeout.map_or(0.0, |t| t.as_secs_f64());
             let (span, label) = stmt_span(entry, prepared, *stmt);
-            out.diagnostics.push(execute::cpu_timeout(span, secs, label));
+            out.diagnostics
+                .push(policy.failure(execute::cpu_timeout(span, secs, label)));
             result
         }
         EntryOutcome::Crashed { result, detail, stmt } => {
             let (span, label) = stmt_span(entry, prepared, *stmt);
-            out.diagnostics.push(execute::interpreter_crash(span, detail, label));
+            out.diagnostics
+                .push(policy.failure(execute::interpreter_crash(span, detail, label)));
             result
         }
     };
+    // Blocks the run never reached (after a timeout or a crash): their claims are unverified.
+    let unreached: usize = (result.blocks.len()..prepared.job.blocks.len())
+        .filter_map(first_block)
+        .map(claims_in)
+        .sum();
+    out.unverified.add(Cause::TimedOut, unreached);
     if result.output_truncated {
         out.diagnostics.push(execute::output_limit(entry.heading_span));
     }
@@ -284,6 +347,8 @@ pub fn judge_entry(
         fallout: HashMap::new(),
         root_diag: HashMap::new(),
         alias: HashMap::new(),
+        root_cause: HashMap::new(),
+        policy,
         env: Vec::new(),
     };
     for (i, br) in result.blocks.iter().enumerate() {
@@ -296,6 +361,33 @@ pub fn judge_entry(
     ctx.finish()
 }
 
+/// The text right before `block` (the paragraph or list item that introduces it) calls it
+/// pseudo-code.
+fn said_to_be_pseudocode(entry: &Entry, block: &CodeBlock) -> bool {
+    entry
+        .paragraphs
+        .iter()
+        .rfind(|p| p.span.end <= block.span.start)
+        .is_some_and(|p| {
+            let t = p.text.to_lowercase();
+            t.contains("pseudocode") || t.contains("pseudo-code") || t.contains("pseudo code")
+        })
+}
+
+/// The claims a block makes (comments, output blocks, transcript outputs), for counting those
+/// a run could not settle.
+fn claims_in(block: &CodeBlock) -> usize {
+    let shown = usize::from(block.expected_output.is_some());
+    shown
+        + match block.kind() {
+            crate::entry::BlockKind::Session => session::shown_outputs(&block.code),
+            _ => claims::extract_claims(&block.code)
+                .iter()
+                .filter(|c| c.strength == claims::Strength::Strong)
+                .count(),
+        }
+}
+
 fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, u32)>) -> (Span, Option<String>) {
     match stmt.and_then(|(b, first, _)| Some((prepared.block_map.get(b).and_then(|&i| entry.blocks.get(i))?, first))) {
         Some((block, line)) => (line_span(block, line), None),
@@ -306,10 +398,12 @@ fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, 
 fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
     let stmts = ctx.nondet.block(&block.code);
     let mut consumed = vec![false; br.errors.len()];
-    for claim in claims::extract_claims(&block.code) {
+    let all = claims::extract_claims(&block.code);
+    let sole = all.len() == 1;
+    for claim in all {
         if let (Some(need), Some(have)) = (claim.min_version, ctx.python) {
             if have < need {
-                ctx.out.other_python += 1;
+                ctx.out.unverified.add(Cause::OtherPython, 1);
                 continue;
             }
         }
@@ -334,6 +428,15 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
         let code = line_code(block, claim.line);
         observed.assigned |= claims::assigns(code);
         let mut verdict = claims::judge(&claim, &observed, ctx.opts);
+        // `# Output:` closing a block with no other claim claims what the whole block printed:
+        // it passes when either that or the last statement's output matches, and a multi-line
+        // one is fixed to the whole output (the lines it has right are written back unchanged).
+        if verdict != Verdict::Pass && first.is_none() && sole && observe::closes_block(block, &claim) {
+            let whole = claims::judge(&claim, &observe::block_output(br), ctx.opts);
+            if whole == Verdict::Pass || claim.text.lines().count() > 1 {
+                verdict = whole;
+            }
+        }
         // A line in a function body, or in a branch that may not have run, that shows nothing:
         // nobody knows whether it ran, so its claim is not checked.
         if matches!(verdict, Verdict::NoOutput { .. }) && may_not_run(block, claim.line) {
@@ -350,6 +453,9 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             // A hedged claim (`Usually 48 in CPython`) already says it may not hold: its
             // mismatch stays the hedged warning it is.
             if nondet::mismatch_varies(kind, expected, &claim.full, actual) && !claim.hedged {
+                // Differs, but would differ on the next run too: not verified either way.
+                ctx.out.claims -= 1;
+                ctx.out.unverified.add(Cause::Nondeterministic, 1);
                 let span = code_span(block, claim.text_range.clone());
                 ctx.out.diagnostics.push(wording::nondeterministic(
                     span,
@@ -388,11 +494,24 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             ctx.environment(kind, (bi, i), block, line, &name);
             continue;
         }
+        match environment::ends_program(block, e) {
+            Some(true) => continue,
+            Some(false) => {
+                let d = error_diagnostic(ctx.entry, ctx.prepared, block, e).severity(Severity::Warning);
+                ctx.push_root((bi, i), d);
+                continue;
+            }
+            None => {}
+        }
         if environment::deliberate_raise(block, e) {
             continue;
         }
         let d = error_diagnostic(ctx.entry, ctx.prepared, block, e);
-        ctx.push_root((bi, i), d);
+        if e.is_sandbox() {
+            ctx.push_root((bi, i), d);
+        } else {
+            ctx.push_failure((bi, i), d);
+        }
     }
 }
 
@@ -405,8 +524,32 @@ fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br:
             let at = (s.start + col.saturating_sub(1) as usize).min(s.end);
             span = Span::new(at, (at + 1).min(s.end.max(at)));
         }
-        let d = execute::python_syntax_error(span, &e.type_name, without_location(&e.message));
-        ctx.push_root((bi, SYNTAX_ERROR), d);
+        ctx.out.unverified.add(Cause::NotRunnable, claims_in(block));
+        let message = without_location(&e.message);
+        // A block the page itself calls pseudo-code is not meant to compile.
+        if said_to_be_pseudocode(ctx.entry, block) {
+            let d = execute::python_syntax_error(span, &e.type_name, message);
+            ctx.push_failure((bi, SYNTAX_ERROR), d);
+            return;
+        }
+        match syntax::python2_form(line_code(block, line as usize), message) {
+            // Python 2 is wrong on a Python 3 page whatever the page was written for.
+            Some(form) => {
+                let d = execute::python2_code(line_span(block, line), form);
+                ctx.root_cause.insert((bi, SYNTAX_ERROR), Cause::NotRunnable);
+                ctx.push_root((bi, SYNTAX_ERROR), d);
+            }
+            // A slip of the pen in complete code is evidence in any mode.
+            None if syntax::is_slip(&block.code, line, message) => {
+                let d = execute::python_syntax_error(span, &e.type_name, message);
+                ctx.root_cause.insert((bi, SYNTAX_ERROR), Cause::NotRunnable);
+                ctx.push_root((bi, SYNTAX_ERROR), d);
+            }
+            None => {
+                let d = execute::python_syntax_error(span, &e.type_name, message);
+                ctx.push_failure((bi, SYNTAX_ERROR), d);
+            }
+        }
         return;
     }
     match mode {

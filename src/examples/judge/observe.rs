@@ -136,14 +136,39 @@ fn print_label(code: &str) -> Option<String> {
     Some(c.get(1).or(c.get(2))?.as_str().to_string())
 }
 
+/// `# Output:` and its lines at the end of a block, in column 0 with nothing but comments
+/// after them: the output of the whole block, as a reader who runs it as a script sees it.
+pub(super) fn closes_block(block: &CodeBlock, claim: &Claim) -> bool {
+    let code = &block.code;
+    claim.form == ClaimForm::OutputBlock
+        && (claim.comment.start == 0 || code[..claim.comment.start].ends_with('\n'))
+        && code[claim.comment.end.min(code.len())..]
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+}
+
+/// What the whole block printed to stdout, one item per print.
+pub(super) fn block_output(result: &BlockResult) -> Observed {
+    Observed {
+        outputs: result
+            .events
+            .iter()
+            .filter(|e| e.kind != "warning" && e.stream == "stdout")
+            .map(|e| e.text.clone())
+            .collect(),
+        ..Observed::default()
+    }
+}
+
 /// The code of a 1-based block line.
 pub(super) fn line_code(block: &CodeBlock, line: usize) -> &str {
     block.code.lines().nth(line.saturating_sub(1)).unwrap_or("")
 }
 
 /// Whether a line sits in a body that runs only sometimes: a `def` or `class` (until called),
-/// a branch of `if`/`elif`/`else`/`except`/`while`/`match`. `for`, `with`, `try:` and `finally:` bodies
-/// run when their statement does.
+/// a branch of `if`/`elif`/`else`/`except`/`while`/`match`, a `for` body (no items), a `with` or
+/// `try:` body (an earlier line of it raised, and the context manager or handler swallowed
+/// it). Only `finally:` always runs.
 pub(super) fn may_not_run(block: &CodeBlock, line: usize) -> bool {
     let lines: Vec<&str> = block.code.lines().collect();
     let indent = |l: &str| l.len() - l.trim_start().len();
@@ -165,6 +190,9 @@ pub(super) fn may_not_run(block: &CodeBlock, line: usize) -> bool {
         if matches!(
             word,
             "def" | "class" | "if" | "elif" | "else" | "except" | "while" | "match" | "case"
+                // A loop may run its body no times; a `with` or `try` body stops at the first
+                // exception, which the context manager or handler may swallow.
+                | "for" | "with" | "try"
         ) {
             return true;
         }

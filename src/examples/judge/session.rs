@@ -5,6 +5,7 @@ use super::{environment, Ctx};
 use crate::claims::nondet;
 use crate::claims::{self, Shown};
 use crate::entry::CodeBlock;
+use crate::examples::unverified::Cause;
 use crate::exec::BlockResult;
 use crate::rules::{claims as wording, execute};
 use crate::source::Span;
@@ -47,19 +48,52 @@ fn remark(want: &str) -> bool {
     lines.peek().is_some() && lines.all(|l| l.starts_with('#'))
 }
 
+/// The exception shown without its traceback (`ValueError: could not convert ...`), as pages
+/// often abridge it: the same type (a module path on either side is ignored) and the same
+/// message, up to the "Did you mean" hint newer Pythons add, or a `...` where the page cut it.
+fn shows_exception(want: &str, exc: &str) -> bool {
+    let last = want.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let split = |s: &str| -> (String, String) {
+        let (t, m) = s.split_once(':').unwrap_or((s, ""));
+        let t = t.trim().rsplit('.').next().unwrap_or("").to_string();
+        let m = m.trim();
+        let m = m.split(". Did you mean").next().unwrap_or(m).trim_end_matches('?');
+        // `cannot import name 'x' from 'math' (/usr/lib/...)`: where a module lives is the
+        // machine's, not the page's.
+        let m = match m.rfind(" (") {
+            Some(i)
+                if m.ends_with(')')
+                    && (m[i..].contains('/') || m[i..].contains('\\') || m[i..].contains("unknown location")) =>
+            {
+                &m[..i]
+            }
+            _ => m,
+        };
+        (t, m.trim().to_string())
+    };
+    let ((wt, wm), (gt, gm)) = (split(last), split(exc));
+    !wt.is_empty()
+        && wt == gt
+        && (wm == gm
+            || wm
+                .strip_suffix("...")
+                .is_some_and(|p| !p.is_empty() && gm.starts_with(p.trim_end())))
+}
+
 /// How the REPL shows a `SyntaxError` (no `Traceback` header: `  File "<stdin>", line 1`, the
 /// line, a caret, then `SyntaxError: ...`), naming the type this run raised. The message is
 /// not compared: its wording changes with every Python release.
 fn shows_syntax_error(want: &str, exc: &str) -> bool {
     let type_of = |s: &str| s.split(':').next().unwrap_or(s).trim().to_string();
     let last = want.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
-    want.trim_start().starts_with("File \"<") && last.contains(':') && type_of(last) == type_of(exc)
+    want.trim_start().starts_with("File \"") && last.contains(':') && type_of(last) == type_of(exc)
 }
 
 pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
     let newer = matches!((transcript_version(&block.code), ctx.python), (Some(need), Some(have)) if have < need);
     if newer || block.for_python.is_some_and(|p| !crate::examples::holds_here(p)) {
-        ctx.out.other_python += br.session.iter().filter(|ex| !ex.want.trim().is_empty()).count();
+        let shown = br.session.iter().filter(|ex| !ex.want.trim().is_empty()).count();
+        ctx.out.unverified.add(Cause::OtherPython, shown);
         return;
     }
     for (k, ex) in br.session.iter().enumerate() {
@@ -88,6 +122,11 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
                 continue;
             }
         }
+        // A prompt under which the page shows nothing, whose line printed or echoed a value: the
+        // author left the output out (a REPL would show it); that is no claim of "nothing".
+        if ex.want.trim().is_empty() && ex.exception.is_none() && !ex.got.trim().is_empty() {
+            continue;
+        }
         ctx.out.claims += 1;
         if ex.ok {
             continue;
@@ -96,16 +135,33 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
         let span = line_span(block, ex.line);
         let d = match &ex.exception {
             Some(exc) if exc.contains("qa-lint sandbox:") => execute::sandbox_violation(span, exc),
-            Some(exc) if shows_syntax_error(want, exc) => continue,
+            // The exception shown (with or without its traceback) is the one raised, up to
+            // details that belong to the machine (a module's path) or to a newer Python's hints.
+            Some(exc) if shows_syntax_error(want, exc) || shows_exception(want, exc) => continue,
+            Some(exc) if exc.starts_with("SyntaxError") && !want.starts_with("Traceback") => {
+                let message = exc.split_once(": ").map_or("", |(_, m)| m);
+                let line_of = |s: &str| s.lines().next().unwrap_or("").to_string();
+                match super::syntax::python2_form(&line_of(&ex.source), message) {
+                    Some(form) => execute::python2_code(span, form),
+                    None => execute::exception_in_session(span, exc, want),
+                }
+            }
             Some(exc) if !want.starts_with("Traceback") => execute::exception_in_session(span, exc, want),
             Some(_) => wording::session_mismatch(span, want, got),
             None => match claims::compare_shown(want, got, ctx.opts) {
                 Shown::Pass => continue,
+                Shown::Placeholder => {
+                    ctx.out.claims -= 1;
+                    ctx.out.unverified.add(Cause::Placeholder, 1);
+                    continue;
+                }
                 Shown::Format { fix } => {
                     let at = want_span(block, ex.line, &ex.source, &ex.want);
                     wording::session_format(span, want, got, &fix, at)
                 }
                 Shown::Mismatch if nondet::mismatch_varies(kind, want, want, got) => {
+                    ctx.out.claims -= 1;
+                    ctx.out.unverified.add(Cause::Nondeterministic, 1);
                     wording::nondeterministic(span, kind == nondet::Kind::SetOrder, want, got)
                 }
                 Shown::Mismatch => wording::session_mismatch(span, want, got),
@@ -117,6 +173,25 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
             ctx.out.diagnostics.push(d);
         }
     }
+}
+
+/// The outputs a transcript shows (prompts followed by output lines), counted without running
+/// it: the claims of a transcript the run never reached.
+pub(super) fn shown_outputs(code: &str) -> usize {
+    let mut n = 0;
+    let mut after_prompt = false;
+    for line in code.lines().map(str::trim) {
+        if line.starts_with(">>>") {
+            after_prompt = true;
+        } else if line.starts_with("...") && after_prompt {
+        } else if !line.is_empty() && after_prompt {
+            n += 1;
+            after_prompt = false;
+        } else {
+            after_prompt = false;
+        }
+    }
+    n
 }
 
 #[cfg(test)]
@@ -136,6 +211,31 @@ mod tests {
             "IndentationError: expected an indented block"
         ));
         assert!(!super::shows_syntax_error("SyntaxError: x\n", "SyntaxError: x"));
+    }
+
+    #[test]
+    fn exceptions_shown_without_their_traceback() {
+        use super::shows_exception;
+        let exc = "ValueError: could not convert string to float: 'x'";
+        assert!(shows_exception(
+            "ValueError: could not convert string to float: 'x'\n",
+            exc
+        ));
+        assert!(shows_exception("ValueError: could not convert ...", exc));
+        assert!(shows_exception("cattrs.errors.Bad: no", "Bad: no"));
+        assert!(shows_exception(
+            "AttributeError: 'Yo' object has no attribute '__honey'",
+            "AttributeError: 'Yo' object has no attribute '__honey'. Did you mean: '_Yo__honey'?"
+        ));
+        assert!(!shows_exception("ValueError: another message", exc));
+        assert!(shows_exception(
+            "Traceback (most recent call last):\n  File \"<stdin>\", line 1, in <module>\nImportError: cannot import name 'power' from 'math'",
+            "ImportError: cannot import name 'power' from 'math' (/usr/lib/python3.11/lib-dynload/math.so)"
+        ));
+        assert!(!shows_exception(
+            "TypeError: could not convert string to float: 'x'",
+            exc
+        ));
     }
 
     #[test]

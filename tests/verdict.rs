@@ -1,0 +1,101 @@
+//! The verdict model (docs/claims.md, "The verdict"): an error needs evidence, a claim run the
+//! way the page means it and found false. Everything a run cannot settle is counted as not
+//! verified, with its cause, in every summary.
+//!
+//! `fixtures/verdict/sections.md` is a tutorial page read in sections mode: its only errors
+//! are a wrong claim, a slip of the pen and Python 2; fragments, sketches, failures nothing
+//! claims and the reader's machine are warnings. `qa.md` is the same kind of failure in a page
+//! written to the schema, where every example is meant to run: there it is an error.
+
+mod common;
+use common::{diagnostics, qa, settings};
+
+/// (line, rule, severity) of every diagnostic, in order.
+fn verdicts(args: &[&str]) -> Vec<(usize, String, String)> {
+    let mut all = vec!["--no-cache", "--output-format", "json"];
+    all.extend_from_slice(args);
+    diagnostics(&qa(&all))
+        .into_iter()
+        .map(|(_, d)| {
+            let line = std::fs::read_to_string(common::root().join(args.last().unwrap())).unwrap()[..d.span.start]
+                .matches('\n')
+                .count()
+                + 1;
+            (line, d.rule, format!("{:?}", d.severity).to_lowercase())
+        })
+        .collect()
+}
+
+fn v(line: usize, rule: &str, severity: &str) -> (usize, String, String) {
+    (line, rule.to_string(), severity.to_string())
+}
+
+#[test]
+fn in_sections_mode_only_evidence_is_an_error() {
+    assert_eq!(
+        verdicts(&["fixtures/verdict/sections.md"]),
+        vec![
+            v(21, "output-mismatch", "error"),
+            v(27, "python-syntax-error", "warning"),
+            v(33, "undefined-name", "warning"),
+            v(39, "unexpected-exception", "warning"),
+            v(45, "python-syntax-error", "error"),
+            v(52, "python2-code", "error"),
+            v(59, "reads-input", "warning"),
+        ]
+    );
+}
+
+#[test]
+fn require_verified_makes_a_failure_that_leaves_claims_unverified_an_error() {
+    let got = verdicts(&["--require-verified", "fixtures/verdict/sections.md"]);
+    // The two failures a claim depends on; the failures no claim depends on stay warnings.
+    assert!(got.contains(&v(33, "undefined-name", "error")), "{got:?}");
+    assert!(got.contains(&v(59, "reads-input", "error")), "{got:?}");
+    assert!(got.contains(&v(39, "unexpected-exception", "warning")), "{got:?}");
+}
+
+#[test]
+fn in_qa_mode_a_failure_is_an_error() {
+    assert_eq!(
+        verdicts(&["fixtures/verdict/qa.md"]),
+        vec![v(14, "unexpected-exception", "error")]
+    );
+}
+
+#[test]
+fn every_summary_counts_claims_not_verified_by_cause() {
+    let out = qa(&["--no-cache", "fixtures/verdict/sections.md"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    settings().bind(|| insta::assert_snapshot!("sections_full", out.stdout));
+
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("summary.json");
+    let sarif = qa(&[
+        "--no-cache",
+        "--output-format",
+        "sarif",
+        "--summary-file",
+        json.to_str().unwrap(),
+        "fixtures/verdict/sections.md",
+    ]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let from_file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for summary in [&sarif["runs"][0]["properties"]["summary"], &from_file] {
+        assert_eq!(summary["claims_verified"], 3, "{summary}");
+        assert_eq!(summary["claims_not_verified"], 2, "{summary}");
+        assert_eq!(summary["not_verified_by_cause"]["context"], 1, "{summary}");
+        assert_eq!(summary["not_verified_by_cause"]["input"], 1, "{summary}");
+        assert_eq!(summary["blocks_not_runnable"], 2, "{summary}");
+    }
+    let md = dir.path().join("summary.md");
+    qa(&[
+        "--no-cache",
+        "--summary-file",
+        md.to_str().unwrap(),
+        "fixtures/verdict/sections.md",
+    ]);
+    let md = std::fs::read_to_string(md).unwrap();
+    assert!(md.contains("| Claims not verified | 2 |"), "{md}");
+    assert!(md.contains("1 needs context the page does not show"), "{md}");
+}
