@@ -304,6 +304,29 @@ fn run_examples(
         for (k, slot) in slots.into_iter().enumerate() {
             outcomes[todo[k]] = slot.into_inner().unwrap_or_else(|e| e.into_inner());
         }
+        // A timeout or a crash stops an entry; the blocks after it still run (a continuation).
+        let follow: Vec<(usize, usize, crate::exec::EntryJob)> = todo
+            .iter()
+            .filter_map(|&i| {
+                let (reached, job) = examples::continuation::continuation(&prepared[i].2.job, outcomes[i].as_ref()?)?;
+                Some((i, reached, job))
+            })
+            .collect();
+        if !follow.is_empty() {
+            let slots: Vec<Mutex<Option<EntryOutcome>>> = follow.iter().map(|_| Mutex::new(None)).collect();
+            pool.run(follow.iter().map(|f| f.2.clone()).collect(), |k, outcome| {
+                *slots[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+            });
+            for ((i, reached, _), slot) in follow.iter().zip(slots) {
+                let rest = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+                if let (Some(stopped), Some(rest)) = (outcomes[*i].as_mut(), rest) {
+                    examples::continuation::stitch(stopped, *reached, rest);
+                    if let (Some(c), Some(key)) = (cache, &keys[*i]) {
+                        c.put(key, stopped);
+                    }
+                }
+            }
+        }
     }
     let judge_opts = JudgeOptions::default();
     for ((fi, ei, p), outcome) in prepared.iter().zip(&outcomes) {

@@ -99,3 +99,40 @@ fn every_summary_counts_claims_not_verified_by_cause() {
     assert!(md.contains("| Claims not verified | 2 |"), "{md}");
     assert!(md.contains("1 needs context the page does not show"), "{md}");
 }
+
+#[test]
+fn after_a_timeout_the_rest_of_the_entry_still_runs() {
+    let out = qa(&[
+        "--no-cache",
+        "--output-format",
+        "concise",
+        "fixtures/verdict/after-a-timeout.md",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    // The claim that does not depend on the endless demo is verified; the one that reads its
+    // result is counted on the timeout, not reported as a NameError of its own.
+    assert!(
+        out.stdout.contains(
+            "QA206 [timeout] entry did not finish within 1 s and was stopped (1 claim below was not checked)"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.ends_with(
+            "1 claim verified on CPython [VERSION]; 1 not verified: 1 did not run before a timeout or crash\n"
+                .replace(
+                    "[VERSION]",
+                    out.stdout
+                        .split("on CPython ")
+                        .nth(1)
+                        .and_then(|r| r.split(';').next())
+                        .unwrap_or("")
+                )
+                .as_str()
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("undefined-name"), "{}", out.stdout);
+}

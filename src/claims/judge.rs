@@ -99,6 +99,14 @@ pub enum Shown {
     Placeholder,
 }
 
+/// A remark that says the shown output is shortened.
+static ABRIDGED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"(?i)\b(?:only|few|some|part|partial|truncated|shortened|abridged|omitted|trimmed|more|etc)\b|\.\.\.|…",
+    )
+    .expect("valid regex")
+});
+
 static WARNING_LINE: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r"^\S*:\d+: [A-Z]\w*Warning: ").expect("valid regex"));
 
@@ -141,7 +149,11 @@ pub fn compare_shown(want: &str, got: &str, opts: &JudgeOptions) -> Shown {
         if kept.iter().all(|l| l.trim().is_empty()) {
             return Shown::Placeholder;
         }
-        return compare_shown(&kept.join("\n"), &got, opts);
+        return match compare_shown(&kept.join("\n"), &got, opts) {
+            // `# only a few entries shown here`: the author says the output is cut short.
+            Shown::Mismatch if want.lines().any(|l| remarks(&l) && ABRIDGED.is_match(l)) => Shown::Placeholder,
+            other => other,
+        };
     }
     let (wl, gl): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
     let pairs: Vec<(&str, &str)> = if wl.len() == gl.len() {

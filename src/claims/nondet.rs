@@ -21,7 +21,7 @@ static CLOCK_OR_ENV: LazyLock<Regex> = LazyLock::new(|| {
         r"default_timer|timeit|localtime|gmtime|ctime|asctime|utcnow|fromtimestamp)\b|",
         r"\btime\.time(?:_ns)?\b|\btime\(\)|\.now\(|\.today\(|\bdatetime\.now\b|",
         r"\buuid[14]\(|\bsecrets\.|\burandom\(|\btoken_(?:hex|bytes|urlsafe)\(|",
-        r"\bsys\.(?:prefix|exec_prefix|base_prefix|executable|version|platform|path)\b|",
+        r"\bsys\.(?:prefix|exec_prefix|base_prefix|executable|version|version_info|hexversion|implementation|platform|path)\b|",
         r"\bplatform\.|\bos\.getcwd\(|\bPath\.cwd\(|",
         r"\bgetpass\.getuser\(|\bsocket\.gethostname\(|\bos\.cpu_count\(|\bcpu_count\(|",
         r"\btracemalloc\.|\bresource\.getrusage\(|\bpsutil\.",

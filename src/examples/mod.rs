@@ -5,6 +5,7 @@
 //! (its runnable blocks in order, its fixture files, its limits), runs the jobs, and judges
 //! every claim against what the run observed ([`judge`]).
 
+pub mod continuation;
 mod expected_output;
 mod judge;
 mod transcript;

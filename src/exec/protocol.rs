@@ -135,7 +135,14 @@ pub enum BlockMode {
     Session,
     /// `compile()` only: just reports a syntax error, nothing runs.
     CompileOnly,
+    /// A block an earlier run of the entry never finished (it timed out or crashed): nothing
+    /// runs, and the names it would have bound are marked lost, so that a later failure that
+    /// needs one is traced to it (`PyError::root` = `(block, LOST)`), not reported on its own.
+    Lost,
 }
+
+/// The error index that names a lost block in [`PyError::root`] (qa_stmt.py's `LOST`).
+pub const LOST: usize = (1 << 31) - 2;
 
 /// One code block of an entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

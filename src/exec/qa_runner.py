@@ -9,7 +9,7 @@ inspect, unittest...) that would otherwise make every fork of the worker more ex
 import __future__
 import ast, builtins, io, json, linecache, os, re, struct, sys, traceback, types
 
-from qa_stmt import (SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value,
+from qa_stmt import (LOST, SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value,
                      missing_module, near_name, star_import)
 
 _FUTURE_MASK = 0
@@ -307,6 +307,10 @@ class Entry:
                     self.run_session(bi, block)
                 elif mode == "compile_only":
                     self.compile_block(block)
+                elif mode == "lost":
+                    # An earlier run never finished this block: what it binds is lost.
+                    for name in bound_by_text(src):
+                        self.failed[name] = [bi, LOST]
                 else:
                     self.run_exec(bi, block)
             finally:

@@ -46,11 +46,18 @@ pub enum After {
 /// written on the label's own line (empty when a block follows).
 pub fn label(text: &str) -> Option<(Option<ForPython>, &str)> {
     // `**Output:**` with prose or a list number on the next line (`1.`) is a heading for what
-    // follows, not an output written on the label's line.
-    if text.trim().contains('\n') {
-        return None;
+    // follows; a value on the next line (`` `[1, 3, 5]` ``) is the output.
+    let text = text.trim();
+    if let Some((first, rest)) = text.split_once('\n') {
+        let rest = rest.trim();
+        let value_like = !rest.contains('\n')
+            && rest.starts_with(|c: char| "[({'\"-".contains(c) || c.is_ascii_digit())
+            && !rest.ends_with('.');
+        if !value_like || !first.trim_end().ends_with(':') {
+            return None;
+        }
     }
-    let caps = LABEL.captures(text.trim())?;
+    let caps = LABEL.captures(text)?;
     let paren = caps.get(1).map(|m| m.as_str());
     let version = paren.and_then(version);
     // `(Python 3.x)` names Python but no version qa-lint can hold it to; `(see below)` is prose.
@@ -166,6 +173,8 @@ mod tests {
         assert_eq!(label("prints (3.7):"), Some((Some(((3, 7), false)), "")));
         assert_eq!(label("Output is written to a file."), None);
         assert_eq!(label("Output:\n1."), None);
+        assert_eq!(label("Output:\nIt is a secret."), None);
+        assert_eq!(label("Output:\n[1, 3, 5]"), Some((None, "[1, 3, 5]")));
         assert_eq!(label("Results vary"), None);
         assert_eq!(label("Output (see below):"), None);
         assert_eq!(label("Output (Python 3.x):"), Some((None, "")));

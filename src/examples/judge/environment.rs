@@ -53,7 +53,7 @@ pub(super) fn ends_program(block: &CodeBlock, e: &PyError) -> Option<bool> {
             let code = line_code(block, l as usize);
             ["exit(", "quit(", ".main(", "main()"].iter().any(|c| code.contains(c))
         });
-    exits.then(|| matches!(e.message.as_str(), "" | "0" | "None" | "False"))
+    exits.then_some(matches!(e.message.as_str(), "" | "0" | "None" | "False"))
 }
 
 /// `"abc".index("z")  # error`, `# raises an error`, `# throws an error!`: the comment says

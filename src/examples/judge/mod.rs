@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::entry::{CodeBlock, Entry};
 use crate::examples::unverified::{Cause, Unverified};
-use crate::exec::{BlockMode, BlockResult, EntryOutcome, PyError};
+use crate::exec::{BlockMode, BlockResult, EntryOutcome, PyError, LOST};
 use crate::rules::execute::{self, Environment};
 use crate::rules::{claims as wording, Rule};
 use crate::source::Span;
@@ -278,6 +278,7 @@ pub fn judge_entry(
         ..Judged::default()
     };
     let first_block = |i: usize| prepared.block_map.get(i).and_then(|&b| entry.blocks.get(b));
+    let mut stop_diag = None;
     let result = match outcome {
         EntryOutcome::MissingModules(mods) => {
             // Point at the block that asked for the module (the first one when it came from
@@ -302,6 +303,7 @@ pub fn judge_entry(
         EntryOutcome::TimedOut { result, stmt } => {
             let secs = prepared.job.timeout.map_or(0.0, |t| t.as_secs_f64());
             let (span, label) = stmt_span(entry, prepared, *stmt);
+            stop_diag = Some(out.diagnostics.len());
             out.diagnostics
                 .push(policy.failure(execute::timeout(span, secs, label)));
             result
@@ -310,12 +312,14 @@ pub fn judge_entry(
         EntryOutcome::Crashed { result, detail, stmt } if detail.contains("SIGXCPU") => {
             let secs = prepared.job.timeout.map_or(0.0, |t| t.as_secs_f64());
             let (span, label) = stmt_span(entry, prepared, *stmt);
+            stop_diag = Some(out.diagnostics.len());
             out.diagnostics
                 .push(policy.failure(execute::cpu_timeout(span, secs, label)));
             result
         }
         EntryOutcome::Crashed { result, detail, stmt } => {
             let (span, label) = stmt_span(entry, prepared, *stmt);
+            stop_diag = Some(out.diagnostics.len());
             out.diagnostics
                 .push(policy.failure(execute::interpreter_crash(span, detail, label)));
             result
@@ -351,10 +355,26 @@ pub fn judge_entry(
         policy,
         env: Vec::new(),
     };
+    // The block a timeout or a crash stopped, and its diagnostic: the root of everything a
+    // continuation found missing from the blocks it never finished.
+    let stopped = match outcome {
+        EntryOutcome::TimedOut { stmt, .. } | EntryOutcome::Crashed { stmt, .. } => stmt.map(|s| s.0),
+        _ => None,
+    };
+    if let (Some(b), Some(d)) = (stopped, stop_diag) {
+        for lost in 0..=b {
+            ctx.root_diag.insert((lost, LOST), d);
+            ctx.root_cause.insert((lost, LOST), Cause::TimedOut);
+        }
+    }
     for (i, br) in result.blocks.iter().enumerate() {
         let Some(block) = first_block(i) else {
             continue;
         };
+        if Some(i) == stopped {
+            ctx.out.unverified.add(Cause::TimedOut, claims_in(block));
+            continue;
+        }
         judge_block(&mut ctx, i, block, prepared.job.blocks[i].mode, br);
         super::expected_output::judge(block, br, &mut ctx.out);
     }
@@ -370,7 +390,23 @@ fn said_to_be_pseudocode(entry: &Entry, block: &CodeBlock) -> bool {
         .rfind(|p| p.span.end <= block.span.start)
         .is_some_and(|p| {
             let t = p.text.to_lowercase();
-            t.contains("pseudocode") || t.contains("pseudo-code") || t.contains("pseudo code")
+            // In the languages the pages come in: English, Chinese, Japanese, Russian, Spanish
+            // and Portuguese, French, German, Italian.
+            [
+                "pseudocode",
+                "pseudo-code",
+                "pseudo code",
+                "伪代码",
+                "偽代碼",
+                "疑似コード",
+                "псевдокод",
+                "pseudocódigo",
+                "pseudo-código",
+                "pseudo-code",
+                "pseudocodice",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
         })
 }
 
@@ -524,6 +560,11 @@ fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br:
             let at = (s.start + col.saturating_sub(1) as usize).min(s.end);
             span = Span::new(at, (at + 1).min(s.end.max(at)));
         }
+        // Syntax a newer Python reads (`class Box[T]:` on 3.11): for another Python.
+        if syntax::newer_syntax(&block.code).is_some_and(|v| ctx.python.is_some_and(|have| have < v)) {
+            ctx.out.unverified.add(Cause::OtherPython, claims_in(block));
+            return;
+        }
         ctx.out.unverified.add(Cause::NotRunnable, claims_in(block));
         let message = without_location(&e.message);
         // A block the page itself calls pseudo-code is not meant to compile.
@@ -556,6 +597,8 @@ fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br:
         BlockMode::Session => session::judge_session(ctx, bi, block, br),
         // Compiled, never run: its comments describe a run that did not happen.
         BlockMode::CompileOnly => {}
+        // Never run here: the run that reached it was judged already.
+        BlockMode::Lost => {}
         BlockMode::Exec => judge_claims(ctx, bi, block, br),
     }
     for v in &br.sandbox_violations {

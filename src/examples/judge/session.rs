@@ -116,7 +116,19 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
             }
             continue;
         }
-        if !ex.want.trim_start().starts_with("Traceback") {
+        // The environment, unless the page shows that very exception (`Traceback ... NameError`).
+        let shown_type = |w: &str| {
+            let last = w.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+            last.split(':')
+                .next()
+                .unwrap_or("")
+                .rsplit('.')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        };
+        let raised_type = ex.exception.as_deref().map(|e| shown_type(e));
+        if !ex.want.trim_start().starts_with("Traceback") || raised_type.is_some_and(|t| t != shown_type(&ex.want)) {
             if let Some((kind, name)) = environment::session_environment(ex) {
                 ctx.environment(kind, (bi, k), block, ex.line, &name);
                 continue;
@@ -138,6 +150,15 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
             // The exception shown (with or without its traceback) is the one raised, up to
             // details that belong to the machine (a module's path) or to a newer Python's hints.
             Some(exc) if shows_syntax_error(want, exc) || shows_exception(want, exc) => continue,
+            Some(exc)
+                if exc.starts_with("SyntaxError")
+                    && super::syntax::newer_syntax(&ex.source)
+                        .is_some_and(|v| ctx.python.is_some_and(|have| have < v)) =>
+            {
+                ctx.out.claims -= 1;
+                ctx.out.unverified.add(Cause::OtherPython, 1);
+                continue;
+            }
             Some(exc) if exc.starts_with("SyntaxError") && !want.starts_with("Traceback") => {
                 let message = exc.split_once(": ").map_or("", |(_, m)| m);
                 let line_of = |s: &str| s.lines().next().unwrap_or("").to_string();

@@ -109,6 +109,30 @@ fn lookalike_character(message: &str) -> bool {
         && matches!(cp, 0xFF01..=0xFF5E | 0x3000..=0x303F | 0x2010..=0x2015 | 0x2018..=0x201F)
 }
 
+/// The Python a block's syntax needs, when it is newer than what every Python 3 reads: type
+/// parameters and `type` aliases (3.12), `except*` (3.11), `match` (3.10). A block that fails
+/// to compile on an older interpreter for that reason is for another Python, not wrong.
+pub(super) fn newer_syntax(code: &str) -> Option<(u32, u32)> {
+    static FORMS: LazyLock<Vec<(regex::Regex, (u32, u32))>> = LazyLock::new(|| {
+        [
+            (
+                r"(?m)^(?:\s*(?:>>>|\.\.\.))?\s*(?:async\s+)?(?:class|def)\s+\w+\s*\[",
+                (3, 12),
+            ),
+            (
+                r"(?m)^(?:\s*(?:>>>|\.\.\.))?\s*type\s+\w+\s*(?:\[[^\]]*\])?\s*=",
+                (3, 12),
+            ),
+            (r"(?m)^(?:\s*(?:>>>|\.\.\.))?\s*except\s*\*", (3, 11)),
+            (r"(?m)^(?:\s*(?:>>>|\.\.\.))?\s*match\s+[^=]+:\s*(?:#.*)?$", (3, 10)),
+        ]
+        .into_iter()
+        .map(|(re, v)| (regex::Regex::new(re).expect("valid regex"), v))
+        .collect()
+    });
+    FORMS.iter().filter(|(re, _)| re.is_match(code)).map(|(_, v)| *v).max()
+}
+
 /// The line with the contents of its string literals blanked out and its comment removed, so
 /// that a backtick or `<>` inside a string or a comment is not read as code.
 fn without_strings(line: &str) -> String {
@@ -228,6 +252,23 @@ mod tests {
             2,
             "unterminated string literal"
         ));
+    }
+
+    #[test]
+    fn syntax_of_newer_pythons() {
+        use super::newer_syntax;
+        assert_eq!(newer_syntax("class Box[T]:\n    item: T\n"), Some((3, 12)));
+        assert_eq!(
+            newer_syntax(">>> @define\n... class A[T]:\n...    a: T\n"),
+            Some((3, 12))
+        );
+        assert_eq!(newer_syntax("type Pair = tuple[int, int]\n"), Some((3, 12)));
+        assert_eq!(
+            newer_syntax("try:\n    f()\nexcept* ValueError:\n    pass\n"),
+            Some((3, 11))
+        );
+        assert_eq!(newer_syntax("match cmd:\n    case 1:\n        pass\n"), Some((3, 10)));
+        assert_eq!(newer_syntax("xs = items[0]\nmatch = 3\n"), None);
     }
 
     #[test]
