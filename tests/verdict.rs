@@ -136,3 +136,22 @@ fn after_a_timeout_the_rest_of_the_entry_still_runs() {
     );
     assert!(!out.stdout.contains("undefined-name"), "{}", out.stdout);
 }
+
+/// The page runs as its reader runs it: a block as one compilation unit, the real builtins,
+/// a transcript as the REPL reads pasted text. Every claim of `runs-as-written.md` holds; its
+/// twin `runs-as-written-wrong.md` changes each one, and each is an error at its line.
+#[test]
+fn a_page_runs_as_its_reader_runs_it() {
+    let right = qa(&["--no-cache", "--output-format", "concise", "fixtures/verdict/runs-as-written.md"]);
+    assert_eq!(right.code, 0, "{}{}", right.stdout, right.stderr);
+    assert!(right.stdout.starts_with("0 errors, 0 warnings"), "{}", right.stdout);
+    assert_eq!(
+        verdicts(&["fixtures/verdict/runs-as-written-wrong.md"]),
+        vec![
+            v(20, "output-mismatch", "error"),
+            v(30, "output-mismatch", "error"),
+            v(38, "output-mismatch", "error"),
+            v(45, "output-mismatch", "error"),
+        ]
+    );
+}

@@ -86,6 +86,40 @@ class _Buffer:
         pass
 
 
+_POOLED = (int, float, complex, str, bytes)
+
+
+def _const_pool(code, pool=None):
+    """The constants of a block compiled as one unit, by value: a script's compiler makes one
+    object of equal constants across the whole file (module code, functions, classes), so
+    `a = 257` at module level and `257` in a function are the same object when the file runs."""
+    pool = {} if pool is None else pool
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            _const_pool(c, pool)
+        elif type(c) in _POOLED:
+            pool.setdefault((type(c), repr(c)), c)
+    return pool
+
+
+def _shared(code, pool):
+    """`code` (one statement of the block) with its constants replaced by the block's own, so
+    that running the block statement by statement keeps the identities a script run has."""
+    if not pool:
+        return code
+    changed, consts = False, []
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            d = _shared(c, pool)
+        elif type(c) in _POOLED:
+            d = pool.get((type(c), repr(c)), c)
+        else:
+            d = c
+        changed |= d is not c
+        consts.append(d)
+    return code.replace(co_consts=tuple(consts)) if changed else code
+
+
 class _Print:
     """`print` as a snippet sees it: it records each call as one output (Entry.print), and
     otherwise looks like the built-in it stands in for, so that `print(print)`, `help(print)`
@@ -120,6 +154,7 @@ class Entry:
         self.left = int(req["limits"]["max_output_bytes"])
         self.truncated = False
         self.flags = 0
+        self.consts = {}
         self.main0, self.main = _UNSET, None
         self.ns = self.new_ns()
         self.fname, self.stmt, self.res, self.pending = None, None, None, None
@@ -327,7 +362,8 @@ class Entry:
     def compile_block(self, block, flags=ast.PyCF_ONLY_AST):
         try:
             tree = compile(block["source"], self.fname, "exec", flags | self.flags, dont_inherit=True)
-            compile(tree, self.fname, "exec", self.flags, dont_inherit=True)  # e.g. 'return' outside function
+            # The block as one compilation unit (also: 'return' outside function fails here).
+            self.consts = _const_pool(compile(tree, self.fname, "exec", self.flags, dont_inherit=True))
             return tree
         except BaseException as e:  # SyntaxError, ValueError (NUL bytes), RecursionError (deep nesting)
             self.res["syntax_error"] = self.error(e, None)
@@ -356,7 +392,8 @@ class Entry:
                 and has_handler(node) else None
             try:
                 if isinstance(node, ast.Expr):
-                    code = compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True)
+                    code = _shared(compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True),
+                                   self.consts)
                     value = eval(code, ns)
                     # None is recorded too: `items.sort()  # None` is a claim about it (the
                     # judge ignores it for any other claim, as a REPL shows nothing).
@@ -378,7 +415,8 @@ class Entry:
                 else:
                     held = commented and holds_value(node)
                     body = hold_value(node) if held else [node]
-                    code = compile(ast.Module(body, []), fname, "exec", self.flags, dont_inherit=True)
+                    code = _shared(compile(ast.Module(body, []), fname, "exec", self.flags, dont_inherit=True),
+                                   self.consts)
                     self.flags |= code.co_flags & _FUTURE_MASK
                     if caught is None:
                         exec(code, ns)
