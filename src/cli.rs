@@ -460,7 +460,20 @@ fn check(args: &CheckArgs) -> i32 {
         None if fixed_text_on_stdout => Box::new(std::io::stderr()),
         None => Box::new(std::io::stdout().lock()),
     };
-    let mut out = std::io::BufWriter::new(sink);
+    let quoting = match args.output_format {
+        OutputFormat::Json | OutputFormat::JsonLines | OutputFormat::Sarif | OutputFormat::Gitlab => {
+            report::escape::Quoting::Json
+        }
+        OutputFormat::Junit => report::escape::Quoting::Xml,
+        _ => report::escape::Quoting::Text,
+    };
+    let safe = report::escape::CiSafe::new(sink, quoting);
+    let safe = if args.output_format == OutputFormat::Github {
+        safe.with_own_commands()
+    } else {
+        safe
+    };
+    let mut out = std::io::BufWriter::new(safe);
     let human = matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise);
     let written = report::render(&mut out, &files, &summary, &render).and_then(|_| {
         if !args.show_fixes {

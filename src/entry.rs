@@ -131,10 +131,14 @@ fn console_preamble(line: &str) -> bool {
 impl CodeBlock {
     /// How the block takes part in execution.
     pub fn kind(&self) -> BlockKind {
-        // `--8<-- "examples/app.py"` (pymdownx.snippets): the fence shows a file the site
-        // generator pastes in when it builds the page. The code is not on the page, so the block
+        // `--8<-- "examples/app.py"` (pymdownx.snippets) and `{!> app.py!}` (mdx_include):
+        // the fence shows a file the site generator pastes in when it builds the page. The code is not on the page, so the block
         // is not the reader's code: it is not run (and no claim in it can be placed).
-        if self.code.lines().any(|l| l.trim_start().starts_with("--8<--")) {
+        if self.code.lines().any(|l| {
+            let t = l.trim();
+            // `--8<-- "app.py"` (pymdownx.snippets), `{!> ../docs_src/app.py!}` (mdx_include)
+            t.starts_with("--8<--") || (t.starts_with("{!") && t.ends_with("!}"))
+        }) {
             return BlockKind::Other;
         }
         match self.lang.as_str() {

@@ -244,3 +244,40 @@ fn fix_never_writes_control_characters() {
     warning: my notes, 100%.md:10:18: QA201 not fixed: the output `a\x00b` holds control characters; write the claim by hand (for example, claim its repr())
     ");
 }
+
+/// A snippet whose output holds GitHub runner commands (`::add-mask::`, `::stop-commands::`
+/// at the start of a line, `##[error]` anywhere) never writes one into the job's log: every
+/// format escapes them, and the JSON ones decode back to the exact text.
+#[test]
+fn runner_commands_from_a_snippet_never_reach_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = "---\nqa-lint:\n  entries: sections\n---\n# Commands\n\n## A wrong claim\n\n```python\nprint(\"::add-mask::token\\n  ::stop-commands::x\\n##[error]forged\")  # nothing\n```\n";
+    std::fs::write(dir.path().join("a.md"), md).unwrap();
+    for format in [
+        "full",
+        "concise",
+        "json",
+        "json-lines",
+        "sarif",
+        "junit",
+        "github",
+        "gitlab",
+    ] {
+        let out = qa_in(dir.path(), &["--no-cache", "--output-format", format, "a.md"]);
+        assert_eq!(out.code, 1, "{format}: {}{}", out.stdout, out.stderr);
+        for line in out.stdout.lines() {
+            let t = line.trim_start();
+            let ours = format == "github" && (t.starts_with("::error ") || t.starts_with("::warning "));
+            assert!(!t.starts_with("::") || ours, "{format}: a command line: {line}");
+            assert!(!line.contains("##["), "{format}: a legacy command: {line}");
+        }
+        if format == "json" {
+            assert!(!out.stdout.contains("##[error]forged"));
+            let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+            assert!(
+                v.to_string().contains("##[error]forged"),
+                "the JSON decodes to the exact text"
+            );
+        }
+    }
+}

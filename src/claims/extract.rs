@@ -45,7 +45,10 @@ pub fn extract_claims(source: &str) -> Vec<Claim> {
             if info.inside {
                 continue;
             }
-            match attach_target(source, &sc, c) {
+            match attach_target(source, &sc, c).or_else(|| exception_above(source, &sc, c)) {
+                // A bare string is itself the output of the statement above it (pytest-examples),
+                // never a statement whose output a comment shows.
+                Some(t) if bare_string(source, &sc, t) => continue,
                 Some(t) => t,
                 None => continue,
             }
@@ -226,6 +229,40 @@ fn string_blocks(source: &str, sc: &Scan) -> Vec<Claim> {
 
 /// The statement a comment-only line attaches to, if it sits directly under
 /// a complete statement and no deeper than it.
+/// The statement on line `n` is a lone string literal (`"""..."""`, `'text'`).
+fn bare_string(source: &str, sc: &Scan, n: usize) -> bool {
+    let Some(l) = sc.line(n) else {
+        return false;
+    };
+    let code = source[l.start + l.indent..l.code_end]
+        .trim_end()
+        .trim_start_matches(['r', 'R', 'b', 'B', 'u', 'U', 'f', 'F']);
+    if code.starts_with("\"\"\"") || code.starts_with("'''") {
+        return true;
+    }
+    // `'text'` alone, not `'a,b'.split(',')`.
+    code.chars()
+        .next()
+        .is_some_and(|q| (q == '"' || q == '\'') && code.len() > 1 && code.ends_with(q) && code.matches(q).count() == 2)
+}
+
+/// `# AttributeError: 'tuple' object has no attribute 'append'` on its own line, with no
+/// statement right above it, and the statement that raises it right below: authors label the
+/// failing line before writing it. The statement below is the claim's target.
+fn exception_above(source: &str, sc: &Scan, c: &Comment) -> Option<usize> {
+    let p = grammar::parse(&source[c.start + 1..c.end])?;
+    if !matches!(p.kind, ClaimKind::Exception { .. }) {
+        return None;
+    }
+    let next = sc.line(c.line + 1)?;
+    let code = source[next.start..next.code_end].trim_end();
+    (next.kind == LineKind::Code && !next.inside && next.indent == c.column && !code.ends_with(':'))
+        .then_some(next.number)
+}
+
+/// Exception claims written above the statement they are about are found by
+/// [`exception_above`] when nothing is above; with a statement above them, the judge tries the
+/// statement below when the one above raised nothing.
 fn attach_target(source: &str, sc: &Scan, c: &Comment) -> Option<usize> {
     let prev = sc.line(c.line.checked_sub(1)?)?;
     if prev.kind != LineKind::Code || prev.continues {

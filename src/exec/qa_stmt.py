@@ -8,7 +8,9 @@ Loaded by the worker as module `qa_stmt` before qa_runner.py; nothing here runs 
 import ast, builtins, re
 
 def bound(node):
-    """Names a statement binds at its own level (function and class bodies excluded)."""
+    """Names a statement binds at its own level (function and class bodies excluded), and the
+    names whose object it changes in place (`d['a'] = ...`, `obj.x = ...`): if it fails, what
+    they hold is not what the page means either."""
     names, stack = set(), [node]
 
     def target(t):
@@ -18,6 +20,8 @@ def bound(node):
             for e in t.elts:
                 target(e)
         elif isinstance(t, ast.Starred):
+            target(t.value)
+        elif isinstance(t, (ast.Subscript, ast.Attribute)):
             target(t.value)
 
     while stack:

@@ -109,3 +109,131 @@ mod tests {
         assert_eq!(&shown[map(5)..map(6)], "z");
     }
 }
+
+/// How a format can write a character without writing it raw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quoting {
+    /// Python-style escapes, as for control characters: `\x23`.
+    Text,
+    /// JSON string escapes: `\u0023` (the value decodes to the same text).
+    Json,
+    /// XML character references: `&#35;` (the value decodes to the same text).
+    Xml,
+}
+
+/// A writer that keeps CI runners from reading commands in qa-lint's report.
+///
+/// GitHub's runner executes a line whose (trimmed) text starts with `::` (`::add-mask::`,
+/// `::stop-commands::`) and the legacy `##[...]` anywhere in a line; snippet output, claims,
+/// exception messages and file names end up in every report. Such lines are rewritten: the
+/// first `:` of a leading `::` and the second `#` of every `##[` are written escaped, in the
+/// way the format decodes back to the same text (JSON, XML) or shows escapes (text).
+pub struct CiSafe<W: std::io::Write> {
+    inner: W,
+    quoting: Quoting,
+    line: Vec<u8>,
+    /// The `github` format's own lines are workflow commands (`::error file=...::`); its data
+    /// is %-encoded, so no line of it can start with text from a snippet.
+    own_commands: bool,
+}
+
+impl<W: std::io::Write> CiSafe<W> {
+    pub fn new(inner: W, quoting: Quoting) -> Self {
+        CiSafe {
+            inner,
+            quoting,
+            line: Vec::new(),
+            own_commands: false,
+        }
+    }
+
+    /// For the `github` format, whose lines are commands by design.
+    pub fn with_own_commands(mut self) -> Self {
+        self.own_commands = true;
+        self
+    }
+
+    fn escaped(&self, c: u8) -> String {
+        match self.quoting {
+            Quoting::Text => format!("\\x{c:02x}"),
+            Quoting::Json => format!("\\u{:04x}", c),
+            Quoting::Xml => format!("&#{c};"),
+        }
+    }
+
+    fn emit_line(&mut self) -> std::io::Result<()> {
+        let line = std::mem::take(&mut self.line);
+        let mut out = Vec::with_capacity(line.len() + 8);
+        let lead = line.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        let mut i = 0;
+        while i < line.len() {
+            if i == lead && !self.own_commands && line[i..].starts_with(b"::") {
+                out.extend_from_slice(self.escaped(b':').as_bytes());
+                i += 1;
+            } else if line[i..].starts_with(b"##[") {
+                out.push(b'#');
+                out.extend_from_slice(self.escaped(b'#').as_bytes());
+                i += 2;
+            } else {
+                out.push(line[i]);
+                i += 1;
+            }
+        }
+        self.inner.write_all(&out)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for CiSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for &b in buf {
+            self.line.push(b);
+            if b == b'\n' {
+                self.emit_line()?;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.line.is_empty() {
+            self.emit_line()?;
+        }
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod ci_tests {
+    use super::*;
+    use std::io::Write;
+
+    fn safe(text: &str, quoting: Quoting) -> String {
+        let mut out = Vec::new();
+        let mut w = CiSafe::new(&mut out, quoting);
+        w.write_all(text.as_bytes()).unwrap();
+        w.flush().unwrap();
+        drop(w);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn runner_commands_in_a_report_are_escaped_in_the_formats_own_way() {
+        let text = "ok\n::add-mask::x\n  ::stop-commands::y\nsee ##[error]z and ##[cmd]\nno :: here\n";
+        assert_eq!(
+            safe(text, Quoting::Text),
+            "ok\n\\x3a:add-mask::x\n  \\x3a:stop-commands::y\nsee #\\x23[error]z and #\\x23[cmd]\nno :: here\n"
+        );
+        let json = "{\"message\": \"##[error]x\"}";
+        let got = safe(json, Quoting::Json);
+        assert_eq!(got, "{\"message\": \"#\\u0023[error]x\"}");
+        let v: serde_json::Value = serde_json::from_str(&got).unwrap();
+        assert_eq!(v["message"], "##[error]x");
+        assert_eq!(safe("<f m=\"##[x]\"/>", Quoting::Xml), "<f m=\"#&#35;[x]\"/>");
+        let mut out = Vec::new();
+        let mut w = CiSafe::new(&mut out, Quoting::Text).with_own_commands();
+        w.write_all(b"::error file=a.md::bad ##[x]\n").unwrap();
+        w.flush().unwrap();
+        drop(w);
+        assert_eq!(String::from_utf8(out).unwrap(), "::error file=a.md::bad #\\x23[x]\n");
+    }
+}

@@ -125,13 +125,38 @@ fn env_of(type_name: &str, message: &str) -> Option<(Environment, String)> {
         "EOFError" if message == "EOF when reading a line" => Some((Environment::ReadsInput, String::new())),
         // A name nothing defines, with no near miss (`x` for `X` stays an error): a fragment
         // that needs context the page does not show, or a typo qa-lint cannot tell from one.
-        "NameError" if !message.contains("Did you mean") => {
+        // `typer` for `type`, `Tuple` for `tuple`: Python's own hint points at a builtin, not at
+        // a name the example defined; the name is missing context (an import the page leaves
+        // out), not a typo.
+        "NameError" if !message.contains("Did you mean") || suggests_builtin(message) => {
             let name = message.strip_prefix("name '")?.split('\'').next()?;
             Some((Environment::UndefinedName, name.to_string()))
         }
         _ if network(type_name, message) => Some((Environment::Network, type_name.to_string())),
         _ => terminal(type_name, message).map(|what| (Environment::ReadsInput, what.to_string())),
     }
+}
+
+/// A `NameError` or `AttributeError` whose hint names something the example itself has (not a
+/// builtin): the name is misspelt.
+pub(super) fn misspelt_name(e: &PyError) -> bool {
+    matches!(e.type_name.as_str(), "NameError" | "AttributeError")
+        && e.message.contains("Did you mean: '")
+        && !suggests_builtin(&e.message)
+}
+
+/// `... Did you mean: 'type'?` naming a builtin.
+fn suggests_builtin(message: &str) -> bool {
+    const BUILTINS: &[&str] = &[
+        "type", "tuple", "list", "dict", "set", "str", "int", "float", "bool", "bytes", "ord", "chr", "len", "map",
+        "zip", "any", "all", "min", "max", "sum", "abs", "iter", "next", "id", "hash", "open", "print", "input",
+        "range", "round", "sorted", "vars", "dir", "super", "object", "repr", "format", "filter", "slice",
+    ];
+    message
+        .split("Did you mean: '")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .is_some_and(|s| BUILTINS.contains(&s))
 }
 
 /// An exception that says a connection could not be made: examples have no network, so what

@@ -177,7 +177,8 @@ pub(super) fn may_not_run(block: &CodeBlock, line: usize) -> bool {
     };
     for l in lines[..line.saturating_sub(1)].iter().rev() {
         let t = l.trim_start();
-        if t.is_empty() || t.starts_with('#') || indent(l) >= level {
+        // `) -> Response:` closes a header written over several lines: its start is above.
+        if t.is_empty() || t.starts_with('#') || t.starts_with([')', ']', '}']) || indent(l) >= level {
             continue;
         }
         level = indent(l);

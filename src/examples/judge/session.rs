@@ -127,7 +127,7 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
                 .unwrap_or("")
                 .to_string()
         };
-        let raised_type = ex.exception.as_deref().map(|e| shown_type(e));
+        let raised_type = ex.exception.as_deref().map(&shown_type);
         if !ex.want.trim_start().starts_with("Traceback") || raised_type.is_some_and(|t| t != shown_type(&ex.want)) {
             if let Some((kind, name)) = environment::session_environment(ex) {
                 ctx.environment(kind, (bi, k), block, ex.line, &name);
