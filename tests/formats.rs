@@ -251,7 +251,7 @@ fn fix_never_writes_control_characters() {
 #[test]
 fn runner_commands_from_a_snippet_never_reach_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let md = "---\nqa-lint:\n  entries: sections\n---\n# Commands\n\n## A wrong claim\n\n```python\nprint(\"::add-mask::token\\n  ::stop-commands::x\\n##[error]forged\")  # nothing\n```\n";
+    let md = "---\nqa-lint:\n  entries: sections\n---\n# Commands\n\n## A wrong claim\n\n```python\nprint(\"::add-mask::token\\n  ::stop-commands::x\\n##[error]forged\")  # 42\n```\n";
     std::fs::write(dir.path().join("a.md"), md).unwrap();
     for format in [
         "full",

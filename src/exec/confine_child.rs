@@ -4,10 +4,12 @@
 //! the child afterwards.
 
 use landlock::{
-    path_beneath_rules, AccessFs, CompatLevel, Compatible, Ruleset, RulesetAttr, RulesetCreatedAttr, Scope, ABI,
+    path_beneath_rules, AccessFs, CompatLevel, Compatible, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus,
+    Scope, ABI,
 };
 use seccompiler::{
-    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule, TargetArch,
+    sock_filter, BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+    SeccompRule, TargetArch,
 };
 use std::collections::BTreeMap;
 use std::ffi::CString;
@@ -118,7 +120,15 @@ fn landlock(rules: &ChildRules) -> Result<(), String> {
             ))
             .map_err(err)?;
     }
-    created.restrict_self().map_err(err)?;
+    // Best effort picks what the kernel offers; a kernel without all of it (the signal scope
+    // needs ABI 6) would confine less without a word, so it is a confinement failure instead.
+    let status = created.restrict_self().map_err(err)?;
+    if status.ruleset != RulesetStatus::FullyEnforced {
+        return Err(format!(
+            "Landlock: this kernel enforces only part of the ruleset ({:?}); kernel confinement needs Landlock ABI 6 (Linux 6.12)",
+            status.ruleset
+        ));
+    }
     Ok(())
 }
 
@@ -191,6 +201,14 @@ fn seccomp(rules: &ChildRules) -> Result<(), String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(err)?;
     map.insert(libc::SYS_clone, clone_rules);
+    for (nr, rules) in other_processes().map_err(err)? {
+        map.insert(nr, rules);
+    }
+    if !rules.allow_writes_outside {
+        for (nr, rules) in metadata().map_err(err)? {
+            map.insert(nr, rules);
+        }
+    }
     let filter = SeccompFilter::new(
         map,
         SeccompAction::Allow,
@@ -210,7 +228,109 @@ fn seccomp(rules: &ChildRules) -> Result<(), String> {
     let prog2: BpfProgram = enosys.try_into().map_err(err)?;
     seccompiler::apply_filter(&prog2).map_err(|e| format!("seccomp: {e}"))?;
     seccompiler::apply_filter(&prog).map_err(|e| format!("seccomp: {e}"))?;
+    if cfg!(target_arch = "x86_64") {
+        seccompiler::apply_filter(&no_x32()).map_err(|e| format!("seccomp: {e}"))?;
+    }
     Ok(())
+}
+
+type Rules = Vec<(i64, Vec<SeccompRule>)>;
+
+fn arg(index: u8, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, seccompiler::BackendError> {
+    SeccompCondition::new(index, SeccompCmpArgLen::Dword, op, value)
+}
+
+/// Calls that change another process's limits, scheduling or memory placement: the worker's
+/// supervisor, fork server and spare child are in reach by PID, and what a snippet set on them
+/// would hold for the entries of other files. Allowed on the child itself (`0` or its PID).
+fn other_processes() -> Result<Rules, seccompiler::BackendError> {
+    // SAFETY: getpid has no preconditions.
+    let me = unsafe { libc::getpid() } as u64;
+    let not_me = |index: u8| -> Result<Vec<SeccompCondition>, seccompiler::BackendError> {
+        Ok(vec![
+            arg(index, SeccompCmpOp::Ne, 0)?,
+            arg(index, SeccompCmpOp::Ne, me)?,
+        ])
+    };
+    let by_pid = |nr: i64| -> Result<(i64, Vec<SeccompRule>), seccompiler::BackendError> {
+        Ok((nr, vec![SeccompRule::new(not_me(0)?)?]))
+    };
+    let mut out = vec![
+        by_pid(libc::SYS_prlimit64)?,
+        by_pid(libc::SYS_sched_setaffinity)?,
+        by_pid(libc::SYS_sched_setscheduler)?,
+        by_pid(libc::SYS_sched_setparam)?,
+        by_pid(libc::SYS_sched_setattr)?,
+        by_pid(libc::SYS_migrate_pages)?,
+        by_pid(libc::SYS_move_pages)?,
+    ];
+    // setpriority(which, who, prio): a process group or a user always reaches others.
+    let mut prio = not_me(1)?;
+    prio.insert(0, arg(0, SeccompCmpOp::Eq, libc::PRIO_PROCESS as u64)?);
+    out.push((
+        libc::SYS_setpriority,
+        vec![
+            SeccompRule::new(prio)?,
+            SeccompRule::new(vec![arg(0, SeccompCmpOp::Ne, libc::PRIO_PROCESS as u64)?])?,
+        ],
+    ));
+    // ioprio_set(which, who, prio): IOPRIO_WHO_PROCESS is 1.
+    let mut io = not_me(1)?;
+    io.insert(0, arg(0, SeccompCmpOp::Eq, 1)?);
+    out.push((
+        libc::SYS_ioprio_set,
+        vec![
+            SeccompRule::new(io)?,
+            SeccompRule::new(vec![arg(0, SeccompCmpOp::Ne, 1)?])?,
+        ],
+    ));
+    Ok(out)
+}
+
+/// Metadata Landlock does not guard: the set-user-ID and set-group-ID bits (on any file) and
+/// extended attributes. File modes without those bits stay allowed (Landlock already keeps
+/// writes inside the scratch directory; a mode is no write).
+fn metadata() -> Result<Rules, seccompiler::BackendError> {
+    // The mode holds S_ISUID, or S_ISGID: (mode & bit) == bit for either bit.
+    let mode_at = |index: u8| -> Result<Vec<SeccompRule>, seccompiler::BackendError> {
+        [libc::S_ISUID, libc::S_ISGID]
+            .into_iter()
+            .map(|bit| SeccompRule::new(vec![arg(index, SeccompCmpOp::MaskedEq(bit as u64), bit as u64)?]))
+            .collect()
+    };
+    let mut out = vec![
+        (libc::SYS_chmod, mode_at(1)?),
+        (libc::SYS_fchmod, mode_at(1)?),
+        (libc::SYS_fchmodat, mode_at(2)?),
+    ];
+    for nr in [
+        libc::SYS_setxattr,
+        libc::SYS_lsetxattr,
+        libc::SYS_fsetxattr,
+        libc::SYS_removexattr,
+        libc::SYS_lremovexattr,
+        libc::SYS_fremovexattr,
+    ] {
+        out.push((nr, vec![]));
+    }
+    Ok(out)
+}
+
+/// x86_64's filters above match syscalls by their x86_64 numbers; the same numbers with bit 30
+/// set are the x32 ABI's, which the architecture check lets through. They answer EPERM.
+fn no_x32() -> BpfProgram {
+    const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+    const JGE_K: u16 = 0x35; // BPF_JMP | BPF_JGE | BPF_K
+    const RET_K: u16 = 0x06; // BPF_RET | BPF_K
+    const RET_ERRNO: u32 = 0x0005_0000; // SECCOMP_RET_ERRNO
+    const RET_ALLOW: u32 = 0x7fff_0000; // SECCOMP_RET_ALLOW
+    let op = |code: u16, jt: u8, jf: u8, k: u32| sock_filter { code, jt, jf, k };
+    vec![
+        op(LD_W_ABS, 0, 0, 0), // seccomp_data.nr
+        op(JGE_K, 0, 1, 0x4000_0000),
+        op(RET_K, 0, 0, RET_ERRNO | libc::EPERM as u32),
+        op(RET_K, 0, 0, RET_ALLOW),
+    ]
 }
 
 /// Drops every capability the child holds in the worker's user namespace (it is root there),

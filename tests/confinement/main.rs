@@ -496,3 +496,43 @@ fn without_kernel_confinement_strict_refuses_and_the_default_warns_once() {
         "{err}"
     );
 }
+
+/// Issue 25, holes 2 and 4: a confined snippet cannot set the limits, affinity or niceness of
+/// the worker's other processes (the supervisor, the fork server, the spare: what it set there
+/// would hold for other files' entries), nor a set-user-ID bit or an extended attribute. What
+/// it may do to itself still works. Victim files after it keep their wrong claims reported.
+#[test]
+fn a_confined_snippet_cannot_change_other_processes_or_file_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let refuse = |call: &str| {
+        format!("try:\n    {call}\n    print('changed')\nexcept PermissionError:\n    print('refused')  # refused")
+    };
+    let mut codes: Vec<String> = [
+        "resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE, (10, 10))",
+        "resource.prlimit(os.getppid(), resource.RLIMIT_AS, (1 << 20, 1 << 20))",
+        "os.sched_setaffinity(os.getppid(), {0})",
+        "os.setpriority(os.PRIO_PROCESS, os.getppid(), 10)",
+        "os.setpriority(os.PRIO_PGRP, 0, 10)",
+        "open('f', 'w').close(); os.chmod('f', 0o4755)",
+        "open('g', 'w').close(); os.setxattr('g', 'user.tag', b'1')",
+    ]
+    .iter()
+    .map(|c| format!("import os, resource\n{}", refuse(c)))
+    .collect();
+    codes.push(
+        "import os, resource\nos.setpriority(os.PRIO_PROCESS, 0, 1)\nprint(os.getpriority(os.PRIO_PROCESS, 0))  # 1\n\
+         open('h', 'w').close()\nos.chmod('h', 0o640)\nprint(oct(os.stat('h').st_mode & 0o777))  # 0o640\n\
+         print(resource.prlimit(os.getpid(), resource.RLIMIT_NOFILE)[0] > 0)  # True"
+            .to_string(),
+    );
+    std::fs::write(d.join("a.md"), markdown(&codes)).unwrap();
+    std::fs::write(d.join("b.md"), victims(4)).unwrap();
+    let r = run(
+        d,
+        &["--no-cache", "--strict-sandbox", "--jobs", "1", "a.md", "b.md"],
+        &[],
+    );
+    assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
+    assert_eq!(r.count("b.md", "output-mismatch"), 4, "{:#?}", r.messages("b.md"));
+}
