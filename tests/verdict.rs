@@ -162,3 +162,26 @@ fn a_page_runs_as_its_reader_runs_it() {
         ]
     );
 }
+
+/// A claim whose statement ran on values a failure left stale is not verified, and counted on
+/// that failure; a claim beside it that depends on nothing that failed is judged.
+#[test]
+fn a_claim_on_stale_values_is_not_verified_and_its_neighbour_is_judged() {
+    assert_eq!(
+        verdicts(&["fixtures/verdict/stale.md"]),
+        vec![
+            v(16, "unexpected-exception", "warning"),
+            v(18, "output-mismatch", "error"),
+            v(24, "missing-module", "warning"),
+            v(33, "output-mismatch", "error"),
+        ]
+    );
+    let out = qa(&["--no-cache", "--output-format", "concise", "fixtures/verdict/stale.md"]);
+    assert!(
+        out.stdout.contains(
+            "2 not verified: 1 is in code that does not run as shown, 1 needs a module that is not installed"
+        ),
+        "{}",
+        out.stdout
+    );
+}

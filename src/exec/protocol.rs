@@ -308,6 +308,16 @@ pub struct BlockResult {
     /// Session mode only.
     pub session: Vec<SessionExample>,
     pub sandbox_violations: Vec<SandboxViolation>,
+    /// Statements that ran on values an earlier failure left stale (a name it would have bound
+    /// or changed): what they show proves nothing, and their claims are that failure's.
+    pub stale: Vec<StaleUse>,
+}
+
+/// A statement that ran on stale values, and the failure they come from (as [`PyError::root`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaleUse {
+    pub stmt: StmtSpan,
+    pub root: (usize, usize),
 }
 
 /// Results of an entry's blocks (only the finished ones for a timeout or crash).

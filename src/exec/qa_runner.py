@@ -9,7 +9,7 @@ inspect, unittest...) that would otherwise make every fork of the worker more ex
 import __future__
 import ast, builtins, io, json, linecache, os, re, struct, sys, traceback, types
 
-from qa_stmt import (LOST, SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value,
+from qa_stmt import (LOST, SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value, loads,
                      missing_module, near_name, star_import)
 
 _FUTURE_MASK = 0
@@ -155,6 +155,7 @@ class Entry:
         self.truncated = False
         self.flags = 0
         self.consts = {}
+        self.env_roots = set()  # failures for want of a module, a file or the network
         self.main0, self.main = _UNSET, None
         self.ns = self.new_ns()
         self.fname, self.stmt, self.res, self.pending = None, None, None, None
@@ -427,7 +428,10 @@ class Entry:
                     elif commented:
                         self.assigned(node, stmt)
                 if self.failed or self.failed_star is not None:
-                    self.ran(node)
+                    root = self.ran(node)
+                    if root is not None:
+                        # It ran, on values a failure left stale: what it shows proves nothing.
+                        self.res.setdefault("stale", []).append({"stmt": stmt, "root": root})
             except BaseException as e:
                 ns.pop(HELD, None)
                 self.flush_pending()
@@ -540,13 +544,14 @@ class Entry:
 
     def ran(self, node):
         """A statement that ran binds its names again; but what it computed from a name a
-        failure left stale (a class from an earlier block) is stale too."""
+        failure left stale (a class from an earlier block) is stale too. Returns that failure."""
         root = self.uses_failed(node)
         if root is None:
             self.forget(node)
         else:
             for name in bound(node):
                 self.failed[name] = root
+        return root
 
     def note_failure(self, e, rec, node, me):
         root = self.cause_of(e, node)
@@ -560,6 +565,13 @@ class Entry:
             self.failed[name] = why
         if star_import(node):
             self.failed_star = why
+        # Code that needed a missing module, file or the network would have acted on what it
+        # reads (filled a list, registered a hook): those objects are stale from here on.
+        if missing or isinstance(e, (OSError, ImportError)) or (root is not None and tuple(root) in self.env_roots):
+            self.env_roots.add(tuple(why))
+            for name in loads(node):
+                if name in self.ns and name not in self.failed:
+                    self.failed[name] = why
 
     def forget(self, node):
         """A statement that ran binds its names again: uses of them no longer depend on the
@@ -625,7 +637,9 @@ def _doc_runner():
             if exc is not None and node is not None:
                 entry.note_failure(exc, rec, node, [self.bi, len(session)])
             elif node is not None and (entry.failed or entry.failed_star is not None):
-                entry.ran(node)
+                root = entry.ran(node)
+                if root is not None:
+                    rec["root"] = root  # what it shows comes from stale values
             session.append(rec)
 
         def report_success(self, out, test, example, got):

@@ -51,6 +51,12 @@ def bound(node):
     return names
 
 
+def loads(node):
+    """Names a statement reads anywhere in it, function and class bodies included: what it could
+    change in place, or hand to code that does (a hook, a callback, a decorated function)."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
 HELD = "__qa_lint_value__"
 LOST = 2**31 - 2  # the error index that names a block an earlier run never finished (protocol.rs)
 SYNTAX_ERROR = 2**31 - 1  # the error index that names a block's syntax error (src/examples/judge.rs)

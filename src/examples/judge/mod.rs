@@ -89,32 +89,9 @@ struct Ctx<'a> {
     /// The entry's environment warnings (`missing-module`, `missing-file`, `reads-input`):
     /// its kind, root, diagnostic, the names it gives.
     env: Vec<(Environment, Key, usize, Vec<String>)>,
-    /// Where the entry first failed for want of a module, a file or the network: (block, line,
-    /// root). See [`Ctx::after_side_effects`].
-    side_effects: Option<(usize, u32, Key)>,
-}
-
-/// Environment failures whose code would have acted on other objects: a library registers
-/// hooks and fills containers, a file or a response feeds what follows. Names alone do not
-/// show what depends on them.
-fn has_side_effects(kind: Environment) -> bool {
-    matches!(
-        kind,
-        Environment::MissingModule | Environment::MissingFile | Environment::Network
-    )
 }
 
 impl Ctx<'_> {
-    /// The root a failing verdict on `line` of block `bi` defers to: after a module, a file or
-    /// the network was missing, what the rest of the entry holds is unknown (a hook never
-    /// registered, a list never filled), so a claim found false there is no evidence; a claim
-    /// that holds is still verified.
-    fn after_side_effects(&self, bi: usize, line: u32) -> Option<Key> {
-        self.side_effects
-            .filter(|&(b, l, _)| b < bi || (b == bi && line > l))
-            .map(|(_, _, key)| key)
-    }
-
     fn fallout(&mut self, root: Key) -> &mut Fallout {
         let root = self.alias.get(&root).copied().unwrap_or(root);
         self.fallout.entry(root).or_default()
@@ -377,7 +354,6 @@ pub fn judge_entry(
         root_cause: HashMap::new(),
         policy,
         env: Vec::new(),
-        side_effects: None,
     };
     // The block a timeout or a crash stopped, and its diagnostic: the root of everything a
     // continuation found missing from the blocks it never finished.
@@ -458,13 +434,6 @@ fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, 
 fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
     let stmts = ctx.nondet.block(&block.code);
     let mut consumed = vec![false; br.errors.len()];
-    if ctx.side_effects.is_none() {
-        ctx.side_effects = br.errors.iter().enumerate().find_map(|(i, e)| {
-            let (kind, _) = environment::environment(e, block)?;
-            (!e.caught && e.root.is_none() && has_side_effects(kind))
-                .then(|| (bi, e.stmt.map_or(e.line.unwrap_or(0), |s| s.1), (bi, i)))
-        });
-    }
     let all = claims::extract_claims(&block.code);
     let sole = all.len() == 1;
     for claim in all {
@@ -476,6 +445,17 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
         }
         let (observed, errors) = observe(br, &claim, block);
         let first = errors.iter().copied().find(|&i| !br.errors[i].caught);
+        // Its statement ran on values an earlier failure left stale (`x = deque(x)` failed and
+        // left the old `x`; a hook a missing library would have registered never filled a
+        // list): what it shows proves nothing either way.
+        let line = claim.line as u32;
+        if let Some(stale) = br.stale.iter().find(|s| s.stmt.0 <= line && line <= s.stmt.1) {
+            ctx.fallout(stale.root).claims += 1;
+            for &i in &errors {
+                consumed[i] = true;
+            }
+            continue;
+        }
         // A line that failed only because of an earlier failure: not checked, counted there.
         if let Some(root) = first.and_then(|i| br.errors[i].root) {
             ctx.fallout(root).claims += 1;
@@ -528,15 +508,6 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
                 }
             }
         }
-        if verdict.rule().is_some() {
-            if let Some(root) = ctx.after_side_effects(bi, claim.line as u32) {
-                ctx.fallout(root).claims += 1;
-                for &i in &errors {
-                    consumed[i] = true;
-                }
-                continue;
-            }
-        }
         let kind = nondet::at(&stmts, claim.line);
         if verdict != Verdict::NotAClaim {
             ctx.out.claims += 1;
@@ -579,13 +550,6 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
         if let Some(root) = e.root {
             ctx.fallout(root).failures += 1;
             continue;
-        }
-        let line = e.stmt.map_or(e.line.unwrap_or(0), |s| s.0);
-        if let Some(root) = ctx.after_side_effects(bi, line).filter(|r| *r != (bi, i)) {
-            if environment::environment(e, block).is_none() {
-                ctx.fallout(root).failures += 1;
-                continue;
-            }
         }
         if let Some((kind, name)) = environment::environment(e, block) {
             let line = if kind == Environment::MissingModule {
