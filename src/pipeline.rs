@@ -50,11 +50,36 @@ impl ExecState {
     fn new(opts: &RunSettings, config: &Config) -> ExecState {
         ExecState {
             limits: opts.limits.clone(),
-            cache: opts.cache_dir.as_ref().map(|dir| open_cache(dir, config)),
+            cache: opts
+                .cache_dir
+                .as_ref()
+                .filter(|dir| !linked(dir))
+                .map(|dir| open_cache(dir, config)),
             pool: None,
             bar: indicatif::ProgressBar::hidden(),
         }
     }
+}
+
+/// Whether the cache directory, or a directory on its way inside the working directory, is a
+/// symbolic link: a link committed to a pull request (`.qa-lint-cache -> /elsewhere`) would
+/// make qa-lint write its records and a `.gitignore` wherever it points. Such a cache is not
+/// used, with a warning.
+fn linked(dir: &std::path::Path) -> bool {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let inside = |p: &std::path::Path| p.is_relative() || p.starts_with(&cwd);
+    let link = dir
+        .ancestors()
+        .filter(|p| !p.as_os_str().is_empty() && inside(p) && *p != cwd)
+        .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()));
+    if let Some(p) = link {
+        eprintln!(
+            "warning: the cache directory {} is reached through a symbolic link ({}); the cache is not used",
+            crate::report::escape::visible(&dir.display().to_string()),
+            crate::report::escape::visible(&p.display().to_string())
+        );
+    }
+    link.is_some()
 }
 
 /// The result cache in `dir` for runs under `config`; `qa-lint server` opens it too, to read

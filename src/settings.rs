@@ -199,8 +199,15 @@ pub fn plan_entry<'a>(
     }
     requires.sort();
     requires.dedup();
+    let mut secs = block_timeout.or(file.timeout).unwrap_or(exec.timeout);
+    // Under `--strict-sandbox` the front matter and the blocks are the pull request's: they may
+    // lower the trusted configuration's timeout, never raise it. The limit that applies is
+    // decided here once, so the timeout diagnostic names it.
+    if exec.strict_sandbox {
+        secs = secs.min(exec.timeout);
+    }
     EntryPlan {
-        timeout: timeout(block_timeout.or(file.timeout).unwrap_or(exec.timeout)),
+        timeout: timeout(secs),
         requires,
         sandbox,
         group: match exec.isolation {

@@ -52,6 +52,43 @@ fn mount_tmpfs(target: &str, bytes: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// Makes every mount of the child's (private) mount namespace read-only, recursively: Landlock
+/// keeps file contents outside the scratch directory unwritable but not their metadata (mode,
+/// owner, times, extended attributes), which a read-only mount refuses with EROFS. The scratch
+/// tmpfs and `/dev/shm` are mounted afterwards, writable.
+fn read_only_tree() -> Result<(), String> {
+    #[repr(C)]
+    struct MountAttr {
+        attr_set: u64,
+        attr_clr: u64,
+        propagation: u64,
+        userns_fd: u64,
+    }
+    const MOUNT_ATTR_RDONLY: u64 = 0x1;
+    const AT_RECURSIVE: libc::c_int = 0x8000;
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    // SAFETY: mount_setattr(2) on "/" with a valid, correctly sized mount_attr.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            c"/".as_ptr(),
+            AT_RECURSIVE,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if rc != 0 {
+        return Err(os_err("making the mount tree read-only (mount_setattr)"));
+    }
+    Ok(())
+}
+
 fn bind(src: &str, target: &str) -> Result<(), String> {
     let (s, t) = (cstr(src)?, cstr(target)?);
     // SAFETY: mount(2) with valid C strings.
@@ -368,11 +405,16 @@ fn drop_capabilities() -> Result<(), String> {
 /// capabilities that are dropped afterwards; Landlock needs `no_new_privs`; seccomp comes last
 /// because it forbids `mount` and `unshare`.
 pub fn confine(rules: &ChildRules) -> Result<(), String> {
+    // A mount namespace of its own, and SysV IPC of its own (shared memory, semaphores, message
+    // queues): nothing an entry leaves there is seen by the next one.
     // SAFETY: plain syscalls on the calling process.
     unsafe {
-        if libc::unshare(libc::CLONE_NEWNS) != 0 {
-            return Err(os_err("unshare(CLONE_NEWNS)"));
+        if libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWIPC) != 0 {
+            return Err(os_err("unshare(CLONE_NEWNS | CLONE_NEWIPC)"));
         }
+    }
+    if !rules.allow_writes_outside {
+        read_only_tree()?;
     }
     mount_tmpfs(rules.root, rules.scratch_bytes)?;
     let shm = format!("{}/.shm", rules.root);

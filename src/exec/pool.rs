@@ -98,7 +98,7 @@ impl Pool {
     /// executable as `<exe> __worker`, which must call [`super::worker_main`].
     ///
     /// Under the process's [`super::confine::Policy`]: confined workers when `kernel`; with
-    /// `strict`, one fork per entry and no entry timeout above `limits.timeout`.
+    /// `strict`, one fork per entry (the entry timeout is capped where it is planned).
     pub fn new(jobs: usize, mut limits: Limits) -> Pool {
         let policy = super::confine::policy();
         if policy.strict {
@@ -247,10 +247,9 @@ impl Pool {
         }
         let w = slot.as_mut().expect("worker");
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut timeout = job.timeout.unwrap_or(self.limits.timeout);
-        if self.policy.strict {
-            timeout = timeout.min(self.limits.timeout); // a block's `timeout=` is the pull request's
-        }
+        // Under --strict-sandbox the entry's plan already holds the trusted cap
+        // (settings::plan_entry): the limit is decided once, where the diagnostic reads it.
+        let timeout = job.timeout.unwrap_or(self.limits.timeout);
         let nonce = blake3::keyed_hash(&self.nonce_key, &id.to_le_bytes()).to_hex();
         let nonce = &nonce.as_str()[..32];
         let req = WireRequest {

@@ -302,6 +302,14 @@ fn strict_runs_share_no_state_between_entries_and_keep_the_trusted_timeout() {
         &[],
     );
     assert_eq!(r.count("b.md", "timeout"), 1, "{:#?}", r.messages("b.md"));
+    // The message names the limit that applied (the trusted 1 s), not the block's 60.
+    assert!(
+        r.messages("b.md")
+            .iter()
+            .any(|m| m.contains("did not finish within 1 s")),
+        "{:#?}",
+        r.messages("b.md")
+    );
 }
 
 #[test]
@@ -535,4 +543,59 @@ fn a_confined_snippet_cannot_change_other_processes_or_file_metadata() {
     );
     assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
     assert_eq!(r.count("b.md", "output-mismatch"), 4, "{:#?}", r.messages("b.md"));
+}
+
+/// Issue 25, holes 4 and 6: metadata outside the scratch directory (mode, times, extended
+/// attributes) cannot be changed, because the child's mount tree is read-only but for its
+/// scratch tmpfs; and SysV shared memory one file's entry creates is not there for the next
+/// entry of the same worker (an IPC namespace per child). The snippet's own files still work.
+#[test]
+fn metadata_outside_the_scratch_directory_and_sysv_ipc_are_out_of_reach() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let victim = d.join("victim.txt");
+    std::fs::write(&victim, "data").unwrap();
+    let before = std::fs::metadata(&victim).unwrap();
+    let touch = format!(
+        "import os\npath = {:?}\nfor call in (lambda: os.chmod(path, 0o4777), lambda: os.utime(path, (0, 0)), lambda: os.setxattr(path, 'user.x', b'1')):\n    try:\n        call()\n        print('changed')\n    except OSError:\n        print('refused')\n# Output:\n# refused\n# refused\n# refused\nopen('mine', 'w').close()\nos.chmod('mine', 0o600)\nos.utime('mine', (0, 0))\nprint(os.stat('mine').st_mtime)  # 0.0",
+        victim.to_str().unwrap()
+    );
+    let create = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.shmget(424242, 4096, 0o1000 | 0o600) >= 0)  # True".to_string();
+    let look = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.shmget(424242, 4096, 0o600))  # -1"
+        .to_string();
+    std::fs::write(d.join("a.md"), markdown(&[touch, create])).unwrap();
+    std::fs::write(d.join("b.md"), markdown(&[look])).unwrap();
+    let r = run(
+        d,
+        &["--no-cache", "--strict-sandbox", "--jobs", "1", "a.md", "b.md"],
+        &[],
+    );
+    assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
+    assert!(r.messages("b.md").is_empty(), "{:#?}", r.messages("b.md"));
+    let after = std::fs::metadata(&victim).unwrap();
+    assert_eq!((after.mode(), after.mtime()), (before.mode(), before.mtime()));
+}
+
+/// Issue 25, hole 7: a `.qa-lint-cache` committed as a symbolic link is not followed: qa-lint
+/// warns, runs without the cache, and writes nothing where the link points.
+#[test]
+fn a_cache_directory_behind_a_symlink_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::os::unix::fs::symlink(outside.path(), d.join(".qa-lint-cache")).unwrap();
+    std::fs::write(d.join("a.md"), victims(1)).unwrap();
+    let out = common::qa_in(d, &["--cache-dir", ".qa-lint-cache", "a.md"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("is reached through a symbolic link") && out.stderr.contains("the cache is not used"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_dir(outside.path()).unwrap().count(),
+        0,
+        "qa-lint wrote through the link"
+    );
 }
