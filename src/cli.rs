@@ -55,6 +55,9 @@ pub enum Command {
         reports: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "json")]
         output_format: OutputFormat,
+        /// Write the report to this file (atomically, when the merge is done) instead of stdout.
+        #[arg(long, value_name = "PATH")]
+        output_file: Option<PathBuf>,
     },
 }
 
@@ -186,7 +189,11 @@ where
         Some(Command::Rules) => rules_list(),
         Some(Command::Rule { name }) => rule_doc(name),
         Some(Command::Inspect { files, config, entries }) => inspect(files, config.as_deref(), *entries),
-        Some(Command::Merge { reports, output_format }) => merge(reports, *output_format),
+        Some(Command::Merge {
+            reports,
+            output_format,
+            output_file,
+        }) => merge(reports, *output_format, output_file.as_deref()),
         Some(Command::Server) => crate::server::run(),
         Some(Command::Check(args)) => check(args),
         None => check(&cli.check),
@@ -275,7 +282,7 @@ fn inspect(files: &[PathBuf], config: Option<&Path>, entries: Option<EntryMode>)
     code
 }
 
-fn merge(paths: &[PathBuf], format: OutputFormat) -> i32 {
+fn merge(paths: &[PathBuf], format: OutputFormat, output_file: Option<&Path>) -> i32 {
     let (files, summary) = match report::merge::read(paths) {
         Ok(x) => x,
         Err(e) => {
@@ -290,9 +297,18 @@ fn merge(paths: &[PathBuf], format: OutputFormat) -> i32 {
         statistics: false,
         width: 100,
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if report::render(&mut out, &files, &summary, &render)
-        .and_then(|_| out.flush())
+    let mut sink = match report::sink::ReportSink::open(output_file, Box::new(std::io::stdout().lock()), format) {
+        Ok(sink) => sink,
+        Err(e) => {
+            eprintln!(
+                "error: cannot write {}: {e}",
+                output_file.unwrap_or(Path::new("-")).display()
+            );
+            return 2;
+        }
+    };
+    if report::render(sink.writer(), &files, &summary, &render)
+        .and_then(|_| sink.finish())
         .is_err()
     {
         return 2;
@@ -449,33 +465,22 @@ fn check(args: &CheckArgs) -> i32 {
         statistics: args.statistics,
         width: 100,
     };
-    let sink: Box<dyn Write> = match &args.output_file {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Box::new(f),
-            Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                return 2;
-            }
-        },
-        None if fixed_text_on_stdout => Box::new(std::io::stderr()),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let quoting = match args.output_format {
-        OutputFormat::Json | OutputFormat::JsonLines | OutputFormat::Sarif | OutputFormat::Gitlab => {
-            report::escape::Quoting::Json
-        }
-        OutputFormat::Junit => report::escape::Quoting::Xml,
-        _ => report::escape::Quoting::Text,
-    };
-    let safe = report::escape::CiSafe::new(sink, quoting);
-    let safe = if args.output_format == OutputFormat::Github {
-        safe.with_own_commands()
+    let stream: Box<dyn Write> = if fixed_text_on_stdout {
+        Box::new(std::io::stderr())
     } else {
-        safe
+        Box::new(std::io::stdout().lock())
     };
-    let mut out = std::io::BufWriter::new(safe);
+    let mut sink = match report::sink::ReportSink::open(args.output_file.as_deref(), stream, args.output_format) {
+        Ok(sink) => sink,
+        Err(e) => {
+            let path = args.output_file.as_deref().unwrap_or(Path::new("-"));
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return 2;
+        }
+    };
     let human = matches!(args.output_format, OutputFormat::Full | OutputFormat::Concise);
-    let written = report::render(&mut out, &files, &summary, &render).and_then(|_| {
+    let out = sink.writer();
+    let written = report::render(out, &files, &summary, &render).and_then(|_| {
         if !args.show_fixes {
             return Ok(());
         }
@@ -485,12 +490,15 @@ fn check(args: &CheckArgs) -> i32 {
             None => (crate::fix::available(&files, args.fix_hedged), false),
         };
         if human {
-            show_fixes(&mut out, &list, applied)
+            show_fixes(out, &list, applied)
         } else {
             show_fixes(&mut std::io::stderr().lock(), &list, applied)
         }
     });
-    if written.and_then(|_| out.flush()).is_err() {
+    if let Err(e) = written.and_then(|_| sink.finish()) {
+        if let Some(path) = &args.output_file {
+            eprintln!("error: cannot write {}: {e}", path.display());
+        }
         return 2;
     }
     if args.exit_zero {

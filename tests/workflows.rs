@@ -471,7 +471,8 @@ fn the_action_installs_caches_annotates_and_takes_inputs_through_the_environment
     let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
     for action in [
         "actions/setup-python@",
-        "actions/cache@",
+        "actions/cache/restore@",
+        "actions/cache/save@",
         "github/codeql-action/upload-sarif@",
     ] {
         assert!(uses.iter().any(|u| u.starts_with(action)), "{action}: {uses:?}");
@@ -483,4 +484,55 @@ fn the_action_installs_caches_annotates_and_takes_inputs_through_the_environment
         }
     }
     assert!(text.contains("--output-format github"), "annotations");
+    // On pull requests: strict mode with the base branch's config, no cache saved, no SARIF
+    // upload from forks.
+    let step = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(name)) || s["name"] == name)
+    };
+    let trusted = step("Trusted configuration").expect("a trusted-configuration step");
+    assert!(trusted["if"].as_str().unwrap().contains("pull_request"));
+    assert!(trusted["run"].as_str().unwrap().contains("--strict-sandbox --config"));
+    for s in steps
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .filter(|r| r.contains("qa-lint --") || r.contains("qa-lint $"))
+    {
+        assert!(
+            s.contains("$QA_TRUSTED"),
+            "every qa-lint run takes the trusted settings: {s}"
+        );
+    }
+    assert!(step("actions/cache/save@").unwrap()["if"]
+        .as_str()
+        .unwrap()
+        .contains("github.event_name == 'push'"));
+    assert!(step("github/codeql-action/upload-sarif@").unwrap()["if"]
+        .as_str()
+        .unwrap()
+        .contains("head.repo.full_name == github.repository"));
+}
+
+/// Every documented pull-request workflow (docs/ci.md and the README's CI example) runs
+/// qa-lint on pull requests in strict mode with a trusted configuration, and writes reports
+/// with `--output-file`, never through a shell redirect a snippet could swap under it.
+#[test]
+fn documented_workflows_run_pull_requests_strict_with_a_trusted_config() {
+    for doc in ["docs/ci.md", "README.md"] {
+        let text = std::fs::read_to_string(root().join(doc)).unwrap();
+        let runs: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.contains("qa-lint ") && (l.starts_with("run:") || l.starts_with("- run:")))
+            .filter(|l| !l.contains("merge") && !l.contains("pip install") && !l.contains("chmod"))
+            .collect();
+        assert!(!runs.is_empty(), "{doc}: no qa-lint run found");
+        for run in runs {
+            let strict = run.contains("$QA_LINT_ARGS") || run.contains("--strict-sandbox --config");
+            assert!(strict, "{doc}: a run without the trusted settings: {run}");
+            assert!(!run.contains(" > "), "{doc}: a report through a shell redirect: {run}");
+        }
+        assert!(!text.contains("merge shard-*.json --output-format sarif >"), "{doc}");
+    }
 }

@@ -147,6 +147,11 @@ impl<W: std::io::Write> CiSafe<W> {
         }
     }
 
+    /// The writer underneath (after [`std::io::Write::flush`], which writes the last line).
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+
     /// For the `github` format, whose lines are commands by design.
     pub fn with_own_commands(mut self) -> Self {
         self.own_commands = true;

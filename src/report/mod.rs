@@ -9,6 +9,7 @@ mod junit;
 mod machine;
 pub mod merge;
 mod sarif;
+pub mod sink;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
