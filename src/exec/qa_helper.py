@@ -19,7 +19,7 @@ with the settings of the entry during which it was forked: a spare whose setting
 is discarded). The spare never runs anything before it is handed its first request, and, like
 every child, comes from the fork server: it has never seen another child's pipes or request.
 """
-import errno, gc, json, mmap, os, platform, select, shutil, signal, sys, tempfile, time, traceback
+import errno, fcntl, gc, json, mmap, os, platform, select, shutil, signal, sys, tempfile, time, traceback
 
 from qa_child import Child as _Child, STMT as _STMT, plan_of as _plan_of, send_tag as _send_tag
 from qa_runner import send as _send
@@ -41,9 +41,17 @@ _WIRE_SLACK = 1 << 20
 def _trace(msg):
     if _TRACE:
         try:
-            os.write(2, ("qa-lint exec[%d]: %s\n" % (os.getpid(), msg)).encode("utf-8", "replace"))
+            os.write(2, ("qa-lint exec[%d]: %s\n" % (os.getpid(), _visible(msg))).encode("utf-8", "replace"))
         except OSError:
             pass
+
+
+def _visible(text):
+    """Trace text (file names, risk reasons quoting a snippet) as the reports show it: control
+    characters as escapes and no CI runner command (`##[`; a line never starts with `::`, it
+    starts with `qa-lint exec`), as src/report/escape.rs does."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return text.replace("##[", "#\\x23[")
 
 # ------------------------------------------------------------------ supervisor (worker process)
 
@@ -268,9 +276,12 @@ class _Supervisor:
             res_r, res_w = os.pipe()
             mine.append(res_r)
             theirs.append(res_w)
-            shm_fd = os.memfd_create("qa-lint-stmt", os.MFD_CLOEXEC)  # the page both sides map
+            # The page both sides map, sealed at its size: a child that truncated it would make
+            # the supervisor's next read of it a SIGBUS (writes stay allowed).
+            shm_fd = os.memfd_create("qa-lint-stmt", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
             theirs.append(shm_fd)
             os.ftruncate(shm_fd, _STMT.size)
+            fcntl.fcntl(shm_fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
             shm = mmap.mmap(shm_fd, _STMT.size)
             args = {"root": root, "plan": plan, "doctest": self.sessions}
             try:

@@ -86,7 +86,19 @@ class _Buffer:
         pass
 
 
-_POOLED = (int, float, complex, str, bytes)
+def _const_key(c):
+    """The key under which equal constants are one object, or None for those the interpreter
+    makes one object of anyway (small ints, identifier-like strings, singletons)."""
+    t = type(c)
+    if t is int:
+        return None if -5 <= c <= 256 else (t, c)
+    if t is str:
+        return None if c.isidentifier() or len(c) <= 1 else (t, c)
+    if t is bytes:
+        return (t, c) if len(c) > 1 else None
+    if t is float or t is complex:
+        return (t, repr(c))  # repr keeps 0.0 and -0.0 apart
+    return None
 
 
 def _const_pool(code, pool=None):
@@ -97,8 +109,10 @@ def _const_pool(code, pool=None):
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
             _const_pool(c, pool)
-        elif type(c) in _POOLED:
-            pool.setdefault((type(c), repr(c)), c)
+        else:
+            key = _const_key(c)
+            if key is not None:
+                pool.setdefault(key, c)
     return pool
 
 
@@ -111,10 +125,9 @@ def _shared(code, pool):
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
             d = _shared(c, pool)
-        elif type(c) in _POOLED:
-            d = pool.get((type(c), repr(c)), c)
         else:
-            d = c
+            key = _const_key(c)
+            d = c if key is None else pool.get(key, c)
         changed |= d is not c
         consts.append(d)
     return code.replace(co_consts=tuple(consts)) if changed else code

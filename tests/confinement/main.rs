@@ -599,3 +599,29 @@ fn a_cache_directory_behind_a_symlink_is_not_used() {
         "qa-lint wrote through the link"
     );
 }
+
+/// Issue 25, low item: the page the supervisor shares with a child is sealed at its size; a
+/// snippet that finds it among its descriptors and truncates it is refused, and the supervisor
+/// goes on (a truncated page would have made its next read a SIGBUS). In both sandbox modes.
+#[test]
+fn the_shared_page_cannot_be_truncated_under_the_supervisor() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let truncate = "import os\nhits = []\nfor fd in os.listdir('/proc/self/fd'):\n    try:\n        if 'qa-lint-stmt' in os.readlink('/proc/self/fd/' + fd):\n            try:\n                os.ftruncate(int(fd), 0)\n                hits.append('truncated')\n            except OSError:\n                hits.append('refused')\n    except OSError:\n        pass\nprint(sorted(set(hits)))  # ['refused']\nprint(1 + 1)  # 2".to_string();
+    std::fs::write(d.join("a.md"), markdown(&[truncate, "print(2 + 2)  # 4".to_string()])).unwrap();
+    std::fs::write(d.join("b.md"), victims(2)).unwrap();
+    for sandbox in ["weak", "kernel"] {
+        let r = run(
+            d,
+            &["--no-cache", "--sandbox", sandbox, "--jobs", "1", "a.md", "b.md"],
+            &[],
+        );
+        assert!(r.messages("a.md").is_empty(), "{sandbox}: {:#?}", r.messages("a.md"));
+        assert_eq!(
+            r.count("b.md", "output-mismatch"),
+            2,
+            "{sandbox}: {:#?}",
+            r.messages("b.md")
+        );
+    }
+}
