@@ -159,6 +159,8 @@ fn a_page_runs_as_its_reader_runs_it() {
             v(45, "output-mismatch", "error"),
             v(54, "output-mismatch", "error"),
             v(55, "unexpected-exception", "warning"),
+            v(67, "output-mismatch", "error"),
+            v(73, "output-mismatch", "error"),
         ]
     );
 }

@@ -9,7 +9,7 @@ inspect, unittest...) that would otherwise make every fork of the worker more ex
 import __future__
 import ast, builtins, io, json, linecache, os, re, struct, sys, traceback, types
 
-from qa_stmt import (LOST, SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value, loads,
+from qa_stmt import (AWAIT, LOST, SYNTAX_ERROR, HELD, top_level_await, bound, bound_by_text, has_handler, hold_value, holds_value, loads,
                      missing_module, near_name, star_import)
 
 _FUTURE_MASK = 0
@@ -169,6 +169,8 @@ class Entry:
         self.flags = 0
         self.consts = {}
         self.env_roots = set()  # failures for want of a module, a file or the network
+        self.awaits = False  # the block being run has top-level awaits
+        self.loop = None  # the event loop top-level awaits run on (created when one is met)
         self.main0, self.main = _UNSET, None
         self.ns = self.new_ns()
         self.fname, self.stmt, self.res, self.pending = None, None, None, None
@@ -337,6 +339,16 @@ class Entry:
             self.run_blocks()
         finally:
             self.restore_main()
+            if self.loop is not None:
+                self.loop.close()
+
+    def awaited(self, awaitable):
+        """What `await awaitable` gives at the top level of a page, as `python -m asyncio` runs
+        it: the entry's own event loop runs it to its end."""
+        if self.loop is None:
+            import asyncio
+            self.loop = asyncio.new_event_loop()
+        return self.loop.run_until_complete(awaitable)
 
     def run_blocks(self):
         import warnings
@@ -376,6 +388,10 @@ class Entry:
     def compile_block(self, block, flags=ast.PyCF_ONLY_AST):
         try:
             tree = compile(block["source"], self.fname, "exec", flags | self.flags, dont_inherit=True)
+            if "await" in block["source"]:
+                tree, self.awaits = top_level_await(tree)
+            else:
+                self.awaits = False
             # The block as one compilation unit (also: 'return' outside function fails here).
             self.consts = _const_pool(compile(tree, self.fname, "exec", self.flags, dont_inherit=True))
             return tree
@@ -404,6 +420,8 @@ class Entry:
             # `try`/`with` must be in the statement's text: most statements skip the AST walk.
             caught = [] if commented and any("try" in l or "with" in l for l in lines[first - 1:last]) \
                 and has_handler(node) else None
+            if self.awaits:
+                ns[AWAIT] = self.awaited
             try:
                 if isinstance(node, ast.Expr):
                     code = _shared(compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True),
@@ -447,12 +465,14 @@ class Entry:
                         self.res.setdefault("stale", []).append({"stmt": stmt, "root": root})
             except BaseException as e:
                 ns.pop(HELD, None)
+                ns.pop(AWAIT, None)
                 self.flush_pending()
                 rec = self.error(e, stmt)
                 self.note_failure(e, rec, node, [bi, len(self.res["errors"])])
                 self.res["errors"].append(rec)
                 e = None
             finally:
+                ns.pop(AWAIT, None)
                 if caught:
                     self.record_caught(caught, stmt)
                 self.flush_pending()
@@ -604,6 +624,8 @@ class Entry:
         # One example at a time, like a REPL: a `from __future__ import ...` on one `>>>` line
         # holds for the lines after it (doctest reads the flags only once per test).
         for example in test.examples:
+            if "await" in example.source:
+                self.await_in_session(example)
             one = doctest.DocTest([example], self.ns, test.name, test.filename, test.lineno, None)
             one.globs = self.ns  # DocTest copies globs; the entry namespace must be shared
             flags = self.flags | doctest._extract_future_flags(self.ns)
@@ -613,7 +635,19 @@ class Entry:
                 self.res["errors"].append(self.error(e, self.stmt))
                 break
             finally:
+                self.ns.pop(AWAIT, None)
                 self.fix_io()
+
+    def await_in_session(self, example):
+        """A prompt with a top-level `await` (`>>> await client.get(url)`), as the asyncio REPL
+        runs it: its awaits become calls that run on the entry's loop."""
+        try:
+            tree, changed = top_level_await(ast.parse(example.source))
+        except SyntaxError:
+            return
+        if changed:
+            example.source = ast.unparse(tree) + "\n"
+            self.ns[AWAIT] = self.awaited
 
 
 _DOC_RUNNER = []
