@@ -279,11 +279,24 @@ fn run_examples(
     let mut prepared = Vec::new();
     for (fi, c) in checked.iter().enumerate() {
         let Some(source) = &c.source else { continue };
+        // A page written as one REPL session cut by headings (sections mode, by the names).
+        let preludes = if c.doc.mode == crate::config::EntryMode::Sections {
+            examples::page_session::preludes(&c.doc.entries)
+        } else {
+            Vec::new()
+        };
         for (ei, entry) in c.doc.entries.iter().enumerate() {
             if !selected[fi][ei] {
                 continue;
             }
-            if let Some(p) = examples::prepare(source, &c.doc, entry, config) {
+            let prelude: Vec<&crate::entry::CodeBlock> = preludes
+                .get(ei)
+                .into_iter()
+                .flatten()
+                .flat_map(|&j| &c.doc.entries[j].blocks)
+                .filter(|b| b.kind() == crate::entry::BlockKind::Session && b.directives.skip.is_none())
+                .collect();
+            if let Some(p) = examples::prepare(source, &c.doc, entry, config, &prelude) {
                 prepared.push((fi, ei, p));
             }
         }

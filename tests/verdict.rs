@@ -187,3 +187,18 @@ fn a_claim_on_stale_values_is_not_verified_and_its_neighbour_is_judged() {
         out.stdout
     );
 }
+
+/// A page written as one REPL session cut by headings: a transcript that uses the names of an
+/// earlier transcript runs after it (decided by the names); a code block that is not a
+/// transcript keeps a namespace of its own. The wrong twin's changed output is an error.
+#[test]
+fn transcripts_of_one_page_session_share_their_names() {
+    assert_eq!(
+        verdicts(&["fixtures/verdict/one-session.md"]),
+        vec![v(31, "undefined-name", "warning")]
+    );
+    assert_eq!(
+        verdicts(&["fixtures/verdict/one-session-wrong.md"]),
+        vec![v(20, "output-mismatch", "error"), v(31, "undefined-name", "warning")]
+    );
+}

@@ -8,6 +8,7 @@
 pub mod continuation;
 mod expected_output;
 mod judge;
+pub mod page_session;
 mod transcript;
 pub mod unverified;
 
@@ -21,6 +22,9 @@ use std::path::Path;
 
 pub use judge::{judge_entry, Judged, Policy};
 
+/// In [`PreparedEntry::block_map`]: a block of another entry, run first and not judged here.
+pub const NOT_JUDGED: usize = usize::MAX;
+
 /// One entry's job and how its blocks map back to the entry.
 pub struct PreparedEntry {
     pub job: EntryJob,
@@ -32,13 +36,31 @@ pub struct PreparedEntry {
 
 /// Build the job for one entry, or `None` when it has nothing to run. Its limits, requirements
 /// and sandbox come from [`settings::plan_entry`]; this adds the blocks and fixture files.
-pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config) -> Option<PreparedEntry> {
+///
+/// `prelude`: transcripts of earlier sections this entry continues ([`page_session`]); they
+/// run first and are not judged here (their own entry judges them).
+pub fn prepare(
+    file: &SourceFile,
+    doc: &Document,
+    entry: &Entry,
+    config: &Config,
+    prelude: &[&crate::entry::CodeBlock],
+) -> Option<PreparedEntry> {
     let file_settings = FileSettings::of(doc);
     if file_settings.skip {
         return None;
     }
     let mut job = EntryJob::default();
     let mut block_map = Vec::new();
+    for block in prelude {
+        job.blocks.push(BlockJob {
+            filename: format!("<qa:{}:{}>", file.display_path(), file.line_col(block.span.start).line),
+            source: transcript::with_continuation_prompts(&block.code),
+            mode: BlockMode::Session,
+            fresh_namespace: false,
+        });
+        block_map.push(NOT_JUDGED);
+    }
     let mut diagnostics = Vec::new();
     let base_dir = file
         .path
@@ -108,14 +130,14 @@ pub fn prepare(file: &SourceFile, doc: &Document, entry: &Entry, config: &Config
         });
         block_map.push(i);
     }
-    if job.blocks.is_empty() {
+    if job.blocks.len() == prelude.len() {
         return None;
     }
     let plan = settings::plan_entry(
         config,
         &file_settings,
         file.display_path(),
-        block_map.iter().map(|&i| &entry.blocks[i]),
+        block_map.iter().filter_map(|&i| entry.blocks.get(i)),
     );
     job.timeout = Some(plan.timeout);
     job.requires = plan.requires;

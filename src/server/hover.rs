@@ -137,7 +137,7 @@ fn shown(
     line: u32,
     cache_dir: &Path,
 ) -> Option<String> {
-    let prepared = crate::examples::prepare(&parsed.source, &parsed.doc, entry, &parsed.config)?;
+    let prepared = crate::examples::prepare(&parsed.source, &parsed.doc, entry, &parsed.config, &[])?;
     let cache = crate::pipeline::open_cache(cache_dir, &parsed.config);
     let result = match cache.get(&cache.key(&prepared.job))? {
         EntryOutcome::Completed(r)
