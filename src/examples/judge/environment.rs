@@ -137,20 +137,13 @@ fn env_of(type_name: &str, message: &str) -> Option<(Environment, String)> {
     }
 }
 
-/// A `NameError` or `AttributeError` whose hint names something the example itself has (not a
-/// builtin): the name is misspelt.
-pub(super) fn misspelt_name(e: &PyError) -> bool {
-    matches!(e.type_name.as_str(), "NameError" | "AttributeError")
-        && e.message.contains("Did you mean: '")
-        && !suggests_builtin(&e.message)
-}
-
 /// `... Did you mean: 'type'?` naming a builtin.
 fn suggests_builtin(message: &str) -> bool {
     const BUILTINS: &[&str] = &[
         "type", "tuple", "list", "dict", "set", "str", "int", "float", "bool", "bytes", "ord", "chr", "len", "map",
         "zip", "any", "all", "min", "max", "sum", "abs", "iter", "next", "id", "hash", "open", "print", "input",
-        "range", "round", "sorted", "vars", "dir", "super", "object", "repr", "format", "filter", "slice",
+        "quit", "exit", "range", "round", "sorted", "vars", "dir", "super", "object", "repr", "format", "filter",
+        "slice",
     ];
     message
         .split("Did you mean: '")

@@ -573,10 +573,7 @@ fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
             continue;
         }
         let d = error_diagnostic(ctx.entry, ctx.prepared, block, e);
-        // A name one edit away from one the example defines (`x` for `X`) is a slip of the pen
-        // in code that otherwise runs: evidence in any mode, like a syntax slip.
-        if e.is_sandbox() || environment::misspelt_name(e) {
-            ctx.root_cause.insert((bi, i), Cause::NotRunnable);
+        if e.is_sandbox() {
             ctx.push_root((bi, i), d);
         } else {
             ctx.push_failure((bi, i), d);

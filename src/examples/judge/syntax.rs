@@ -18,6 +18,11 @@ pub(super) fn python2_form(line: &str, message: &str) -> Option<&'static str> {
     if message.contains("Missing parentheses in call to 'exec'") {
         return Some("the exec statement");
     }
+    // A Markdown fence caught inside the block (`print(pi)```) and a pasted interpreter banner
+    // (`Python 3.7.5 (default, Nov  1 2019, 02:16:32)`) are not code of any Python.
+    if line.contains("```") || line.trim_start().starts_with("Python ") {
+        return None;
+    }
     let code = without_strings(line);
     static FORMS: LazyLock<Vec<(regex::Regex, &'static str)>> = LazyLock::new(|| {
         [
@@ -27,7 +32,7 @@ pub(super) fn python2_form(line: &str, message: &str) -> Option<&'static str> {
             (r"^\s*raise\s+[\w.]+\s*,", "`raise E, message`"),
             (r"`", "backticks for repr"),
             (r"<>", "the `<>` operator"),
-            (r"(?:^|[^\w.])0[0-7]+(?:$|[^\w.])", "an octal literal without `0o`"),
+            (r"(?:^|[^\w.:])0[0-7]+(?:$|[^\w.:])", "an octal literal without `0o`"),
             (r"(?:^|[^\w.])\d+[lL](?:$|\W)", "a long literal (`10L`)"),
         ]
         .into_iter()
@@ -281,5 +286,14 @@ mod tests {
         assert_eq!(python2_form("print(x", none), None);
         assert_eq!(python2_form("value = data[10]", none), None);
         assert_eq!(python2_form("return <result>", none), None);
+        assert_eq!(python2_form("print(pi)```", none), None);
+        assert_eq!(
+            python2_form(
+                "Python 3.7.5 (default, Nov  1 2019, 02:16:32)",
+                "leading zeros in decimal integer literals"
+            ),
+            None
+        );
+        assert_eq!(python2_form("t = '02:16'", none), None);
     }
 }
