@@ -85,115 +85,6 @@ const PROSE_WORDS: &[&str] = &[
 /// text alone ambiguous (the author's "commentary" may be real output).
 const AMBIGUOUS: [&str; 6] = [" -> ", " → ", " — ", " – ", " -- ", "; "];
 
-/// How a transcript's shown output compares with the real one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Shown {
-    Pass,
-    /// The same value written differently: the exact text to show instead.
-    Format {
-        fix: String,
-    },
-    Mismatch,
-    /// The shown output is a placeholder (`?`, `...`, `<...>`, `... output here ...`), not an
-    /// output: nothing to verify.
-    Placeholder,
-}
-
-/// A remark that says the shown output is shortened.
-static ABRIDGED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(
-        r"(?i)\b(?:only|few|some|part|partial|truncated|shortened|abridged|omitted|trimmed|more|etc)\b|\.\.\.|…",
-    )
-    .expect("valid regex")
-});
-
-static WARNING_LINE: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"^\S*:\d+: [A-Z]\w*Warning: ").expect("valid regex"));
-
-/// A shown output that stands for "something is printed here": `?`, `...`, `<...>`, or words
-/// between two ellipses (`... the listing ...`).
-fn placeholder(want: &str) -> bool {
-    let w = want.trim();
-    matches!(w, "?" | "??" | "???" | "..." | "…" | "<...>" | "<…>")
-        || (w.len() > 6
-            && !w.contains('\n')
-            && w.starts_with("...")
-            && w.ends_with("...")
-            && w[3..w.len() - 3].trim().chars().all(|c| c.is_alphabetic() || c == ' '))
-}
-
-/// `3  # three`: an output line the author annotated; the annotation is no output.
-fn without_annotation(line: &str) -> &str {
-    line.find(" #").map_or(line, |i| line[..i].trim_end())
-}
-
-/// Compares the output a `>>>` transcript shows with the real one, beyond doctest's text
-/// comparison: addresses are wildcards, and values compare as values.
-pub fn compare_shown(want: &str, got: &str, opts: &JudgeOptions) -> Shown {
-    let (want, got) = (trim_lines(want), trim_lines(got));
-    // Before the pattern match: `...` alone would match anything, and prove nothing.
-    if placeholder(&want) {
-        return Shown::Placeholder;
-    }
-    if Pattern::compile(&want).matches(&got, opts) {
-        return Shown::Pass;
-    }
-    // Lines the author wrote into the shown output that the program does not print: a remark
-    // (`# so far so good`), or a warning the REPL shows on stderr (`<stdin>:1: SyntaxWarning:`).
-    let remarks = |l: &&str| {
-        let t = l.trim_start();
-        t.starts_with('#') || WARNING_LINE.is_match(t)
-    };
-    if want.lines().any(|l| remarks(&l)) && !got.lines().any(|l| remarks(&l)) {
-        let kept: Vec<&str> = want.lines().filter(|l| !remarks(l)).collect();
-        if kept.iter().all(|l| l.trim().is_empty()) {
-            return Shown::Placeholder;
-        }
-        return match compare_shown(&kept.join("\n"), &got, opts) {
-            // `# only a few entries shown here`: the author says the output is cut short.
-            Shown::Mismatch if want.lines().any(|l| remarks(&l) && ABRIDGED.is_match(l)) => Shown::Placeholder,
-            other => other,
-        };
-    }
-    let (wl, gl): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
-    let pairs: Vec<(&str, &str)> = if wl.len() == gl.len() {
-        wl.iter().copied().zip(gl.iter().copied()).collect()
-    } else {
-        vec![(want.as_str(), got.as_str())]
-    };
-    let mut format = false;
-    for (w, g) in pairs {
-        let (w, g) = (w.trim(), g.trim());
-        if w == g || Pattern::compile(w).matches(g, opts) {
-            continue;
-        }
-        let bare = without_annotation(w);
-        if bare != w && !g.contains(" #") && (bare == g || Pattern::compile(bare).matches(g, opts)) {
-            continue;
-        }
-        match (value::parse_seq(w), value::parse_seq(g)) {
-            (Some(a), Some(b)) if value::same_seq(&a, &b) == Some(true) => {
-                if ordered_same(&a, &b, false) {
-                    format = true; // (a set in another order passes: that order varies)
-                }
-            }
-            (None, Some(b)) if matches!(b.as_slice(), [Value::Str(s)] if s == w) => format = true,
-            // `"works!"` shown for what `print` wrote as `works!`: the quotes of a repr.
-            (Some(a), None) if matches!(a.as_slice(), [Value::Str(s)] if s == g) => format = true,
-            // `complex` for `<class 'complex'>`: the class named, not shown as the REPL does.
-            (None, Some(b)) if matches!(b.as_slice(), [Value::Class(c)] if c.rsplit('.').next() == Some(w)) => {
-                format = true
-            }
-            _ => return Shown::Mismatch,
-        }
-    }
-    if format {
-        Shown::Format { fix: got }
-    } else {
-        Shown::Pass
-    }
-}
-
 /// Judges one claim against what its statement produced.
 pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict {
     if let ClaimKind::Exception { .. } = claim.kind {
@@ -388,7 +279,7 @@ fn elided(claimed: &str, actual: &str, opts: &JudgeOptions) -> Option<usize> {
     (k == want.len()).then(|| got.len() - want.len())
 }
 
-fn trim_lines(s: &str) -> String {
+pub(super) fn trim_lines(s: &str) -> String {
     let lines: Vec<&str> = s.lines().map(str::trim_end).collect();
     lines.join("\n").trim_end().to_string()
 }
@@ -470,7 +361,7 @@ fn format_verdict(claim: &Claim, actual: &str) -> Verdict {
 
 /// Equality with sets compared in their written order (and dicts as dicts, or in order too
 /// when `dicts`): false for equal values when a set is shown in another order.
-fn ordered_same(a: &[Value], b: &[Value], dicts: bool) -> bool {
+pub(super) fn ordered_same(a: &[Value], b: &[Value], dicts: bool) -> bool {
     fn go(a: &Value, b: &Value, dicts: bool) -> bool {
         match (a, b) {
             (Value::Set(x), Value::Set(y)) | (Value::FrozenSet(x), Value::FrozenSet(y)) => {

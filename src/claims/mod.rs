@@ -28,6 +28,7 @@ mod judge;
 pub mod lexer;
 pub mod nondet;
 mod pattern;
+mod shown;
 mod value;
 
 use serde::{Deserialize, Serialize};
@@ -35,7 +36,8 @@ use std::ops::Range;
 
 pub use self::approx::{SizeBase, Unit};
 pub use self::extract::extract_claims;
-pub use self::judge::{compare_shown, judge, Shown};
+pub use self::judge::judge;
+pub use self::shown::{compare_shown, Shown};
 
 /// One claim found in a block.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

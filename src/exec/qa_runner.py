@@ -9,7 +9,9 @@ inspect, unittest...) that would otherwise make every fork of the worker more ex
 import __future__
 import ast, builtins, io, json, linecache, os, re, struct, sys, traceback, types
 
-from qa_stmt import (AWAIT, LOST, SYNTAX_ERROR, HELD, top_level_await, bound, bound_by_text, has_handler, hold_value, holds_value, loads,
+from qa_code import AWAIT, const_pool, shared, top_level_await
+from qa_session import SessionRunner
+from qa_stmt import (LOST, SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value, loads,
                      missing_module, near_name, star_import)
 
 _FUTURE_MASK = 0
@@ -86,53 +88,6 @@ class _Buffer:
         pass
 
 
-def _const_key(c):
-    """The key under which equal constants are one object, or None for those the interpreter
-    makes one object of anyway (small ints, identifier-like strings, singletons)."""
-    t = type(c)
-    if t is int:
-        return None if -5 <= c <= 256 else (t, c)
-    if t is str:
-        return None if c.isidentifier() or len(c) <= 1 else (t, c)
-    if t is bytes:
-        return (t, c) if len(c) > 1 else None
-    if t is float or t is complex:
-        return (t, repr(c))  # repr keeps 0.0 and -0.0 apart
-    return None
-
-
-def _const_pool(code, pool=None):
-    """The constants of a block compiled as one unit, by value: a script's compiler makes one
-    object of equal constants across the whole file (module code, functions, classes), so
-    `a = 257` at module level and `257` in a function are the same object when the file runs."""
-    pool = {} if pool is None else pool
-    for c in code.co_consts:
-        if isinstance(c, types.CodeType):
-            _const_pool(c, pool)
-        else:
-            key = _const_key(c)
-            if key is not None:
-                pool.setdefault(key, c)
-    return pool
-
-
-def _shared(code, pool):
-    """`code` (one statement of the block) with its constants replaced by the block's own, so
-    that running the block statement by statement keeps the identities a script run has."""
-    if not pool:
-        return code
-    changed, consts = False, []
-    for c in code.co_consts:
-        if isinstance(c, types.CodeType):
-            d = _shared(c, pool)
-        else:
-            key = _const_key(c)
-            d = c if key is None else pool.get(key, c)
-        changed |= d is not c
-        consts.append(d)
-    return code.replace(co_consts=tuple(consts)) if changed else code
-
-
 class _Print:
     """`print` as a snippet sees it: it records each call as one output (Entry.print), and
     otherwise looks like the built-in it stands in for, so that `print(print)`, `help(print)`
@@ -156,7 +111,7 @@ class _Print:
         return "print"
 
 
-class Entry:
+class Entry(SessionRunner):
     def __init__(self, req, w, tmp, shm, seq):
         self.req, self.w, self.pid = req, w, os.getpid()
         self.shm, self.seq = shm, seq
@@ -303,9 +258,17 @@ class Entry:
             sys.stdin = io.StringIO("")
 
     # -- errors
-    def error(self, e, stmt):
+    def note_severe(self, e):
+        """An exception that retires the child after the entry (see qa_helper)."""
         if isinstance(e, _SEVERE) and self.severe is None:
             self.severe = type(e).__name__
+
+    def mark(self, bi, first, last):
+        """The statement now running, on the page the supervisor reads after a timeout."""
+        _STMT.pack_into(self.shm, 0, self.seq, bi, first, last)
+
+    def error(self, e, stmt):
+        self.note_severe(e)
         tb, frames, line = e.__traceback__, [], None
         while tb is not None:
             code = tb.tb_frame.f_code
@@ -393,7 +356,7 @@ class Entry:
             else:
                 self.awaits = False
             # The block as one compilation unit (also: 'return' outside function fails here).
-            self.consts = _const_pool(compile(tree, self.fname, "exec", self.flags, dont_inherit=True))
+            self.consts = const_pool(compile(tree, self.fname, "exec", self.flags, dont_inherit=True))
             return tree
         except BaseException as e:  # SyntaxError, ValueError (NUL bytes), RecursionError (deep nesting)
             self.res["syntax_error"] = self.error(e, None)
@@ -414,7 +377,7 @@ class Entry:
             for d in getattr(node, "decorator_list", ()):  # a decorated def starts at its first @
                 first = min(first, d.lineno)
             self.stmt = stmt = [first, last]
-            _STMT.pack_into(self.shm, 0, self.seq, bi, first, last)
+            self.mark(bi, first, last)
             # Only a statement with a comment can carry a claim: the extra work is for those.
             commented = any("#" in l for l in lines[first - 1:last + 1])
             # `try`/`with` must be in the statement's text: most statements skip the AST walk.
@@ -424,7 +387,7 @@ class Entry:
                 ns[AWAIT] = self.awaited
             try:
                 if isinstance(node, ast.Expr):
-                    code = _shared(compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True),
+                    code = shared(compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True),
                                    self.consts)
                     value = eval(code, ns)
                     # None is recorded too: `items.sort()  # None` is a claim about it (the
@@ -447,7 +410,7 @@ class Entry:
                 else:
                     held = commented and holds_value(node)
                     body = hold_value(node) if held else [node]
-                    code = _shared(compile(ast.Module(body, []), fname, "exec", self.flags, dont_inherit=True),
+                    code = shared(compile(ast.Module(body, []), fname, "exec", self.flags, dont_inherit=True),
                                    self.consts)
                     self.flags |= code.co_flags & _FUTURE_MASK
                     if caught is None:
@@ -611,108 +574,3 @@ class Entry:
         failure that left them undefined."""
         for name in bound(node):
             self.failed.pop(name, None)
-
-    def run_session(self, bi, block):
-        import doctest
-        try:
-            test = doctest.DocTestParser().get_doctest(block["source"], self.ns, self.fname, self.fname, 0)
-        except ValueError as e:  # malformed transcript (e.g. no space after >>>)
-            self.res["syntax_error"] = self.error(e, None)
-            return
-        runner = _doc_runner()(self, bi, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
-                               verbose=False)
-        # One example at a time, like a REPL: a `from __future__ import ...` on one `>>>` line
-        # holds for the lines after it (doctest reads the flags only once per test).
-        for example in test.examples:
-            if "await" in example.source:
-                self.await_in_session(example)
-            one = doctest.DocTest([example], self.ns, test.name, test.filename, test.lineno, None)
-            one.globs = self.ns  # DocTest copies globs; the entry namespace must be shared
-            flags = self.flags | doctest._extract_future_flags(self.ns)
-            try:
-                runner.run(one, compileflags=flags, out=lambda s: None, clear_globs=False)
-            except BaseException as e:  # KeyboardInterrupt is re-raised by doctest
-                self.res["errors"].append(self.error(e, self.stmt))
-                break
-            finally:
-                self.ns.pop(AWAIT, None)
-                self.fix_io()
-
-    def await_in_session(self, example):
-        """A prompt with a top-level `await` (`>>> await client.get(url)`), as the asyncio REPL
-        runs it: its awaits become calls that run on the entry's loop."""
-        try:
-            tree, changed = top_level_await(ast.parse(example.source))
-        except SyntaxError:
-            return
-        if changed:
-            example.source = ast.unparse(tree) + "\n"
-            self.ns[AWAIT] = self.awaited
-
-
-_DOC_RUNNER = []
-
-
-def _doc_runner():
-    """The doctest runner class (defined on first use: doctest is imported lazily)."""
-    if _DOC_RUNNER:
-        return _DOC_RUNNER[0]
-    import doctest
-
-    class _DocRunner(doctest.DocTestRunner):
-        def __init__(self, entry, bi, **kw):
-            super().__init__(**kw)
-            self.entry, self.bi = entry, bi
-
-        def report_start(self, out, test, example):
-            first = example.lineno + 1
-            last = first + max(1, example.source.count("\n")) - 1
-            self.entry.stmt = [first, last]
-            _STMT.pack_into(self.entry.shm, 0, self.entry.seq, self.bi, first, last)
-
-        def _add(self, example, got, ok, exception=None, exc=None):
-            if exception is None and "Traceback (most recent call last):" in got:
-                exception = got.rstrip("\n").rsplit("\n", 1)[-1]
-            got = self.entry.budget(got) or ""
-            rec = {"line": example.lineno + 1, "source": example.source, "want": example.want,
-                   "got": got, "ok": ok, "exception": exception}
-            entry, session = self.entry, self.entry.res["session"]
-            try:
-                node = ast.parse(example.source)
-            except BaseException:
-                node = None
-            if exc is not None and node is not None:
-                entry.note_failure(exc, rec, node, [self.bi, len(session)])
-            elif node is not None and (entry.failed or entry.failed_star is not None):
-                root = entry.ran(node)
-                if root is not None:
-                    rec["root"] = root  # what it shows comes from stale values
-            session.append(rec)
-
-        def report_success(self, out, test, example, got):
-            self._add(example, got, True)
-
-        def report_failure(self, out, test, example, got):
-            # A prompt that shows a traceback and raised another exception: doctest hands over
-            # only the text, but what it follows from (a NameError for a name an earlier failure
-            # left unbound) must still be traced to its root.
-            exc = None
-            if "Traceback (most recent call last):" in got:
-                last = got.rstrip("\n").rsplit("\n", 1)[-1]
-                kind, _, msg = last.partition(": ")
-                m = re.match(r"name '(\w+)' is not defined", msg)
-                if kind == "NameError" and m:
-                    exc = NameError(msg)
-                    exc.name = m.group(1)
-                else:
-                    exc = RuntimeError(msg)
-            self._add(example, got, False, exc=exc)
-
-        def report_unexpected_exception(self, out, test, example, exc_info):
-            if isinstance(exc_info[1], _SEVERE) and self.entry.severe is None:
-                self.entry.severe = exc_info[0].__name__
-            exc = traceback.format_exception_only(exc_info[0], exc_info[1])[-1].strip()
-            self._add(example, "", False, exc, exc_info[1])
-
-    _DOC_RUNNER.append(_DocRunner)
-    return _DocRunner

@@ -57,38 +57,6 @@ def loads(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-AWAIT = "__qa_lint_await__"
-
-
-class _TopLevelAwait(ast.NodeTransformer):
-    """`await x` outside any function becomes `__qa_lint_await__(x)`, which runs `x` to its end
-    on the entry's event loop: a page's code run as `python -m asyncio` runs it. Awaits inside
-    an `async def` are the function's own."""
-
-    def __init__(self):
-        self.changed = False
-
-    def visit_AsyncFunctionDef(self, node):
-        return node
-
-    visit_FunctionDef = visit_Lambda = visit_AsyncFunctionDef
-
-    def visit_Await(self, node):
-        self.generic_visit(node)
-        self.changed = True
-        call = ast.Call(func=ast.Name(AWAIT, ast.Load()), args=[node.value], keywords=[])
-        return ast.copy_location(call, node)
-
-
-def top_level_await(tree):
-    """`tree` with its top-level awaits made calls (see _TopLevelAwait), and whether it had any."""
-    t = _TopLevelAwait()
-    tree = t.visit(tree)
-    if t.changed:
-        ast.fix_missing_locations(tree)
-    return tree, t.changed
-
-
 HELD = "__qa_lint_value__"
 LOST = 2**31 - 2  # the error index that names a block an earlier run never finished (protocol.rs)
 SYNTAX_ERROR = 2**31 - 1  # the error index that names a block's syntax error (src/examples/judge.rs)

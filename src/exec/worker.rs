@@ -16,6 +16,10 @@ pub const HELPER: &str = include_str!("qa_helper.py");
 pub const RUNNER: &str = include_str!("qa_runner.py");
 /// What the runner knows about statements and names from the code (imported by RUNNER as `qa_stmt`).
 pub const STMT: &str = include_str!("qa_stmt.py");
+/// How the runner compiles a page's code as its reader runs it (imported by RUNNER as `qa_code`).
+pub const CODE: &str = include_str!("qa_code.py");
+/// `>>>` transcripts for the runner (imported by RUNNER as `qa_session`).
+pub const SESSION: &str = include_str!("qa_session.py");
 /// The static risk check (imported by HELPER as `qa_risk`), embedded.
 pub const RISK: &str = include_str!("qa_risk.py");
 /// The audit-hook sandbox (imported by CHILD as `qa_sandbox`), embedded.
@@ -136,6 +140,8 @@ pub fn worker_main() -> ! {
         // from_code registers each module in sys.modules, so qa_helper's imports find them.
         for (source, file, name) in [
             (STMT, c"qa_stmt.py", c"qa_stmt"),
+            (CODE, c"qa_code.py", c"qa_code"),
+            (SESSION, c"qa_session.py", c"qa_session"),
             (RUNNER, c"qa_runner.py", c"qa_runner"),
             (RISK, c"qa_risk.py", c"qa_risk"),
             (SANDBOX, c"qa_sandbox.py", c"qa_sandbox"),

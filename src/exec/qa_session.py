@@ -1,0 +1,118 @@
+"""`>>>` transcripts for the block runner (qa_runner.py): each prompt run with doctest, one at a
+time like a REPL, its outcome recorded per example with what it follows from (the root of a
+NameError, a value an earlier failure left stale), and top-level `await` run as the asyncio REPL
+runs it. `SessionRunner` is a part of qa_runner's `Entry`; nothing here runs outside one.
+
+Loaded by the worker as module `qa_session` before qa_runner.py.
+"""
+import ast, re, traceback
+
+from qa_code import AWAIT, top_level_await
+
+
+class SessionRunner:
+    def run_session(self, bi, block):
+        import doctest
+        try:
+            test = doctest.DocTestParser().get_doctest(block["source"], self.ns, self.fname, self.fname, 0)
+        except ValueError as e:  # malformed transcript (e.g. no space after >>>)
+            self.res["syntax_error"] = self.error(e, None)
+            return
+        runner = _doc_runner()(self, bi, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+                               verbose=False)
+        # One example at a time, like a REPL: a `from __future__ import ...` on one `>>>` line
+        # holds for the lines after it (doctest reads the flags only once per test).
+        for example in test.examples:
+            if "await" in example.source:
+                self.await_in_session(example)
+            one = doctest.DocTest([example], self.ns, test.name, test.filename, test.lineno, None)
+            one.globs = self.ns  # DocTest copies globs; the entry namespace must be shared
+            flags = self.flags | doctest._extract_future_flags(self.ns)
+            try:
+                runner.run(one, compileflags=flags, out=lambda s: None, clear_globs=False)
+            except BaseException as e:  # KeyboardInterrupt is re-raised by doctest
+                self.res["errors"].append(self.error(e, self.stmt))
+                break
+            finally:
+                self.ns.pop(AWAIT, None)
+                self.fix_io()
+
+    def await_in_session(self, example):
+        """A prompt with a top-level `await` (`>>> await client.get(url)`), as the asyncio REPL
+        runs it: its awaits become calls that run on the entry's loop."""
+        try:
+            tree, changed = top_level_await(ast.parse(example.source))
+        except SyntaxError:
+            return
+        if changed:
+            example.source = ast.unparse(tree) + "\n"
+            self.ns[AWAIT] = self.awaited
+
+
+
+
+_DOC_RUNNER = []
+
+
+def _doc_runner():
+    """The doctest runner class (defined on first use: doctest is imported lazily)."""
+    if _DOC_RUNNER:
+        return _DOC_RUNNER[0]
+    import doctest
+
+    class _DocRunner(doctest.DocTestRunner):
+        def __init__(self, entry, bi, **kw):
+            super().__init__(**kw)
+            self.entry, self.bi = entry, bi
+
+        def report_start(self, out, test, example):
+            first = example.lineno + 1
+            last = first + max(1, example.source.count("\n")) - 1
+            self.entry.stmt = [first, last]
+            self.entry.mark(self.bi, first, last)
+
+        def _add(self, example, got, ok, exception=None, exc=None):
+            if exception is None and "Traceback (most recent call last):" in got:
+                exception = got.rstrip("\n").rsplit("\n", 1)[-1]
+            got = self.entry.budget(got) or ""
+            rec = {"line": example.lineno + 1, "source": example.source, "want": example.want,
+                   "got": got, "ok": ok, "exception": exception}
+            entry, session = self.entry, self.entry.res["session"]
+            try:
+                node = ast.parse(example.source)
+            except BaseException:
+                node = None
+            if exc is not None and node is not None:
+                entry.note_failure(exc, rec, node, [self.bi, len(session)])
+            elif node is not None and (entry.failed or entry.failed_star is not None):
+                root = entry.ran(node)
+                if root is not None:
+                    rec["root"] = root  # what it shows comes from stale values
+            session.append(rec)
+
+        def report_success(self, out, test, example, got):
+            self._add(example, got, True)
+
+        def report_failure(self, out, test, example, got):
+            # A prompt that shows a traceback and raised another exception: doctest hands over
+            # only the text, but what it follows from (a NameError for a name an earlier failure
+            # left unbound) must still be traced to its root.
+            exc = None
+            if "Traceback (most recent call last):" in got:
+                last = got.rstrip("\n").rsplit("\n", 1)[-1]
+                kind, _, msg = last.partition(": ")
+                m = re.match(r"name '(\w+)' is not defined", msg)
+                if kind == "NameError" and m:
+                    exc = NameError(msg)
+                    exc.name = m.group(1)
+                else:
+                    exc = RuntimeError(msg)
+            self._add(example, got, False, exc=exc)
+
+        def report_unexpected_exception(self, out, test, example, exc_info):
+            self.entry.note_severe(exc_info[1])
+            exc = traceback.format_exception_only(exc_info[0], exc_info[1])[-1].strip()
+            self._add(example, "", False, exc, exc_info[1])
+
+    _DOC_RUNNER.append(_DocRunner)
+    return _DocRunner
