@@ -9,7 +9,8 @@
 //!   children (so the supervisor's own pages are never shared again); qa_child.py: the child
 //!   (set-up, rlimits, sandbox, the reset between entries); qa_runner.py: the block runner,
 //!   with qa_stmt.py (what statements bind and hold), qa_code.py (compiling a page's code as its
-//!   reader runs it) and qa_session.py (`>>>` transcripts).
+//!   reader runs it), qa_session.py (`>>>` transcripts) and qa_state.py (the state a process
+//!   serving many entries re-asserts).
 //! * confine.rs, confine_child.rs: kernel confinement (namespaces, Landlock, seccomp).
 //! * protocol.rs: the public job/result types and the wire protocol (documented there).
 //!

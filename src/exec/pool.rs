@@ -276,7 +276,14 @@ impl Pool {
             Ok(text) => match serde_json::from_str::<WireResponse>(&text) {
                 Ok(r) if r.id == Some(id) && r.nonce == nonce => match (r.outcome, r.error) {
                     (Some(o), _) => match check_outcome(&o, job) {
-                        Ok(()) => return o,
+                        Ok(()) => {
+                            if r.retire {
+                                if let Some(mut w) = slot.take() {
+                                    w.kill();
+                                }
+                            }
+                            return o;
+                        }
                         Err(e) => (format!("invalid result: {e}"), true),
                     },
                     (None, e) => (format!("qa-lint helper error: {}", e.unwrap_or_default()), false),

@@ -381,6 +381,10 @@ pub(super) struct WireResponse {
     pub outcome: Option<EntryOutcome>,
     /// Supervisor-level failure for this request (a bug in the helper).
     pub error: Option<String>,
+    /// The worker's own state was changed in a way it cannot undo (see qa_state.py): the
+    /// outcome stands, and the worker is replaced before the next entry.
+    #[serde(default)]
+    pub retire: bool,
 }
 
 /// First line a worker writes (internal).

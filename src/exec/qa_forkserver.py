@@ -17,6 +17,8 @@ attached (SCM_RIGHTS); the answer is the child's pid, or minus an errno when the
 """
 import errno, gc, json, os, socket, struct, sys
 
+from qa_state import ProcessState
+
 _PID = struct.Struct("i")
 
 
@@ -67,6 +69,7 @@ class ForkServer:
 
 
 def _serve(sock, fork_sibling, child_main):
+    state = ProcessState()  # the supervisor's, inherited: what every child starts from
     while True:
         try:
             # CLOEXEC: a subprocess a snippet starts must not inherit the child's protocol pipes.
@@ -80,6 +83,10 @@ def _serve(sock, fork_sibling, child_main):
             # Imported here, once a worker meets a session: the children after it inherit it.
             import doctest  # noqa: F401
             gc.freeze()
+        # Another process may have changed this one's limits, affinity or niceness since the
+        # last child; a change that cannot be undone ends the server (a new one is forked).
+        if not state.reassert():
+            return
         try:
             pid = fork_sibling()
         except OSError as e:

@@ -25,6 +25,7 @@ from qa_child import Child as _Child, STMT as _STMT, plan_of as _plan_of, send_t
 from qa_runner import send as _send
 from qa_forkserver import ForkServer as _ForkServer
 from qa_risk import risk_reason as _risk_reason
+from qa_state import ProcessState as _ProcessState
 
 REUSE_MAX = 64  # entries per child before a fresh fork (bounds slow leaks: memory, caches)
 _TRACE = bool(os.environ.get("QA_LINT_EXEC_TRACE"))
@@ -102,12 +103,23 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
             resp = json.dumps({"id": req.get("id"), "error": traceback.format_exc()}).encode()
         if os.getpid() != me:
             os._exit(0)
+        # Limits, affinity or niceness another process changed are put back before the next
+        # entry; what cannot be (a lowered hard limit) retires this worker: the pool replaces it.
+        intact = sup.state.reassert()
+        if not intact:
+            resp = resp[:-1] + b',"retire":true}'
         _write_all(out_fd, resp + b"\n")
         for fn in cleanup:  # reaping + rmtree after answering: overlaps with the parent's work
             try:
                 fn()
             except OSError:
                 pass
+        if not intact:
+            _trace("retiring: this process's state was changed and cannot be restored")
+            sup.retire(now=True)
+            sup.forks.close()
+            _reap_all(time.monotonic() + 0.3)
+            return
 
 
 def _kill(pid, status):
@@ -198,6 +210,7 @@ class _Supervisor:
         self.cleanup = []
         self.nonce, self.req = "", None  # the request in flight (forget() drops it)
         self.sessions = False  # a session block was met: children need doctest
+        self.state = _ProcessState()  # limits, affinity, niceness as they are before any entry
         # Forked now, while this process is still the pristine image (before any request).
         self.forks = self.new_fork_server()
 
@@ -254,7 +267,7 @@ class _Supervisor:
         else a new fork."""
         s, self.spare = self.spare, None
         if s is not None and (s.plan != (_plan_of(req) if self.confine is not None else None)
-                              or not _alive(s.pid)):
+                              or not _alive(s.pid) or not self.state.matches(s.pid)):
             _trace("discard spare %d" % s.pid)
             self.end(s, None, now=False)
             s = None

@@ -29,6 +29,8 @@ pub const SANDBOX: &str = include_str!("qa_sandbox.py");
 pub const CHILD: &str = include_str!("qa_child.py");
 /// The fork server that forks the entry children (imported by HELPER as `qa_forkserver`), embedded.
 pub const FORK_SERVER: &str = include_str!("qa_forkserver.py");
+/// The state a process serving many entries re-asserts (imported as `qa_state`).
+pub const STATE: &str = include_str!("qa_state.py");
 
 /// Called in each entry's forked child (through Python): kill the child with SIGKILL when the
 /// worker (its parent) dies, so a killed worker never leaves snippets running.
@@ -146,6 +148,7 @@ pub fn worker_main() -> ! {
             (RISK, c"qa_risk.py", c"qa_risk"),
             (SANDBOX, c"qa_sandbox.py", c"qa_sandbox"),
             (CHILD, c"qa_child.py", c"qa_child"),
+            (STATE, c"qa_state.py", c"qa_state"),
             (FORK_SERVER, c"qa_forkserver.py", c"qa_forkserver"),
         ] {
             let code = CString::new(source).expect("embedded Python has no NUL");

@@ -625,3 +625,50 @@ fn the_shared_page_cannot_be_truncated_under_the_supervisor() {
         );
     }
 }
+
+/// Issue 25, hole 2 without the kernel's help (`--sandbox weak`, where seccomp does not refuse
+/// the calls): a snippet lowers a limit of, and pins and renices, the supervisor and every
+/// sibling of its own child (the fork server, the spare). The entries of the next file still
+/// start from the worker's own state: the serving processes re-assert it before each entry,
+/// a changed spare is not used, and what cannot be undone retires the worker.
+#[test]
+fn processes_that_serve_many_entries_reassert_their_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let change = format!(
+        "{DISARM}import os, resource\n\
+         sup = os.getppid()\n\
+         targets = [sup]\n\
+         for p in os.listdir('/proc'):\n    \
+             if p.isdigit() and int(p) != os.getpid():\n        \
+                 try:\n            \
+                     with open('/proc/%s/stat' % p) as f:\n                \
+                         if int(f.read().rsplit(')', 1)[1].split()[1]) == sup:\n                    \
+                             targets.append(int(p))\n        \
+                 except OSError:\n            \
+                     pass\n\
+         for pid in targets:\n    \
+             for call in (lambda: resource.prlimit(pid, resource.RLIMIT_MSGQUEUE, (0, resource.prlimit(pid, resource.RLIMIT_MSGQUEUE)[1])),\n                 \
+                          lambda: os.sched_setaffinity(pid, {{min(os.sched_getaffinity(pid))}}),\n                 \
+                          lambda: os.setpriority(os.PRIO_PROCESS, pid, 7)):\n        \
+                 try:\n            \
+                     call()\n        \
+                 except OSError:\n            \
+                     pass\n\
+         print(len(targets) > 1)  # True"
+    );
+    let check = "import os, resource\n\
+                 print(resource.getrlimit(resource.RLIMIT_MSGQUEUE)[0] > 0)  # True\n\
+                 print(len(os.sched_getaffinity(0)) == len(os.sched_getaffinity(os.getppid())))  # True\n\
+                 print(os.getpriority(os.PRIO_PROCESS, 0))  # 0"
+        .to_string();
+    std::fs::write(d.join("a.md"), markdown(&[change])).unwrap();
+    std::fs::write(d.join("b.md"), markdown(&[check.clone(), check])).unwrap();
+    let r = run(
+        d,
+        &["--no-cache", "--sandbox", "weak", "--jobs", "1", "a.md", "b.md"],
+        &[],
+    );
+    assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
+    assert!(r.messages("b.md").is_empty(), "{:#?}", r.messages("b.md"));
+}
