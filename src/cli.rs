@@ -331,7 +331,25 @@ fn read_stdin(args: &CheckArgs) -> Result<Option<(PathBuf, Vec<u8>)>, String> {
     Ok(Some((name, bytes)))
 }
 
+/// `qa-lint chek`: a first path that does not exist, names no file, and is a near miss of a
+/// subcommand is a misspelt subcommand, not a file to report as unreadable.
+fn misspelt_subcommand(args: &CheckArgs) -> Option<(String, &'static str)> {
+    const COMMANDS: &[&str] = &["check", "inspect", "rules", "rule", "merge", "server"];
+    let first = args.paths.first()?.to_str()?;
+    if args.paths[0].exists() || first.contains(['/', '.', '\\']) {
+        return None;
+    }
+    COMMANDS
+        .iter()
+        .find(|c| strsim::damerau_levenshtein(first, c) <= 2)
+        .map(|c| (first.to_string(), *c))
+}
+
 fn check(args: &CheckArgs) -> i32 {
+    if let Some((typed, meant)) = misspelt_subcommand(args) {
+        eprintln!("error: unrecognized subcommand '{typed}' (and no file or folder of that name)\n\n  tip: a similar subcommand exists: '{meant}'");
+        return 2;
+    }
     let stdin = match read_stdin(args) {
         Ok(s) => s,
         Err(e) => {

@@ -44,6 +44,13 @@ pub struct Discovered {
     pub empty_dirs: Vec<PathBuf>,
 }
 
+/// `./content/a.md` as `content/a.md`: the walk of `.` (the default, and the Action's) would
+/// otherwise name every file with a `./`, which GitHub does not match to the diff's paths.
+fn without_dot(path: &Path) -> PathBuf {
+    path.strip_prefix(".")
+        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+}
+
 /// Files to check, sorted and de-duplicated, the paths that failed and the empty directories.
 pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovered, String> {
     let include = globset(&config.include)?;
@@ -62,7 +69,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovered, String
                 path: path.clone(),
                 message: e.to_string(),
             }),
-            Ok(m) if m.is_file() => files.push(path.clone()),
+            Ok(m) if m.is_file() => files.push(without_dot(path)),
             Ok(_) => {
                 let top = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
                 let before = files.len();
@@ -98,7 +105,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovered, String
                             {
                                 continue;
                             }
-                            files.push(p.to_path_buf());
+                            files.push(without_dot(p));
                         }
                         Err(e) => {
                             let p = match &e {

@@ -281,3 +281,26 @@ fn runner_commands_from_a_snippet_never_reach_the_log() {
         }
     }
 }
+
+/// Run on `.` (the default, and the Action's), reports name files as the repository does:
+/// `content/a.md`, never `./content/a.md`, which GitHub does not attach to the diff.
+#[test]
+fn paths_walked_from_the_current_directory_have_no_dot_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("content")).unwrap();
+    std::fs::write(
+        dir.path().join("content/a.md"),
+        "---\nqa-lint:\n  entries: sections\n---\n# A\n\n## B\n\n```python\nprint(1)  # 2\n```\n",
+    )
+    .unwrap();
+    for args in [
+        &["--output-format", "github", "."][..],
+        &["--output-format", "github", "./content/a.md"][..],
+    ] {
+        let mut all = vec!["--no-cache"];
+        all.extend_from_slice(args);
+        let out = qa_in(dir.path(), &all);
+        assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains("file=content/a.md,"), "{}", out.stdout);
+    }
+}
