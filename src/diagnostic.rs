@@ -14,6 +14,10 @@ pub struct Fix {
     /// The claim was hedged ("Usually ..."): only `--fix-hedged` rewrites it.
     #[serde(default)]
     pub hedged: bool,
+    /// The replacement is the lines of an output block: line breaks are its content, not
+    /// control characters to refuse.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lines: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -99,7 +103,17 @@ impl Diagnostic {
             span,
             replacement: replacement.into(),
             hedged,
+            lines: false,
         });
+        self
+    }
+
+    /// A fix that replaces the lines of an output block (see [`Fix::lines`]).
+    pub fn fix_lines(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self = self.fix(span, replacement, false);
+        if let Some(f) = &mut self.fix {
+            f.lines = true;
+        }
         self
     }
 }

@@ -75,7 +75,13 @@ pub fn apply(files: &mut [FileReport], opts: &FixOptions, out: &mut dyn Write) -
         };
         let mut fixes = wanted(file, opts.hedged);
         fixes.retain(|(i, f)| {
-            let bad = f.replacement.chars().any(escape::needs_escape);
+            // An output block's lines are separated by line breaks; one that would close its
+            // fence (```) is refused like a control character.
+            let bad = f
+                .replacement
+                .chars()
+                .any(|c| escape::needs_escape(c) && !(f.lines && c == '\n'))
+                || (f.lines && (f.replacement.contains("```") || f.replacement.contains("~~~")));
             if bad {
                 report.refused.push(item(file, *i));
             }

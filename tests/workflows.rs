@@ -536,3 +536,17 @@ fn documented_workflows_run_pull_requests_strict_with_a_trusted_config() {
         assert!(!text.contains("merge shard-*.json --output-format sarif >"), "{doc}");
     }
 }
+
+/// `--fix` rewrites a wrong multi-line output block shown after the code (its line breaks are
+/// its content, not control characters), and only its lines.
+#[test]
+fn fix_rewrites_a_multi_line_output_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = "---\nqa-lint:\n  entries: sections\n---\n# O\n\n## Two lines\n\n```python\nprint(\"a\")\nprint(\"b\")\n```\n\n**Output:**\n\n```\na\nc\n```\n";
+    std::fs::write(dir.path().join("o.md"), md).unwrap();
+    let out = common::qa_in(dir.path(), &["--no-cache", "--fix", "o.md"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(!out.stderr.contains("control characters"), "{}", out.stderr);
+    let fixed = std::fs::read_to_string(dir.path().join("o.md")).unwrap();
+    assert_eq!(fixed, md.replace("a\nc\n```\n", "a\nb\n```\n"));
+}

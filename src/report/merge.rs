@@ -53,6 +53,7 @@ pub fn parse(text: &str) -> Result<Vec<(String, Diagnostic)>, serde_json::Error>
                     span: Span::new(f.start, f.end),
                     replacement: f.replacement,
                     hedged: f.hedged,
+                    lines: false,
                 }),
             };
             (i.path, d)

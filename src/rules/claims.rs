@@ -74,7 +74,7 @@ pub fn block_output_mismatch(span: Span, block: Span, got: &str, replaceable: bo
         .secondary(block, "this block")
         .help(format!("the block prints {shown}"));
     if replaceable && !got.is_empty() {
-        d.fix(span, got, false)
+        d.fix_lines(span, got)
     } else {
         d
     }
