@@ -304,3 +304,19 @@ fn paths_walked_from_the_current_directory_have_no_dot_prefix() {
         assert!(out.stdout.contains("file=content/a.md,"), "{}", out.stdout);
     }
 }
+
+/// The default report's `[file:line:col]` counts characters, as the JSON and concise formats
+/// do: on a line with `é` before the claim, it points at the claim, not past it.
+#[test]
+fn the_full_report_counts_columns_in_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.md"),
+        "---\nqa-lint:\n  entries: sections\n---\n# T\n\n## é\n\n```python\nprint(\"héllo\")  # hallo\n```\n",
+    )
+    .unwrap();
+    let full = qa_in(dir.path(), &["--no-cache", "a.md"]);
+    let concise = qa_in(dir.path(), &["--no-cache", "--output-format", "concise", "a.md"]);
+    assert!(concise.stdout.starts_with("a.md:10:19: "), "{}", concise.stdout);
+    assert!(full.stdout.contains("[a.md:10:19]"), "{}", full.stdout);
+}

@@ -2,14 +2,53 @@
 
 use super::{FileReport, RenderOptions, Summary};
 use crate::diagnostic::{Diagnostic, Severity};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanContents, NamedSource, SourceCode};
 use std::fmt;
 use std::io::Write;
+
+/// The file as miette reads it, with the column of the header (`[file:line:col]`) counted in
+/// characters, as every other format counts it: miette counts bytes, so a line with `é` before
+/// the span would point past it.
+struct CharColumns {
+    source: NamedSource<String>,
+    text: String,
+}
+
+impl SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents = self.source.read_span(span, before, after)?;
+        // The header reads the primary span alone (no context lines): only there does the
+        // column reach the user; snippets place labels by offsets.
+        if before != 0 || after != 0 {
+            return Ok(contents);
+        }
+        let at = span.offset().min(self.text.len());
+        let line_start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let column = self
+            .text
+            .get(line_start..at)
+            .map_or(contents.column(), |t| t.chars().count());
+        let named = MietteSpanContents::new_named(
+            contents.name().unwrap_or_default().to_string(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        );
+        Ok(Box::new(named))
+    }
+}
 
 /// Adapter from our model to miette's trait (our model stays the public contract).
 struct Rendered<'a> {
     d: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: CharColumns,
     has_source: bool,
 }
 
@@ -39,7 +78,7 @@ impl miette::Diagnostic for Rendered<'_> {
         self.d.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.has_source.then_some(&self.source as &dyn miette::SourceCode)
+        self.has_source.then_some(&self.source as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         if !self.has_source {
@@ -99,7 +138,10 @@ pub fn render_full(
             }
             let rendered = Rendered {
                 d: &shown,
-                source: NamedSource::new(path.as_ref(), text.clone().unwrap_or_default()),
+                source: CharColumns {
+                    source: NamedSource::new(path.as_ref(), text.clone().unwrap_or_default()),
+                    text: text.clone().unwrap_or_default(),
+                },
                 has_source: text.is_some(),
             };
             let mut s = String::new();
