@@ -199,17 +199,18 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
 /// The outputs a transcript shows (prompts followed by output lines), counted without running
 /// it: the claims of a transcript the run never reached.
 pub(super) fn shown_outputs(code: &str) -> usize {
+    // A prompt (with its `...` lines) followed by a non-blank line shows an output.
     let mut n = 0;
     let mut after_prompt = false;
     for line in code.lines().map(str::trim) {
-        if line.starts_with(">>>") {
-            after_prompt = true;
-        } else if line.starts_with("...") && after_prompt {
-        } else if !line.is_empty() && after_prompt {
-            n += 1;
-            after_prompt = false;
-        } else {
-            after_prompt = false;
+        match line {
+            l if l.starts_with(">>>") => after_prompt = true,
+            l if l.starts_with("...") => {}
+            "" => after_prompt = false,
+            _ => {
+                n += usize::from(after_prompt);
+                after_prompt = false;
+            }
         }
     }
     n
@@ -257,6 +258,12 @@ mod tests {
             "TypeError: could not convert string to float: 'x'",
             exc
         ));
+    }
+
+    #[test]
+    fn outputs_a_transcript_shows() {
+        let t = ">>> for n in range(2):\n...     print(n)\n0\n1\n>>> x = 1\n\n>>> x\n1\n";
+        assert_eq!(super::shown_outputs(t), 2);
     }
 
     #[test]
