@@ -202,3 +202,16 @@ fn transcripts_of_one_page_session_share_their_names() {
         vec![v(20, "output-mismatch", "error"), v(31, "undefined-name", "warning")]
     );
 }
+
+/// An output block shown after code that reads the clock is not verified (a warning says
+/// why), as a comment claim on such a line is; the same form without a clock is compared.
+#[test]
+fn an_output_block_of_clock_reading_code_is_not_verified() {
+    assert_eq!(
+        verdicts(&["fixtures/verdict/output-block-clock.md"]),
+        vec![
+            v(23, "nondeterministic-claim", "warning"),
+            v(37, "output-mismatch", "error")
+        ]
+    );
+}
