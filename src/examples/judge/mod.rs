@@ -322,7 +322,6 @@ fn said_to_be_pseudocode(entry: &Entry, block: &CodeBlock) -> bool {
                 "псевдокод",
                 "pseudocódigo",
                 "pseudo-código",
-                "pseudo-code",
                 "pseudocodice",
             ]
             .iter()
