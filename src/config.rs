@@ -20,12 +20,13 @@ pub enum RuleLevel {
 pub enum Isolation {
     /// Consecutive entries of one file share a forked child, with their state reset between
     /// them; an entry that could change process state gets a fresh child of its own.
-    #[default]
     File,
     /// A fresh forked child for every entry (slower, the strictest).
     Entry,
-    /// Like `file`, but a child may also go on to entries of other files: the fastest, at the
-    /// price that what the reset cannot see (a library's internal caches) could cross files.
+    /// The default: one warm child runs the entries of many files, with what an entry can
+    /// change checked and reset after it (qa_state.py); an entry that could change process
+    /// state gets a fresh child, and a change that cannot be undone retires the child.
+    #[default]
     Worker,
 }
 
@@ -69,7 +70,7 @@ pub const DEFAULT_TIMEOUT_SECS: f64 = 5.0;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ExecConfig {
-    /// `file` (default) or `entry`.
+    /// `worker` (default), `file` or `entry`.
     pub isolation: Isolation,
     /// Seconds per entry.
     pub timeout: f64,
@@ -93,7 +94,7 @@ pub struct ExecConfig {
 impl Default for ExecConfig {
     fn default() -> Self {
         ExecConfig {
-            isolation: Isolation::File,
+            isolation: Isolation::Worker,
             timeout: DEFAULT_TIMEOUT_SECS,
             memory_mb: 1024,
             require_modules: false,

@@ -265,13 +265,14 @@ mod tests {
         assert_eq!(plan.timeout, Duration::from_secs(1));
         assert_eq!(plan.requires, ["csv", "json", "re"]);
         assert!(plan.sandbox.allow_network && !plan.sandbox.allow_subprocess);
-        assert_eq!(plan.group, "a.md");
-        // Strict runs ignore a block's allowances; `worker` isolation groups every file.
+        // The default (`worker` isolation) groups every file; `file` isolation one file.
+        assert_eq!(plan.group, "*");
+        config.exec.isolation = Isolation::File;
+        assert_eq!(plan_entry(&config, &file, "a.md".into(), &blocks).group, "a.md");
+        // Strict runs ignore a block's allowances.
         config.exec.strict_sandbox = true;
-        config.exec.isolation = Isolation::Worker;
         let plan = plan_entry(&config, &file, "a.md".into(), &blocks);
         assert!(!plan.sandbox.allow_network);
-        assert_eq!(plan.group, "*");
     }
 
     #[test]

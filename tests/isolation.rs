@@ -207,3 +207,57 @@ fn strict_mode_forks_every_entry() {
     let out = pool(false).run_collect(jobs);
     assert_ne!(printed(&out[0]), printed(&out[1]));
 }
+
+/// Entries of different files on one worker, as `isolation = "worker"` (the default) sends them.
+fn entry_of(file: &str, code: &str) -> EntryJob {
+    EntryJob {
+        group: "*".into(),
+        ..entry(0, code, &[])
+    }
+    .named(file)
+}
+
+trait Named {
+    fn named(self, file: &str) -> Self;
+}
+
+impl Named for EntryJob {
+    fn named(mut self, file: &str) -> Self {
+        for b in &mut self.blocks {
+            b.filename = format!("<qa:{file}:1>");
+        }
+        self
+    }
+}
+
+#[test]
+fn state_the_static_check_cannot_see_is_restored_or_retires_the_child() {
+    // Each change goes through `getattr(module, name)`, which the static risk check lets pass:
+    // what catches it is the comparison of the process state before and after the entry.
+    let umask = "import os\nprint(os.getpid())\nset_umask = getattr(os, 'umask')\nprint(set_umask(0o077))\n";
+    let decimal_set =
+        "import os, decimal\nprint(os.getpid())\ngetattr(decimal, 'setcontext')(decimal.Context(prec=5))\n";
+    let decimal_get = "import os, decimal\nprint(os.getpid())\nprint(decimal.getcontext().prec)\n";
+    let handler = "import os, _signal\nprint(os.getpid())\nprint(getattr(_signal, 'getsignal')(10))\n\
+                   getattr(_signal, 'signal')(10, getattr(_signal, 'SIG_IGN'))\n";
+    let jobs = vec![
+        entry_of("a.md", umask),
+        entry_of("b.md", umask),
+        entry_of("c.md", decimal_set),
+        entry_of("d.md", decimal_get),
+        entry_of("e.md", handler),
+        entry_of("f.md", handler),
+    ];
+    let out = pool(true).run_collect(jobs);
+    let p: Vec<Vec<String>> = out.iter().map(printed).collect();
+    // A umask is put back in place: the same child goes on.
+    assert_eq!(p[0][0], p[1][0], "a restored umask keeps the child");
+    assert_eq!(p[1][1], p[0][1], "b.md saw a.md's umask");
+    assert_ne!(p[0][1], "63");
+    // A decimal context cannot be told apart from the entry's own use: the child is retired.
+    assert_ne!(p[2][0], p[3][0], "a changed decimal context must retire the child");
+    assert_eq!(p[3][1], "28", "d.md saw c.md's decimal precision");
+    // A signal handler is put back.
+    assert_eq!(p[4][1], p[5][1], "f.md saw e.md's signal handler");
+    assert_eq!(p[5][1], "0", "SIG_DFL");
+}

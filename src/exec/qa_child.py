@@ -12,6 +12,10 @@ import tempfile, threading
 
 import qa_runner
 from qa_sandbox import Sandbox as _SandboxState, make_hook as _make_hook
+from qa_state import EntryState as _EntryState
+
+# Limits whose soft value rearm() sets for each entry: EntryState compares only their hard value.
+_REARMED = (resource.RLIMIT_CPU, resource.RLIMIT_AS)
 
 STMT = struct.Struct("iiii")  # entry seq, block, first, last (block -1 = none yet): the shared page
 
@@ -124,6 +128,7 @@ class Child:
             return
         # A reusable child re-arms the soft limits per entry (rearm); hard limits stay as inherited.
         import random, warnings
+        import atexit, _locale  # built in, read by EntryState: part of the baseline, not the entry's
         self.environ = os.environ
         self.env0 = dict(os.environ)
         self.path0 = list(sys.path)
@@ -161,6 +166,7 @@ class Child:
         os.chdir(tmp)
         if self.reusable:
             self.rearm(req["limits"], float(req["timeout"]))
+            self.before = _EntryState(_REARMED)
         for rel, data in req["files"]:
             full = os.path.realpath(os.path.join(tmp, rel))
             if os.path.isabs(rel) or not full.startswith(tmp + os.sep):
@@ -238,6 +244,7 @@ class Child:
         if why is None:
             try:
                 self.reset(tmp)
+                why = _EntryState(_REARMED).restore(self.before)
             except BaseException as e:
                 why = "reset failed: %r" % (e,)
         return why

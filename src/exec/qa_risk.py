@@ -61,6 +61,11 @@ _MUTATOR = re.compile(
     r"clear|update|append|extend|insert|discard|putenv|unsetenv|umask|close|dup|nice|kill|abort|"
     r"chroot|fchdir|reload|tzset|filterwarnings|simplefilter|invalidate_caches|ion|ioff|rc|"
     r"switch_backend|freeze|_)")
+# Every rule above needs one of these words in the code (an import, a name that is always a
+# root, a risky name or attribute): an ASCII entry without any of them is not risky, and is
+# not parsed here at all (most entries: the parse and walk are the supervisor's largest cost).
+_TRIGGER = re.compile(r"\b(?:import|%s)\b" % "|".join(
+    sorted(_ALWAYS_ROOTS | _RISKY_NAMES | _RISKY_ATTRS)))
 _EXAMPLE = re.compile(r"^[ \t]*>>>(?: (.*))?$")
 _CONT = re.compile(r"^[ \t]*\.\.\.(?: (.*))?$")
 
@@ -111,6 +116,10 @@ def _sources(req):
 
 def risk_reason(req):
     """Why this entry must run alone in a fresh child (None = it may share one); see above."""
+    srcs = [b["source"] for b in req["blocks"] if b["mode"] in ("exec", "session")]
+    # Identifiers are NFKC-normalised (`ｓｙｓ` is `sys`): only ASCII code takes the fast path.
+    if all(src.isascii() and not _TRIGGER.search(src) for src in srcs):
+        return None
     try:
         trees = [ast.parse(src) for src in _sources(req)]
     except BaseException:  # SyntaxError, deep nesting, NUL bytes...

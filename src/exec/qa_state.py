@@ -60,3 +60,152 @@ class ProcessState:
             except OSError:
                 ok = False
         return ok
+
+
+# ------------------------------------------------------------------ a child between entries
+#
+# A reusable child runs the entries of many files, one after another, in one warm interpreter
+# (`[exec] isolation = "worker"`, the default). Before each entry it takes a snapshot of the
+# process-wide state an entry can change and that Child.reset does not already put back
+# (globals, builtins, sys.path, sys.modules, environment, random, warnings, recursion limit,
+# hooks); after the entry it compares. What differs is restored when it can be, and otherwise
+# named, which retires the child: the next entry gets a fresh one. Detected, not guessed: the
+# static risk check (qa_risk.py) sends entries likely to do this to a fresh child up front,
+# and this catches what it did not foresee.
+
+# State of a stdlib module as it is right after its import: a module first imported during an
+# entry is compared with this (it had no "before").
+_AS_IMPORTED = {
+    "logging configuration": ((), 30, False, 0),
+    "faulthandler": False,
+    "socket default timeout": None,
+    "asyncio event loop policy": None,
+}
+
+
+# `_signal`, not `signal`: the wrapper makes an enum of every number (100 µs per snapshot).
+_SIGNALS = tuple(sorted(int(s) for s in __import__("_signal").valid_signals()))
+
+
+def _signals():
+    from _signal import getsignal
+    return [getsignal(s) for s in _SIGNALS]
+
+
+def _watched():
+    """State held by modules, read only when they are loaded (importing one here would change
+    what the entry sees; `atexit` and `_locale` are built in and imported at set-up)."""
+    import sys
+    mods, out = sys.modules, {}
+    out["atexit callbacks"] = mods["atexit"]._ncallbacks()
+    loc = mods["_locale"]
+    try:
+        out["locale"] = tuple(loc.setlocale(c, None) for c in
+                              (loc.LC_CTYPE, loc.LC_NUMERIC, loc.LC_TIME, loc.LC_COLLATE, loc.LC_MONETARY))
+    except Exception:
+        pass
+    m = mods.get("copyreg")
+    if m is not None:
+        out["copyreg dispatch table"] = len(m.dispatch_table)
+    m = mods.get("logging")
+    if m is not None:
+        root = m.root
+        out["logging configuration"] = (tuple(root.handlers), root.level, root.disabled, root.manager.disable)
+    m = mods.get("faulthandler")
+    if m is not None:
+        out["faulthandler"] = m.is_enabled()
+    m = mods.get("socket")
+    if m is not None:
+        out["socket default timeout"] = m.getdefaulttimeout()
+    m = mods.get("decimal")
+    if m is not None:
+        c, d = m.getcontext(), m.Context()
+        c.clear_flags()  # flags record what ran (an inexact division); they are not settings
+        fields = lambda x: (x.prec, x.rounding, x.Emin, x.Emax, x.capitals, x.clamp,
+                            tuple(sorted(k.__name__ for k, v in x.traps.items() if v)))
+        out["decimal context"] = fields(c)
+        _AS_IMPORTED["decimal context"] = fields(d)
+    m = mods.get("asyncio.events")
+    if m is not None:
+        policy = getattr(m, "_event_loop_policy", None)
+        # The default policy is made on first use: that is not a change.
+        out["asyncio event loop policy"] = None if policy is None or \
+            type(policy).__name__.endswith("DefaultEventLoopPolicy") else id(policy)
+    return out
+
+
+class EntryState:
+    """A snapshot of a reusable child's process-wide state (see above). `after.restore(before)`
+    puts back what can be and returns what could not, as a short reason (None: clean)."""
+
+    def __init__(self, rearmed=()):
+        """`rearmed`: resource limits whose soft value the child sets per entry (only their hard
+        value is compared)."""
+        import _signal, gc, sys, threading
+        self.umask = os.umask(0o022)
+        os.umask(self.umask)
+        self.signals = _signals()
+        self.sigmask = _signal.pthread_sigmask(_signal.SIG_BLOCK, [])
+        self.switch = sys.getswitchinterval()
+        self.gc = (gc.isenabled(), gc.get_threshold())
+        self.excepthook = threading.excepthook
+        self.stdin = sys.stdin
+        self.asyncgen = sys.get_asyncgen_hooks()
+        self.coro_depth = sys.get_coroutine_origin_tracking_depth()
+        self.import_hooks = (list(sys.meta_path), list(sys.path_hooks))
+        limits, self.affinity, self.nice = _read(0)
+        self.rearmed = frozenset(rearmed)
+        self.limits = {r: (None, v[1]) if r in self.rearmed else v for r, v in limits.items()}
+        self.watched = _watched()
+
+    def restore(self, before):
+        import _signal as signal, gc, sys, threading
+        if self.umask != before.umask:
+            os.umask(before.umask)
+        if self.signals != before.signals:
+            for s, h in zip(_SIGNALS, before.signals):
+                if h is not None and signal.getsignal(s) is not h:
+                    try:
+                        signal.signal(s, h)
+                    except (OSError, ValueError, TypeError):
+                        return "signal handlers changed"
+        if signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0):
+            signal.setitimer(signal.ITIMER_REAL, 0)  # a pending alarm() would fire in the next entry
+        if self.sigmask != before.sigmask:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before.sigmask)
+        if self.switch != before.switch:
+            sys.setswitchinterval(before.switch)
+        if self.gc != before.gc:
+            (gc.enable if before.gc[0] else gc.disable)()
+            gc.set_threshold(*before.gc[1])
+        threading.excepthook = before.excepthook
+        sys.stdin = before.stdin
+        if self.asyncgen != before.asyncgen:
+            sys.set_asyncgen_hooks(*before.asyncgen)
+        if self.coro_depth != before.coro_depth:
+            sys.set_coroutine_origin_tracking_depth(before.coro_depth)
+        if self.import_hooks != before.import_hooks:
+            return "import hooks (sys.meta_path, sys.path_hooks) changed"
+        for r, lim in before.limits.items():
+            now = self.limits.get(r)
+            if now != lim:
+                if r in self.rearmed:
+                    return "resource limits lowered"
+                try:
+                    resource.setrlimit(r, lim)
+                except (OSError, ValueError):
+                    return "resource limits lowered"
+        if self.affinity != before.affinity and before.affinity is not None:
+            try:
+                os.sched_setaffinity(0, before.affinity)
+            except OSError:
+                return "CPU affinity changed"
+        if self.nice != before.nice and before.nice is not None:
+            try:
+                os.setpriority(os.PRIO_PROCESS, 0, before.nice)
+            except OSError:
+                return "niceness raised"
+        for what, value in self.watched.items():
+            if before.watched.get(what, _AS_IMPORTED.get(what, value)) != value:
+                return what + " changed"
+        return None

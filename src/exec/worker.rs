@@ -147,8 +147,8 @@ pub fn worker_main() -> ! {
             (RUNNER, c"qa_runner.py", c"qa_runner"),
             (RISK, c"qa_risk.py", c"qa_risk"),
             (SANDBOX, c"qa_sandbox.py", c"qa_sandbox"),
-            (CHILD, c"qa_child.py", c"qa_child"),
             (STATE, c"qa_state.py", c"qa_state"),
+            (CHILD, c"qa_child.py", c"qa_child"),
             (FORK_SERVER, c"qa_forkserver.py", c"qa_forkserver"),
         ] {
             let code = CString::new(source).expect("embedded Python has no NUL");
