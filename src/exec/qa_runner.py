@@ -14,6 +14,8 @@ from qa_session import SessionRunner
 from qa_stmt import (LOST, SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value, loads,
                      missing_module, near_name, star_import)
 
+# Words of code whose meaning spans statements: such a block is also compiled as one unit.
+_SPANS_STATEMENTS = re.compile(r"\b(?:global|nonlocal|__future__)\b")
 _FUTURE_MASK = 0
 for _n in __future__.all_feature_names:
     _FUTURE_MASK |= getattr(__future__, _n).compiler_flag
@@ -330,7 +332,7 @@ class Entry(SessionRunner):
                 if mode == "session":
                     self.run_session(bi, block)
                 elif mode == "compile_only":
-                    self.compile_block(block)
+                    self.compile_block(block, whole=True)
                 elif mode == "lost":
                     # An earlier run never finished this block: what it binds is lost.
                     for name in bound_by_text(src):
@@ -348,47 +350,76 @@ class Entry(SessionRunner):
         if os.getpid() != self.pid:  # a snippet forked and this is the copy: vanish silently
             os._exit(0)
 
-    def compile_block(self, block, flags=ast.PyCF_ONLY_AST):
+    def compile_block(self, block, whole=False):
+        """The block's AST (None after a syntax error, recorded); `whole`: always compile it as
+        one unit too (a block that is only compiled)."""
         try:
-            tree = compile(block["source"], self.fname, "exec", flags | self.flags, dont_inherit=True)
+            tree = compile(block["source"], self.fname, "exec", ast.PyCF_ONLY_AST | self.flags, dont_inherit=True)
             if "await" in block["source"]:
                 tree, self.awaits = top_level_await(tree)
             else:
                 self.awaits = False
-            # The block as one compilation unit (also: 'return' outside function fails here).
-            self.consts = const_pool(compile(tree, self.fname, "exec", self.flags, dont_inherit=True))
+            self.consts = {}
+            if whole or _SPANS_STATEMENTS.search(block["source"]):
+                # The block as one compilation unit: what only the whole block can get wrong (a
+                # `global` after a use, a `__future__` import out of place) fails here, and the
+                # constants are pooled from it. Other blocks pool them from their statements
+                # (run_exec): the same objects, one compile less.
+                self.consts = const_pool(compile(tree, self.fname, "exec", self.flags, dont_inherit=True))
             return tree
         except BaseException as e:  # SyntaxError, ValueError (NUL bytes), RecursionError (deep nesting)
             self.res["syntax_error"] = self.error(e, None)
             return None
 
+    def compile_stmt(self, node, commented):
+        """(code, held): one statement compiled as the runner runs it (an expression in eval
+        mode, a claimed assignment holding its value), with the block's shared constants."""
+        if isinstance(node, ast.Expr):
+            return compile(ast.Expression(node.value), self.fname, "eval", self.flags, dont_inherit=True), False
+        held = commented and holds_value(node)
+        body = hold_value(node) if held else [node]
+        return compile(ast.Module(body, []), self.fname, "exec", self.flags, dont_inherit=True), held
+
     def run_exec(self, bi, block):
         tree = self.compile_block(block)
+        lines = block["source"].splitlines()
+        compiled = commented = None
+        if tree is not None:
+            # Only a statement with a comment can carry a claim: the extra work is for those.
+            commented = [any("#" in l for l in lines[n.lineno - 1:n.end_lineno + 1]) for n in tree.body]
+            if not self.consts and "__future__" not in block["source"]:
+                # Every statement compiled before the first runs, their constants pooled. A
+                # statement that does not compile stops the whole block, as a script's would.
+                compiled = []
+                try:
+                    for node, c in zip(tree.body, commented):
+                        compiled.append(self.compile_stmt(node, c))
+                        const_pool(compiled[-1][0], self.consts)
+                except BaseException as e:
+                    self.res["syntax_error"] = self.error(e, None)
+                    tree = None
         if tree is None:
             # Nothing in the block ran: what it would have bound is missing below, and the
             # NameErrors that follow are the syntax error's.
             for name in bound_by_text(block["source"]):
                 self.failed[name] = [bi, SYNTAX_ERROR]
             return
-        ns, fname = self.ns, self.fname
-        lines = block["source"].splitlines()
-        for node in tree.body:
+        ns = self.ns
+        for i, node in enumerate(tree.body):
             first, last = node.lineno, node.end_lineno
             for d in getattr(node, "decorator_list", ()):  # a decorated def starts at its first @
                 first = min(first, d.lineno)
             self.stmt = stmt = [first, last]
             self.mark(bi, first, last)
-            # Only a statement with a comment can carry a claim: the extra work is for those.
-            commented = any("#" in l for l in lines[first - 1:last + 1])
             # `try`/`with` must be in the statement's text: most statements skip the AST walk.
-            caught = [] if commented and any("try" in l or "with" in l for l in lines[first - 1:last]) \
+            caught = [] if commented[i] and any("try" in l or "with" in l for l in lines[first - 1:last]) \
                 and has_handler(node) else None
             if self.awaits:
                 ns[AWAIT] = self.awaited
             try:
+                got = self.compile_stmt(node, commented[i]) if compiled is None else compiled[i]
+                code, held = shared(got[0], self.consts), got[1]
                 if isinstance(node, ast.Expr):
-                    code = shared(compile(ast.Expression(node.value), fname, "eval", self.flags, dont_inherit=True),
-                                   self.consts)
                     value = eval(code, ns)
                     # None is recorded too: `items.sort()  # None` is a claim about it (the
                     # judge ignores it for any other claim, as a REPL shows nothing).
@@ -396,7 +427,7 @@ class Entry(SessionRunner):
                     r = self.budget(repr(value))
                     if r is not None:
                         rec = {"stmt": stmt, "repr": r}
-                        if commented and not isinstance(value, (str, int, float, bool, type(None))):
+                        if commented[i] and not isinstance(value, (str, int, float, bool, type(None))):
                             try:
                                 text = str(value)
                             except BaseException:
@@ -404,14 +435,10 @@ class Entry(SessionRunner):
                             if text != r and len(text) <= 4096:
                                 rec["str"] = self.budget(text)
                         self.res["values"].append(rec)
-                    if value is None and commented:
+                    if value is None and commented[i]:
                         self.receiver_state(node.value, stmt)
                     value = None
                 else:
-                    held = commented and holds_value(node)
-                    body = hold_value(node) if held else [node]
-                    code = shared(compile(ast.Module(body, []), fname, "exec", self.flags, dont_inherit=True),
-                                   self.consts)
                     self.flags |= code.co_flags & _FUTURE_MASK
                     if caught is None:
                         exec(code, ns)
@@ -419,7 +446,7 @@ class Entry(SessionRunner):
                         self.exec_traced(code, ns, caught)
                     if held:
                         self.assigned(node, stmt, ns.pop(HELD, None))
-                    elif commented:
+                    elif commented[i]:
                         self.assigned(node, stmt)
                 if self.failed or self.failed_star is not None:
                     root = self.ran(node)
