@@ -27,7 +27,7 @@ from qa_forkserver import ForkServer as _ForkServer
 from qa_risk import risk_reason as _risk_reason
 from qa_state import ProcessState as _ProcessState
 
-REUSE_MAX = 64  # entries per child before a fresh fork (bounds slow leaks: memory, caches)
+REUSE_MAX = 512  # entries per child before a fresh fork (bounds slow leaks: memory, caches)
 _TRACE = bool(os.environ.get("QA_LINT_EXEC_TRACE"))
 # Fork the next child ahead (the pool decides: pool.rs, spare_wanted); read by serve().
 _SPARE = True
