@@ -9,6 +9,7 @@
 //! a worker that dies mid-entry costs that entry only ([`EntryOutcome::Crashed`]).
 
 use super::protocol::*;
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -23,6 +24,13 @@ pub const WATCHDOG_GRACE: Duration = Duration::from_secs(5);
 /// Most consecutive jobs of one group a worker thread claims at once (the rest of a long file
 /// goes to whichever worker is free next, so one big file does not serialise the run).
 pub const MAX_CLAIM: usize = 16;
+/// Entries a worker thread keeps at its worker: the next is sent before the answer to the one
+/// before it, so the supervisor can hand it to a reused child the moment that child is done
+/// (qa_helper.py, `look_ahead`), and the three processes overlap instead of taking turns.
+pub const PIPELINE: usize = 2;
+/// Largest request sent ahead of an answer. A pipe holds 64 KiB: a bigger request sent ahead
+/// could block this thread while the supervisor blocks writing a big answer to it.
+const PIPELINE_MAX_BYTES: usize = 32 << 10;
 /// How long a new worker may take to start CPython and say hello.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a dropped pool waits for its workers to end on their own (stdin closed) before it
@@ -202,10 +210,7 @@ impl Pool {
                 s.spawn(|| {
                     let mut worker = self.idle.lock().unwrap().pop();
                     while let Some(range) = claim() {
-                        for i in range {
-                            let outcome = self.run_one(&mut worker, &jobs[i]);
-                            on_done(i, outcome);
-                        }
+                        self.run_range(&mut worker, &jobs, range, &on_done);
                     }
                     if let Some(w) = worker {
                         self.idle.lock().unwrap().push(w);
@@ -238,23 +243,61 @@ impl Pool {
         }
     }
 
-    fn run_one(&self, slot: &mut Option<Worker>, job: &EntryJob) -> EntryOutcome {
-        if slot.is_none() {
-            match self.spawn() {
-                Ok(w) => *slot = Some(w),
-                Err(e) => return Self::crashed(format!("could not start a Python worker: {e}")),
+    /// Runs `jobs[range]` in order on one worker, [`PIPELINE`] at a time. When the worker dies
+    /// or is retired, the entries already sent to it after the one that was running are sent
+    /// again to the next worker: each entry's outcome comes from one complete run.
+    fn run_range<F>(&self, slot: &mut Option<Worker>, jobs: &[EntryJob], range: std::ops::Range<usize>, on_done: &F)
+    where
+        F: Fn(usize, EntryOutcome) + Sync,
+    {
+        let mut queue: VecDeque<usize> = range.collect();
+        let mut in_flight: VecDeque<(usize, Sent)> = VecDeque::new();
+        loop {
+            while in_flight.len() < PIPELINE {
+                let Some(&i) = queue.front() else { break };
+                let request = self.request(&jobs[i]);
+                if !in_flight.is_empty() && request.line.len() > PIPELINE_MAX_BYTES {
+                    break;
+                }
+                queue.pop_front();
+                match self.send(slot, request) {
+                    Ok(sent) => in_flight.push_back((i, sent)),
+                    Err(outcome) if in_flight.is_empty() => on_done(i, outcome),
+                    Err(_) => {
+                        // The worker died under the entry in flight: that one is answered
+                        // below; this one goes again.
+                        queue.push_front(i);
+                        break;
+                    }
+                }
+            }
+            let Some((i, sent)) = in_flight.pop_front() else {
+                if queue.is_empty() {
+                    return;
+                }
+                continue;
+            };
+            let outcome = self.receive(slot, &jobs[i], &sent);
+            on_done(i, outcome);
+            if slot.is_none() {
+                while let Some((j, _)) = in_flight.pop_back() {
+                    queue.push_front(j);
+                }
             }
         }
-        let w = slot.as_mut().expect("worker");
+    }
+
+    /// The request line for `job`, with a fresh id and nonce.
+    fn request(&self, job: &EntryJob) -> Request {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         // Under --strict-sandbox the entry's plan already holds the trusted cap
         // (settings::plan_entry): the limit is decided once, where the diagnostic reads it.
         let timeout = job.timeout.unwrap_or(self.limits.timeout);
         let nonce = blake3::keyed_hash(&self.nonce_key, &id.to_le_bytes()).to_hex();
-        let nonce = &nonce.as_str()[..32];
+        let nonce = nonce.as_str()[..32].to_string();
         let req = WireRequest {
             id,
-            nonce,
+            nonce: &nonce,
             blocks: &job.blocks,
             files: job.files.iter().map(|(p, b)| (p.as_str(), latin1(b))).collect(),
             requires: &job.requires,
@@ -265,13 +308,48 @@ impl Pool {
         };
         let mut line = serde_json::to_string(&req).expect("serialise request");
         line.push('\n');
-        let stdin = w.stdin.as_mut().expect("stdin is open until the pool is dropped");
-        if let Err(e) = stdin.write_all(line.as_bytes()).and_then(|_| stdin.flush()) {
-            let st = slot.take().map(|mut w| w.kill()).unwrap_or_default();
-            return Self::crashed(format!("the Python worker died ({st}; write failed: {e})"));
+        Request {
+            line,
+            sent: Sent {
+                id,
+                nonce,
+                len: 0,
+                timeout,
+            },
         }
+    }
+
+    /// Sends a request to the worker (started if there is none); a failure is the entry's outcome.
+    fn send(&self, slot: &mut Option<Worker>, request: Request) -> Result<Sent, EntryOutcome> {
+        if slot.is_none() {
+            match self.spawn() {
+                Ok(w) => *slot = Some(w),
+                Err(e) => return Err(Self::crashed(format!("could not start a Python worker: {e}"))),
+            }
+        }
+        let w = slot.as_mut().expect("worker");
+        let stdin = w.stdin.as_mut().expect("stdin is open until the pool is dropped");
+        if let Err(e) = stdin.write_all(request.line.as_bytes()).and_then(|_| stdin.flush()) {
+            let st = slot.take().map(|mut w| w.kill()).unwrap_or_default();
+            return Err(Self::crashed(format!(
+                "the Python worker died ({st}; write failed: {e})"
+            )));
+        }
+        Ok(Sent {
+            len: request.line.len(),
+            ..request.sent
+        })
+    }
+
+    /// Waits for the answer to `sent`, the oldest request in flight. Its watchdog starts now,
+    /// when the worker has answered every request sent before it.
+    fn receive(&self, slot: &mut Option<Worker>, job: &EntryJob, sent: &Sent) -> EntryOutcome {
+        let Some(w) = slot.as_mut() else {
+            return Self::crashed("the Python worker died".to_string());
+        };
+        let (id, nonce, timeout) = (sent.id, sent.nonce.as_str(), sent.timeout);
         let deadline = Instant::now() + timeout + WATCHDOG_GRACE;
-        let cap = response_cap(&self.limits, line.len());
+        let cap = response_cap(&self.limits, sent.len);
         let (detail, fatal) = match w.out.read_line(deadline, cap) {
             Ok(text) => match serde_json::from_str::<WireResponse>(&text) {
                 Ok(r) if r.id == Some(id) && r.nonce == nonce => match (r.outcome, r.error) {
@@ -478,6 +556,20 @@ fn spawn_worker_process(exe: &std::path::Path, kernel: bool, spare: bool) -> io:
         });
     }
     cmd.spawn()
+}
+
+/// A request line and what its answer must carry.
+struct Request {
+    line: String,
+    sent: Sent,
+}
+
+/// A request in flight: what its answer must carry and how long it may take.
+struct Sent {
+    id: u64,
+    nonce: String,
+    len: usize,
+    timeout: Duration,
 }
 
 struct Worker {

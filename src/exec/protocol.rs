@@ -21,6 +21,10 @@
 //! `{"python": "CPython 3.x.y", "prefix": …, "pid": …, "confined": bool}` or `{"fatal": msg}`;
 //! then exactly one [`WireResponse`] per request, in order:
 //! `{"id": id, "nonce": nonce, "outcome": <EntryOutcome>}` or `{"id": id, "error": traceback}`.
+//! The pool keeps up to `PIPELINE` (2) requests in flight: the next is sent before the answer
+//! to the one before it (only when it is at most 32 KiB, so neither side can block the other
+//! on a full pipe). An entry's watchdog starts when the answers before it have arrived. When a
+//! worker dies or is retired, the requests it had not answered are sent again to a new one.
 //!
 //! **Supervisor → fork server** (a `SOCK_SEQPACKET` socket pair): one message per child, JSON
 //! `{"root": dir, "plan": confinement settings|null, "doctest": bool}` with the child's request
@@ -35,6 +39,12 @@
 //! pipes), and in a confined worker it is confined before it reads anything, with the settings
 //! of that request; the supervisor hands it only a request with the same
 //! settings (scratch size and the three `allow-*`), and otherwise forks a fresh child.
+//! A reused child is handed the next request while it still runs the one before (*look
+//! ahead*), when that request may run in it (same group and sandbox, not risky): it starts the
+//! next entry as soon as it has sent `D` for this one. A child whose entry leaves it unfit
+//! (`dirty`, or `M`) exits instead of reading on; the supervisor then runs the request it had
+//! handed over from the start in a fresh child. Results a child sent past `D` belong to the
+//! next entry.
 //!
 //! **Child → supervisor** (a fresh pipe per child; one line each, a tag byte then JSON):
 //! `B<0|1><BlockResult>` per finished block (the digit: output truncated so far),
@@ -51,7 +61,8 @@
 //! completed entry has exactly one block result per block (a timeout or crash at most that
 //! many), and missing modules were required by the job; anything else kills the worker and
 //! reports the entry as crashed. What a child sends about its own entry is believed: a
-//! snippet can lie about its own result, and only about its own.
+//! snippet can lie about its own result, and, in a child reused for later entries (never under
+//! `--strict-sandbox`, where each child runs one entry), about theirs.
 //!
 //! **Who holds which descriptor.** The main process spawns workers with close-on-exec
 //! everywhere except the two protocol pipes; a confined worker's waiter (outside the PID

@@ -108,7 +108,10 @@ class Child:
                 if self.confine is not None and self.plan is None:  # before anything of the entry exists
                     self.confine(self.root, *plan_of(req))
                 self.first_setup(req["limits"], float(req["timeout"]))
-            self.run_entry(req, seq)
+            if not self.run_entry(req, seq):
+                # Unfit for another entry: the supervisor retires this child, and the next
+                # entry, which it may already have handed over, must not start here.
+                return 0
 
     def first_setup(self, lim, timeout):
         _setrl(resource.RLIMIT_FSIZE, lim["file_size_bytes"])
@@ -156,6 +159,7 @@ class Child:
             self.hooked = True
 
     def run_entry(self, req, seq):
+        """Runs one entry and sends its results; returns whether this child may run another."""
         STMT.pack_into(self.shm, 0, seq, -1, 0, 0)
         if self.spare:  # the previous entry's dir, left empty (saves a mkdir + rmdir on ext4)
             tmp, self.spare = self.spare, None
@@ -186,10 +190,8 @@ class Child:
             except (ImportError, ValueError):
                 missing.append(mod)
         if missing:
-            if self.reusable:
-                self.reset(tmp)
             send_tag(self.w, b"M", missing)
-            return
+            return False
         sb = req["sandbox"]
         if self.reusable or not (sb.get("allow_network") and sb.get("allow_subprocess")
                                  and sb.get("allow_writes_outside")):
@@ -203,6 +205,7 @@ class Child:
         if self.reusable:
             dirty = self.after_entry(entry, max(threads, _thread._count()), tmp)
         send_tag(self.w, b"D", {"threads_left": threads, "truncated": entry.truncated, "dirty": dirty})
+        return self.reusable and dirty is None
 
     def after_entry(self, entry, threads, tmp):
         """Runtime checks after an entry in a reusable child, then the reset. Returns why the

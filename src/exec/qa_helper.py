@@ -57,6 +57,66 @@ def _visible(text):
 # ------------------------------------------------------------------ supervisor (worker process)
 
 
+class _Requests:
+    """The pool's request lines, one per entry. The pool sends the next entry before the answer
+    to the one before it (pool.rs, PIPELINE), so that `ready()` can hand it to a reused child
+    the moment it has sent its last result."""
+
+    def __init__(self, fd):
+        self.fd, self.buf, self.scanned = fd, bytearray(), 0
+        self.eof = False
+
+    def _line(self):
+        i = self.buf.find(b"\n", self.scanned)
+        if i < 0:
+            self.scanned = len(self.buf)  # a long line arriving in pieces is scanned once
+            return None
+        line = bytes(self.buf[:i + 1])
+        del self.buf[:i + 1]
+        self.scanned = 0
+        return line
+
+    def unread(self, line):
+        self.buf[0:0] = line
+        self.scanned = 0
+
+    def next(self):
+        """The next line, waiting for it; b"" at the end of input."""
+        while True:
+            line = self._line()
+            if line is not None:
+                return line
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                return b""
+            self.buf += chunk
+
+    def ready(self):
+        """The next line if all of it has arrived, else None; never waits."""
+        while True:
+            line = self._line()
+            if line is not None:
+                return line
+            if self.eof or not select.select([self.fd], [], [], 0)[0]:
+                return None
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                self.eof = True
+                return None
+            self.buf += chunk
+
+
+def _parse(line):
+    """(request, the line as the child gets it, nonce): the nonce is held by the supervisor only
+    (children come from the fork server: they never see it); the child's copy has it zeroed
+    (same length: no re-encoding)."""
+    req = json.loads(line)
+    nonce = req.pop("nonce", "")
+    if nonce:
+        line = line.replace(nonce.encode(), b"0" * len(nonce), 1)
+    return req, line, nonce
+
+
 class _Live:
     """The supervisor's handle on a forked child (idle between entries when reusable)."""
     __slots__ = ("pid", "req_w", "res_r", "shm", "root", "group", "runs", "reusable", "buf", "sandbox",
@@ -75,12 +135,15 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
         _TMP_BASE = "/run"  # the worker's private tmpfs; each child mounts its own scratch on its root
     _send(out_fd, {"python": "%s %s" % (platform.python_implementation(), platform.python_version()),
                    "prefix": sys.prefix, "pid": me, "confined": confine is not None})
-    reader = os.fdopen(in_fd, "rb", closefd=False)
+    requests = _Requests(in_fd)
     gc.freeze()  # keep the supervisor's objects out of the children's GC (less copy-on-write)
-    sup = _Supervisor(in_fd, out_fd, child_setup, me, confine, fork_sibling)
+    sup = _Supervisor(in_fd, out_fd, child_setup, me, confine, fork_sibling, requests)
     while True:
-        line = reader.readline()
-        if not line:
+        # The next entry: one already running in the live child (handed to it ahead), one read
+        # ahead that could not be, or the next line of the pool.
+        ahead, sup.ahead, sup.pending = sup.ahead or sup.pending, None, None
+        line = None if ahead else requests.next()
+        if line == b"":
             sup.retire(now=True)
             sup.forks.close()
             _reap_all(time.monotonic() + 0.3)
@@ -88,13 +151,12 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
         req, cleanup = {}, []
         sup.cleanup = cleanup
         try:
-            req = json.loads(line)
-            # Held by the supervisor only (children come from the fork server: they never see it).
-            sup.nonce = req.pop("nonce", "")
-            if sup.nonce:  # the child gets the request without it (same length: no re-encoding)
-                line = line.replace(sup.nonce.encode(), b"0" * len(sup.nonce), 1)
+            if ahead is None:
+                ahead = _parse(line) + (None, None)
+            req, line, sup.nonce, risk, started = ahead
+            ahead = None
             sup.req = req
-            outcome = sup.supervise(req, line)
+            outcome = sup.supervise(req, line, risk, started)
             resp = b'{"id":%d,"nonce":"%s","outcome":%s}' % (req["id"], sup.nonce.encode(), outcome)
         except BaseException:
             if os.getpid() != me:
@@ -103,6 +165,10 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
             resp = json.dumps({"id": req.get("id"), "error": traceback.format_exc()}).encode()
         if os.getpid() != me:
             os._exit(0)
+        if sup.ahead is not None and sup.live is not sup.ahead_child:
+            # The child it was handed to is gone (this entry left it unfit, timed out, crashed):
+            # it runs from the start in the next child.
+            sup.pending, sup.ahead = sup.ahead[:4] + (None,), None
         # Limits, affinity or niceness another process changed are put back before the next
         # entry; what cannot be (a lowered hard limit) retires this worker: the pool replaces it.
         intact = sup.state.reassert()
@@ -203,9 +269,12 @@ def _write_all(fd, data):
 
 
 class _Supervisor:
-    def __init__(self, in_fd, out_fd, setup, me, confine, fork_sibling):
+    def __init__(self, in_fd, out_fd, setup, me, confine, fork_sibling, requests):
         self.in_fd, self.out_fd, self.setup, self.me, self.confine = in_fd, out_fd, setup, me, confine
-        self.fork_sibling = fork_sibling
+        self.fork_sibling, self.requests = fork_sibling, requests
+        # The next entry read ahead: (req, line, nonce, risk, started): `started` = its sequence
+        # number in the live child it was handed to (`ahead`), None if it was not (`pending`).
+        self.ahead = self.pending = self.ahead_child = None
         self.live = self.spare = None
         self.cleanup = []
         self.nonce, self.req = "", None  # the request in flight (forget() drops it)
@@ -214,26 +283,25 @@ class _Supervisor:
         # Forked now, while this process is still the pristine image (before any request).
         self.forks = self.new_fork_server()
 
-    def supervise(self, req, line):
+    def supervise(self, req, line, risk=None, started=None):
+        """Runs one entry and returns its outcome. `started`: it was handed to the live child
+        ahead (look_ahead) and is running there as entry number `started`; `risk`: its risk
+        check, when already made."""
         group = req.get("group") or ""
         lim = req["limits"]
+        cap = 8 * int(lim.get("max_output_bytes", 1 << 20)) + 2 * len(line) + _WIRE_SLACK
+        if started is not None:
+            _trace("entry %d handed ahead to %d" % (started, self.live.pid))
+            self.look_ahead(self.live)
+            return self.collect(self.live, started, float(req["timeout"]), cap)
         can_reuse = bool(group) and lim.get("reuse", True)
         if not self.sessions and any(b["mode"] == "session" for b in req["blocks"]):
             self.sessions = True  # the fork server imports doctest for the children from now on
-        risk = _risk_reason(req) if can_reuse else None
+        if risk is None:
+            risk = _risk_reason(req) if can_reuse else None
         c = self.live
         if c is not None:
-            why = None
-            if not (can_reuse and c.reusable):
-                why = "no reuse"
-            elif c.group != group:
-                why = "new group"
-            elif c.sandbox != req["sandbox"]:
-                why = "other sandbox settings"  # a confined child cannot be loosened
-            elif risk:
-                why = "risky entry: " + risk
-            elif c.runs >= REUSE_MAX:
-                why = "%d entries run" % c.runs
+            why = self.unfit(c, req, can_reuse, risk)
             if why:
                 _trace("retire %d (%s)" % (c.pid, why))
                 self.retire()
@@ -258,9 +326,52 @@ class _Supervisor:
                 _trace("spare %d" % self.spare.pid)
             except OSError as e:  # no spare (e.g. the process limit): forked when needed instead
                 _trace("no spare: %r" % (e,))
-        cap = 8 * int(lim.get("max_output_bytes", 1 << 20)) + 2 * len(line) + _WIRE_SLACK
+        self.look_ahead(c)
         # Every request carries its timeout (Rust resolves it, with its one default).
         return self.collect(c, seq, float(req["timeout"]), cap)
+
+    def unfit(self, c, req, can_reuse, risk):
+        """Why live child `c` may not run `req` next (None: it may)."""
+        if not (can_reuse and c.reusable):
+            return "no reuse"
+        if c.group != (req.get("group") or ""):
+            return "new group"
+        if c.sandbox != req["sandbox"]:
+            return "other sandbox settings"  # a confined child cannot be loosened
+        if risk:
+            return "risky entry: " + risk
+        if c.runs >= REUSE_MAX:
+            return "%d entries run" % c.runs
+        return None
+
+    def look_ahead(self, c):
+        """While `c` runs an entry: when the pool's next entry has arrived and `c` may run it
+        too, hand it over now, so that `c` starts it as soon as it has sent the last result
+        of this one (the child stops instead when this entry leaves it unfit, see
+        qa_child.Child.main; collect() then takes it back)."""
+        if not c.reusable or self.pending is not None or self.ahead is not None:
+            return
+        line = self.requests.ready()
+        if line is None:
+            return
+        try:
+            req, line, nonce = _parse(line)
+            lim = req["limits"]
+            can_reuse = bool(req.get("group")) and lim.get("reuse", True)
+            risk = _risk_reason(req) if can_reuse else None
+        except BaseException:
+            self.requests.unread(line)  # the main loop parses it again and answers the error
+            return
+        if self.unfit(c, req, can_reuse, risk):
+            self.pending = (req, line, nonce, risk, None)
+            return
+        try:
+            _write_all(c.req_w, line)
+        except OSError:
+            self.pending = (req, line, nonce, risk, None)
+            return
+        c.runs += 1
+        self.ahead, self.ahead_child = (req, line, nonce, risk, c.runs), c
 
     def take(self, req, group, reusable):
         """A fresh child for `req`: the spare when it is alive and confined the way `req` needs,
@@ -356,6 +467,8 @@ class _Supervisor:
                 if o is not None:
                     o.shm.close()  # their statement pages: a child must not write another's
             self.live = self.spare = None
+            self.ahead = self.pending = self.ahead_child = None
+            self.requests.buf = bytearray()
             self.nonce = ""
             self.cleanup = []
             if self.req is not None:
@@ -421,28 +534,11 @@ class _Supervisor:
         deadline = time.monotonic() + timeout
         r = c.res_r
         buf = c.buf
-        while done is None and missing is None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([r], [], [], min(left, 0.5))
-            if not ready:  # child gone while a grandchild still holds the pipe?
-                p, st = os.waitpid(c.pid, os.WNOHANG)
-                if p:
-                    status = st
-                    break
-                continue
-            chunk = os.read(r, 1 << 16)
-            if not chunk:
-                break
-            got += len(chunk)
-            if got > cap:  # more than any honest result: stop reading, the child is killed below
-                flooded = True
-                break
+        chunk = b""  # what the child sent before this entry's turn (handed ahead) comes first
+        while True:
             buf += chunk
             *lines, buf = buf.split(b"\n")
-            for ln in lines:
+            for i, ln in enumerate(lines):
                 tag = ln[:1]
                 if tag == b"B":
                     blocks.append(ln[2:])  # raw JSON, spliced into the answer as is
@@ -453,6 +549,39 @@ class _Supervisor:
                     missing = ln[1:]
                 elif tag == b"I":
                     internal = json.loads(ln[1:])
+                if done is not None or missing is not None:
+                    # What follows is the next entry's, handed ahead (look_ahead): kept for it.
+                    buf = b"".join(l + b"\n" for l in lines[i + 1:]) + buf
+                    break
+            if done is not None or missing is not None:
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            # The pool's next entry may arrive while this one runs: it is handed ahead then.
+            watch = self.in_fd if c.reusable and self.ahead is None and self.pending is None \
+                and not self.requests.eof else None
+            ready, _, _ = select.select([r] if watch is None else [r, watch], [], [], min(left, 0.5))
+            if watch is not None and watch in ready:
+                self.look_ahead(c)
+                if r not in ready:
+                    chunk = b""
+                    continue
+            if not ready:  # child gone while a grandchild still holds the pipe?
+                p, st = os.waitpid(c.pid, os.WNOHANG)
+                if p:
+                    status = st
+                    break
+                chunk = b""
+                continue
+            chunk = os.read(r, 1 << 16)
+            if not chunk:
+                break
+            got += len(chunk)
+            if got > cap:  # more than any honest result: stop reading, the child is killed below
+                flooded = True
+                break
         c.buf = buf
         if flooded:
             done = missing = None
