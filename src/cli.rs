@@ -154,6 +154,10 @@ pub struct CheckArgs {
     /// the network, code that does not run as shown) is an error (`[exec] require-verified`).
     #[arg(long)]
     pub require_verified: bool,
+    /// Leave out files named on the command line that `exclude` matches, as a walked
+    /// directory's are (for pre-commit and editors, which pass files one by one).
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Kernel confinement of the snippets: `auto` where the kernel offers it (required with
     /// --strict-sandbox), `kernel` always (else refuse), `weak` never (audit hook only).
     #[arg(long, value_enum, default_value_t = crate::exec::confine::SandboxMode::Auto, value_name = "MODE", env = "QA_LINT_SANDBOX")]
@@ -387,6 +391,7 @@ fn check(args: &CheckArgs) -> i32 {
         },
         strict_sandbox: args.strict_sandbox,
         require_verified: args.require_verified,
+        force_exclude: args.force_exclude,
         forbid_exec: args.forbid_exec,
     };
     let opts = match RunSettings::resolve(&config, cli, &policy.rule_names()) {

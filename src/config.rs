@@ -111,7 +111,7 @@ impl Default for ExecConfig {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Config {
-    /// Schema path, relative to the config file.
+    /// Schema path, relative to the config file (all paths and globs: see `base_for_explicit`).
     pub schema: Option<PathBuf>,
     /// Schema for `entries = "sections"`, relative to the config file.
     pub sections_schema: Option<PathBuf>,
@@ -120,12 +120,16 @@ pub struct Config {
     pub dialect: Dialect,
     /// Globs (relative to the config file) a walked file must match; empty = every Markdown file.
     pub include: Vec<String>,
-    /// Globs of walked files to leave out. Files named on the command line are always checked.
+    /// Globs of walked files to leave out. Files named on the command line are checked anyway,
+    /// unless `force_exclude`.
     pub exclude: Vec<String>,
     /// Per-rule level: `error`, `warning` or `off`.
     pub rules: BTreeMap<String, RuleLevel>,
     /// Glob -> rule names to ignore in matching files.
     pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    /// `exclude` applies to files named on the command line too (`--force-exclude`): what
+    /// pre-commit and editors pass is then filtered like a walked directory.
+    pub force_exclude: bool,
     pub exec: ExecConfig,
     pub parts: Cues,
     /// Directory of the config file (paths and globs are relative to it).
@@ -197,11 +201,33 @@ fn suggest_for_serde_message(message: &str) -> Option<String> {
     crate::rules::closest(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// The directory an explicit `--config`'s relative paths and globs (`schema`, `include`,
+/// `exclude`, `per-file-ignores`) are relative to. A file inside the project's tree, or above
+/// it, keeps its own directory. A file from elsewhere (the CI recipe's trusted copy of the
+/// base branch's `qa-lint.toml` in `$RUNNER_TEMP`) still describes the project: its base is the
+/// project's root, the nearest directory above `start` holding `.git`, else the current
+/// directory (docs/configuration.md, "Which configuration applies").
+fn base_for_explicit(config_dir: &Path, start: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (dir, here) = (canon(config_dir), canon(&cwd));
+    if dir.starts_with(&here) || here.starts_with(&dir) {
+        return config_dir.to_path_buf();
+    }
+    let start = canon(start);
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map_or(cwd, Path::to_path_buf)
+}
+
 impl Config {
     /// Find and load the config for `start` (a file or directory), or use `explicit`.
     pub fn discover(start: &Path, explicit: Option<&Path>) -> Result<Config, Box<ConfigError>> {
         if let Some(p) = explicit {
-            return Self::load(p, false).map(|c| c.unwrap_or_default());
+            let mut config = Self::load(p, false)?.unwrap_or_default();
+            config.root = base_for_explicit(&config.root, start);
+            return Ok(config);
         }
         let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
         let mut dir = if start.is_dir() {

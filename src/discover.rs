@@ -69,7 +69,11 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Discovered, String
                 path: path.clone(),
                 message: e.to_string(),
             }),
-            Ok(m) if m.is_file() => files.push(without_dot(path)),
+            Ok(m) if m.is_file() => {
+                if !(config.force_exclude && exclude.as_ref().is_some_and(|g| g.is_match(rel(path)))) {
+                    files.push(without_dot(path));
+                }
+            }
             Ok(_) => {
                 let top = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
                 let before = files.len();

@@ -47,6 +47,7 @@ pub struct CommandLine {
     pub selection: Selection,
     pub strict_sandbox: bool,
     pub require_verified: bool,
+    pub force_exclude: bool,
     pub forbid_exec: bool,
 }
 
@@ -85,6 +86,7 @@ impl RunSettings {
         config.dialect = cli.dialect.unwrap_or(config.dialect);
         cli.selection.apply(&mut config, schema_rules)?;
         config.exec.require_verified |= cli.require_verified;
+        config.force_exclude |= cli.force_exclude;
         if cli.strict_sandbox {
             let exec = &mut config.exec;
             (exec.allow_network, exec.allow_subprocess, exec.allow_writes_outside) = (false, false, false);

@@ -248,6 +248,11 @@ fn pre_commit_hook_runs_with_the_real_pre_commit() {
     run(&["git", "init", "-q"]);
     std::fs::copy(root().join(SAMPLE), d.join("bad.md")).unwrap();
     std::fs::copy(root().join("fixtures/valid/two-entries.md"), d.join("good.md")).unwrap();
+    // pre-commit names files one by one: the hook passes --force-exclude, so the config's
+    // `exclude` still applies to them.
+    std::fs::create_dir(d.join("drafts")).unwrap();
+    std::fs::copy(root().join(SAMPLE), d.join("drafts/bad.md")).unwrap();
+    std::fs::write(d.join("qa-lint.toml"), "exclude = [\"drafts/**\"]\n").unwrap();
     run(&["git", "add", "."]);
     let bin_dir = common::exe().parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
@@ -274,6 +279,12 @@ fn pre_commit_hook_runs_with_the_real_pre_commit() {
     let bad = try_repo("bad.md");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stdout).contains("output-mismatch"));
+    let excluded = try_repo("drafts/bad.md");
+    assert!(
+        excluded.status.success(),
+        "an excluded file passed by pre-commit is left out: {}",
+        String::from_utf8_lossy(&excluded.stdout)
+    );
 }
 
 #[test]
@@ -549,4 +560,111 @@ fn fix_rewrites_a_multi_line_output_block() {
     assert!(!out.stderr.contains("control characters"), "{}", out.stderr);
     let fixed = std::fs::read_to_string(dir.path().join("o.md")).unwrap();
     assert_eq!(fixed, md.replace("a\nc\n```\n", "a\nb\n```\n"));
+}
+
+/// The recipe of docs/ci.md that takes the configuration from the base branch, as its shell
+/// lines stand there (the base branch named `main`).
+fn trusted_config_recipe() -> String {
+    let doc = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    let lines: Vec<&str> = doc.lines().collect();
+    let step = lines
+        .iter()
+        .position(|l| l.trim() == "- name: Trusted configuration from the base branch")
+        .expect("docs/ci.md has the trusted configuration step");
+    let run = (step..lines.len())
+        .find(|&i| lines[i].trim() == "run: |")
+        .expect("the step runs a script");
+    let indent = lines[run + 1].len() - lines[run + 1].trim_start().len();
+    lines[run + 1..]
+        .iter()
+        .take_while(|l| l.len() - l.trim_start().len() >= indent && !l.trim().is_empty())
+        .map(|l| l[indent..].replace("${{ github.base_ref }}", "main"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_trusted_config_from_outside_the_checkout_keeps_the_checkouts_paths_and_globs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, checkout, runner_temp) = (
+        dir.path().join("base"),
+        dir.path().join("checkout"),
+        dir.path().join("tmp"),
+    );
+    for d in [&base, &runner_temp] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let git = |cwd: &Path, args: &[&str]| {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // A repository whose configuration names a schema, excludes drafts and silences one rule
+    // in legacy files: its only errors are in the files it excludes or ignores.
+    for (dir, file, from) in [
+        ("schema", "custom.json", "schema/entry.schema.json"),
+        ("content", "good.md", "fixtures/valid/two-entries.md"),
+        ("drafts", "bad.md", SAMPLE),
+        ("legacy", "old.md", SAMPLE),
+    ] {
+        std::fs::create_dir_all(base.join(dir)).unwrap();
+        std::fs::copy(root().join(from), base.join(dir).join(file)).unwrap();
+    }
+    std::fs::write(
+        base.join("qa-lint.toml"),
+        "schema = \"schema/custom.json\"\nexclude = [\"drafts/**\"]\n\n[per-file-ignores]\n\"legacy/*.md\" = [\"output-mismatch\", \"no-short-answer\", \"missing-spoken-answer\", \"missing-part\"]\n",
+    )
+    .unwrap();
+    git(&base, &["init", "-q"]);
+    git(&base, &["add", "."]);
+    git(&base, &["commit", "-q", "-m", "base"]);
+    git(dir.path(), &["clone", "-q", base.to_str().unwrap(), "checkout"]);
+    // The recipe writes the trusted copy into $RUNNER_TEMP and the arguments into $GITHUB_ENV.
+    let env_file = runner_temp.join("github_env");
+    let out = Command::new("bash")
+        .args(["-euc", &trusted_config_recipe()])
+        .current_dir(&checkout)
+        .env("RUNNER_TEMP", &runner_temp)
+        .env("GITHUB_ENV", &env_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let env = std::fs::read_to_string(&env_file).unwrap();
+    let args = env
+        .trim()
+        .strip_prefix("QA_LINT_ARGS=")
+        .expect("the recipe sets QA_LINT_ARGS");
+    assert!(
+        args.contains(runner_temp.to_str().unwrap()),
+        "the config is read from outside: {args}"
+    );
+    let mut trusted: Vec<&str> = args.split_whitespace().collect();
+    trusted.extend(["--no-cache", "--output-format", "concise", "."]);
+    let with_copy = qa_in(&checkout, &trusted);
+    let own = qa_in(
+        &checkout,
+        &["--strict-sandbox", "--no-cache", "--output-format", "concise", "."],
+    );
+    assert_eq!(own.code, 0, "{}{}", own.stdout, own.stderr);
+    assert_eq!(
+        (with_copy.code, &with_copy.stdout),
+        (own.code, &own.stdout),
+        "the trusted copy must mean what the checkout's own file means: {}",
+        with_copy.stderr
+    );
 }
