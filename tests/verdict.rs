@@ -208,3 +208,25 @@ fn an_output_block_of_clock_reading_code_is_not_verified() {
         ]
     );
 }
+
+/// A block marked for a newer Python (`requires="3.99"`) is not run, and what needs the names
+/// it would bind is for another Python too: counted as such, not reported as missing context.
+#[test]
+fn what_needs_a_block_for_a_newer_python_is_for_another_python_too() {
+    let out = qa(&[
+        "--no-cache",
+        "--output-format",
+        "concise",
+        "fixtures/verdict/for-a-newer-python.md",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let summary = out.stdout.trim();
+    assert!(
+        summary.starts_with("0 errors, 0 warnings in 1 file, 2 entries; 1 claim verified on CPython "),
+        "{summary}"
+    );
+    assert!(
+        summary.ends_with("; 1 not verified: 1 is for another Python; 1 Python block not run"),
+        "{summary}"
+    );
+}

@@ -103,10 +103,13 @@ pub fn prepare(
         }
         let kind = block.kind();
         // An unclosed fence swallowed the rest of the file: it is reported, not run.
-        if kind == BlockKind::Other || d.skip.is_some() || block.unterminated || too_new(block) {
+        if kind == BlockKind::Other || d.skip.is_some() || block.unterminated {
             continue;
         }
         let mode = match (kind, d.compile_only) {
+            // For a newer Python: not run, but what it would bind is marked, so that a later
+            // block needing it is for another Python too, not a failure (judge/mod.rs).
+            _ if too_new(block) => BlockMode::Lost,
             (_, true) => BlockMode::CompileOnly,
             (BlockKind::Session, _) => BlockMode::Session,
             _ => BlockMode::Exec,
@@ -130,7 +133,7 @@ pub fn prepare(
         });
         block_map.push(i);
     }
-    if job.blocks.len() == prelude.len() {
+    if job.blocks[prelude.len()..].iter().all(|b| b.mode == BlockMode::Lost) {
         return None;
     }
     let plan = settings::plan_entry(

@@ -287,10 +287,20 @@ pub fn judge_entry(
             ctx.root_cause.insert((lost, LOST), Cause::TimedOut);
         }
     }
+    // A block for a newer Python binds nothing here: what needs its names is for another
+    // Python too, not a failure of the page (and not the timeout's, if one came later).
+    let newer = |i: usize| prepared.job.blocks[i].mode == BlockMode::Lost && first_block(i).is_some_and(super::too_new);
+    for i in (0..prepared.job.blocks.len()).filter(|&i| newer(i)) {
+        ctx.root_diag.remove(&(i, LOST));
+        ctx.root_cause.insert((i, LOST), Cause::OtherPython);
+    }
     for (i, br) in result.blocks.iter().enumerate() {
         let Some(block) = first_block(i) else {
             continue;
         };
+        if newer(i) {
+            continue;
+        }
         if Some(i) == stopped {
             ctx.out.unverified.add(Cause::TimedOut, claims_in(block));
             continue;
