@@ -164,6 +164,24 @@ fn trailing_comment(line: &str) -> Option<usize> {
     (!line[..i].trim().is_empty() && !line.trim_start().starts_with('#')).then_some(i + 4)
 }
 
+/// A `requires=` directive other than a Python version this interpreter has (a module, or a
+/// newer Python): the block may not run here.
+fn requires_more_than_here(text: &str) -> bool {
+    let Some(rest) = text.split("requires=").nth(1) else {
+        return false;
+    };
+    let value: String = rest
+        .trim_start_matches('"')
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let mut v = value.split('.').map(|n| n.parse::<u32>());
+    match (v.next(), v.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) > qa_lint::examples::running_python(),
+        _ => true,
+    }
+}
+
 /// Every mutation of one Markdown file.
 fn mutations(text: &str) -> Vec<Mutation> {
     let lines: Vec<&str> = text.lines().collect();
@@ -180,9 +198,11 @@ fn mutations(text: &str) -> Vec<Mutation> {
         } else {
             ""
         };
-        let not_run = ["skip", "compile-only", "compile_only", "requires="]
+        let not_run = ["skip", "compile-only", "compile_only"]
             .iter()
-            .any(|d| info.contains(d) || comment.contains(d));
+            .any(|d| info.contains(d) || comment.contains(d))
+            || requires_more_than_here(info)
+            || requires_more_than_here(comment);
         let end = (i + 1..lines.len())
             .find(|&k| lines[k].trim_start().starts_with("```"))
             .unwrap_or(lines.len());
