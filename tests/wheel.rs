@@ -164,3 +164,67 @@ fn pipx_run_and_uvx_run_the_wheel() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{out:?}");
     }
 }
+
+/// A venv at `at` of `python` with a module `qa_probe` that only it has.
+fn probe_venv(python: &str, at: &std::path::Path) {
+    let (ok, text) = run(Command::new(python).args(["-m", "venv"]).arg(at));
+    assert!(ok, "{python}: {text}");
+    let purelib = Command::new(at.join("bin/python"))
+        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+        .output()
+        .unwrap();
+    let purelib = PathBuf::from(String::from_utf8_lossy(&purelib.stdout).trim());
+    std::fs::write(
+        purelib.join("qa_probe.py"),
+        "import sys\nWHERE = 'the venv'\nPREFIX = sys.prefix\n",
+    )
+    .unwrap();
+}
+
+/// qa-lint installed as a tool (its own venv, as pipx and `uv tool` do) runs the examples on
+/// the project's environment: the venv `VIRTUAL_ENV` names, else the nearest `.venv`.
+#[test]
+fn a_tool_install_runs_the_examples_on_the_projects_environment() {
+    let Some(wheel) = built_wheel() else { return };
+    let pythons = pythons();
+    let (tool_python, _) = pythons.first().expect("no python3 on PATH");
+    // The project's Python: another version where the machine has one.
+    let (project_python, project_version) = pythons.last().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tool = dir.path().join("tool");
+    let (ok, text) = run(Command::new(tool_python).args(["-m", "venv"]).arg(&tool));
+    assert!(ok, "{text}");
+    let (ok, text) = run(Command::new(tool.join("bin/python"))
+        .args(["-m", "pip", "install", "--quiet", "--no-index", "--disable-pip-version-check"])
+        .arg(&wheel));
+    assert!(ok, "{text}");
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("probe.md"), PROBE_ENTRY).unwrap();
+    probe_venv(project_python, &project.join(".venv"));
+    let newer = ["3.9.", "3.10.", "3.11."]
+        .iter()
+        .all(|v| !project_version.starts_with(&format!("CPython {v}")));
+    let expected = if newer {
+        format!("0 errors, 0 warnings in 1 file, 1 entry; 3 claims verified on {project_version}")
+    } else {
+        format!("0 errors, 0 warnings in 1 file, 1 entry; 2 claims verified on {project_version}; 1 not verified: 1 is for another Python")
+    };
+    // Named by VIRTUAL_ENV (from elsewhere), then found as ./.venv.
+    for virtual_env in [Some(project.join(".venv")), None] {
+        let mut cmd = Command::new(tool.join("bin/qa-lint"));
+        cmd.args(["--no-cache", "--output-format", "concise", "probe.md"]);
+        match &virtual_env {
+            Some(v) => cmd.current_dir(&project).env("VIRTUAL_ENV", v),
+            None => cmd.current_dir(&project).env_remove("VIRTUAL_ENV"),
+        };
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            stdout.trim_end(),
+            expected,
+            "VIRTUAL_ENV={virtual_env:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
