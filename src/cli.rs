@@ -158,6 +158,13 @@ pub struct CheckArgs {
     /// directory's are (for pre-commit and editors, which pass files one by one).
     #[arg(long)]
     pub force_exclude: bool,
+    /// Report only findings that this baseline file does not record (`baseline` in
+    /// qa-lint.toml does the same); see docs/configuration.md#baselines.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every finding of this run in FILE (a baseline) and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "fix", "diff"])]
+    pub write_baseline: Option<PathBuf>,
     /// Kernel confinement of the snippets: `auto` where the kernel offers it (required with
     /// --strict-sandbox), `kernel` always (else refuse), `weak` never (audit hook only).
     #[arg(long, value_enum, default_value_t = crate::exec::confine::SandboxMode::Auto, value_name = "MODE", env = "QA_LINT_SANDBOX")]
@@ -422,6 +429,30 @@ fn check(args: &CheckArgs) -> i32 {
             return 2;
         }
     };
+    if let Some(path) = &args.write_baseline {
+        return match crate::baseline::write(path, &files) {
+            Ok(n) => {
+                eprintln!("wrote {n} finding(s) to the baseline {}", path.display());
+                0
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                2
+            }
+        };
+    }
+    if let Some(path) = args.baseline.clone().or_else(|| config.baseline_path()) {
+        match crate::baseline::Baseline::read(&path) {
+            Ok(b) => {
+                summary.baseline = Some(b.apply(&mut files));
+                pipeline::recount(&files, &mut summary);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
     // With `--fix` on standard input the fixed text is the output (as ruff does), so the
     // report goes to standard error.
     let fixed_text_on_stdout = args.fix && from_stdin;

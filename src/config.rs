@@ -130,6 +130,8 @@ pub struct Config {
     /// `exclude` applies to files named on the command line too (`--force-exclude`): what
     /// pre-commit and editors pass is then filtered like a walked directory.
     pub force_exclude: bool,
+    /// A baseline file (`--baseline`): findings it records are not reported.
+    pub baseline: Option<PathBuf>,
     pub exec: ExecConfig,
     pub parts: Cues,
     /// Directory of the config file (paths and globs are relative to it).
@@ -314,6 +316,10 @@ impl Config {
 
     pub fn schema_path(&self) -> Option<PathBuf> {
         self.schema.as_ref().map(|p| self.root.join(p))
+    }
+
+    pub fn baseline_path(&self) -> Option<PathBuf> {
+        self.baseline.as_ref().map(|p| self.root.join(p))
     }
 
     pub fn sections_schema_path(&self) -> Option<PathBuf> {

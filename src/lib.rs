@@ -6,6 +6,7 @@
 //! the schema -> [`claims`] + [`exec`] run the Python and judge its claims ([`examples`]) ->
 //! [`suppress`] apply the user's choices -> [`report`] render.
 
+pub mod baseline;
 pub mod cache;
 pub mod check;
 pub mod claims;

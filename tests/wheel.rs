@@ -195,7 +195,14 @@ fn a_tool_install_runs_the_examples_on_the_projects_environment() {
     let (ok, text) = run(Command::new(tool_python).args(["-m", "venv"]).arg(&tool));
     assert!(ok, "{text}");
     let (ok, text) = run(Command::new(tool.join("bin/python"))
-        .args(["-m", "pip", "install", "--quiet", "--no-index", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--disable-pip-version-check",
+        ])
         .arg(&wheel));
     assert!(ok, "{text}");
     let project = dir.path().join("project");

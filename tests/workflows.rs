@@ -668,3 +668,103 @@ fn a_trusted_config_from_outside_the_checkout_keeps_the_checkouts_paths_and_glob
         with_copy.stderr
     );
 }
+
+/// Adopting qa-lint on a repository with findings: `--write-baseline` records them, and
+/// `--baseline` then reports only new ones. A recorded finding stays matched when lines above
+/// it move, a new finding is reported, and one fixed since is counted as stale.
+#[test]
+fn a_baseline_hides_recorded_findings_where_they_moved_and_reports_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(root().join(SAMPLE), d.join("a.md")).unwrap();
+    let before = qa_in(d, &["--no-cache", "--output-format", "json", "a.md"]);
+    let recorded = common::diagnostics(&before).len();
+    assert!(recorded >= 2, "the sample has findings: {}", before.stdout);
+    let write = qa_in(d, &["--no-cache", "--write-baseline", "qa-lint-baseline.json", "a.md"]);
+    assert_eq!(write.code, 0, "{}", write.stderr);
+    assert!(
+        write.stderr.contains(&format!("wrote {recorded} finding(s)")),
+        "{}",
+        write.stderr
+    );
+    // Unchanged: nothing to report, every finding absorbed.
+    let same = qa_in(
+        d,
+        &[
+            "--no-cache",
+            "--output-format",
+            "concise",
+            "--baseline",
+            "qa-lint-baseline.json",
+            "a.md",
+        ],
+    );
+    assert_eq!(same.code, 0, "{}{}", same.stdout, same.stderr);
+    assert!(
+        same.stdout
+            .trim_end()
+            .ends_with(&format!("; {recorded} findings in the baseline")),
+        "{}",
+        same.stdout
+    );
+    // Lines move (a paragraph above everything), one recorded finding is fixed (its claim
+    // corrected to what the code prints) and a new wrong claim appears.
+    let text = std::fs::read_to_string(d.join("a.md")).unwrap();
+    let first = common::diagnostics(&before)
+        .into_iter()
+        .find(|(_, d)| d.rule == "output-mismatch")
+        .expect("an output mismatch in the sample")
+        .1;
+    let line_start = text[..first.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+    let fixed_line = text[line_start..line_end].to_string();
+    let mut changed = text.replacen(&fixed_line, "print(len([1, 2]))  # 2", 1);
+    changed = changed.replacen("\n## ", "\nA paragraph added above.\n\n## ", 1);
+    changed = changed.replacen("```python\n", "```python\nprint(1 + 1)  # 3\n", 1);
+    std::fs::write(d.join("a.md"), changed).unwrap();
+    let after = qa_in(
+        d,
+        &[
+            "--no-cache",
+            "--output-format",
+            "json",
+            "--baseline",
+            "qa-lint-baseline.json",
+            "a.md",
+        ],
+    );
+    let new: Vec<_> = common::diagnostics(&after).into_iter().map(|(_, d)| d.rule).collect();
+    assert_eq!(
+        new,
+        ["output-mismatch"],
+        "only the new wrong claim is reported: {}",
+        after.stdout
+    );
+    let summary = qa_in(
+        d,
+        &[
+            "--no-cache",
+            "--output-format",
+            "concise",
+            "--baseline",
+            "qa-lint-baseline.json",
+            "a.md",
+        ],
+    );
+    assert!(
+        summary.stdout.contains(&format!(
+            "; {} findings in the baseline (1 recorded finding fixed since: write it again to drop it)",
+            recorded - 1
+        )) || (recorded == 2
+            && summary
+                .stdout
+                .contains("; 1 finding in the baseline (1 recorded finding fixed since: write it again to drop it)")),
+        "{}",
+        summary.stdout
+    );
+    // A broken baseline is an error, not an empty one.
+    std::fs::write(d.join("broken.json"), "[]").unwrap();
+    let broken = qa_in(d, &["--no-cache", "--baseline", "broken.json", "a.md"]);
+    assert_eq!(broken.code, 2);
+    assert!(broken.stderr.contains("is not a qa-lint baseline"), "{}", broken.stderr);
+}

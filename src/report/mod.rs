@@ -7,6 +7,7 @@ pub mod escape;
 mod full;
 mod junit;
 mod machine;
+pub use machine::fingerprints;
 pub mod merge;
 mod sarif;
 pub mod sink;
@@ -70,6 +71,8 @@ pub struct Summary {
     pub cached_entries: usize,
     pub python: Option<String>,
     pub elapsed_ms: u128,
+    /// Findings the baseline holds (not reported), and recorded findings fixed since.
+    pub baseline: Option<crate::baseline::Applied>,
 }
 
 impl Summary {
@@ -88,6 +91,7 @@ impl Summary {
             "blocks_not_runnable": self.blocks_not_runnable,
             "blocks_not_run": self.blocks_not_run,
             "python": self.python,
+            "baseline": self.baseline.map(|b| serde_json::json!({"absorbed": b.absorbed, "stale": b.stale})),
         })
     }
 
@@ -129,6 +133,16 @@ impl Summary {
         }
         if self.blocks_not_run > 0 {
             s.push_str(&format!("; {} not run", plural(self.blocks_not_run, "Python block")));
+        }
+        if let Some(b) = self.baseline {
+            s.push_str(&format!("; {} in the baseline", plural(b.absorbed, "finding")));
+            if b.stale > 0 {
+                s.push_str(&format!(
+                    " ({} fixed since: write it again to drop {})",
+                    plural(b.stale, "recorded finding"),
+                    if b.stale == 1 { "it" } else { "them" }
+                ));
+            }
         }
         s
     }
