@@ -162,6 +162,9 @@ pub struct CheckArgs {
     /// qa-lint.toml does the same); see docs/configuration.md#baselines.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Print the effective settings (TOML, each value with where it came from) and exit.
+    #[arg(long)]
+    pub show_settings: bool,
     /// Record every finding of this run in FILE (a baseline) and exit 0.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "fix", "diff"])]
     pub write_baseline: Option<PathBuf>,
@@ -408,6 +411,10 @@ fn check(args: &CheckArgs) -> i32 {
             return 2;
         }
     };
+    if args.show_settings {
+        print!("{}", crate::settings::show::show(&config, &opts));
+        return 0;
+    }
     if !args.no_exec {
         match crate::exec::confine::decide(args.sandbox, args.strict_sandbox) {
             Ok((policy, warning)) => {

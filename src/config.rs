@@ -2,11 +2,11 @@
 //! first checked path, like ruff and typos do. No merging: the closest file wins.
 
 use crate::parts::Cues;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleLevel {
     Error,
@@ -15,7 +15,7 @@ pub enum RuleLevel {
 }
 
 /// How entries are kept apart (see docs/architecture.md).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Isolation {
     /// Consecutive entries of one file share a forked child, with their state reset between
@@ -31,7 +31,7 @@ pub enum Isolation {
 }
 
 /// Which sections of a file are entries (docs/format.md#the-entry-rule).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum EntryMode {
     /// Question headings are entries; the Q&A structure rules apply.
@@ -52,7 +52,7 @@ impl EntryMode {
 }
 
 /// Markdown extensions beyond CommonMark that change where code blocks are.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
     /// `mkdocs` for a file that uses admonitions or content tabs, else `commonmark`.
@@ -67,7 +67,7 @@ pub enum Dialect {
 /// whatever a layer sets).
 pub const DEFAULT_TIMEOUT_SECS: f64 = 5.0;
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct ExecConfig {
     /// `worker` (default), `file` or `entry`.
@@ -108,7 +108,7 @@ impl Default for ExecConfig {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Config {
     /// Schema path, relative to the config file (all paths and globs: see `base_for_explicit`).

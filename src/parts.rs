@@ -17,7 +17,7 @@
 
 use crate::entry::{BlockKind, CodeBlock, Entry, Section};
 use crate::source::Span;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 pub const PART_NAMES: [&str; 4] = ["definition", "practice", "example", "tradeoff"];
@@ -26,7 +26,7 @@ pub const PART_NAMES: [&str; 4] = ["definition", "practice", "example", "tradeof
 /// and on whole text with a space added at both ends, so `" are "` only matches the word.
 /// A sentence cue starting with `^` only matches at the start of a sentence. A list given in
 /// the config replaces the default list; an unknown key is an error, not a silent no-op.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Cues {
     pub definition_headings: Vec<String>,

@@ -79,7 +79,7 @@ impl Summary {
     /// The counts of a run as JSON (the `.json` summary file, SARIF's run properties):
     /// claims verified, claims not verified with their causes, blocks not runnable as shown.
     pub fn counts(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut counts = serde_json::json!({
             "files": self.files,
             "entries": self.entries,
             "errors": self.errors,
@@ -91,8 +91,11 @@ impl Summary {
             "blocks_not_runnable": self.blocks_not_runnable,
             "blocks_not_run": self.blocks_not_run,
             "python": self.python,
-            "baseline": self.baseline.map(|b| serde_json::json!({"absorbed": b.absorbed, "stale": b.stale})),
-        })
+        });
+        if let Some(b) = self.baseline {
+            counts["baseline"] = serde_json::json!({"absorbed": b.absorbed, "stale": b.stale});
+        }
+        counts
     }
 
     pub fn line(&self) -> String {

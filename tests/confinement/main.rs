@@ -558,7 +558,7 @@ fn metadata_outside_the_scratch_directory_and_sysv_ipc_are_out_of_reach() {
     std::fs::write(&victim, "data").unwrap();
     let before = std::fs::metadata(&victim).unwrap();
     let touch = format!(
-        "import os\npath = {:?}\nfor call in (lambda: os.chmod(path, 0o4777), lambda: os.utime(path, (0, 0)), lambda: os.setxattr(path, 'user.x', b'1')):\n    try:\n        call()\n        print('changed')\n    except OSError:\n        print('refused')\n# Output:\n# refused\n# refused\n# refused\nopen('mine', 'w').close()\nos.chmod('mine', 0o600)\nos.utime('mine', (0, 0))\nprint(os.stat('mine').st_mtime)  # 0.0",
+        "import os\npath = {:?}\nfor call in (lambda: os.chmod(path, 0o4777), lambda: os.utime(path, (0, 0)), lambda: os.setxattr(path, 'user.x', b'1'), lambda: os.chown(path, 0, 0)):\n    try:\n        call()\n        print('changed')\n    except OSError:\n        print('refused')\n# Output:\n# refused\n# refused\n# refused\n# refused\nopen('mine', 'w').close()\nos.chmod('mine', 0o600)\nos.utime('mine', (0, 0))\nprint(os.stat('mine').st_mtime)  # 0.0",
         victim.to_str().unwrap()
     );
     let create = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.shmget(424242, 4096, 0o1000 | 0o600) >= 0)  # True".to_string();
@@ -574,7 +574,10 @@ fn metadata_outside_the_scratch_directory_and_sysv_ipc_are_out_of_reach() {
     assert!(r.messages("a.md").is_empty(), "{:#?}", r.messages("a.md"));
     assert!(r.messages("b.md").is_empty(), "{:#?}", r.messages("b.md"));
     let after = std::fs::metadata(&victim).unwrap();
-    assert_eq!((after.mode(), after.mtime()), (before.mode(), before.mtime()));
+    assert_eq!(
+        (after.mode(), after.mtime(), after.uid(), after.gid()),
+        (before.mode(), before.mtime(), before.uid(), before.gid())
+    );
 }
 
 /// Issue 25, hole 7: a `.qa-lint-cache` committed as a symbolic link is not followed: qa-lint

@@ -9,6 +9,7 @@
 //! a default or clamps a value a second time (ripgrep's model: low-level flags are parsed
 //! once, then turned into the one high-level value everything reads).
 
+pub mod show;
 use crate::config::{Config, Dialect, EntryMode, Isolation};
 use crate::entry::{CodeBlock, Document};
 use crate::exec::{Limits, Sandbox};
