@@ -74,30 +74,9 @@ fn the_wheel_runs_on_the_python_and_packages_of_its_environment() {
     std::fs::write(dir.path().join("probe.md"), PROBE_ENTRY).unwrap();
     for (i, (python, version)) in pythons.iter().enumerate() {
         let venv = dir.path().join(format!("venv{i}"));
-        let (ok, text) = run(Command::new(python).args(["-m", "venv"]).arg(&venv));
-        assert!(ok, "{python}: {text}");
-        let (ok, text) = run(Command::new(venv.join("bin/python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-index",
-                "--disable-pip-version-check",
-            ])
-            .arg(&wheel));
-        assert!(ok, "{python}: {text}");
         // A module only this venv has: the examples can import it only if they run here.
-        let purelib = Command::new(venv.join("bin/python"))
-            .args(["-c", "import sysconfig, sys; print(sysconfig.get_paths()['purelib'])"])
-            .output()
-            .unwrap();
-        let purelib = PathBuf::from(String::from_utf8_lossy(&purelib.stdout).trim());
-        std::fs::write(
-            purelib.join("qa_probe.py"),
-            "import sys\nWHERE = 'the venv'\nPREFIX = sys.prefix\n",
-        )
-        .unwrap();
+        probe_venv(python, &venv);
+        install_wheel(&venv, &wheel);
         let out = Command::new(venv.join("bin/qa-lint"))
             .args(["--no-cache", "--output-format", "concise", "probe.md"])
             .current_dir(dir.path())
@@ -165,6 +144,21 @@ fn pipx_run_and_uvx_run_the_wheel() {
     }
 }
 
+/// `pip install` the wheel into the venv at `venv`, from the file alone.
+fn install_wheel(venv: &std::path::Path, wheel: &std::path::Path) {
+    let (ok, text) = run(Command::new(venv.join("bin/python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--disable-pip-version-check",
+        ])
+        .arg(wheel));
+    assert!(ok, "{}: {text}", venv.display());
+}
+
 /// A venv at `at` of `python` with a module `qa_probe` that only it has.
 fn probe_venv(python: &str, at: &std::path::Path) {
     let (ok, text) = run(Command::new(python).args(["-m", "venv"]).arg(at));
@@ -194,17 +188,7 @@ fn a_tool_install_runs_the_examples_on_the_projects_environment() {
     let tool = dir.path().join("tool");
     let (ok, text) = run(Command::new(tool_python).args(["-m", "venv"]).arg(&tool));
     assert!(ok, "{text}");
-    let (ok, text) = run(Command::new(tool.join("bin/python"))
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-index",
-            "--disable-pip-version-check",
-        ])
-        .arg(&wheel));
-    assert!(ok, "{text}");
+    install_wheel(&tool, &wheel);
     let project = dir.path().join("project");
     std::fs::create_dir(&project).unwrap();
     std::fs::write(project.join("probe.md"), PROBE_ENTRY).unwrap();
