@@ -1,6 +1,7 @@
 //! Running the Python code blocks of Q&A entries: the worker pool, the worker process, CPython start-up and the Python side (supervisor, runner, sandbox hook).
 //!
-//! * [`Pool`] (pool.rs): N worker processes (`<exe> __worker`), a watchdog, crash containment.
+//! * [`Pool`] (pool.rs): N worker processes (`<exe> __worker`), a watchdog, crash containment;
+//!   worker_process.rs starts and kills one and reads its answers under a deadline.
 //! * [`worker_main`] (worker.rs): the worker process; the binary's `main` must call it when
 //!   `argv[1] == "__worker"`, before doing anything else.
 //! * pyinit.rs: explicit CPython start-up honouring `VIRTUAL_ENV` (refuses a venv of another version).
@@ -10,7 +11,8 @@
 //!   (set-up, rlimits, sandbox, the reset between entries); qa_runner.py: the block runner,
 //!   with qa_stmt.py (what statements bind and hold), qa_code.py (compiling a page's code as its
 //!   reader runs it), qa_session.py (`>>>` transcripts) and qa_state.py (the state a process
-//!   serving many entries re-asserts).
+//!   serving many entries re-asserts, and what a reused child compares around each entry);
+//!   qa_requests.py: the supervisor's reading of the pool's requests, the next one ahead.
 //! * confine.rs, confine_child.rs: kernel confinement (namespaces, Landlock, seccomp).
 //! * protocol.rs: the public job/result types and the wire protocol (documented there).
 //!
@@ -31,6 +33,7 @@ pub mod protocol;
 #[cfg(feature = "embed")]
 pub mod pyinit;
 pub mod worker;
+mod worker_process;
 
 pub use self::pool::Pool;
 pub use self::protocol::*;

@@ -29,6 +29,8 @@ pub const SANDBOX: &str = include_str!("qa_sandbox.py");
 pub const CHILD: &str = include_str!("qa_child.py");
 /// The fork server that forks the entry children (imported by HELPER as `qa_forkserver`), embedded.
 pub const FORK_SERVER: &str = include_str!("qa_forkserver.py");
+/// Reading the pool's requests, the next one ahead (imported by HELPER as `qa_requests`).
+pub const REQUESTS: &str = include_str!("qa_requests.py");
 /// The state a process serving many entries re-asserts (imported as `qa_state`).
 pub const STATE: &str = include_str!("qa_state.py");
 
@@ -150,6 +152,7 @@ pub fn worker_main() -> ! {
             (STATE, c"qa_state.py", c"qa_state"),
             (CHILD, c"qa_child.py", c"qa_child"),
             (FORK_SERVER, c"qa_forkserver.py", c"qa_forkserver"),
+            (REQUESTS, c"qa_requests.py", c"qa_requests"),
         ] {
             let code = CString::new(source).expect("embedded Python has no NUL");
             PyModule::from_code(py, &code, file, name)?;

@@ -1,0 +1,176 @@
+//! The worker processes of the pool, seen from qa-lint's side: starting one (`<exe> __worker`,
+//! with a scrubbed environment, in its own process group, dying with qa-lint), killing it, and
+//! reading its answer lines under a deadline.
+
+use std::io::{self, Read};
+use std::os::fd::AsRawFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::pool::worker_command;
+
+pub(super) fn spawn_worker_process(exe: &std::path::Path, kernel: bool, spare: bool) -> io::Result<Child> {
+    let mut cmd = Command::new(exe);
+    match worker_command().filter(|w| w.program == exe) {
+        Some(w) => cmd.args(&w.args),
+        None => cmd.arg(super::WORKER_ARG),
+    };
+    if kernel {
+        cmd.arg(super::KERNEL_ARG);
+    }
+    cmd.env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .env("PYTHONHASHSEED", "0")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONIOENCODING", "utf-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(v) = std::env::var_os("VIRTUAL_ENV") {
+        cmd.env("VIRTUAL_ENV", v);
+    }
+    // Debugging aid: the supervisor logs forks, reuses and why a child was retired to stderr.
+    if let Some(v) = std::env::var_os("QA_LINT_EXEC_TRACE") {
+        cmd.env("QA_LINT_EXEC_TRACE", v);
+    }
+    cmd.env("QA_LINT_SPARE", if spare { "1" } else { "0" });
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    let parent = unsafe { libc::getpid() };
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::setpgid(0, 0);
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0);
+            if libc::getppid() != parent {
+                libc::_exit(1); // parent already gone
+            }
+            let zero = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            Ok(())
+        });
+    }
+    cmd.spawn()
+}
+
+pub(super) struct Worker {
+    pub(super) pid: i32,
+    pub(super) child: Child,
+    /// `None` once the pool is shutting down.
+    pub(super) stdin: Option<ChildStdin>,
+    pub(super) out: LineReader,
+}
+
+impl Worker {
+    /// Waits for the worker to exit on its own, until `deadline`.
+    pub(super) fn wait_until(&mut self, deadline: Instant) {
+        while Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+                _ => return,
+            }
+        }
+    }
+
+    /// Kills the worker's whole process group and reaps it; returns how it ended.
+    pub(super) fn kill(&mut self) -> String {
+        if let Ok(Some(st)) = self.child.try_wait() {
+            return describe(st);
+        }
+        // SAFETY: plain syscalls on our own child / its group.
+        unsafe {
+            libc::kill(-self.pid, libc::SIGKILL);
+            libc::kill(self.pid, libc::SIGKILL);
+        }
+        match self.child.wait() {
+            Ok(st) => describe(st),
+            Err(e) => format!("wait failed: {e}"),
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn describe(st: std::process::ExitStatus) -> String {
+    match (st.code(), st.signal()) {
+        (Some(c), _) => format!("worker exit code {c}"),
+        (_, Some(s)) => format!("worker killed by signal {s}"),
+        _ => "worker ended".into(),
+    }
+}
+
+pub(super) enum ReadErr {
+    Timeout,
+    TooLong,
+    Eof,
+    Io(io::Error),
+}
+
+/// Line reader with a deadline (poll(2) on the pipe; no reader thread).
+pub(super) struct LineReader {
+    pipe: ChildStdout,
+    buf: Vec<u8>,
+    scanned: usize,
+}
+
+impl LineReader {
+    pub(super) fn new(pipe: ChildStdout) -> Self {
+        LineReader {
+            pipe,
+            buf: Vec::new(),
+            scanned: 0,
+        }
+    }
+
+    /// The next line, at most `max` bytes long (a longer one is an error, and it is not buffered).
+    pub(super) fn read_line(&mut self, deadline: Instant, max: usize) -> Result<String, ReadErr> {
+        let mut chunk = vec![0u8; 1 << 16];
+        loop {
+            if let Some(p) = self.buf[self.scanned..].iter().position(|&b| b == b'\n') {
+                let end = self.scanned + p;
+                let line: Vec<u8> = self.buf.drain(..=end).collect();
+                self.scanned = 0;
+                return Ok(String::from_utf8_lossy(&line[..end]).into_owned());
+            }
+            self.scanned = self.buf.len();
+            if self.buf.len() > max {
+                return Err(ReadErr::TooLong);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ReadErr::Timeout);
+            }
+            let ms = (deadline - now).as_millis().clamp(1, 60_000) as i32;
+            let mut pfd = libc::pollfd {
+                fd: self.pipe.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd.
+            let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(ReadErr::Io(e));
+            }
+            if n == 0 {
+                continue;
+            }
+            match self.pipe.read(&mut chunk) {
+                Ok(0) => return Err(ReadErr::Eof),
+                Ok(k) => self.buf.extend_from_slice(&chunk[..k]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(ReadErr::Io(e)),
+            }
+        }
+    }
+}
