@@ -55,8 +55,9 @@ pub fn build_python_version() -> &'static str {
 }
 
 impl Cache {
-    /// Open (and create) the cache directory; `salt_parts` are hashed into every key.
-    pub fn open(dir: &Path, salt_parts: &[&str]) -> Cache {
+    /// Open (and create) the cache directory; `salt_parts` are hashed into every key; `strict`
+    /// (`--strict-sandbox`) makes it the MAC-keyed namespace described above.
+    pub fn open(dir: &Path, salt_parts: &[&str], strict: bool) -> Cache {
         if std::fs::create_dir_all(dir).is_ok() {
             let ignore = dir.join(".gitignore");
             if !ignore.exists() {
@@ -71,7 +72,6 @@ impl Cache {
             h.update(venv.as_encoded_bytes());
             h.update(&std::fs::read(Path::new(&venv).join("pyvenv.cfg")).unwrap_or_default());
         }
-        let strict = crate::exec::confine::policy().strict;
         let mac_key = strict.then(|| {
             std::env::var(KEY_VAR)
                 .ok()
@@ -185,12 +185,15 @@ mod tests {
     #[test]
     fn a_key_changes_with_anything_that_changes_the_run_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path(), &["salt"]);
+        let cache = Cache::open(dir.path(), &["salt"], false);
         let key = cache.key(&job("print(1)"));
         assert_eq!(key, cache.key(&job("print(1)")));
-        assert_eq!(key, Cache::open(dir.path(), &["salt"]).key(&job("print(1)")));
+        assert_eq!(key, Cache::open(dir.path(), &["salt"], false).key(&job("print(1)")));
         assert_ne!(key, cache.key(&job("print(2)")));
-        assert_ne!(key, Cache::open(dir.path(), &["other salt"]).key(&job("print(1)")));
+        assert_ne!(
+            key,
+            Cache::open(dir.path(), &["other salt"], false).key(&job("print(1)"))
+        );
         let mut slower = job("print(1)");
         slower.timeout = Some(Duration::from_secs(9));
         assert_ne!(key, cache.key(&slower));
@@ -202,15 +205,15 @@ mod tests {
         assert_ne!(key, cache.key(&with_file));
         // Salt parts are length-prefixed: ["ab", "c"] and ["a", "bc"] differ.
         assert_ne!(
-            Cache::open(dir.path(), &["ab", "c"]).key(&job("")),
-            Cache::open(dir.path(), &["a", "bc"]).key(&job(""))
+            Cache::open(dir.path(), &["ab", "c"], false).key(&job("")),
+            Cache::open(dir.path(), &["a", "bc"], false).key(&job(""))
         );
     }
 
     #[test]
     fn outcomes_round_trip_but_timeouts_crashes_and_corrupt_files_do_not() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path(), &[]);
+        let cache = Cache::open(dir.path(), &[], false);
         assert!(dir.path().join(".gitignore").is_file());
         let done = EntryOutcome::Completed(EntryResult::default());
         let key = cache.key(&job("print(1)"));

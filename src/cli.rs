@@ -403,6 +403,7 @@ fn check(args: &CheckArgs) -> i32 {
         require_verified: args.require_verified,
         force_exclude: args.force_exclude,
         forbid_exec: args.forbid_exec,
+        sandbox: args.sandbox,
     };
     let opts = match RunSettings::resolve(&config, cli, &policy.rule_names()) {
         Ok(opts) => opts,
@@ -415,19 +416,8 @@ fn check(args: &CheckArgs) -> i32 {
         print!("{}", crate::settings::show::show(&config, &opts));
         return 0;
     }
-    if !args.no_exec {
-        match crate::exec::confine::decide(args.sandbox, args.strict_sandbox) {
-            Ok((policy, warning)) => {
-                if let Some(w) = warning {
-                    eprintln!("{w}");
-                }
-                crate::exec::confine::set_policy(policy);
-            }
-            Err(why) => {
-                eprintln!("error: {why}");
-                return 2;
-            }
-        }
+    for w in &opts.warnings {
+        eprintln!("{w}");
     }
     let (mut files, mut summary) = match pipeline::run(&opts, &policy) {
         Ok(x) => x,

@@ -95,7 +95,7 @@ pub fn open_cache(dir: &std::path::Path, config: &Config) -> Cache {
     let isolation = format!("{:?} strict={}", config.exec.isolation, config.exec.strict_sandbox);
     // In the wheel, the environment's Python and prefix (not the build's) run the code.
     let runtime = crate::exec::pool::worker_command().map_or(String::new(), |w| format!("{} {}", w.python, w.prefix));
-    Cache::open(dir, &[&isolation, &limits_json, &runtime])
+    Cache::open(dir, &[&isolation, &limits_json, &runtime], config.exec.strict_sandbox)
 }
 
 /// Files are processed in chunks: each chunk is parsed, run and reduced to its reports
@@ -321,7 +321,7 @@ fn run_examples(
             return Err(RunError::ForbiddenExec(todo.len()));
         }
         if exec.pool.is_none() {
-            let pool = Pool::new(opts.jobs, exec.limits.clone());
+            let pool = Pool::new(opts.jobs, exec.limits.clone()).with_policy(opts.policy);
             summary.python = Some(pool.python_version().map_err(RunError::Python)?);
             exec.pool = Some(pool);
             exec.bar = progress_bar(opts.progress);

@@ -3,11 +3,10 @@
 //! one are sent again to a new worker: they complete as if nothing had happened, and only the
 //! entry that killed it is reported.
 //!
-//! Without kernel confinement (set here for this test binary alone), a snippet can kill its
-//! supervisor; under confinement it cannot (tests/confinement), so the worker's death has to
-//! be staged this way.
+//! Without kernel confinement (this pool's policy), a snippet can kill its supervisor; under
+//! confinement it cannot (tests/confinement), so the worker's death has to be staged this way.
 
-use qa_lint::exec::confine::{set_policy, Policy};
+use qa_lint::exec::confine::Policy;
 use qa_lint::exec::{BlockJob, BlockMode, EntryJob, EntryOutcome, Limits, Pool};
 use std::time::Duration;
 
@@ -26,15 +25,17 @@ fn entry(n: usize, code: &str) -> EntryJob {
 
 #[test]
 fn entries_sent_to_a_worker_that_dies_run_again_on_the_next() {
-    set_policy(Policy {
-        kernel: false,
-        strict: false,
-    });
     let limits = Limits {
         timeout: Duration::from_secs(10),
         ..Limits::default()
     };
-    let pool = Pool::new(1, limits).with_worker_exe(env!("CARGO_BIN_EXE_qa-lint"));
+    let weak = Policy {
+        kernel: false,
+        strict: false,
+    };
+    let pool = Pool::new(1, limits)
+        .with_policy(weak)
+        .with_worker_exe(env!("CARGO_BIN_EXE_qa-lint"));
     let jobs = vec![
         entry(0, "print('first')\n"),
         entry(

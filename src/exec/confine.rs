@@ -39,7 +39,9 @@ pub enum SandboxMode {
     Weak,
 }
 
-/// What the workers of this process do; set once by the CLI ([`set_policy`]).
+/// What a pool's workers do: decided from the command line with the run's settings
+/// ([`decide`], in `settings::RunSettings::resolve`) and handed to the pool
+/// (`Pool::with_policy`); a pool made without one confines where the kernel allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     /// Workers run in namespaces and children are locked with Landlock and seccomp.
@@ -49,19 +51,14 @@ pub struct Policy {
     pub strict: bool,
 }
 
-static POLICY: OnceLock<Policy> = OnceLock::new();
-
-/// Sets the policy for every pool of this process (first call wins).
-pub fn set_policy(p: Policy) {
-    let _ = POLICY.set(p);
-}
-
-/// The policy in force: as set by [`set_policy`], else kernel confinement where available.
-pub fn policy() -> Policy {
-    *POLICY.get_or_init(|| Policy {
-        kernel: probe().is_ok(),
-        strict: false,
-    })
+impl Policy {
+    /// Kernel confinement where this machine offers it; not strict.
+    pub fn detect() -> Policy {
+        Policy {
+            kernel: probe().is_ok(),
+            strict: false,
+        }
+    }
 }
 
 /// Decides the policy from the command line. `Err` = refuse to run, with the reason and the

@@ -104,13 +104,10 @@ impl Pool {
     /// `jobs` = number of workers (0 = `available_parallelism`). Workers re-execute the current
     /// executable as `<exe> __worker`, which must call [`super::worker_main`].
     ///
-    /// Under the process's [`super::confine::Policy`]: confined workers when `kernel`; with
-    /// `strict`, one fork per entry (the entry timeout is capped where it is planned).
-    pub fn new(jobs: usize, mut limits: Limits) -> Pool {
-        let policy = super::confine::policy();
-        if policy.strict {
-            limits.reuse = false;
-        }
+    /// Workers are confined where the kernel allows ([`super::confine::Policy::detect`]);
+    /// [`Pool::with_policy`] sets the run's policy instead.
+    pub fn new(jobs: usize, limits: Limits) -> Pool {
+        let policy = super::confine::Policy::detect();
         let size = if jobs == 0 {
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         } else {
@@ -145,6 +142,16 @@ impl Pool {
             spawn_tx: Mutex::new(Some(tx)),
             spawner: Some(spawner),
         }
+    }
+
+    /// The run's confinement policy: confined workers when `kernel`; with `strict`, one fork
+    /// per entry (the entry timeout is capped where it is planned). Before any worker starts.
+    pub fn with_policy(mut self, policy: super::confine::Policy) -> Pool {
+        if policy.strict {
+            self.limits.reuse = false;
+        }
+        self.policy = policy;
+        self
     }
 
     /// Use another executable for the workers (it must call `worker_main()` on `__worker`);

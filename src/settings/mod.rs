@@ -50,6 +50,8 @@ pub struct CommandLine {
     pub require_verified: bool,
     pub force_exclude: bool,
     pub forbid_exec: bool,
+    /// `--sandbox`: the kernel confinement asked for.
+    pub sandbox: crate::exec::confine::SandboxMode,
 }
 
 /// The settings of one run, after every run-wide layer.
@@ -71,6 +73,10 @@ pub struct RunSettings {
     pub limits: Limits,
     /// `--forbid-exec`: an entry missing from the cache fails the run instead of running.
     pub forbid_exec: bool,
+    /// How the workers are confined (`--sandbox`, `--strict-sandbox`, what the kernel offers).
+    pub policy: crate::exec::confine::Policy,
+    /// What the user should know about the settings before the run (a weaker sandbox).
+    pub warnings: Vec<String>,
     /// The effective configuration: qa-lint.toml's (or the defaults) with the command line's
     /// entry mode, dialect, rule selection and `--strict-sandbox` applied.
     pub config: Config,
@@ -103,6 +109,19 @@ impl RunSettings {
             Some(n) if n > 0 => n,
             _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        // Confinement matters only when examples run; without a kernel that offers it the
+        // run is refused (strict, `--sandbox=kernel`) or goes on with a warning.
+        let (policy, warning) = if cli.no_exec {
+            (
+                crate::exec::confine::Policy {
+                    kernel: false,
+                    strict: cli.strict_sandbox,
+                },
+                None,
+            )
+        } else {
+            crate::exec::confine::decide(cli.sandbox, cli.strict_sandbox)?
+        };
         Ok(RunSettings {
             paths: cli.paths,
             jobs,
@@ -114,6 +133,8 @@ impl RunSettings {
             stdin: cli.stdin,
             limits: limits(&config),
             forbid_exec: cli.forbid_exec,
+            policy,
+            warnings: warning.into_iter().collect(),
             config,
         })
     }
