@@ -320,8 +320,9 @@ fn wrong_claim_is_published_fixed_by_the_action_and_cleared() {
     let second = at_line(&diags, "QA201", 4).unwrap().clone();
     let disable = action_edits(&mut c, &uri, &second, "Disable output-mismatch for this line");
     let text = apply_edits(&text, &disable);
+    // On a line of code, a Python comment line above that line only.
     assert!(
-        text.contains("## Arithmetic\n\n<!-- qa-lint-disable-next-line output-mismatch -->\n```python\n"),
+        text.contains("print(2 * 2)  # 4\n# qa-lint-disable-next-line output-mismatch\nprint(3 * 3)  # 10\n"),
         "{text}"
     );
     change_and_save(&mut c, &uri, 2, &text);

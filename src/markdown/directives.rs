@@ -162,6 +162,28 @@ pub enum Comment {
     Unknown(String),
 }
 
+/// The rules a comment line inside a code block suppresses on the next code line:
+/// `# qa-lint-disable-next-line NAMES` (also after a `>>> ` prompt). A Python comment, so the
+/// code still runs as written; `None` for any other line.
+pub fn code_line_suppression(line: &str) -> Option<Vec<String>> {
+    let line = line.trim_start();
+    let line = line.strip_prefix(">>> ").unwrap_or(line).trim_start();
+    let rest = line
+        .strip_prefix('#')?
+        .trim_start()
+        .strip_prefix("qa-lint-disable-next-line")?;
+    if !rest.is_empty() && !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    Some(
+        rest.split([' ', ','])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect(),
+    )
+}
+
 /// Recognise a qa-lint HTML comment; `None` for any other HTML.
 pub fn parse_comment(html: &str) -> Option<Comment> {
     let body = html.trim().strip_prefix("<!--")?.strip_suffix("-->")?.trim();

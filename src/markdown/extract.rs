@@ -421,6 +421,29 @@ impl<'a> Walker<'a> {
         });
     }
 
+    /// `# qa-lint-disable-next-line NAMES` lines of a Python block or transcript: each covers
+    /// the next code line that is not blank (docs/format.md#suppressions).
+    fn code_line_suppressions(&mut self, block: &CodeBlock) {
+        if !matches!(block.kind(), BlockKind::Python | BlockKind::Session) {
+            return;
+        }
+        let lines: Vec<&str> = block.code.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(rules) = directives::code_line_suppression(line) else {
+                continue;
+            };
+            let comment = block.line_span(i + 1);
+            let target = (i + 1..lines.len())
+                .find(|&j| !lines[j].trim().is_empty())
+                .map_or(comment, |j| block.line_span(j + 1));
+            self.doc.suppressions.push(Suppression {
+                scope: SuppressionScope::Range(target),
+                rules,
+                span: comment,
+            });
+        }
+    }
+
     fn end_code(&mut self, range: Range<usize>) {
         let Some(mut block) = self.code.take() else {
             return;
@@ -446,6 +469,7 @@ impl<'a> Walker<'a> {
             _ => {}
         }
         self.link_output(&block);
+        self.code_line_suppressions(&block);
         self.current.entry.blocks.push(block);
     }
 

@@ -10,7 +10,7 @@ mod inline_output;
 mod mkdocs;
 mod output_blocks;
 
-pub use directives::{parse_comment, parse_info, Comment};
+pub use directives::{code_line_suppression, parse_comment, parse_info, Comment};
 
 use crate::config::{Dialect, EntryMode};
 use crate::diagnostic::Diagnostic;

@@ -75,10 +75,37 @@ pub fn actions(uri: &Uri, doc: &Doc, range: Range) -> Vec<CodeActionOrCommand> {
     out
 }
 
-/// The edit that suppresses `d`: a comment before the block element it starts in (for a code
-/// block, before the opening fence, since a comment inside the code would be Python), or the
-/// rule added to a `qa-lint-disable-next-line` comment already there.
+/// The edit that suppresses `d` on its line only. On a line of Python code: a
+/// `# qa-lint-disable-next-line RULE` comment line above it, with its indentation (a Python
+/// comment: the code runs as before). Elsewhere: an HTML comment before the block element it
+/// starts in. Either way, a rule added to such a comment already there.
 fn suppression(d: &Diagnostic, index: &LineIndex, model: Option<&crate::entry::Document>) -> TextEdit {
+    let eol = if index.crlf() { "\r\n" } else { "\n" };
+    let in_code = model.is_some_and(|m| {
+        m.entries.iter().flat_map(|e| &e.blocks).any(|b| {
+            b.kind() == crate::entry::BlockKind::Python
+                && b.line_offsets.first().is_some_and(|&first| first <= d.span.start)
+                && d.span.start < b.span.end
+        })
+    });
+    if in_code {
+        let line = index.position(d.span.start).line;
+        if line > 0 {
+            let above = index.line_text(line as usize - 1);
+            if crate::markdown::code_line_suppression(above).is_some() {
+                let end = above.trim_end().encode_utf16().count() as u32;
+                let pos = Position::new(line - 1, end);
+                return TextEdit::new(Range::new(pos, pos), format!(" {}", d.rule));
+            }
+        }
+        let target = index.line_text(line as usize);
+        let indent: String = target.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        let start = Position::new(line, 0);
+        return TextEdit::new(
+            Range::new(start, start),
+            format!("{indent}# qa-lint-disable-next-line {}{eol}", d.rule),
+        );
+    }
     let block_start = model.and_then(|m| {
         m.entries
             .iter()
@@ -99,7 +126,6 @@ fn suppression(d: &Diagnostic, index: &LineIndex, model: Option<&crate::entry::D
         }
     }
     let indent: String = target.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
-    let eol = if index.crlf() { "\r\n" } else { "\n" };
     let start = Position::new(line, 0);
     TextEdit::new(
         Range::new(start, start),
@@ -111,6 +137,7 @@ fn suppression(d: &Diagnostic, index: &LineIndex, model: Option<&crate::entry::D
 mod tests {
     use super::*;
     use crate::source::Span;
+    use std::path::Path;
 
     fn diag_at(text: &str, needle: &str, rule: Rule) -> Diagnostic {
         let start = text.find(needle).unwrap();
@@ -143,5 +170,29 @@ mod tests {
         let at = Position::new(0, "<!-- qa-lint-disable-next-line output-mismatch".len() as u32);
         assert_eq!(edit.range, Range::new(at, at));
         assert_eq!(edit.new_text, " schema-violation");
+    }
+
+    #[test]
+    fn in_python_code_the_comment_is_a_python_comment_line_above_that_line_only() {
+        let text = "# T\n\n## 1. Q?\n\n```python\nif True:\n    print(1)  # 2\n```\n";
+        let model = crate::server::analyze::parse(Path::new("a.md"), Path::new("a.md"), text).map(|p| p.doc);
+        let d = diag_at(text, "2\n```", Rule::OutputMismatch);
+        let edit = suppression(&d, &LineIndex::new(text), model.as_ref());
+        assert_eq!(edit.range, Range::new(Position::new(6, 0), Position::new(6, 0)));
+        assert_eq!(edit.new_text, "    # qa-lint-disable-next-line output-mismatch\n");
+        // Applied, it hides that line's finding and keeps the code what it was.
+        let fixed = text.replacen(
+            "    print(1)",
+            "    # qa-lint-disable-next-line output-mismatch\n    print(1)",
+            1,
+        );
+        let again = crate::server::analyze::parse(Path::new("a.md"), Path::new("a.md"), &fixed).unwrap();
+        assert_eq!(again.doc.suppressions.len(), 1);
+        let d2 = diag_at(&fixed, "2\n```", Rule::OutputMismatch);
+        let edit = suppression(&d2, &LineIndex::new(&fixed), Some(&again.doc));
+        assert_eq!(
+            edit.new_text, " output-mismatch",
+            "a second rule joins the comment line"
+        );
     }
 }
