@@ -270,9 +270,8 @@ impl Server {
                 let Some(change) = p.content_changes.into_iter().last() else {
                     return;
                 };
-                doc.text = change.text;
+                doc.edit(change.text);
                 doc.version = p.text_document.version;
-                doc.generation += 1;
                 doc.cancel_run();
                 // The text it was queued for is gone; the next save or pause queues it again.
                 self.queue.retain(|u| *u != p.text_document.uri);
