@@ -515,10 +515,14 @@ fn the_action_installs_caches_annotates_and_takes_inputs_through_the_environment
             "every qa-lint run takes the trusted settings: {s}"
         );
     }
-    assert!(step("actions/cache/save@").unwrap()["if"]
+    let save = step("actions/cache/save@").unwrap()["if"].as_str().unwrap();
+    assert!(save.contains("github.event_name == 'push'") && save.contains("default_branch"), "{save}");
+    // The job's own Python is kept unless an input asks for another.
+    assert_eq!(inputs["python-version"]["default"], "");
+    assert!(step("actions/setup-python@").unwrap()["if"]
         .as_str()
         .unwrap()
-        .contains("github.event_name == 'push'"));
+        .contains("inputs.python-version != ''"));
     assert!(step("github/codeql-action/upload-sarif@").unwrap()["if"]
         .as_str()
         .unwrap()
