@@ -315,6 +315,7 @@ fn run_examples(
     if todo.is_empty() {
         // Nothing to run: no worker, no interpreter started.
         summary.python.get_or_insert_with(crate::exec::python_version_hint);
+        summary.environment = crate::exec::pool::worker_command().and_then(|w| w.project_env.clone());
     } else {
         // Lets a test prove that an unchanged corpus starts no Python at all.
         if opts.forbid_exec {
@@ -323,6 +324,7 @@ fn run_examples(
         if exec.pool.is_none() {
             let pool = Pool::new(opts.jobs, exec.limits.clone()).with_policy(opts.policy);
             summary.python = Some(pool.python_version().map_err(RunError::Python)?);
+            summary.environment = crate::exec::pool::worker_command().and_then(|w| w.project_env.clone());
             exec.pool = Some(pool);
             exec.bar = progress_bar(opts.progress);
         }

@@ -196,10 +196,11 @@ fn a_tool_install_runs_the_examples_on_the_projects_environment() {
     let newer = ["3.9.", "3.10.", "3.11."]
         .iter()
         .all(|v| !project_version.starts_with(&format!("CPython {v}")));
+    // The summary names the Python and the environment that ran the examples.
     let expected = if newer {
-        format!("0 errors, 0 warnings in 1 file, 1 entry; 3 claims verified on {project_version}")
+        format!("0 errors, 0 warnings in 1 file, 1 entry; 3 claims verified on {project_version} in .venv")
     } else {
-        format!("0 errors, 0 warnings in 1 file, 1 entry; 2 claims verified on {project_version}; 1 not verified: 1 is for another Python")
+        format!("0 errors, 0 warnings in 1 file, 1 entry; 2 claims verified on {project_version} in .venv; 1 not verified: 1 is for another Python")
     };
     // Named by VIRTUAL_ENV (from elsewhere), then found as ./.venv.
     for virtual_env in [Some(project.join(".venv")), None] {

@@ -516,7 +516,10 @@ fn the_action_installs_caches_annotates_and_takes_inputs_through_the_environment
         );
     }
     let save = step("actions/cache/save@").unwrap()["if"].as_str().unwrap();
-    assert!(save.contains("github.event_name == 'push'") && save.contains("default_branch"), "{save}");
+    assert!(
+        save.contains("github.event_name == 'push'") && save.contains("default_branch"),
+        "{save}"
+    );
     // The job's own Python is kept unless an input asks for another.
     assert_eq!(inputs["python-version"]["default"], "");
     assert!(step("actions/setup-python@").unwrap()["if"]

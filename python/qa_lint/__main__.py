@@ -60,7 +60,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     worker = [sys.executable, "-m", "qa_lint", "__worker"]
     python = f"{platform.python_implementation()} {platform.python_version()}"
-    prefix = sys.prefix
+    prefix, shown = sys.prefix, None
     project = _project_env()
     if project is not None:
         env, interpreter = project
@@ -68,7 +68,10 @@ def main() -> None:
         worker = [interpreter, "-c", _BOOT % package_dir, "__worker"]
         python = _venv_version(env) or python
         prefix = env
-    sys.exit(_native.main(["qa-lint", *sys.argv[1:]], worker, python, prefix))
+        # The summary names it: relative to the current directory when it is below it.
+        rel = os.path.relpath(env)
+        shown = env if rel.startswith("..") else rel
+    sys.exit(_native.main(["qa-lint", *sys.argv[1:]], worker, python, prefix, shown))
 
 
 def _worker() -> None:

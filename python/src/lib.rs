@@ -9,9 +9,18 @@ use pyo3::prelude::*;
 
 /// Run the command line `argv` (program name first); returns the exit code. `worker_argv` is
 /// how to start a worker (`[sys.executable, "-m", "qa_lint", "__worker"]`), `python` names the
-/// interpreter (`CPython 3.12.1`) and `prefix` is `sys.prefix`.
+/// interpreter (`CPython 3.12.1`), `prefix` is the environment the examples run in and
+/// `project_env` names it when it is the project's, not qa-lint's own.
 #[pyfunction]
-fn main(py: Python<'_>, argv: Vec<String>, worker_argv: Vec<String>, python: String, prefix: String) -> i32 {
+#[pyo3(signature = (argv, worker_argv, python, prefix, project_env=None))]
+fn main(
+    py: Python<'_>,
+    argv: Vec<String>,
+    worker_argv: Vec<String>,
+    python: String,
+    prefix: String,
+    project_env: Option<String>,
+) -> i32 {
     let mut worker = worker_argv.into_iter();
     if let Some(program) = worker.next() {
         qa_lint::exec::pool::set_worker_command(qa_lint::exec::pool::WorkerCommand {
@@ -19,6 +28,7 @@ fn main(py: Python<'_>, argv: Vec<String>, worker_argv: Vec<String>, python: Str
             args: worker.map(Into::into).collect(),
             python,
             prefix,
+            project_env,
         });
     }
     // Release the interpreter: the run is Rust and worker processes; nothing here needs it.

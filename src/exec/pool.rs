@@ -51,6 +51,10 @@ pub struct WorkerCommand {
     pub python: String,
     /// `sys.prefix`: the environment whose packages the examples import (cache salt).
     pub prefix: String,
+    /// The project's environment (`VIRTUAL_ENV` or a `.venv` found above the current
+    /// directory) when the examples run there rather than where qa-lint is installed: the
+    /// summary names it.
+    pub project_env: Option<String>,
 }
 
 static WORKER_COMMAND: std::sync::OnceLock<WorkerCommand> = std::sync::OnceLock::new();

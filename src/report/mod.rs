@@ -70,6 +70,9 @@ pub struct Summary {
     /// Entries whose results came from the cache.
     pub cached_entries: usize,
     pub python: Option<String>,
+    /// The project's environment the examples ran in, when it is not qa-lint's own (the wheel
+    /// run from a tool install on a project with a `.venv`).
+    pub environment: Option<String>,
     pub elapsed_ms: u128,
     /// Findings the baseline holds (not reported), and recorded findings fixed since.
     pub baseline: Option<crate::baseline::Applied>,
@@ -92,6 +95,9 @@ impl Summary {
             "blocks_not_run": self.blocks_not_run,
             "python": self.python,
         });
+        if let Some(env) = &self.environment {
+            counts["environment"] = serde_json::json!(env);
+        }
         if let Some(b) = self.baseline {
             counts["baseline"] = serde_json::json!({"absorbed": b.absorbed, "stale": b.stale});
         }
@@ -117,6 +123,9 @@ impl Summary {
             s.push_str(&format!("; {} verified", plural(self.claims, "claim")));
             if let Some(py) = &self.python {
                 s.push_str(&format!(" on {py}"));
+                if let Some(env) = &self.environment {
+                    s.push_str(&format!(" in {env}"));
+                }
             }
             if self.cached_entries > 0 {
                 s.push_str(&format!(
