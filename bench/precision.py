@@ -20,7 +20,7 @@ labels, and prints precision = real / labelled, per rule and per corpus. Diagnos
 no label are listed: label them (or draw a sample with --sample) before trusting the
 number.
 
-    python3 bench/precision.py [--root /work/corpora] [--qa-lint BIN] [--before BIN]
+    python3 bench/precision.py [--root DIR] [--qa-lint BIN] [--before BIN]
                                [--labels bench/labels/precision.tsv] [CORPUS ...]
     python3 bench/precision.py --sample 120 --seed 13 --out sample.tsv [--qa-lint BIN]
 
@@ -119,7 +119,8 @@ def pct(real, labelled):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("corpora", nargs="*", default=DEFAULT_CORPORA)
-    ap.add_argument("--root", default="/work/corpora")
+    ap.add_argument("--root", default=os.environ.get("QA_LINT_CORPORA") or os.path.join(HERE, "..", "..", "corpora"),
+                    help="folder holding the corpora (default: $QA_LINT_CORPORA, else ../corpora beside the repository)")
     ap.add_argument("--qa-lint", default=os.environ.get("QA_LINT") or os.path.join(HERE, "..", "target", "release", "qa-lint"))
     ap.add_argument("--before", help="a second binary, measured as 'before'")
     ap.add_argument("--labels", default=os.path.join(HERE, "labels", "precision.tsv"))

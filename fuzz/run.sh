@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Runs every fuzz target one after another for $SECS seconds each (default 600), at the lowest
-# CPU priority, with its own target dir. Logs: $LOGS/<target>$LOG_SUFFIX.log (default /work/fuzz-logs).
+# CPU priority, with its own target dir (default fuzz/target). Logs: $LOGS/<target>$LOG_SUFFIX.log
+# (default fuzz/logs).
 # FUZZ_ARGS adds libFuzzer flags, e.g. FUZZ_ARGS="-fork=1 -ignore_crashes=1" to go on after a crash.
 # Needs cargo-fuzz (`cargo install cargo-fuzz`); RUSTC_BOOTSTRAP=1 lets the stable toolchain
 # build with the nightly-only sanitizer flags cargo-fuzz passes.
 set -u
 cd "$(dirname "$0")"
 SECS=${SECS:-600}
-LOGS=${LOGS:-/work/fuzz-logs}
+LOGS=${LOGS:-$PWD/logs}
 TARGETS=${*:-markdown claims front_matter fix}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/fuzz-target} RUSTC_BOOTSTRAP=1
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target} RUSTC_BOOTSTRAP=1
 mkdir -p "$LOGS"
 for t in $TARGETS; do
   mkdir -p "corpus/$t"

@@ -11,16 +11,14 @@ const SAMPLE: &str = "fixtures/formats/sample.md";
 #[test]
 fn every_output_format_is_snapshot_tested() {
     let _guard = settings().bind_to_scope();
-    for format in [
-        "full",
-        "concise",
-        "json",
-        "json-lines",
-        "github",
-        "sarif",
-        "junit",
-        "gitlab",
-    ] {
+    // Every format the command line offers, from the code: a new one cannot be left out.
+    use clap::ValueEnum;
+    let formats: Vec<String> = qa_lint::report::OutputFormat::value_variants()
+        .iter()
+        .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+        .collect();
+    assert!(formats.len() >= 8, "{formats:?}");
+    for format in formats.iter().map(String::as_str) {
         let out = qa(&["--no-cache", "--output-format", format, SAMPLE]);
         assert_eq!(out.code, 1, "{format}: {}", out.stderr);
         let mut text = out.stdout.clone();

@@ -216,6 +216,7 @@ class _Supervisor:
         # The next entry read ahead: (req, line, nonce, risk, started): `started` = its sequence
         # number in the live child it was handed to (`ahead`), None if it was not (`pending`).
         self.ahead = self.pending = self.ahead_child = None
+        self.unstarted = False  # the last collect() saw the child die before the entry began
         self.live = self.spare = None
         self.cleanup = []
         self.nonce, self.req = "", None  # the request in flight (forget() drops it)
@@ -252,15 +253,7 @@ class _Supervisor:
             _trace("child %d for %s%s" % (c.pid, group or "?", " (risky: %s)" % risk if risk else ""))
         else:
             _trace("reuse %d for entry %d" % (c.pid, c.runs + 1))
-        # A child's first line says whether it may run more than one entry ("1") or not ("0").
-        head = b"" if c.runs else b"1\n" if c.reusable else b"0\n"
-        c.runs += 1
-        c.sandbox = req["sandbox"]
-        seq = c.runs
-        try:
-            _write_all(c.req_w, head + (line if line.endswith(b"\n") else line + b"\n"))
-        except OSError:
-            pass  # the child is gone: the read below sees EOF and reports how it ended
+        seq = self.hand(c, req, line)
         if _SPARE and self.spare is None:  # forked while the entry runs in the live child
             try:
                 self.spare = self.fork(_plan_of(req) if self.confine is not None else None)
@@ -269,7 +262,29 @@ class _Supervisor:
                 _trace("no spare: %r" % (e,))
         self.look_ahead(c)
         # Every request carries its timeout (Rust resolves it, with its one default).
-        return self.collect(c, seq, float(req["timeout"]), cap)
+        outcome = self.collect(c, seq, float(req["timeout"]), cap)
+        if self.unstarted:
+            # The child died before it began this entry (another entry's process killed it,
+            # a spare waiting its turn): nothing of the entry ran, so it runs once more, in a
+            # child forked for it now.
+            _trace("child %d died before entry %d began; once more in a fresh child" % (c.pid, seq))
+            c = self.live = self.fork(None)
+            c.group, c.reusable = group, can_reuse and not risk
+            seq = self.hand(c, req, line)
+            outcome = self.collect(c, seq, float(req["timeout"]), cap)
+        return outcome
+
+    def hand(self, c, req, line):
+        """Sends `req` to child `c`; returns its sequence number there."""
+        # A child's first line says whether it may run more than one entry ("1") or not ("0").
+        head = b"" if c.runs else b"1\n" if c.reusable else b"0\n"
+        c.runs += 1
+        c.sandbox = req["sandbox"]
+        try:
+            _write_all(c.req_w, head + (line if line.endswith(b"\n") else line + b"\n"))
+        except OSError:
+            pass  # the child is gone: the read below sees EOF and reports how it ended
+        return c.runs
 
     def unfit(self, c, req, can_reuse, risk):
         """Why live child `c` may not run `req` next (None: it may)."""
@@ -469,6 +484,7 @@ class _Supervisor:
             self.cleanup.append(reap)
 
     def collect(self, c, seq, timeout, cap):
+        self.unstarted = False
         blocks, done, missing, internal, status = [], None, None, None, None
         truncated = timed_out = flooded = False
         got = 0
@@ -538,6 +554,7 @@ class _Supervisor:
             s, bi, first, last = _STMT.unpack_from(c.shm, 0)
             if s == seq and bi >= 0:
                 stmt = [bi, first, last]
+            self.unstarted = s != seq and not timed_out and not flooded and internal is None
             self.retire(status=status)
         elif not c.reusable or (done is not None and done.get("dirty")) or missing is not None:
             self.retire()

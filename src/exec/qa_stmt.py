@@ -59,7 +59,7 @@ def loads(node):
 
 HELD = "__qa_lint_value__"
 LOST = 2**31 - 2  # the error index that names a block an earlier run never finished (protocol.rs)
-SYNTAX_ERROR = 2**31 - 1  # the error index that names a block's syntax error (src/examples/judge.rs)
+SYNTAX_ERROR = 2**31 - 1  # the error index that names a block's syntax error (src/examples/judge/mod.rs)
 _ASSIGNED = re.compile(r"^\s*(?:(?:async\s+)?def|class)\s+(\w+)|^\s*([A-Za-z_][\w, ]*?)\s*(?::[^=]*)?=[^=]", re.M)
 _IMPORTED = re.compile(r"^\s*(?:from\s+\S+\s+)?import\s+(.+)$", re.M)
 
