@@ -39,9 +39,6 @@ struct Record {
     mac: String,
 }
 
-/// The environment variable holding the strict cache's MAC key (any string).
-pub const KEY_VAR: &str = "QA_LINT_CACHE_KEY";
-
 fn mac(key: &[u8; 32], record_key: &str, outcome: &EntryOutcome) -> String {
     let mut h = blake3::Hasher::new_keyed(key);
     h.update(record_key.as_bytes());
@@ -56,8 +53,9 @@ pub fn build_python_version() -> &'static str {
 
 impl Cache {
     /// Open (and create) the cache directory; `salt_parts` are hashed into every key; `strict`
-    /// (`--strict-sandbox`) makes it the MAC-keyed namespace described above.
-    pub fn open(dir: &Path, salt_parts: &[&str], strict: bool) -> Cache {
+    /// (`--strict-sandbox`) makes it the MAC-keyed namespace described above, keyed by
+    /// `env.cache_key`; `env.virtual_env` is part of the salt.
+    pub fn open(dir: &Path, salt_parts: &[&str], strict: bool, env: &crate::environment::Environment) -> Cache {
         if std::fs::create_dir_all(dir).is_ok() {
             let ignore = dir.join(".gitignore");
             if !ignore.exists() {
@@ -67,15 +65,14 @@ impl Cache {
         let mut h = blake3::Hasher::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
         h.update(build_python_version().as_bytes());
-        if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        if let Some(venv) = &env.virtual_env {
             // Installed packages change results; pyvenv.cfg changes when the venv is rebuilt.
             h.update(venv.as_encoded_bytes());
             h.update(&std::fs::read(Path::new(&venv).join("pyvenv.cfg")).unwrap_or_default());
         }
         let mac_key = strict.then(|| {
-            std::env::var(KEY_VAR)
-                .ok()
-                .filter(|k| !k.is_empty())
+            env.cache_key
+                .as_ref()
                 .map(|k| blake3::derive_key("qa-lint strict cache v1", k.as_bytes()))
         });
         if strict {
@@ -185,14 +182,17 @@ mod tests {
     #[test]
     fn a_key_changes_with_anything_that_changes_the_run_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path(), &["salt"], false);
+        let cache = Cache::open(dir.path(), &["salt"], false, &Default::default());
         let key = cache.key(&job("print(1)"));
         assert_eq!(key, cache.key(&job("print(1)")));
-        assert_eq!(key, Cache::open(dir.path(), &["salt"], false).key(&job("print(1)")));
+        assert_eq!(
+            key,
+            Cache::open(dir.path(), &["salt"], false, &Default::default()).key(&job("print(1)"))
+        );
         assert_ne!(key, cache.key(&job("print(2)")));
         assert_ne!(
             key,
-            Cache::open(dir.path(), &["other salt"], false).key(&job("print(1)"))
+            Cache::open(dir.path(), &["other salt"], false, &Default::default()).key(&job("print(1)"))
         );
         let mut slower = job("print(1)");
         slower.timeout = Some(Duration::from_secs(9));
@@ -205,15 +205,15 @@ mod tests {
         assert_ne!(key, cache.key(&with_file));
         // Salt parts are length-prefixed: ["ab", "c"] and ["a", "bc"] differ.
         assert_ne!(
-            Cache::open(dir.path(), &["ab", "c"], false).key(&job("")),
-            Cache::open(dir.path(), &["a", "bc"], false).key(&job(""))
+            Cache::open(dir.path(), &["ab", "c"], false, &Default::default()).key(&job("")),
+            Cache::open(dir.path(), &["a", "bc"], false, &Default::default()).key(&job(""))
         );
     }
 
     #[test]
     fn outcomes_round_trip_but_timeouts_crashes_and_corrupt_files_do_not() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path(), &[], false);
+        let cache = Cache::open(dir.path(), &[], false, &Default::default());
         assert!(dir.path().join(".gitignore").is_file());
         let done = EntryOutcome::Completed(EntryResult::default());
         let key = cache.key(&job("print(1)"));

@@ -507,7 +507,7 @@ fn check(args: &CheckArgs) -> i32 {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => to_terminal && !opts.env.no_color,
     };
     let render = RenderOptions {
         format: args.output_format,

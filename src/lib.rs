@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod document;
 pub mod entry;
+pub mod environment;
 pub mod examples;
 pub mod exec;
 pub mod fix;

@@ -54,7 +54,7 @@ impl ExecState {
                 .cache_dir
                 .as_ref()
                 .filter(|dir| !linked(dir))
-                .map(|dir| open_cache(dir, config)),
+                .map(|dir| open_cache(dir, config, &opts.env)),
             pool: None,
             bar: indicatif::ProgressBar::hidden(),
         }
@@ -84,7 +84,7 @@ fn linked(dir: &std::path::Path) -> bool {
 
 /// The result cache in `dir` for runs under `config`; `qa-lint server` opens it too, to read
 /// back what a run stored, so both must salt the keys alike.
-pub fn open_cache(dir: &std::path::Path, config: &Config) -> Cache {
+pub fn open_cache(dir: &std::path::Path, config: &Config, env: &crate::environment::Environment) -> Cache {
     // Only what changes how Python runs goes into the key: the job itself (code, fixtures,
     // requirements, its timeout, sandbox) is hashed per entry, and these are the run-wide
     // settings the job does not carry: the limits (their timeout caps a block's in strict
@@ -95,7 +95,12 @@ pub fn open_cache(dir: &std::path::Path, config: &Config) -> Cache {
     let isolation = format!("{:?} strict={}", config.exec.isolation, config.exec.strict_sandbox);
     // In the wheel, the environment's Python and prefix (not the build's) run the code.
     let runtime = crate::exec::pool::worker_command().map_or(String::new(), |w| format!("{} {}", w.python, w.prefix));
-    Cache::open(dir, &[&isolation, &limits_json, &runtime], config.exec.strict_sandbox)
+    Cache::open(
+        dir,
+        &[&isolation, &limits_json, &runtime],
+        config.exec.strict_sandbox,
+        env,
+    )
 }
 
 /// Files are processed in chunks: each chunk is parsed, run and reduced to its reports
@@ -322,7 +327,9 @@ fn run_examples(
             return Err(RunError::ForbiddenExec(todo.len()));
         }
         if exec.pool.is_none() {
-            let pool = Pool::new(opts.jobs, exec.limits.clone()).with_policy(opts.policy);
+            let pool = Pool::new(opts.jobs, exec.limits.clone())
+                .with_policy(opts.policy)
+                .with_environment(&opts.env);
             summary.python = Some(pool.python_version().map_err(RunError::Python)?);
             summary.environment = crate::exec::pool::worker_command().and_then(|w| w.project_env.clone());
             exec.pool = Some(pool);

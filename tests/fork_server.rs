@@ -71,12 +71,17 @@ fn printed(o: &EntryOutcome) -> Vec<String> {
 fn a_child_forked_while_another_entry_runs_holds_nothing_of_its_request() {
     // One worker with a spare: the second file's entry runs in the child forked during the
     // first's (the other test of this binary passes with a spare or without one).
-    std::env::set_var("QA_LINT_SPARE", "1");
     let limits = Limits {
         timeout: Duration::from_secs(20),
         ..Limits::default()
     };
-    let pool = Pool::new(1, limits).with_worker_exe(env!("CARGO_BIN_EXE_qa-lint"));
+    let spare = qa_lint::environment::Environment {
+        spare: Some(true),
+        ..Default::default()
+    };
+    let pool = Pool::new(1, limits)
+        .with_environment(&spare)
+        .with_worker_exe(env!("CARGO_BIN_EXE_qa-lint"));
     // The first entry keeps running while the spare is forked, and holds the token.
     let first = format!("import time\nsecret = '{SECRET}'\ntime.sleep(0.3)\nprint(len(secret))\n");
     let out = pool.run_collect(vec![entry("a.md", &first), entry("b.md", SCAN)]);

@@ -82,7 +82,10 @@ pub fn cli_command(exe: &std::path::Path) -> Command {
 
 /// A spawn request for the spawner thread: which executable, confined or not, with a spare
 /// child or not, and where to send the child.
-type SpawnReq = (PathBuf, bool, bool, mpsc::Sender<io::Result<Child>>);
+type SpawnReq = (PathBuf, bool, bool, WorkerEnv, mpsc::Sender<io::Result<Child>>);
+
+/// What a worker is given of qa-lint's environment: `VIRTUAL_ENV` and `QA_LINT_EXEC_TRACE`.
+pub(super) type WorkerEnv = (Option<std::ffi::OsString>, Option<std::ffi::OsString>);
 
 /// A pool of Python workers. Workers are started lazily and kept across [`Pool::run`] calls;
 /// they are killed when the pool is dropped (or, through PDEATHSIG, when this process dies).
@@ -98,6 +101,8 @@ pub struct Pool {
     policy: super::confine::Policy,
     /// Whether workers fork their next child ahead (see [`spare_wanted`]).
     spare: bool,
+    /// What workers are given of qa-lint's environment ([`Pool::with_environment`]).
+    env: WorkerEnv,
     /// Key of the per-request nonces (random per pool, never leaves this process).
     nonce_key: [u8; 32],
     spawn_tx: Mutex<Option<mpsc::Sender<SpawnReq>>>,
@@ -127,8 +132,8 @@ impl Pool {
         let spawner = std::thread::Builder::new()
             .name("qa-lint-spawner".into())
             .spawn(move || {
-                for (exe, kernel, spare, reply) in rx {
-                    let _ = reply.send(spawn_worker_process(&exe, kernel, spare));
+                for (exe, kernel, spare, env, reply) in rx {
+                    let _ = reply.send(spawn_worker_process(&exe, kernel, spare, &env));
                 }
             })
             .expect("spawn thread");
@@ -141,7 +146,8 @@ impl Pool {
             fatal: Mutex::new(None),
             next_id: AtomicU64::new(1),
             policy,
-            spare: spare_wanted(size),
+            spare: spare_wanted(size, None),
+            env: (None, None),
             nonce_key: random_key(),
             spawn_tx: Mutex::new(Some(tx)),
             spawner: Some(spawner),
@@ -155,6 +161,15 @@ impl Pool {
             self.limits.reuse = false;
         }
         self.policy = policy;
+        self
+    }
+
+    /// The run's environment ([`crate::environment::Environment`]): workers get its
+    /// `VIRTUAL_ENV` and `QA_LINT_EXEC_TRACE`, and `QA_LINT_SPARE` decides the spare. Without
+    /// it, workers get neither and the spare is decided by the cores. Before any worker starts.
+    pub fn with_environment(mut self, env: &crate::environment::Environment) -> Pool {
+        self.spare = spare_wanted(self.size, env.spare);
+        self.env = (env.virtual_env.clone(), env.exec_trace.clone());
         self
     }
 
@@ -412,7 +427,7 @@ impl Pool {
         {
             let guard = self.spawn_tx.lock().unwrap();
             let tx = guard.as_ref().ok_or("pool is shutting down")?;
-            tx.send((self.exe.clone(), self.policy.kernel, self.spare, rtx))
+            tx.send((self.exe.clone(), self.policy.kernel, self.spare, self.env.clone(), rtx))
                 .map_err(|_| "spawner thread is gone")?;
         }
         let child = rrx.recv().map_err(|_| "spawner thread is gone".to_string())?;
@@ -510,16 +525,12 @@ fn random_key() -> [u8; 32] {
 }
 
 /// Whether the workers of a pool of `workers` should fork their next child ahead, while an entry
-/// runs: `QA_LINT_SPARE=0` or `1` decides (the bench's before/after); otherwise only when a core
-/// is left over for it. Measured on 2 cores (docs/performance.md): with `--jobs 1` the spare
+/// runs: `QA_LINT_SPARE=0` or `1` (`asked`) decides (the bench's before/after); otherwise only
+/// when a core is left over for it. Measured on 2 cores (docs/performance.md): with `--jobs 1` the spare
 /// takes the fork off the entries' path (strict: about a third less wall time); with a worker
 /// per core it only adds its CPU (5-10%) to cores that are busy already.
-fn spare_wanted(workers: usize) -> bool {
-    match std::env::var("QA_LINT_SPARE").as_deref() {
-        Ok("0") => false,
-        Ok(_) => true,
-        Err(_) => workers < std::thread::available_parallelism().map_or(1, |n| n.get()),
-    }
+fn spare_wanted(workers: usize, asked: Option<bool>) -> bool {
+    asked.unwrap_or_else(|| workers < std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// A request line and what its answer must carry.

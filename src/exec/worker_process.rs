@@ -10,7 +10,12 @@ use std::time::{Duration, Instant};
 
 use super::pool::worker_command;
 
-pub(super) fn spawn_worker_process(exe: &std::path::Path, kernel: bool, spare: bool) -> io::Result<Child> {
+pub(super) fn spawn_worker_process(
+    exe: &std::path::Path,
+    kernel: bool,
+    spare: bool,
+    env: &super::pool::WorkerEnv,
+) -> io::Result<Child> {
     let mut cmd = Command::new(exe);
     match worker_command().filter(|w| w.program == exe) {
         Some(w) => cmd.args(&w.args),
@@ -28,11 +33,12 @@ pub(super) fn spawn_worker_process(exe: &std::path::Path, kernel: bool, spare: b
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    if let Some(v) = std::env::var_os("VIRTUAL_ENV") {
+    let (venv, trace) = env;
+    if let Some(v) = venv {
         cmd.env("VIRTUAL_ENV", v);
     }
     // Debugging aid: the supervisor logs forks, reuses and why a child was retired to stderr.
-    if let Some(v) = std::env::var_os("QA_LINT_EXEC_TRACE") {
+    if let Some(v) = trace {
         cmd.env("QA_LINT_EXEC_TRACE", v);
     }
     cmd.env("QA_LINT_SPARE", if spare { "1" } else { "0" });

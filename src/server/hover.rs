@@ -138,7 +138,8 @@ fn shown(
     cache_dir: &Path,
 ) -> Option<String> {
     let prepared = crate::examples::prepare(&parsed.source, &parsed.doc, entry, &parsed.config, &[])?;
-    let cache = crate::pipeline::open_cache(cache_dir, &parsed.config);
+    // The server's own environment, as the `qa-lint check -` runs it starts inherit it.
+    let cache = crate::pipeline::open_cache(cache_dir, &parsed.config, &crate::environment::Environment::read());
     let result = match cache.get(&cache.key(&prepared.job))? {
         EntryOutcome::Completed(r)
         | EntryOutcome::TimedOut { result: r, .. }

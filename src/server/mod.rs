@@ -113,7 +113,11 @@ fn serve(conn: Connection) -> Result<i32, String> {
         docs: HashMap::new(),
         root: root.clone(),
         exe: analyze::current_exe(),
-        cache_dir: root.join(std::env::var_os("QA_LINT_CACHE_DIR").unwrap_or_else(|| ".qa-lint-cache".into())),
+        cache_dir: root.join(
+            crate::environment::Environment::read()
+                .cache_dir
+                .unwrap_or_else(|| ".qa-lint-cache".into()),
+        ),
         run_after_pause: pause.filter(|&ms| ms > 0).map(Duration::from_millis),
         done_tx,
         done_rx,

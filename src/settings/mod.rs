@@ -77,6 +77,8 @@ pub struct RunSettings {
     pub policy: crate::exec::confine::Policy,
     /// What the user should know about the settings before the run (a weaker sandbox).
     pub warnings: Vec<String>,
+    /// The environment variables qa-lint reads, read once here.
+    pub env: crate::environment::Environment,
     /// The effective configuration: qa-lint.toml's (or the defaults) with the command line's
     /// entry mode, dialect, rule selection and `--strict-sandbox` applied.
     pub config: Config,
@@ -135,6 +137,7 @@ impl RunSettings {
             forbid_exec: cli.forbid_exec,
             policy,
             warnings: warning.into_iter().collect(),
+            env: crate::environment::Environment::read(),
             config,
         })
     }
