@@ -11,6 +11,7 @@ pub mod cache;
 pub mod check;
 pub mod claims;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;

@@ -24,7 +24,7 @@ pub fn load(path: &Path) -> Result<(crate::config::Config, crate::validate::Poli
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    crate::cli::load(start, None, None).map_err(|e| {
+    crate::settings::load(start, None, None).map_err(|e| {
         let help = e.help().map(|h| format!(" ({h})")).unwrap_or_default();
         // A config error names its file and line: the problem is there, not in this file.
         let place = e.downcast_ref::<crate::config::ConfigError>().map(|c| {

@@ -244,6 +244,23 @@ pub fn plan_entry<'a>(
     }
 }
 
+/// The configuration and schema for files under `start`, found as `check` finds them.
+pub fn load(
+    start: &std::path::Path,
+    config: Option<&std::path::Path>,
+    schema: Option<&std::path::Path>,
+) -> Result<(Config, crate::validate::Policies), miette::Report> {
+    let mut config = Config::discover(start, config).map_err(|e| miette::Report::new(*e))?;
+    let schema = schema
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| config.schema_path());
+    let policy = crate::validate::Policies::load(schema.as_deref(), config.sections_schema_path().as_deref())?;
+    config
+        .normalize_rules(&policy.rule_names())
+        .map_err(|e| miette::Report::new(*e))?;
+    Ok((config, policy))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
