@@ -8,7 +8,7 @@
 //! checked files that no longer occur are *stale* (fixed since): the summary counts them, and
 //! writing the baseline again drops them.
 
-use crate::report::FileReport;
+use crate::report::{BaselineCounts, FileReport};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -34,15 +34,6 @@ struct Finding {
 /// A loaded baseline.
 pub struct Baseline {
     findings: Vec<Finding>,
-}
-
-/// What applying a baseline did to a run.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Applied {
-    /// Findings of this run that the baseline holds: not reported.
-    pub absorbed: usize,
-    /// Recorded findings of the checked files that this run did not find (fixed since).
-    pub stale: usize,
 }
 
 /// The fingerprint of every diagnostic, file by file, in report order.
@@ -111,12 +102,12 @@ impl Baseline {
 
     /// Removes from `files` the diagnostics the baseline holds. Each recorded finding absorbs
     /// one diagnostic at most; recorded findings of the checked files left over are stale.
-    pub fn apply(&self, files: &mut [FileReport]) -> Applied {
+    pub fn apply(&self, files: &mut [FileReport]) -> BaselineCounts {
         let mut left: HashMap<&str, usize> = HashMap::new();
         for f in &self.findings {
             *left.entry(f.fingerprint.as_str()).or_default() += 1;
         }
-        let mut applied = Applied::default();
+        let mut applied = BaselineCounts::default();
         let prints = fingerprints(files);
         for (f, prints) in files.iter_mut().zip(prints) {
             let mut keep = prints.iter().map(|p| match left.get_mut(p.as_str()) {

@@ -46,11 +46,6 @@ fn mac(key: &[u8; 32], record_key: &str, outcome: &EntryOutcome) -> String {
     h.finalize().to_hex().to_string()
 }
 
-/// The embedded Python as built (`CPython 3.11.7`), known without starting it.
-pub fn build_python_version() -> &'static str {
-    env!("QA_BUILD_PYTHON_VERSION")
-}
-
 impl Cache {
     /// Open (and create) the cache directory; `salt_parts` are hashed into every key; `strict`
     /// (`--strict-sandbox`) makes it the MAC-keyed namespace described above, keyed by
@@ -64,7 +59,7 @@ impl Cache {
         }
         let mut h = blake3::Hasher::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
-        h.update(build_python_version().as_bytes());
+        h.update(crate::exec::build_python_version().as_bytes());
         if let Some(venv) = &env.virtual_env {
             // Installed packages change results; pyvenv.cfg changes when the venv is rebuilt.
             h.update(venv.as_encoded_bytes());

@@ -30,26 +30,9 @@ pub enum Isolation {
     Worker,
 }
 
-/// Which sections of a file are entries (docs/format.md#the-entry-rule).
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum EntryMode {
-    /// Question headings are entries; the Q&A structure rules apply.
-    #[default]
-    Qa,
-    /// Every section is an entry whose code runs; only the sections schema applies.
-    Sections,
-}
-
-impl EntryMode {
-    pub fn parse(s: &str) -> Option<EntryMode> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "qa" => Some(EntryMode::Qa),
-            "sections" => Some(EntryMode::Sections),
-            _ => None,
-        }
-    }
-}
+// Part of the document model (a file's front matter can set it too); the configuration
+// names it as well.
+pub use crate::entry::EntryMode;
 
 /// Markdown extensions beyond CommonMark that change where code blocks are.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]

@@ -17,7 +17,7 @@ pub struct Text {
 #[derive(Clone, Debug, Default)]
 pub struct Document {
     /// The entry rule the file was read with.
-    pub mode: crate::config::EntryMode,
+    pub mode: EntryMode,
     pub front_matter: Option<FrontMatter>,
     /// The `#` title, if any.
     pub title: Option<Text>,
@@ -280,6 +280,27 @@ pub enum SuppressionScope {
     /// Diagnostics starting in this span (the next line, or the whole next block).
     Range(Span),
     File,
+}
+
+/// Which sections of a file are entries (docs/format.md#the-entry-rule).
+#[derive(Clone, Copy, Debug, Default, serde::Deserialize, serde::Serialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryMode {
+    /// Question headings are entries; the Q&A structure rules apply.
+    #[default]
+    Qa,
+    /// Every section is an entry whose code runs; only the sections schema applies.
+    Sections,
+}
+
+impl EntryMode {
+    pub fn parse(s: &str) -> Option<EntryMode> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "qa" => Some(EntryMode::Qa),
+            "sections" => Some(EntryMode::Sections),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,11 @@ pub const KERNEL_ARG: &str = "kernel";
 pub fn python_version_hint() -> String {
     match pool::worker_command() {
         Some(w) => w.python.clone(),
-        None => crate::cache::build_python_version().to_string(),
+        None => build_python_version().to_string(),
     }
+}
+
+/// The embedded Python as built (`CPython 3.11.7`), known without starting it.
+pub fn build_python_version() -> &'static str {
+    env!("QA_BUILD_PYTHON_VERSION")
 }

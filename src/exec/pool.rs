@@ -9,11 +9,12 @@
 //! a worker that dies mid-entry costs that entry only ([`EntryOutcome::Crashed`]).
 
 use super::protocol::*;
-use super::worker_process::{spawn_worker_process, LineReader, ReadErr, Worker};
+pub use super::worker_process::{cli_command, set_worker_command, worker_command, WorkerCommand};
+use super::worker_process::{spawn_worker_process, LineReader, ReadErr, Worker, WorkerEnv};
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::Child;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
@@ -38,54 +39,9 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// takes its children's accounting with it.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
-/// How to start a worker when this process is not a self-contained qa-lint binary: in the
-/// Python wheel, qa-lint runs inside the Python that imported it, so a worker is that Python
-/// running `-m qa_lint __worker` (which calls [`super::worker_main`]), not `current_exe()`.
-#[derive(Clone, Debug)]
-pub struct WorkerCommand {
-    /// The interpreter (`sys.executable`).
-    pub program: PathBuf,
-    /// Its arguments, ending with `__worker`.
-    pub args: Vec<std::ffi::OsString>,
-    /// `CPython 3.12.1`: what a run that starts no worker reports, and part of the cache salt.
-    pub python: String,
-    /// `sys.prefix`: the environment whose packages the examples import (cache salt).
-    pub prefix: String,
-    /// The project's environment (`VIRTUAL_ENV` or a `.venv` found above the current
-    /// directory) when the examples run there rather than where qa-lint is installed: the
-    /// summary names it.
-    pub project_env: Option<String>,
-}
-
-static WORKER_COMMAND: std::sync::OnceLock<WorkerCommand> = std::sync::OnceLock::new();
-
-/// Start workers with `cmd` instead of re-executing this binary (set once, before any pool).
-pub fn set_worker_command(cmd: WorkerCommand) {
-    let _ = WORKER_COMMAND.set(cmd);
-}
-
-/// The worker command set by [`set_worker_command`], if any.
-pub fn worker_command() -> Option<&'static WorkerCommand> {
-    WORKER_COMMAND.get()
-}
-
-/// A command that runs qa-lint's own command line in a child process (`exe` is this binary):
-/// the binary itself, or in the wheel the interpreter with the worker's arguments minus
-/// `__worker` (`python -m qa_lint`).
-pub fn cli_command(exe: &std::path::Path) -> Command {
-    let mut cmd = Command::new(exe);
-    if let Some(w) = worker_command().filter(|w| w.program == exe) {
-        cmd.args(&w.args[..w.args.len().saturating_sub(1)]);
-    }
-    cmd
-}
-
 /// A spawn request for the spawner thread: which executable, confined or not, with a spare
 /// child or not, and where to send the child.
 type SpawnReq = (PathBuf, bool, bool, WorkerEnv, mpsc::Sender<io::Result<Child>>);
-
-/// What a worker is given of qa-lint's environment: `VIRTUAL_ENV` and `QA_LINT_EXEC_TRACE`.
-pub(super) type WorkerEnv = (Option<std::ffi::OsString>, Option<std::ffi::OsString>);
 
 /// A pool of Python workers. Workers are started lazily and kept across [`Pool::run`] calls;
 /// they are killed when the pool is dropped (or, through PDEATHSIG, when this process dies).

@@ -5,16 +5,60 @@
 use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::pool::worker_command;
+/// How to start a worker when this process is not a self-contained qa-lint binary: in the
+/// Python wheel, qa-lint runs inside the Python that imported it, so a worker is that Python
+/// running `-m qa_lint __worker` (which calls [`super::worker_main`]), not `current_exe()`.
+#[derive(Clone, Debug)]
+pub struct WorkerCommand {
+    /// The interpreter (`sys.executable`).
+    pub program: PathBuf,
+    /// Its arguments, ending with `__worker`.
+    pub args: Vec<std::ffi::OsString>,
+    /// `CPython 3.12.1`: what a run that starts no worker reports, and part of the cache salt.
+    pub python: String,
+    /// `sys.prefix`: the environment whose packages the examples import (cache salt).
+    pub prefix: String,
+    /// The project's environment (`VIRTUAL_ENV` or a `.venv` found above the current
+    /// directory) when the examples run there rather than where qa-lint is installed: the
+    /// summary names it.
+    pub project_env: Option<String>,
+}
+
+static WORKER_COMMAND: std::sync::OnceLock<WorkerCommand> = std::sync::OnceLock::new();
+
+/// Start workers with `cmd` instead of re-executing this binary (set once, before any pool).
+pub fn set_worker_command(cmd: WorkerCommand) {
+    let _ = WORKER_COMMAND.set(cmd);
+}
+
+/// The worker command set by [`set_worker_command`], if any.
+pub fn worker_command() -> Option<&'static WorkerCommand> {
+    WORKER_COMMAND.get()
+}
+
+/// A command that runs qa-lint's own command line in a child process (`exe` is this binary):
+/// the binary itself, or in the wheel the interpreter with the worker's arguments minus
+/// `__worker` (`python -m qa_lint`).
+pub fn cli_command(exe: &std::path::Path) -> Command {
+    let mut cmd = Command::new(exe);
+    if let Some(w) = worker_command().filter(|w| w.program == exe) {
+        cmd.args(&w.args[..w.args.len().saturating_sub(1)]);
+    }
+    cmd
+}
+
+/// What a worker is given of qa-lint's environment: `VIRTUAL_ENV` and `QA_LINT_EXEC_TRACE`.
+pub(super) type WorkerEnv = (Option<std::ffi::OsString>, Option<std::ffi::OsString>);
 
 pub(super) fn spawn_worker_process(
     exe: &std::path::Path,
     kernel: bool,
     spare: bool,
-    env: &super::pool::WorkerEnv,
+    env: &WorkerEnv,
 ) -> io::Result<Child> {
     let mut cmd = Command::new(exe);
     match worker_command().filter(|w| w.program == exe) {

@@ -49,6 +49,15 @@ pub struct FileReport {
     pub entries: Vec<(String, usize)>,
 }
 
+/// What applying a baseline did to a run (baseline.rs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BaselineCounts {
+    /// Findings of this run that the baseline holds: not reported.
+    pub absorbed: usize,
+    /// Recorded findings of the checked files that this run did not find (fixed since).
+    pub stale: usize,
+}
+
 /// Counts for the closing summary.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Summary {
@@ -74,8 +83,8 @@ pub struct Summary {
     /// run from a tool install on a project with a `.venv`).
     pub environment: Option<String>,
     pub elapsed_ms: u128,
-    /// Findings the baseline holds (not reported), and recorded findings fixed since.
-    pub baseline: Option<crate::baseline::Applied>,
+    /// What a baseline did to the run (`--baseline`).
+    pub baseline: Option<BaselineCounts>,
 }
 
 impl Summary {
