@@ -13,7 +13,8 @@
 //! compared like a REPL shows it.
 
 use super::exception::judge_exception;
-use super::grammar::{candidates, is_single_letter, quoted, split_top};
+use super::grammar::{candidates, is_single_letter, quoted};
+use super::nesting::split_top;
 use super::pattern::{first_quantity, Pattern};
 use super::value::{self, Value};
 use super::{Claim, ClaimKind, JudgeOptions, Observed, Strength, Verdict};

@@ -26,6 +26,7 @@ mod extract;
 mod grammar;
 mod judge;
 pub mod lexer;
+mod nesting;
 pub mod nondet;
 mod pattern;
 mod shown;
@@ -274,7 +275,7 @@ impl Verdict {
 pub fn assigns(code: &str) -> bool {
     let b = code.as_bytes();
     let mut hit = false;
-    grammar::walk_top(code, |i, depth| {
+    nesting::walk_top(code, |i, depth| {
         if depth == 0 && b[i] == b'=' && !hit {
             let prev = i.checked_sub(1).map(|j| b[j]);
             let next = b.get(i + 1).copied();

@@ -297,7 +297,7 @@ pub fn fold(parent: &mut Entry, child: RawSection) {
         span: c.heading_span,
     });
     let idx = parent.sections.len() - 1;
-    if super::extract::is_interview_heading(&c.title.text) {
+    if is_interview_heading(&c.title.text) {
         let mut texts = c.paragraphs.iter().map(|p| p.text.as_str());
         if let (Some(first), Some(last)) = (c.paragraphs.first(), c.paragraphs.last()) {
             let mut text = texts.next().unwrap_or("").to_string();
@@ -341,6 +341,14 @@ pub fn fold(parent: &mut Entry, child: RawSection) {
     parent.lists += c.lists;
     parent.tables += c.tables;
     parent.span = Span::new(parent.span.start, c.span.end.max(parent.span.end));
+}
+
+/// Is this heading the "How I would say it in an interview" section?
+pub(super) fn is_interview_heading(title: &str) -> bool {
+    let t = title.to_ascii_lowercase();
+    (t.contains("interview") && (t.contains("say") || t.contains("answer")))
+        || t.starts_with("how i would say it")
+        || t.starts_with("how i'd say it")
 }
 
 #[cfg(test)]

@@ -17,14 +17,6 @@ use std::ops::Range;
 
 const SHORT_LABEL: &str = "short answer:";
 
-/// Is this heading the "How I would say it in an interview" section?
-pub(super) fn is_interview_heading(title: &str) -> bool {
-    let t = title.to_ascii_lowercase();
-    (t.contains("interview") && (t.contains("say") || t.contains("answer")))
-        || t.starts_with("how i would say it")
-        || t.starts_with("how i'd say it")
-}
-
 struct Walker<'a> {
     text: &'a str,
     doc: Document,

@@ -114,7 +114,7 @@ pub(super) fn parse_seq(s: &str) -> Option<Vec<Value>> {
         return Some(vec![v]);
     }
     for sep in [", ", " "] {
-        let parts = super::grammar::split_top(s.trim(), sep);
+        let parts = super::nesting::split_top(s.trim(), sep);
         if parts.len() > 1 {
             let vals: Option<Vec<Value>> = parts.iter().map(|p| parse(p)).collect();
             if let Some(v) = vals {
