@@ -96,6 +96,9 @@ pub struct CodeBlock {
     pub info: String,
     /// The whole block, fences included.
     pub span: Span,
+    /// Bytes of the opening fence line (```` ```python ````), from `span.start`; 0 for an
+    /// indented block.
+    pub fence_len: usize,
     pub code: String,
     /// Byte offset in the Markdown of the start of each code line (code line 1 is index 0).
     pub line_offsets: Vec<usize>,
@@ -167,7 +170,7 @@ impl CodeBlock {
     }
 
     /// Span in the Markdown of a 1-based code line and a byte column range in that line.
-    pub fn code_span(&self, line: usize, cols: std::ops::Range<usize>) -> Span {
+    pub fn line_cols_span(&self, line: usize, cols: std::ops::Range<usize>) -> Span {
         let i = line.saturating_sub(1);
         match self.line_offsets.get(i) {
             Some(&start) => {
@@ -188,7 +191,45 @@ impl CodeBlock {
             .lines()
             .nth(line.saturating_sub(1))
             .map_or(0, |l| l.trim_end_matches('\r').len());
-        self.code_span(line, 0..len)
+        self.line_cols_span(line, 0..len)
+    }
+
+    /// A byte range of `code` -> its span in the Markdown file (mapped line by line, so a
+    /// range inside an indented or quoted block lands on the right bytes).
+    pub fn range_span(&self, range: std::ops::Range<usize>) -> Span {
+        let to_md = |offset: usize| {
+            let line_idx = self.code[..offset.min(self.code.len())].matches('\n').count();
+            let line_start = self.code[..offset.min(self.code.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let skip = self.line_skips.get(line_idx).copied().unwrap_or(0);
+            self.line_offsets
+                .get(line_idx)
+                .map_or(self.span.start, |s| s + (offset - line_start).saturating_sub(skip))
+        };
+        Span::new(to_md(range.start), to_md(range.end))
+    }
+
+    /// The code on a 1-based code line without its indentation: where a diagnostic about a
+    /// statement points (the whole block when the line is empty).
+    pub fn statement_span(&self, line: u32) -> Span {
+        let text = self.code.lines().nth(line.saturating_sub(1) as usize).unwrap_or("");
+        let indent = text.len() - text.trim_start().len();
+        let s = self.line_span(line as usize);
+        if s.is_empty() {
+            self.span
+        } else {
+            Span::new(s.start + indent, s.end)
+        }
+    }
+
+    /// The opening fence line of a block (where block-wide problems point).
+    pub fn fence_span(&self) -> Span {
+        if self.fence_len == 0 {
+            let first_code_line = self.line_offsets.first().copied().unwrap_or(self.span.start);
+            return Span::new(self.span.start, first_code_line.max(self.span.start));
+        }
+        Span::new(self.span.start, self.span.start + self.fence_len)
     }
 }
 
@@ -327,5 +368,25 @@ mod tests {
         ] {
             assert!(!console_preamble(line), "{line}");
         }
+    }
+
+    /// The one home of block <-> file positions: a block indented under a list item (its
+    /// lines shifted by the item's indentation) maps each way onto the right bytes.
+    #[test]
+    fn a_block_maps_its_lines_and_ranges_onto_the_file() {
+        use crate::config::Dialect;
+        let text = "# T\n\n## 1. Q?\n\n- item\n\n  ```python\n  if True:\n      x = 1  # 2\n  ```\n";
+        let file = crate::source::SourceFile::new("a.md".into(), text);
+        let doc = crate::markdown::parse(&file, super::EntryMode::Qa, Dialect::Auto);
+        let block = &doc.entries[0].blocks[0];
+        assert_eq!(block.code, "if True:\n    x = 1  # 2\n");
+        let at = |s: crate::source::Span| &text[s.start..s.end];
+        assert_eq!(at(block.line_span(2)), "    x = 1  # 2");
+        assert_eq!(at(block.statement_span(2)), "x = 1  # 2");
+        assert_eq!(at(block.line_cols_span(2, 4..9)), "x = 1");
+        let claim = block.code.find("# 2").unwrap();
+        assert_eq!(at(block.range_span(claim..claim + 3)), "# 2");
+        assert_eq!(at(block.fence_span()), "```python");
+        assert_eq!(block.span.start, text.find("```").unwrap());
     }
 }

@@ -245,7 +245,7 @@ pub fn check_claims(code: &str, seed: u8) {
 }
 
 /// `--fix` on the Markdown: map a claim's text range of a block to the file the way
-/// diagnostics do (`CodeBlock::code_span` per line), replace it there, re-parse: the file
+/// diagnostics do (`CodeBlock::line_cols_span` per line), replace it there, re-parse: the file
 /// must have the same entries and blocks, and the block's code must equal the code-level fix.
 pub fn check_fix(text: &str, seed: u8) {
     let doc = check_markdown(text);
@@ -274,7 +274,7 @@ pub fn check_fix(text: &str, seed: u8) {
     }
     let line = block.code[..range.start].matches('\n').count() + 1;
     let line_start = block.code[..range.start].rfind('\n').map_or(0, |i| i + 1);
-    let span = block.code_span(line, range.start - line_start..range.end - line_start);
+    let span = block.line_cols_span(line, range.start - line_start..range.end - line_start);
     check_span(text, span, "mapped claim span");
     assert_eq!(
         &text[span.start..span.end],

@@ -403,10 +403,15 @@ impl<'a> Walker<'a> {
             self.doc.problems.push(rules::unknown_fence_directive(span, &unknown));
         }
         let unterminated = matches!(kind, CodeBlockKind::Fenced(_)) && !fence_closed(&self.text[range.clone()]);
+        let fence_len = match kind {
+            CodeBlockKind::Fenced(_) => self.text[range.clone()].lines().next().unwrap_or("").len(),
+            CodeBlockKind::Indented => 0,
+        };
         self.code = Some(CodeBlock {
             lang,
             info,
             span: range.into(),
+            fence_len,
             directives: d,
             unterminated,
             ..CodeBlock::default()

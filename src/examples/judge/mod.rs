@@ -24,7 +24,7 @@ use crate::exec::{BlockMode, BlockResult, EntryOutcome, LOST};
 use crate::rules::execute::{self, Environment};
 use crate::rules::Rule;
 use crate::source::Span;
-use observe::{first_line_of_block, line_code, line_span, without_location};
+use observe::{line_code, without_location};
 use std::collections::HashMap;
 
 /// What judging one entry produced.
@@ -128,7 +128,7 @@ impl Ctx<'_> {
             self.fallout(first).failures += 1;
             return;
         }
-        let d = kind.start(line_span(block, line), self.config.exec.require_modules);
+        let d = kind.start(block.statement_span(line), self.config.exec.require_modules);
         self.root_cause.insert(key, environment::cause(kind));
         let names = if name.is_empty() {
             Vec::new()
@@ -209,7 +209,7 @@ pub fn judge_entry(
                 .find(|b| b.directives.requires.iter().any(|r| mods.contains(r)));
             let block = asking
                 .or_else(|| first_block(0))
-                .map_or(entry.heading_span, first_line_of_block);
+                .map_or(entry.heading_span, CodeBlock::fence_span);
             out.diagnostics
                 .push(execute::entry_not_run(block, mods, config.exec.require_modules));
             let claims = (0..prepared.job.blocks.len())
@@ -355,7 +355,7 @@ fn claims_in(block: &CodeBlock) -> usize {
 
 fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, u32)>) -> (Span, Option<String>) {
     match stmt.and_then(|(b, first, _)| Some((prepared.block_map.get(b).and_then(|&i| entry.blocks.get(i))?, first))) {
-        Some((block, line)) => (line_span(block, line), None),
+        Some((block, line)) => (block.statement_span(line), None),
         None => (entry.heading_span, Some("in this entry".into())),
     }
 }
@@ -363,7 +363,7 @@ fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, 
 fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br: &BlockResult) {
     if let Some(e) = &br.syntax_error {
         let line = e.line.unwrap_or(1);
-        let mut span = line_span(block, line);
+        let mut span = block.statement_span(line);
         if let Some(col) = e.offset {
             let s = block.line_span(line as usize);
             let at = (s.start + col.saturating_sub(1) as usize).min(s.end);
@@ -385,7 +385,7 @@ fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br:
         match syntax::python2_form(line_code(block, line as usize), message) {
             // Python 2 is wrong on a Python 3 page whatever the page was written for.
             Some(form) => {
-                let d = execute::python2_code(line_span(block, line), form);
+                let d = execute::python2_code(block.statement_span(line), form);
                 ctx.root_cause.insert((bi, SYNTAX_ERROR), Cause::NotRunnable);
                 ctx.push_root((bi, SYNTAX_ERROR), d);
             }
@@ -412,7 +412,7 @@ fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br:
     }
     for v in &br.sandbox_violations {
         let line = v.line.or(v.stmt.map(|s| s.0)).unwrap_or(1);
-        let span = line_span(block, line);
+        let span = block.statement_span(line);
         if !ctx
             .out
             .diagnostics

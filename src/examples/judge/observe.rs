@@ -3,42 +3,6 @@
 use crate::claims::{Claim, ClaimForm, ClaimKind, Observed};
 use crate::entry::CodeBlock;
 use crate::exec::{BlockResult, StmtSpan};
-use crate::source::Span;
-
-/// A block-local byte range -> a span in the Markdown file.
-pub(super) fn code_span(block: &CodeBlock, range: std::ops::Range<usize>) -> Span {
-    let to_md = |offset: usize| {
-        let line_idx = block.code[..offset.min(block.code.len())].matches('\n').count();
-        let line_start = block.code[..offset.min(block.code.len())]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
-        let skip = block.line_skips.get(line_idx).copied().unwrap_or(0);
-        block
-            .line_offsets
-            .get(line_idx)
-            .map_or(block.span.start, |s| s + (offset - line_start).saturating_sub(skip))
-    };
-    Span::new(to_md(range.start), to_md(range.end))
-}
-
-/// The span of the code on a 1-based block line, without leading indentation.
-pub(super) fn line_span(block: &CodeBlock, line: u32) -> Span {
-    let text = block.code.lines().nth(line.saturating_sub(1) as usize).unwrap_or("");
-    let indent = text.len() - text.trim_start().len();
-    let s = block.line_span(line as usize);
-    if s.is_empty() {
-        block.span
-    } else {
-        Span::new(s.start + indent, s.end)
-    }
-}
-
-/// The opening fence line of a block (where block-wide problems point).
-pub(super) fn first_line_of_block(block: &CodeBlock) -> Span {
-    let start = block.span.start;
-    let first_code_line = block.line_offsets.first().copied().unwrap_or(start);
-    Span::new(start, first_code_line.saturating_sub(1).max(start))
-}
 
 /// Everything observed for the statement a claim is about.
 ///

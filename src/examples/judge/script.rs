@@ -1,7 +1,7 @@
 //! A Python block (not a transcript): every claim against what its statement produced, and
 //! every failure no claim speaks for, reported at its line under the entry's [`super::Policy`].
 
-use super::observe::{self, code_span, line_code, line_span, may_not_run, observe};
+use super::observe::{self, line_code, may_not_run, observe};
 use super::{environment, Ctx};
 use crate::claims::nondet;
 use crate::claims::{self, Claim, ClaimForm, ClaimKind, Verdict};
@@ -35,7 +35,7 @@ fn claim_text(c: &Claim) -> String {
 }
 
 fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Option<Diagnostic> {
-    let span = code_span(block, claim.text_range.clone());
+    let span = block.range_span(claim.text_range.clone());
     let d = match verdict {
         Verdict::Mismatch {
             expected,
@@ -54,7 +54,7 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
         }
         Verdict::ExpectedExceptionNotRaised { expected, .. } => wording::exception_not_raised(span, expected),
         Verdict::UnexpectedException { type_name, message } => execute::exception_instead_of_claim(
-            line_span(block, claim.line as u32),
+            block.statement_span(claim.line as u32),
             type_name,
             message,
             &claim_text(claim),
@@ -68,7 +68,7 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
 
 fn error_diagnostic(entry: &Entry, prepared: &PreparedEntry, block: &CodeBlock, e: &PyError) -> Diagnostic {
     let line = e.line.or(e.stmt.map(|s| s.0)).unwrap_or(1);
-    let span = line_span(block, line);
+    let span = block.statement_span(line);
     if e.is_sandbox() {
         return execute::sandbox_violation(span, &e.message);
     }
@@ -86,7 +86,7 @@ fn error_diagnostic(entry: &Entry, prepared: &PreparedEntry, block: &CodeBlock, 
         let Some(b) = entry.blocks.get(bi) else {
             continue;
         };
-        let s = line_span(b, f.line);
+        let s = b.statement_span(f.line);
         if s != span && d.secondary.len() < 8 {
             d = d.secondary(s, execute::called_from(&f.function));
         }
@@ -185,7 +185,7 @@ pub(super) fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Blo
                 // Differs, but would differ on the next run too: not verified either way.
                 ctx.out.claims -= 1;
                 ctx.out.unverified.add(Cause::Nondeterministic, 1);
-                let span = code_span(block, claim.text_range.clone());
+                let span = block.range_span(claim.text_range.clone());
                 ctx.out.diagnostics.push(wording::nondeterministic(
                     span,
                     kind == nondet::Kind::SetOrder,

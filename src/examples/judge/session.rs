@@ -1,6 +1,5 @@
 //! Doctest sessions (`>>>` transcripts): each example's shown output against what it printed.
 
-use super::observe::line_span;
 use super::{environment, Ctx};
 use crate::claims::nondet;
 use crate::claims::{self, Shown};
@@ -38,7 +37,7 @@ fn want_span(block: &CodeBlock, line: u32, source: &str, want: &str) -> Option<(
     let last = first + n - 1;
     let prompt = block.code.lines().nth(line.saturating_sub(1) as usize)?;
     let indent = prompt[..prompt.len() - prompt.trim_start().len()].to_string();
-    let (a, b) = (line_span(block, first as u32), block.line_span(last));
+    let (a, b) = (block.statement_span(first as u32), block.line_span(last));
     (a.start <= b.end).then(|| (Span::new(a.start, b.end), indent))
 }
 
@@ -144,7 +143,7 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
             continue;
         }
         let (want, got) = (ex.want.trim_end(), ex.got.trim_end());
-        let span = line_span(block, ex.line);
+        let span = block.statement_span(ex.line);
         let d = match &ex.exception {
             Some(exc) if exc.contains("qa-lint sandbox:") => execute::sandbox_violation(span, exc),
             // The exception shown (with or without its traceback) is the one raised, up to
