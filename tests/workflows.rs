@@ -8,6 +8,29 @@ use std::process::Command;
 
 const SAMPLE: &str = "fixtures/formats/sample.md";
 
+/// `git ARGS` in `cwd` with a throwaway identity and `main` as the first branch; fails the test
+/// when git does.
+fn git(cwd: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn every_output_format_is_snapshot_tested() {
     let _guard = settings().bind_to_scope();
@@ -388,19 +411,6 @@ fn the_readme_pre_commit_recipe_blocks_a_wrong_claim_without_rust() {
         "the recipe pins this release"
     );
     let dir = tempfile::tempdir().unwrap();
-    let git = |cwd: &Path, args: &[&str]| {
-        let out = Command::new("git")
-            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-            .args(args)
-            .current_dir(cwd)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
     // The hook repository as a release publishes it.
     let hooks = dir.path().join("hooks");
     copy_dir(&root().join("pre-commit-mirror"), &hooks);
@@ -599,26 +609,6 @@ fn a_trusted_config_from_outside_the_checkout_keeps_the_checkouts_paths_and_glob
     for d in [&base, &runner_temp] {
         std::fs::create_dir_all(d).unwrap();
     }
-    let git = |cwd: &Path, args: &[&str]| {
-        let out = Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@t",
-                "-c",
-                "init.defaultBranch=main",
-            ])
-            .args(args)
-            .current_dir(cwd)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
     // A repository whose configuration names a schema, excludes drafts and silences one rule
     // in legacy files: its only errors are in the files it excludes or ignores.
     for (dir, file, from) in [
