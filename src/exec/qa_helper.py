@@ -35,6 +35,10 @@ _SPARE = True
 # Working directories on tmpfs when there is one: creating and removing a directory per child
 # on a disk file system was a tenth of the supervisor's time (py-spy, bench corpus).
 _TMP_BASE = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK) else None
+# Largest request handed to a child ahead of time (the pool sends none bigger ahead either,
+# pool.rs PIPELINE_MAX_BYTES): it waits in the pipe, which holds 64 KiB, while the child is
+# still busy, so that writing it never blocks the supervisor.
+_AHEAD_MAX = 32 << 10
 # Bytes a child may send per entry beyond what its output cap explains (JSON escaping can make
 # one byte of output six bytes on the wire; sources and wanted texts of sessions come back too).
 _WIRE_SLACK = 1 << 20
@@ -309,6 +313,9 @@ class _Supervisor:
             return
         line = self.requests.ready()
         if line is None:
+            return
+        if len(line) > _AHEAD_MAX:  # the child reads it only after its entry: it must fit the pipe
+            self.requests.unread(line)
             return
         try:
             req, line, nonce = _parse(line)
