@@ -146,6 +146,9 @@ class Child:
         self.fds0 = _open_fds()
         self.rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         self.hook()
+        # The process state every entry starts from, and is brought back to after it
+        # (qa_state.EntryState): one snapshot, taken before the first entry.
+        self.baseline = _EntryState(_REARMED)
 
     def rearm(self, lim, timeout):
         cpu = lim.get("cpu_seconds") or int(math.ceil(timeout)) + 1
@@ -170,7 +173,6 @@ class Child:
         os.chdir(tmp)
         if self.reusable:
             self.rearm(req["limits"], float(req["timeout"]))
-            self.before = _EntryState(_REARMED)
         for rel, data in req["files"]:
             full = os.path.realpath(os.path.join(tmp, rel))
             if os.path.isabs(rel) or not full.startswith(tmp + os.sep):
@@ -247,7 +249,11 @@ class Child:
         if why is None:
             try:
                 self.reset(tmp)
-                why = _EntryState(_REARMED).restore(self.before)
+                after = _EntryState(_REARMED)
+                why = after.restore(self.baseline)
+                if why is None:  # modules this entry loaded join the baseline, as loaded
+                    for what, value in after.watched.items():
+                        self.baseline.watched.setdefault(what, value)
             except BaseException as e:
                 why = "reset failed: %r" % (e,)
         return why

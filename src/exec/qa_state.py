@@ -65,11 +65,12 @@ class ProcessState:
 # ------------------------------------------------------------------ a child between entries
 #
 # A reusable child runs the entries of many files, one after another, in one warm interpreter
-# (`[exec] isolation = "worker"`, the default). Before each entry it takes a snapshot of the
-# process-wide state an entry can change and that Child.reset does not already put back
+# (`[exec] isolation = "worker"`, the default). Before its first entry it takes a snapshot of
+# the process-wide state an entry can change and that Child.reset does not already put back
 # (globals, builtins, sys.path, sys.modules, environment, random, warnings, recursion limit,
-# hooks); after the entry it compares. What differs is restored when it can be, and otherwise
-# named, which retires the child: the next entry gets a fresh one. Detected, not guessed: the
+# hooks); after each entry it compares. What differs is restored when it can be, and otherwise
+# named, which retires the child: the next entry gets a fresh one. (State of a module an entry
+# loads first is compared with the module as imported, then joins the snapshot.) Detected, not guessed: the
 # static risk check (qa_risk.py) sends entries likely to do this to a fresh child up front,
 # and this catches what it did not foresee.
 
