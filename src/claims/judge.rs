@@ -150,6 +150,18 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     if cands.iter().any(|c| matches(c)) {
         return Verdict::Pass;
     }
+    // `print(is_even(4))  # True` where `is_even` prints too: the comment is about what its
+    // own line shows; what the functions it calls printed first is theirs to claim.
+    let own = &outs[observed.printed_by_callees.min(outs.len())..];
+    if !multi_line && own.len() < outs.len() && !own.is_empty() {
+        let shown = [own.join(", "), own.join("\n")];
+        if cands
+            .iter()
+            .any(|c| shown.iter().any(|o| Pattern::compile(c).matches(o.trim(), opts)))
+        {
+            return Verdict::Pass;
+        }
+    }
 
     let nothing = outs.is_empty() && repr.is_none_or(|r| r == "None");
     if nothing {
@@ -161,6 +173,11 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     // The right value written differently: a warning with the exact text as the fix.
     if let Some(v) = by_value(claim, &alts, outs.len()) {
         return v;
+    }
+    // `value = Model(x=1)` for `value=Model(x=1)`: the same text spaced differently around
+    // punctuation (a formatter's layout, a value wrapped over lines) is a format matter.
+    if let Some(alt) = alts.iter().find(|a| spaced_alike(&claim.text, a)) {
+        return format_verdict(claim, alt);
     }
     // `date(...)  #> 2000-01-01`: what print() shows, where a REPL shows the repr.
     if let (true, Some(s), Some(r)) = (outs.is_empty(), &observed.value_str, repr) {
@@ -326,6 +343,29 @@ fn by_value(claim: &Claim, alts: &[String], printed: usize) -> Option<Verdict> {
         }
     }
     None
+}
+
+/// Whether two texts differ only in whitespace next to punctuation or in runs of whitespace
+/// (`a = 1,  b` and `a=1, b`); words and values stay apart (`a b` is not `ab`).
+fn spaced_alike(claimed: &str, actual: &str) -> bool {
+    fn squeeze(s: &str) -> String {
+        let punct = |c: char| "=,:;()[]{}<>+-*/|&".contains(c);
+        let mut out = String::with_capacity(s.len());
+        let mut space = false;
+        for c in s.trim().chars() {
+            if c.is_whitespace() {
+                space = true;
+                continue;
+            }
+            if space && !punct(c) && !out.ends_with(punct) {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+        out
+    }
+    claimed.trim() != actual.trim() && squeeze(claimed) == squeeze(actual)
 }
 
 /// `1.72727` for `1.727272727272727`: a float claimed rounded (or cut) to at least two

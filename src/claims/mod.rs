@@ -30,12 +30,14 @@ mod nesting;
 pub mod nondet;
 mod pattern;
 mod shown;
+pub mod stubs;
 mod value;
 
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 pub use self::approx::{SizeBase, Unit};
+pub use self::exception::same_details;
 pub use self::extract::extract_claims;
 pub use self::judge::judge;
 pub use self::shown::{compare_shown, Shown};
@@ -146,6 +148,10 @@ pub struct Observed {
     /// arguments follow (`print('1 is not 2', x)` -> `1 is not 2`): the label of the line.
     #[serde(default)]
     pub print_label: Option<String>,
+    /// How many of `outputs`, at their start, code defined elsewhere printed while the
+    /// statement ran (a function it calls), before the line's own output.
+    #[serde(default)]
+    pub printed_by_callees: usize,
 }
 
 /// Knobs for [`judge`].

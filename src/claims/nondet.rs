@@ -35,7 +35,7 @@ static CLOCK_OR_ENV: LazyLock<Regex> = LazyLock::new(|| {
 static IDENTITY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bid\(|\bhash\(|\bgetsizeof\(|\bgetrefcount\(|\bgetp?pid\(").unwrap());
 static RANDOM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\brandom\.|\brandint\(|\brandrange\(|\bchoices?\(|\bshuffle\(|\bsample\(|\buniform\(|\bgauss\(|\bgetrandbits\(|\brandn?\(")
+    Regex::new(r"\brandom\.|\brandint\(|\brandrange\(|\bchoices?\(|\bshuffle\(|\bsample\(|\buniform\(|\bgauss\(|\bgetrandbits\(|\brand(?:om|n)?\(")
         .unwrap()
 });
 static SEED: LazyLock<Regex> = LazyLock::new(|| {

@@ -20,6 +20,9 @@ pub enum Shown {
     /// The shown output is a placeholder (`?`, `...`, `<...>`, `... output here ...`), not an
     /// output: nothing to verify.
     Placeholder,
+    /// What another Python shows: a listing of names equal but for the dunder names the
+    /// interpreter adds to a namespace, which change between versions.
+    OtherPython,
 }
 
 /// A remark that says the shown output is shortened.
@@ -78,6 +81,9 @@ pub fn compare_shown(want: &str, got: &str, opts: &JudgeOptions) -> Shown {
             other => other,
         };
     }
+    if other_pythons_names(&want, &got) {
+        return Shown::OtherPython;
+    }
     let (wl, gl): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
     let pairs: Vec<(&str, &str)> = if wl.len() == gl.len() {
         wl.iter().copied().zip(gl.iter().copied()).collect()
@@ -117,9 +123,44 @@ pub fn compare_shown(want: &str, got: &str, opts: &JudgeOptions) -> Shown {
     }
 }
 
+/// `dir(module)` shown as `['__doc__', '__name__', 'x']` where this Python lists
+/// `__loader__` and `__spec__` too: the same names but for the dunder names the interpreter
+/// adds (`__annotations__` in a 3.10+ REPL, `__builtins__`, ...), which change by version.
+fn other_pythons_names(want: &str, got: &str) -> bool {
+    let names = |text: &str| -> Option<Vec<String>> {
+        let Some(Value::List(items)) = value::parse(text.trim()) else {
+            return None;
+        };
+        items
+            .into_iter()
+            .map(|v| match v {
+                Value::Str(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    };
+    let dunder = |s: &String| s.len() > 4 && s.starts_with("__") && s.ends_with("__");
+    let (Some(w), Some(g)) = (names(want), names(got)) else {
+        return false;
+    };
+    let plain = |v: &[String]| v.iter().filter(|s| !dunder(s)).cloned().collect::<Vec<_>>();
+    w != g && w.iter().any(dunder) && plain(&w) == plain(&g)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_another_python_adds_are_its_own() {
+        let o = JudgeOptions::default();
+        let got = "['__builtins__', '__doc__', '__loader__', '__name__', '__spec__', 'sys']";
+        let want = "['__builtins__', '__doc__',\n'__name__', 'sys']";
+        assert_eq!(compare_shown(want, got, &o), Shown::OtherPython);
+        // A name of the page's own that is missing or out of order is a mismatch.
+        let wrong = "['__builtins__', '__doc__', '__name__', 'sys', 'x']";
+        assert_eq!(compare_shown(wrong, got, &o), Shown::Mismatch);
+    }
 
     #[test]
     fn a_class_named_bare_in_a_session_is_the_right_value_written_differently() {

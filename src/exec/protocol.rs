@@ -252,6 +252,10 @@ pub struct PyError {
     /// Syntax errors only: 1-based column.
     #[serde(default)]
     pub offset: Option<u32>,
+    /// Syntax errors of a block only: whether one character inserted, deleted or replaced near
+    /// the error makes the block compile (None when the message names no single character).
+    #[serde(default)]
+    pub repairable: Option<bool>,
     /// Frames (outermost first) that lie in any block of this entry; long tracebacks
     /// (RecursionError) keep the first and last 20.
     #[serde(default)]

@@ -5,7 +5,7 @@ run shares them, and `await` at the top level run on an event loop as `python -m
 
 Loaded by the worker as module `qa_code` before qa_runner.py; nothing here runs snippet code.
 """
-import ast, types
+import ast, re, types
 
 
 AWAIT = "__qa_lint_await__"
@@ -86,3 +86,120 @@ def shared(code, pool):
         changed |= d is not c
         consts.append(d)
     return code.replace(co_consts=tuple(consts)) if changed else code
+
+
+# The characters a slip-of-the-pen message says are missing or wrong (see is_slip in
+# src/examples/judge/syntax.rs); the edits below try only these.
+_SLIP_CHARS = (
+    ("expected ':'", ":"),
+    ("forgot a comma", ","),
+    ("unterminated triple-quoted", "\"\"\"'''"),
+    ("unterminated string", "\"'"),
+    ("was never closed", ")]}"),
+    ("unmatched", "([{"),
+    ("does not match opening", ")]}"),
+)
+_LOOKALIKES = {"，": ",", "：": ":", "（": "(", "）": ")", "“": '"', "”": '"', "‘": "'", "’": "'",
+               "；": ";", "–": "-", "—": "-", "　": " "}
+_MAX_TRIES = 3000
+
+
+def slips_repair(source, error, flags, rounds=3):
+    """Whether the block is complete code with a few slips of the pen: each error the
+    compiler reports in turn is one character (inserted, deleted or replaced near where it
+    stopped) of the kind its message names, and after at most `rounds` such edits the whole
+    block compiles. A sketch (`...` for the elided entries of a literal, prose between code
+    lines) meets an error no single character fixes. None when the first message names no
+    single character."""
+    for n in range(rounds):
+        fixed = _one_edit(source, error, flags)
+        if fixed is None:
+            return None if n == 0 else False
+        if fixed is False:
+            return False
+        try:
+            compile(fixed, "<repair>", "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
+            return True
+        except SyntaxError as e:
+            source, error = fixed, e
+        except BaseException:
+            return False
+    return False
+
+
+def _one_edit(source, error, flags):
+    """The source with one character edited so that the compiler gets past `error`'s line
+    (it may stop at a later one), False when no such edit exists, None when the message names
+    no single character."""
+    message = str(getattr(error, "msg", "") or "")
+    chars = next((c for key, c in _SLIP_CHARS if key in message), None)
+    bad = None
+    if "invalid character" in message or "non-printable" in message:
+        m = re.search(r"'(.)'", message)
+        bad = m.group(1) if m else None
+        chars = _LOOKALIKES.get(bad, "") if bad else ""
+    if chars is None:
+        return None
+    lines = source.splitlines(keepends=True)
+    if not lines:
+        return False
+    at = max(1, min(error.lineno or 1, len(lines))) - 1
+    # A full-width comma in a line with no ASCII letter or digit is punctuation of prose in
+    # another script (whose words Python would take for names), not a typo in code.
+    if bad is not None and not re.search(r"[A-Za-z0-9]", lines[at]):
+        return False
+
+    def outcome(text):
+        """0 when the text compiles; the line of a later slip-like error it stops at; None
+        when it stops no later, or at something that is no slip."""
+        try:
+            compile(text, "<repair>", "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
+            return 0
+        except SyntaxError as e:
+            later = (e.lineno or 0) > (error.lineno or 0) and not _slip_moved(e, error)
+            return e.lineno if later and _names_a_character(e) else None
+        except BaseException:
+            return None
+
+    candidates = []
+    tries = 0
+    # Insertions on the failing line and its neighbours; a closer may also belong at the end
+    # of any later line (`'(' was never closed` names the opening line).
+    for i in range(max(0, at - 1), len(lines)):
+        line = lines[i]
+        body = line.rstrip("\r\n")
+        cols = range(len(body) + 1) if i <= at + 1 else (len(body),)
+        for col in cols:
+            for c in chars:
+                candidates.append(lines[:i] + [line[:col] + c + line[col:]] + lines[i + 1:])
+    # Replacements on the failing line (`;` typed for `:`, a look-alike character), and
+    # deletions where the message names an extra character (an unmatched bracket).
+    line = lines[at]
+    deletes = bad is not None or "unmatched" in message or "does not match" in message
+    for col, old in enumerate(line.rstrip("\r\n")):
+        if bad is not None and old != bad:
+            continue
+        for new in (("",) if deletes else ()) + tuple(chars):
+            candidates.append(lines[:at] + [line[:col] + new + line[col + 1:]] + lines[at + 1:])
+    best = None
+    for edited in candidates:
+        tries += 1
+        if tries > _MAX_TRIES:
+            break
+        text = "".join(edited)
+        got = outcome(text)
+        if got == 0:
+            return text
+        if got is not None and (best is None or got > best[0]):
+            best = (got, text)
+    return best[1] if best else False
+
+
+def _names_a_character(error):
+    message = str(getattr(error, "msg", "") or "")
+    return any(key in message for key, _ in _SLIP_CHARS) or "invalid character" in message
+
+
+def _slip_moved(new, old):
+    """The same unclosed bracket or string reported again further down: not past it."""
+    return "never closed" in str(new.msg) and "never closed" in str(old.msg)

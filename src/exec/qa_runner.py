@@ -9,7 +9,7 @@ inspect, unittest...) that would otherwise make every fork of the worker more ex
 import __future__
 import ast, builtins, io, json, linecache, os, re, struct, sys, traceback, types
 
-from qa_code import AWAIT, const_pool, shared, top_level_await
+from qa_code import AWAIT, const_pool, shared, slips_repair, top_level_await
 from qa_session import SessionRunner
 from qa_stmt import (LOST, SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value, loads,
                      missing_module, near_name, star_import)
@@ -368,8 +368,15 @@ class Entry(SessionRunner):
                 self.consts = const_pool(compile(tree, self.fname, "exec", self.flags, dont_inherit=True))
             return tree
         except BaseException as e:  # SyntaxError, ValueError (NUL bytes), RecursionError (deep nesting)
-            self.res["syntax_error"] = self.error(e, None)
+            self.res["syntax_error"] = self.syntax_error(e, block["source"])
             return None
+
+    def syntax_error(self, e, source):
+        """A block that does not compile, and whether one edit would make it (qa_code)."""
+        err = self.error(e, None)
+        if isinstance(e, SyntaxError) and e.filename == self.fname:
+            err["repairable"] = slips_repair(source, e, self.flags)
+        return err
 
     def compile_stmt(self, node, commented):
         """(code, held): one statement compiled as the runner runs it (an expression in eval
@@ -396,7 +403,7 @@ class Entry(SessionRunner):
                         compiled.append(self.compile_stmt(node, c))
                         const_pool(compiled[-1][0], self.consts)
                 except BaseException as e:
-                    self.res["syntax_error"] = self.error(e, None)
+                    self.res["syntax_error"] = self.syntax_error(e, block["source"])
                     tree = None
         if tree is None:
             # Nothing in the block ran: what it would have bound is missing below, and the

@@ -74,6 +74,7 @@ def _doc_runner():
         def _add(self, example, got, ok, exception=None, exc=None):
             if exception is None and "Traceback (most recent call last):" in got:
                 exception = got.rstrip("\n").rsplit("\n", 1)[-1]
+                got = repl_traceback(got)
             got = self.entry.budget(got) or ""
             rec = {"line": example.lineno + 1, "source": example.source, "want": example.want,
                    "got": got, "ok": ok, "exception": exception}
@@ -116,3 +117,23 @@ def _doc_runner():
 
     _DOC_RUNNER.append(_DocRunner)
     return _DocRunner
+
+
+_FRAME = re.compile(r'^  File "(?P<file>[^"]*)", line \d+')
+
+
+def repl_traceback(got):
+    """A traceback as the REPL shows it: the frames of the page's code under `<stdin>`, without
+    doctest's own (whose paths belong to this machine's Python)."""
+    out, keep = [], True
+    for line in got.split("\n"):
+        m = _FRAME.match(line)
+        if m:
+            keep = m.group("file").startswith("<doctest")
+            if keep:
+                line = line.replace(m.group("file"), "<stdin>", 1)
+        elif not line.startswith("    ") and not line.startswith("  File"):
+            keep = True
+        if keep:
+            out.append(line)
+    return "\n".join(out)

@@ -68,7 +68,15 @@ pub fn label(text: &str) -> Option<(Option<ForPython>, &str)> {
     if caps.get(2).is_none() && paren.is_none() && !text.trim().eq_ignore_ascii_case("output") {
         return None;
     }
-    Some((version, caps.get(2).map_or("", |m| m.as_str().trim())))
+    let value = caps.get(2).map_or("", |m| m.as_str().trim());
+    // `**Output:**` and `1\.` on the next line (a step number, escaped so that it stays text,
+    // joined to the label by the soft line break): a heading for what follows, not output.
+    static NUMBERING: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"^\(?(?:\d{1,2}|[a-z])[.)]$").expect("valid regex"));
+    if NUMBERING.is_match(value) {
+        return Some((version, ""));
+    }
+    Some((version, value))
 }
 
 /// A short paragraph ending in a colon, in any language (`输出：`, `运行结果：`, `Résultat :`,
@@ -90,7 +98,16 @@ pub fn generic_label(text: &str) -> bool {
 /// `<= 3.7.x`: older ones) -> ((3, 7), false): that version, so not the one qa-lint runs
 /// unless it is 3.7.
 fn version(text: &str) -> Option<ForPython> {
-    let caps = VERSION.captures(text)?;
+    // `Python 2.x`, `Python 2`, `3.x`: a major version only. Any Python 3 holds it; Python 2
+    // never does here.
+    static MAJOR: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?i)(?:\bpython\s*|\bpy)([23])(?:\.x)?\b|\b([23])\.x\b").expect("valid regex")
+    });
+    let Some(caps) = VERSION.captures(text) else {
+        let caps = MAJOR.captures(text)?;
+        let major: u32 = caps.get(1).or(caps.get(2))?.as_str().parse().ok()?;
+        return Some(((major, 0), major >= 3));
+    };
     let major = caps[1].parse().ok()?;
     let minor = caps[2].parse().ok()?;
     let before = &text[..caps.get(0)?.start()];

@@ -15,6 +15,7 @@ mod syntax;
 
 use super::PreparedEntry;
 use crate::claims::nondet::Nondet;
+use crate::claims::stubs::Stubs;
 use crate::claims::{self, JudgeOptions};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -79,6 +80,8 @@ struct Ctx<'a> {
     out: Judged,
     python: Option<(u32, u32)>,
     nondet: Nondet,
+    /// Functions the page leaves for its reader to write, and what calls them.
+    stubs: Stubs,
     fallout: HashMap<Key, Fallout>,
     /// The diagnostic that reports a root failure.
     root_diag: HashMap<Key, usize>,
@@ -268,6 +271,7 @@ pub fn judge_entry(
         out,
         python: Some(super::running_python()),
         nondet: Nondet::new(),
+        stubs: Stubs::new(),
         fallout: HashMap::new(),
         root_diag: HashMap::new(),
         alias: HashMap::new(),
@@ -374,6 +378,17 @@ fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br:
             ctx.out.unverified.add(Cause::OtherPython, claims_in(block));
             return;
         }
+        // Output the page labels as Python 2's (`**Output (Python 2.x):**`): written for
+        // Python 2 on purpose, and shown as such.
+        if block
+            .expected_output
+            .as_ref()
+            .and_then(|o| o.python)
+            .is_some_and(|p| p.0 .0 < 3)
+        {
+            ctx.out.unverified.add(Cause::OtherPython, claims_in(block));
+            return;
+        }
         ctx.out.unverified.add(Cause::NotRunnable, claims_in(block));
         let message = without_location(&e.message);
         // A block the page itself calls pseudo-code is not meant to compile.
@@ -390,7 +405,7 @@ fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br:
                 ctx.push_root((bi, SYNTAX_ERROR), d);
             }
             // A slip of the pen in complete code is evidence in any mode.
-            None if syntax::is_slip(&block.code, line, message) => {
+            None if syntax::is_slip(&block.code, line, message) && e.repairable != Some(false) => {
                 let d = execute::python_syntax_error(span, &e.type_name, message);
                 ctx.root_cause.insert((bi, SYNTAX_ERROR), Cause::NotRunnable);
                 ctx.push_root((bi, SYNTAX_ERROR), d);

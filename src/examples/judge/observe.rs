@@ -18,7 +18,7 @@ pub(super) fn observe(result: &BlockResult, claim: &Claim, block: &CodeBlock) ->
     let below = claim.form != ClaimForm::Trailing || loop_or_with_header(block, claim);
     let body = line..(claim.comment_line as u32).max(line + 1);
     let starts_stmt = |s: &Option<StmtSpan>| s.is_some_and(|(first, _)| first == line);
-    let outputs = result
+    let events: Vec<_> = result
         .events
         .iter()
         .filter(|e| e.kind != "warning")
@@ -27,8 +27,9 @@ pub(super) fn observe(result: &BlockResult, claim: &Claim, block: &CodeBlock) ->
                 || (below && (starts_stmt(&e.stmt) || e.line.is_some_and(|l| body.contains(&l))))
                 || (starts_stmt(&e.stmt) && e.line.is_none_or(|l| e.stmt.is_some_and(|(a, b)| l < a || l > b)))
         })
-        .map(|e| e.text.clone())
         .collect();
+    let printed_by_callees = events.iter().take_while(|e| e.line != Some(line)).count();
+    let outputs = events.iter().map(|e| e.text.clone()).collect();
     // `None` counts only for a claim of `None`: a REPL shows nothing for it.
     let claims_none = claim.text.trim() == "None";
     let at_line = |v: &&crate::exec::ValueEvent| v.stmt.0 == line && !(v.assigned && claim.output_only);
@@ -73,6 +74,7 @@ pub(super) fn observe(result: &BlockResult, claim: &Claim, block: &CodeBlock) ->
             assigned: value.is_some_and(|v| v.assigned || v.receiver),
             value_str: value.and_then(|v| v.str.clone()),
             print_label: print_label(line_code(block, line as usize)),
+            printed_by_callees: if below { 0 } else { printed_by_callees },
         },
         errors,
     )

@@ -26,6 +26,28 @@ fn transcript_version(code: &str) -> Option<(u32, u32)> {
     None
 }
 
+/// `# Python 3.10.6`, `# python >= 3.12`, `# 3.8+` as a prompt's whole source: the Python
+/// the examples after it are for.
+fn version_remark(source: &str) -> Option<crate::entry::ForPython> {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)^#\s*(?:(?:requires\s+)?python|py)?\s*(>=\s*)?(\d)\.(\d{1,2})(?:\.\d+)?\s*(\+|or (?:newer|later|above))?\s*:?$")
+            .unwrap()
+    });
+    let c = RE.captures(source.trim())?;
+    let at_least = c.get(1).is_some() || c.get(4).is_some();
+    Some(((c[2].parse().ok()?, c[3].parse().ok()?), at_least))
+}
+
+#[cfg(test)]
+#[test]
+fn version_remarks() {
+    assert_eq!(version_remark("# Python 3.10.6"), Some(((3, 10), false)));
+    assert_eq!(version_remark("# python >= 3.12"), Some(((3, 12), true)));
+    assert_eq!(version_remark("# 3.8+"), Some(((3, 8), true)));
+    assert_eq!(version_remark("# costs 3.5 s"), None);
+    assert_eq!(version_remark("x = 3.10"), None);
+}
+
 /// The span of a session example's shown output (the lines after its source), and the
 /// indentation of its `>>>`.
 fn want_span(block: &CodeBlock, line: u32, source: &str, want: &str) -> Option<(Span, String)> {
@@ -51,32 +73,45 @@ fn remark(want: &str) -> bool {
 /// often abridge it: the same type (a module path on either side is ignored) and the same
 /// message, up to the "Did you mean" hint newer Pythons add, or a `...` where the page cut it.
 fn shows_exception(want: &str, exc: &str) -> bool {
-    let last = want.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
-    let split = |s: &str| -> (String, String) {
-        let (t, m) = s.split_once(':').unwrap_or((s, ""));
-        let t = t.trim().rsplit('.').next().unwrap_or("").to_string();
-        let m = m.trim();
-        let m = m.split(". Did you mean").next().unwrap_or(m).trim_end_matches('?');
-        // `cannot import name 'x' from 'math' (/usr/lib/...)`: where a module lives is the
-        // machine's, not the page's.
-        let m = match m.rfind(" (") {
-            Some(i)
-                if m.ends_with(')')
-                    && (m[i..].contains('/') || m[i..].contains('\\') || m[i..].contains("unknown location")) =>
-            {
-                &m[..i]
-            }
-            _ => m,
-        };
-        (t, m.trim().to_string())
-    };
-    let ((wt, wm), (gt, gm)) = (split(last), split(exc));
+    let ((wt, wm), (gt, gm)) = (exception_parts(last_line(want)), exception_parts(exc));
     !wt.is_empty()
         && wt == gt
         && (wm == gm
             || wm
                 .strip_suffix("...")
                 .is_some_and(|p| !p.is_empty() && gm.starts_with(p.trim_end())))
+}
+
+/// The exception shown is the one raised, its message worded as another Python words it
+/// (the same quoted values and numbers): a format matter (see [`claims::same_details`]).
+fn shows_reworded_exception(want: &str, exc: &str) -> bool {
+    let ((wt, wm), (gt, gm)) = (exception_parts(last_line(want)), exception_parts(exc));
+    !wt.is_empty() && wt == gt && claims::same_details(&wm, &gm)
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")
+}
+
+/// `pkg.KeyError: 'x'` -> (`KeyError`, `'x'`), without what belongs to the machine or to a
+/// newer Python's hints.
+fn exception_parts(s: &str) -> (String, String) {
+    let (t, m) = s.split_once(':').unwrap_or((s, ""));
+    let t = t.trim().rsplit('.').next().unwrap_or("").to_string();
+    let m = m.trim();
+    let m = m.split(". Did you mean").next().unwrap_or(m).trim_end_matches('?');
+    // `cannot import name 'x' from 'math' (/usr/lib/...)`: where a module lives is the
+    // machine's, not the page's.
+    let m = match m.rfind(" (") {
+        Some(i)
+            if m.ends_with(')')
+                && (m[i..].contains('/') || m[i..].contains('\\') || m[i..].contains("unknown location")) =>
+        {
+            &m[..i]
+        }
+        _ => m,
+    };
+    (t, m.trim().to_string())
 }
 
 /// How the REPL shows a `SyntaxError` (no `Traceback` header: `  File "<stdin>", line 1`, the
@@ -95,7 +130,20 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
         ctx.out.unverified.add(Cause::OtherPython, shown);
         return;
     }
+    // `>>> # Python 3.10`: the examples after it, up to the next such label, show what that
+    // Python does.
+    let labels: Vec<(u32, crate::entry::ForPython)> = (1u32..)
+        .zip(block.code.lines())
+        .filter_map(|(n, l)| Some((n, version_remark(l.trim_start().strip_prefix(">>>")?)?)))
+        .collect();
     for (k, ex) in br.session.iter().enumerate() {
+        let labelled = labels.iter().rev().find(|(n, _)| *n < ex.line).map(|l| l.1);
+        if labelled.is_some_and(|p| !crate::examples::holds_here(p)) {
+            if !ex.want.trim().is_empty() {
+                ctx.out.unverified.add(Cause::OtherPython, 1);
+            }
+            continue;
+        }
         let kind = ctx.nondet.example(&ex.source);
         // `%timeit f()`, `!pip install x`: IPython's syntax, not Python's; `exit()` leaves the
         // terminal the session was copied from. Nothing to judge.
@@ -166,10 +214,18 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
                     None => execute::exception_in_session(span, exc, want),
                 }
             }
+            Some(exc) if shows_reworded_exception(want, exc) => {
+                wording::session_format(span, last_line(want), exc, exc, None)
+            }
             Some(exc) if !want.starts_with("Traceback") => execute::exception_in_session(span, exc, want),
             Some(_) => wording::session_mismatch(span, want, got),
             None => match claims::compare_shown(want, got, ctx.opts) {
                 Shown::Pass => continue,
+                Shown::OtherPython => {
+                    ctx.out.claims -= 1;
+                    ctx.out.unverified.add(Cause::OtherPython, 1);
+                    continue;
+                }
                 Shown::Placeholder => {
                     ctx.out.claims -= 1;
                     ctx.out.unverified.add(Cause::Placeholder, 1);

@@ -6,7 +6,9 @@
 //! - **Python 2** ([`python2_form`]): the page teaches a language its reader does not run;
 //! - **a slip** ([`is_slip`]): code that is complete Python but for one character the compiler
 //!   names (a missing `:` or comma, an unclosed bracket or string, full-width punctuation),
-//!   in a block with no placeholders.
+//!   in a block with no placeholders, and which one edit of that character makes compile
+//!   (the worker tries the edits: `one_edit_repair` in src/exec/qa_code.py). A sketch with a
+//!   second gap (an elided `...` entry, another missing comma) needs more than one edit.
 
 use std::sync::LazyLock;
 
