@@ -8,7 +8,7 @@
 //! (exit 0, `0 errors, 0 warnings`).
 
 mod common;
-use common::{rel, root, settings};
+use common::{rel, root, settings, Finding, Severity};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -266,7 +266,7 @@ fn line_of(text: &str, needle: &str, file: &str) -> u32 {
 
 /// Every diagnostic of one folder's fixtures, from one `--output-format json` run of the
 /// folder: what a file reports must not depend on the files checked with it.
-fn folder_report(folder: &str) -> Vec<(String, qa_lint::diagnostic::Diagnostic)> {
+fn folder_report(folder: &str) -> Vec<Finding> {
     let out = qa(&["--output-format", "json", folder]);
     assert!(
         out.code == 0 || out.code == 1,
@@ -274,33 +274,24 @@ fn folder_report(folder: &str) -> Vec<(String, qa_lint::diagnostic::Diagnostic)>
         out.code,
         out.stderr
     );
-    common::diagnostics(&out)
+    common::report(&out)
 }
 
 /// (severity, rule, line) of every diagnostic of `path` in `report`.
-fn found(
-    report: &[(String, qa_lint::diagnostic::Diagnostic)],
-    path: &str,
-    text: &str,
-) -> BTreeSet<(char, String, u32)> {
-    let source = qa_lint::source::SourceFile::from_bytes(path.into(), text.as_bytes()).unwrap();
+fn found(report: &[Finding], path: &str) -> BTreeSet<(char, String, u32)> {
     report
         .iter()
-        .filter(|(p, _)| p == path)
-        .map(|(_, d)| {
-            let sev = if d.severity == qa_lint::diagnostic::Severity::Error {
-                E
-            } else {
-                W
-            };
-            (sev, d.rule.clone(), source.line_col(d.span.start).line as u32)
+        .filter(|f| f.path == path)
+        .map(|f| {
+            let sev = if f.severity == Severity::Error { E } else { W };
+            (sev, f.rule.clone(), f.line as u32)
         })
         .collect()
 }
 
 /// Checks one fixture: its `full` output (the snapshot), and the diagnostics `report` (its
 /// folder's JSON run) holds for it against [`expected`].
-fn check_file(path: &Path, report: &[(String, qa_lint::diagnostic::Diagnostic)]) -> String {
+fn check_file(path: &Path, report: &[Finding]) -> String {
     let p = rel(path);
     let key = p.strip_prefix("fixtures/").unwrap_or(&p).to_string();
     let text = std::fs::read_to_string(path).unwrap();
@@ -320,7 +311,7 @@ fn check_file(path: &Path, report: &[(String, qa_lint::diagnostic::Diagnostic)])
         .into_iter()
         .map(|(s, r, n)| (s, r.to_string(), line_of(&text, n, &p)))
         .collect();
-    let got = found(report, &p, &text);
+    let got = found(report, &p);
     assert_eq!(
         got, want,
         "{p}: diagnostics (severity, rule, line) differ; output:\n{}",
@@ -409,10 +400,10 @@ fn hostile_folder_in_one_run() {
     let t = std::time::Instant::now();
     let out = qa(&["--output-format", "json", "fixtures/hostile"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let findings = common::report(&out);
     let all = out.stdout.to_lowercase();
     assert!(!all.contains("hunter2"), "the parent's secret reached an example");
-    let n = v.as_array().unwrap().len();
+    let n = findings.len();
     assert_eq!(n, 14, "{}", out.stdout);
     assert!(t.elapsed().as_secs() < 30, "hostile folder took {:?}", t.elapsed());
 }

@@ -8,21 +8,15 @@
 //! written to the schema, where every example is meant to run: there it is an error.
 
 mod common;
-use common::{diagnostics, qa, settings};
+use common::{qa, settings};
 
 /// (line, rule, severity) of every diagnostic, in order.
 fn verdicts(args: &[&str]) -> Vec<(usize, String, String)> {
     let mut all = vec!["--no-cache", "--output-format", "json"];
     all.extend_from_slice(args);
-    diagnostics(&qa(&all))
+    common::report(&qa(&all))
         .into_iter()
-        .map(|(_, d)| {
-            let line = std::fs::read_to_string(common::root().join(args.last().unwrap())).unwrap()[..d.span.start]
-                .matches('\n')
-                .count()
-                + 1;
-            (line, d.rule, format!("{:?}", d.severity).to_lowercase())
-        })
+        .map(|f| (f.line, f.rule, f.severity.to_string()))
         .collect()
 }
 
