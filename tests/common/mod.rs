@@ -1,7 +1,8 @@
-//! Running the real binary the way a user does, from the repository root, and reading its
-//! JSON report back ([`report`]).
+//! Running the real binary the way a user does, from the repository root; reading its JSON
+//! report back ([`report`]); the expected diagnostics fixtures carry as markers ([`markers`]).
 #![allow(dead_code)]
 
+pub mod markers;
 pub mod report;
 // Each test crate uses some of these (the module-wide dead_code allowance does not reach uses).
 #[allow(unused_imports)]
