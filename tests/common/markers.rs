@@ -50,7 +50,7 @@ impl fmt::Debug for Expected {
 /// test.
 pub fn read(path: &Path) -> Vec<Expected> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    parse(&String::from_utf8_lossy(&bytes)).unwrap_or_else(|e| panic!("{}:{e}", path.display()))
+    parse(&String::from_utf8_lossy(&bytes)).unwrap_or_else(|e| panic!("{}:{e}", super::rel(path)))
 }
 
 /// The reported side, in the same form: `(line, rule, severity)` of each finding, sorted.
