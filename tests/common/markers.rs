@@ -21,6 +21,10 @@
 //!   after that line's block.
 //! - A marker is an HTML block of its own: one line, starting at the line's start, never inside
 //!   a code block (there it would be code) or a paragraph (there it would split it).
+//! - A marker stays out of the excerpt the `full` report shows around a diagnostic, so that no
+//!   snapshot shows it: leave a blank line between it and a diagnostic that spans a whole
+//!   block or a heading. A note saying why (a plain HTML comment) must not start with
+//!   `qa-lint`: qa-lint reads those.
 //!
 //! A fixture's markers are the exact diagnostics it must report, counted (two markers, two
 //! diagnostics); a fixture without markers must be clean. Anything that looks like a marker
