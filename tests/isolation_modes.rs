@@ -29,9 +29,9 @@ fn file_entry_and_worker_isolation_report_the_same() {
         )
         .unwrap();
         let args = ["--no-cache", "--output-format", "json", "hostile", "content"];
-        let text = common::qa_in_env(dir.path(), &args, &[("QA_LINT_TEST_SECRET", "hunter2")]).stdout;
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{mode}: {e}: {text}"));
-        reports.push((mode, v));
+        let out = common::qa_in_env(dir.path(), &args, &[("QA_LINT_TEST_SECRET", "hunter2")]);
+        eprintln!("isolation = {mode}");
+        reports.push((mode, common::report_value(&out)));
     }
     assert!(
         reports[0].1.as_array().unwrap().len() >= 10,

@@ -323,9 +323,8 @@ fn changing_any_claim_fails_at_that_line() {
 
     let t = std::time::Instant::now();
     let out = common::qa_in(dir.path(), &["--no-cache", "--output-format", "json", "."]);
-    let stdout = &out.stdout;
     assert_eq!(out.code, 1, "{}", out.stderr);
-    let diags: Vec<serde_json::Value> = serde_json::from_str(stdout).expect("JSON");
+    let diags = common::report(&out);
     eprintln!(
         "{} mutations, {} diagnostics, qa-lint took {:?}",
         planted.len(),
@@ -335,13 +334,11 @@ fn changing_any_claim_fails_at_that_line() {
 
     let mut by_file: BTreeMap<String, Vec<(usize, String, String)>> = BTreeMap::new();
     for d in &diags {
-        let path = d["path"].as_str().unwrap();
-        let name = path.rsplit('/').next().unwrap().to_string();
-        by_file.entry(name).or_default().push((
-            d["line"].as_u64().unwrap() as usize,
-            d["rule"].as_str().unwrap().to_string(),
-            d["severity"].as_str().unwrap().to_string(),
-        ));
+        let name = d.path.rsplit('/').next().unwrap().to_string();
+        by_file
+            .entry(name)
+            .or_default()
+            .push((d.line, d.rule.clone(), d.severity.to_string()));
     }
     let mut problems = Vec::new();
     for orig in &originals {

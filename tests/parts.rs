@@ -12,11 +12,9 @@ fn missing(args: &[&str]) -> BTreeSet<(String, u64, String, String)> {
     let mut all = vec!["--no-exec", "--no-cache", "--output-format", "json"];
     all.extend_from_slice(args);
     let out = qa(&all);
-    let v: Value = serde_json::from_str(&out.stdout).expect("JSON report");
     let mut found = BTreeSet::new();
-    for d in v.as_array().unwrap() {
-        let rule = d["rule"].as_str().unwrap();
-        let message = d["message"].as_str().unwrap();
+    for d in common::report(&out) {
+        let (rule, message) = (d.rule.as_str(), d.message.as_str());
         let part = match rule {
             "missing-example" => "example",
             "missing-part" => ["definition", "practice", "tradeoff"]
@@ -25,8 +23,8 @@ fn missing(args: &[&str]) -> BTreeSet<(String, u64, String, String)> {
                 .expect("the message names the part"),
             _ => continue,
         };
-        let file = d["path"].as_str().unwrap().rsplit('/').next().unwrap();
-        let line = d["line"].as_u64().unwrap();
+        let file = d.path.rsplit('/').next().unwrap();
+        let line = d.line as u64;
         found.insert((file.into(), line, rule.into(), part.into()));
     }
     found

@@ -142,44 +142,47 @@ fn line_starts(text: &str) -> Vec<usize> {
 }
 
 /// Checks one JSON diagnostic against the file's text (BOM removed).
-fn check_diagnostic(text: &str, d: &serde_json::Value) -> Result<(), String> {
+fn check_diagnostic(text: &str, d: &common::Finding) -> Result<(), String> {
     let starts = line_starts(text);
-    let field = |k: &str| {
-        d[k].as_u64()
-            .map(|v| v as usize)
-            .ok_or_else(|| format!("no {k} in {d}"))
-    };
-    for (l, c, o) in [("line", "column", "offset"), ("end_line", "end_column", "end_offset")] {
-        let (line, column, offset) = (field(l)?, field(c)?, field(o)?);
+    for (l, c, o, line, column, offset) in [
+        ("line", "column", "offset", d.line, d.column, d.offset),
+        (
+            "end_line",
+            "end_column",
+            "end_offset",
+            d.end_line,
+            d.end_column,
+            d.end_offset,
+        ),
+    ] {
         if line == 0 || line > starts.len() {
-            return Err(format!("{l} {line} outside the file ({} lines): {d}", starts.len()));
+            return Err(format!("{l} {line} outside the file ({} lines): {d:?}", starts.len()));
         }
         if offset > text.len() || !text.is_char_boundary(offset) {
-            return Err(format!("{o} {offset} not a char boundary inside the text: {d}"));
+            return Err(format!("{o} {offset} not a char boundary inside the text: {d:?}"));
         }
         let line_start = starts[line - 1];
         let next = starts.get(line).copied().unwrap_or(text.len() + 1);
         if offset < line_start || offset >= next {
             return Err(format!(
-                "{o} {offset} is not on the reported {l} {line} ({line_start}..{next}): {d}"
+                "{o} {offset} is not on the reported {l} {line} ({line_start}..{next}): {d:?}"
             ));
         }
         let want = text[line_start..offset].chars().count() + 1;
         if column != want {
-            return Err(format!("{c} {column}, but offset {offset} is at column {want}: {d}"));
+            return Err(format!("{c} {column}, but offset {offset} is at column {want}: {d:?}"));
         }
     }
-    if field("offset")? > field("end_offset")? {
-        return Err(format!("span ends before it starts: {d}"));
+    if d.offset > d.end_offset {
+        return Err(format!("span ends before it starts: {d:?}"));
     }
     Ok(())
 }
 
-fn run_binary(dir: &Path, files: &[String]) -> serde_json::Value {
+fn run_binary(dir: &Path, files: &[String]) -> Vec<common::Finding> {
     let mut args = vec!["--no-exec", "--no-cache", "--output-format", "json"];
     args.extend(files.iter().map(String::as_str));
-    let out = common::qa_in(dir, &args);
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}\n{}", out.stdout, out.stderr))
+    common::report(&common::qa_in(dir, &args))
 }
 
 proptest! {
@@ -196,9 +199,8 @@ proptest! {
             names.push(name);
         }
         let report = run_binary(dir.path(), &names);
-        for d in report.as_array().unwrap() {
-            let path = d["path"].as_str().unwrap();
-            let i: usize = path.trim_start_matches('f').trim_end_matches(".md").parse().unwrap();
+        for d in &report {
+            let i: usize = d.path.trim_start_matches('f').trim_end_matches(".md").parse().unwrap();
             let text = &batch[i].1;
             if let Err(e) = check_diagnostic(text, d) {
                 prop_assert!(false, "{}\nfile {:?}", e, text);

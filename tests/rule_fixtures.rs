@@ -58,9 +58,9 @@ fn every_rule_fixture_triggers_its_rule_and_its_counterpart_is_clean() {
     let own_config = |arg: &str| root().join(arg).join("qa-lint.toml").is_file();
     let mut shared = vec!["--no-cache", "--output-format", "json"];
     shared.extend(folders.iter().map(|(a, _)| a.as_str()).filter(|a| !own_config(a)));
-    let mut found = common::diagnostics(&common::qa(&shared));
+    let mut found = common::report(&common::qa(&shared));
     for (arg, _) in folders.iter().filter(|(a, _)| own_config(a)) {
-        found.extend(common::diagnostics(&common::qa(&[
+        found.extend(common::report(&common::qa(&[
             "--no-cache",
             "--output-format",
             "json",
@@ -83,8 +83,8 @@ fn every_rule_fixture_triggers_its_rule_and_its_counterpart_is_clean() {
             let path = format!("{arg}/{file}");
             let rules_in: Vec<&str> = found
                 .iter()
-                .filter(|(p, _)| *p == path)
-                .map(|(_, d)| d.rule.as_str())
+                .filter(|f| f.path == path)
+                .map(|f| f.rule.as_str())
                 .collect();
             if file.starts_with("fail") {
                 if !rules_in.contains(&rule.as_str()) || rules_in.iter().any(|r| r != rule) {

@@ -6,61 +6,58 @@
 //! are a wrong claim, a slip of the pen and Python 2; fragments, sketches, failures nothing
 //! claims and the reader's machine are warnings. `qa.md` is the same kind of failure in a page
 //! written to the schema, where every example is meant to run: there it is an error.
+//!
+//! What each page must report is written in it, as markers next to the lines concerned
+//! (`<!-- expect: SEVERITY RULE WHERE -->`, tests/common/markers.rs).
 
 mod common;
-use common::{diagnostics, qa, settings};
+use common::markers::{self, Expected};
+use common::{qa, root, settings, Severity};
 
-/// (line, rule, severity) of every diagnostic, in order.
-fn verdicts(args: &[&str]) -> Vec<(usize, String, String)> {
+/// (line, rule, severity) of every diagnostic of a JSON run with `args` (the fixture last),
+/// sorted as markers are; the report itself must list them in line order.
+fn verdicts(args: &[&str]) -> Vec<Expected> {
     let mut all = vec!["--no-cache", "--output-format", "json"];
     all.extend_from_slice(args);
-    diagnostics(&qa(&all))
-        .into_iter()
-        .map(|(_, d)| {
-            let line = std::fs::read_to_string(common::root().join(args.last().unwrap())).unwrap()[..d.span.start]
-                .matches('\n')
-                .count()
-                + 1;
-            (line, d.rule, format!("{:?}", d.severity).to_lowercase())
-        })
-        .collect()
+    let findings = common::report(&qa(&all));
+    let lines: Vec<usize> = findings.iter().map(|f| f.line).collect();
+    assert!(lines.is_sorted(), "the report is not in line order: {lines:?}");
+    markers::found(&findings)
 }
 
-fn v(line: usize, rule: &str, severity: &str) -> (usize, String, String) {
-    (line, rule.to_string(), severity.to_string())
+/// The diagnostics the markers in `fixture` expect (a page these tests read reports some).
+fn expected(fixture: &str) -> Vec<Expected> {
+    let want = markers::read(&root().join(fixture));
+    assert!(!want.is_empty(), "{fixture} has no markers");
+    want
 }
 
 #[test]
 fn in_sections_mode_only_evidence_is_an_error() {
-    assert_eq!(
-        verdicts(&["fixtures/verdict/sections.md"]),
-        vec![
-            v(21, "output-mismatch", "error"),
-            v(27, "python-syntax-error", "warning"),
-            v(33, "undefined-name", "warning"),
-            v(39, "unexpected-exception", "warning"),
-            v(45, "python-syntax-error", "error"),
-            v(52, "python2-code", "error"),
-            v(59, "reads-input", "warning"),
-        ]
-    );
+    const PAGE: &str = "fixtures/verdict/sections.md";
+    assert_eq!(verdicts(&[PAGE]), expected(PAGE));
 }
 
 #[test]
 fn require_verified_makes_a_failure_that_leaves_claims_unverified_an_error() {
-    let got = verdicts(&["--require-verified", "fixtures/verdict/sections.md"]);
-    // The two failures a claim depends on; the failures no claim depends on stay warnings.
-    assert!(got.contains(&v(33, "undefined-name", "error")), "{got:?}");
-    assert!(got.contains(&v(59, "reads-input", "error")), "{got:?}");
-    assert!(got.contains(&v(39, "unexpected-exception", "warning")), "{got:?}");
+    const PAGE: &str = "fixtures/verdict/sections.md";
+    // The two failures a claim depends on become errors; everything else stays as the markers
+    // say, the failures no claim depends on (`unexpected-exception`) still warnings.
+    let mut want = expected(PAGE);
+    for e in &mut want {
+        if e.rule == "undefined-name" || e.rule == "reads-input" {
+            assert_eq!(e.severity, Severity::Warning, "{e:?}");
+            e.severity = Severity::Error;
+        }
+    }
+    want.sort();
+    assert_eq!(verdicts(&["--require-verified", PAGE]), want);
 }
 
 #[test]
 fn in_qa_mode_a_failure_is_an_error() {
-    assert_eq!(
-        verdicts(&["fixtures/verdict/qa.md"]),
-        vec![v(14, "unexpected-exception", "error")]
-    );
+    const PAGE: &str = "fixtures/verdict/qa.md";
+    assert_eq!(verdicts(&[PAGE]), expected(PAGE));
 }
 
 #[test]
@@ -141,36 +138,17 @@ fn a_page_runs_as_its_reader_runs_it() {
     ]);
     assert_eq!(right.code, 0, "{}{}", right.stdout, right.stderr);
     assert!(right.stdout.starts_with("0 errors, 0 warnings"), "{}", right.stdout);
-    assert_eq!(
-        verdicts(&["fixtures/verdict/runs-as-written-wrong.md"]),
-        vec![
-            v(20, "output-mismatch", "error"),
-            v(30, "output-mismatch", "error"),
-            v(38, "output-mismatch", "error"),
-            v(45, "output-mismatch", "error"),
-            v(54, "output-mismatch", "error"),
-            v(55, "unexpected-exception", "warning"),
-            v(67, "output-mismatch", "error"),
-            v(73, "output-mismatch", "error"),
-            // The whole block fails to compile: the print above `return` never ran.
-            v(84, "python-syntax-error", "warning"),
-        ]
-    );
+    assert_eq!(markers::read(&root().join("fixtures/verdict/runs-as-written.md")), []);
+    const WRONG: &str = "fixtures/verdict/runs-as-written-wrong.md";
+    assert_eq!(verdicts(&[WRONG]), expected(WRONG));
 }
 
 /// A claim whose statement ran on values a failure left stale is not verified, and counted on
 /// that failure; a claim beside it that depends on nothing that failed is judged.
 #[test]
 fn a_claim_on_stale_values_is_not_verified_and_its_neighbour_is_judged() {
-    assert_eq!(
-        verdicts(&["fixtures/verdict/stale.md"]),
-        vec![
-            v(16, "unexpected-exception", "warning"),
-            v(18, "output-mismatch", "error"),
-            v(24, "missing-module", "warning"),
-            v(33, "output-mismatch", "error"),
-        ]
-    );
+    const PAGE: &str = "fixtures/verdict/stale.md";
+    assert_eq!(verdicts(&[PAGE]), expected(PAGE));
     let out = qa(&["--no-cache", "--output-format", "concise", "fixtures/verdict/stale.md"]);
     assert!(
         out.stdout.contains(
@@ -186,27 +164,20 @@ fn a_claim_on_stale_values_is_not_verified_and_its_neighbour_is_judged() {
 /// transcript keeps a namespace of its own. The wrong twin's changed output is an error.
 #[test]
 fn transcripts_of_one_page_session_share_their_names() {
-    assert_eq!(
-        verdicts(&["fixtures/verdict/one-session.md"]),
-        vec![v(31, "undefined-name", "warning")]
-    );
-    assert_eq!(
-        verdicts(&["fixtures/verdict/one-session-wrong.md"]),
-        vec![v(20, "output-mismatch", "error"), v(31, "undefined-name", "warning")]
-    );
+    for page in [
+        "fixtures/verdict/one-session.md",
+        "fixtures/verdict/one-session-wrong.md",
+    ] {
+        assert_eq!(verdicts(&[page]), expected(page), "{page}");
+    }
 }
 
 /// An output block shown after code that reads the clock is not verified (a warning says
 /// why), as a comment claim on such a line is; the same form without a clock is compared.
 #[test]
 fn an_output_block_of_clock_reading_code_is_not_verified() {
-    assert_eq!(
-        verdicts(&["fixtures/verdict/output-block-clock.md"]),
-        vec![
-            v(23, "nondeterministic-claim", "warning"),
-            v(37, "output-mismatch", "error")
-        ]
-    );
+    const PAGE: &str = "fixtures/verdict/output-block-clock.md";
+    assert_eq!(verdicts(&[PAGE]), expected(PAGE));
 }
 
 /// A block marked for a newer Python (`requires="3.99"`) is not run, and what needs the names

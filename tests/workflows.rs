@@ -195,8 +195,8 @@ fn shards_together_report_exactly_what_one_run_reports() {
     let mut merge = vec!["merge", "--output-format", "json"];
     merge.extend(files.iter().map(String::as_str));
     let merged = qa(&merge);
-    let full_v: serde_json::Value = serde_json::from_str(&full.stdout).unwrap();
-    let merged_v: serde_json::Value = serde_json::from_str(&merged.stdout).unwrap();
+    let full_v = common::report_value(&full);
+    let merged_v = common::report_value(&merged);
     assert!(full_v.as_array().unwrap().len() > 10);
     assert_eq!(merged_v, full_v);
 }
@@ -673,7 +673,7 @@ fn a_baseline_hides_recorded_findings_where_they_moved_and_reports_new_ones() {
     let d = dir.path();
     std::fs::copy(root().join(SAMPLE), d.join("a.md")).unwrap();
     let before = qa_in(d, &["--no-cache", "--output-format", "json", "a.md"]);
-    let recorded = common::diagnostics(&before).len();
+    let recorded = common::report(&before).len();
     assert!(recorded >= 2, "the sample has findings: {}", before.stdout);
     let write = qa_in(d, &["--no-cache", "--write-baseline", "qa-lint-baseline.json", "a.md"]);
     assert_eq!(write.code, 0, "{}", write.stderr);
@@ -705,12 +705,11 @@ fn a_baseline_hides_recorded_findings_where_they_moved_and_reports_new_ones() {
     // Lines move (a paragraph above everything), one recorded finding is fixed (its claim
     // corrected to what the code prints) and a new wrong claim appears.
     let text = std::fs::read_to_string(d.join("a.md")).unwrap();
-    let first = common::diagnostics(&before)
+    let first = common::report(&before)
         .into_iter()
-        .find(|(_, d)| d.rule == "output-mismatch")
-        .expect("an output mismatch in the sample")
-        .1;
-    let line_start = text[..first.span.start].rfind('\n').map_or(0, |i| i + 1);
+        .find(|f| f.rule == "output-mismatch")
+        .expect("an output mismatch in the sample");
+    let line_start = text[..first.offset].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
     let fixed_line = text[line_start..line_end].to_string();
     let mut changed = text.replacen(&fixed_line, "print(len([1, 2]))  # 2", 1);
@@ -728,7 +727,7 @@ fn a_baseline_hides_recorded_findings_where_they_moved_and_reports_new_ones() {
             "a.md",
         ],
     );
-    let new: Vec<_> = common::diagnostics(&after).into_iter().map(|(_, d)| d.rule).collect();
+    let new: Vec<_> = common::report(&after).into_iter().map(|f| f.rule).collect();
     assert_eq!(
         new,
         ["output-mismatch"],

@@ -1,5 +1,12 @@
-//! Running the real binary the way a user does, from the repository root.
+//! Running the real binary the way a user does, from the repository root; reading its JSON
+//! report back ([`report`]); the expected diagnostics fixtures carry as markers ([`markers`]).
 #![allow(dead_code)]
+
+pub mod markers;
+pub mod report;
+// Each test crate uses some of these (the module-wide dead_code allowance does not reach uses).
+#[allow(unused_imports)]
+pub use report::{report, report_value, Finding, Severity};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -142,13 +149,6 @@ pub fn built_wheel() -> Option<PathBuf> {
         &format!("a wheel in {} (`maturin build --release --out {0}`)", dir.display()),
     );
     wheel
-}
-
-/// The diagnostics of a `--output-format json` run, typed, each with its path: tests assert
-/// on rules and positions instead of scraping the text of a human format.
-pub fn diagnostics(out: &Output) -> Vec<(String, qa_lint::diagnostic::Diagnostic)> {
-    qa_lint::report::merge::parse(&out.stdout)
-        .unwrap_or_else(|e| panic!("not a JSON report ({e}):\n{}\n{}", out.stdout, out.stderr))
 }
 
 /// Markdown with one entry per snippet (a numbered question, a short answer, the snippet as a
