@@ -201,3 +201,25 @@ fn what_needs_a_block_for_a_newer_python_is_for_another_python_too() {
         "{summary}"
     );
 }
+
+/// What a page means on purpose is no evidence (evidence.md: a sketch with several gaps,
+/// spacing, a call that prints too, a random number, an exercise's stub, a step number under
+/// an output label, output labelled as Python 2's, a message worded by another Python, a
+/// version remark, the dunder names another Python lists); its twin evidence-wrong.md makes
+/// each a real mistake, an error at its line.
+#[test]
+fn what_a_page_means_on_purpose_is_no_evidence_and_its_twin_is() {
+    for page in ["fixtures/verdict/evidence.md", "fixtures/verdict/evidence-wrong.md"] {
+        assert_eq!(verdicts(&[page]), expected(page), "{page}");
+    }
+    let out = qa(&["--no-cache", "--output-format", "concise", "fixtures/verdict/evidence.md"]);
+    let summary = out.stdout.lines().last().unwrap_or("");
+    assert!(
+        summary.starts_with("0 errors, 4 warnings")
+            && summary.contains("1 needs context the page does not show")
+            && summary.contains("1 varies from run to run")
+            && summary.contains("4 are for another Python"),
+        "{}",
+        out.stdout
+    );
+}
