@@ -212,7 +212,12 @@ fn what_a_page_means_on_purpose_is_no_evidence_and_its_twin_is() {
     for page in ["fixtures/verdict/evidence.md", "fixtures/verdict/evidence-wrong.md"] {
         assert_eq!(verdicts(&[page]), expected(page), "{page}");
     }
-    let out = qa(&["--no-cache", "--output-format", "concise", "fixtures/verdict/evidence.md"]);
+    let out = qa(&[
+        "--no-cache",
+        "--output-format",
+        "concise",
+        "fixtures/verdict/evidence.md",
+    ]);
     let summary = out.stdout.lines().last().unwrap_or("");
     assert!(
         summary.starts_with("0 errors, 4 warnings")

@@ -227,7 +227,7 @@ pub fn mismatch_varies(kind: Kind, claim: &str, comment: &str, got: &str) -> boo
 }
 
 /// Whether the first numbers of `claim` and `got` are within a factor of ten (an `x` digit
-/// of the claim counts as 5).
+/// of the claim counts as 5), or the claim's is zero.
 fn same_magnitude(claim: &str, got: &str) -> bool {
     static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[0-9x]*\.?[0-9x]+").unwrap());
     let first = |s: &str| {
@@ -237,6 +237,8 @@ fn same_magnitude(claim: &str, got: &str) -> bool {
             .and_then(|m| m.as_str().replace('x', "5").parse::<f64>().ok())
     };
     match (first(claim), first(got)) {
+        // `~0 s`, `0 to 0.999...`: a zero has no magnitude to be wrong by.
+        (Some(0.0), Some(_)) => true,
         (Some(c), Some(g)) if c > 0.0 && g > 0.0 => (0.1..=10.0).contains(&(g / c)),
         _ => false,
     }

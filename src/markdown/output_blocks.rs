@@ -4,7 +4,7 @@
 //! Q&A collections write expected output this way far more often than as comments; the
 //! shown text becomes the expected stdout of the Python block above it.
 
-use crate::entry::{CodeBlock, ExpectedOutput, ForPython};
+use crate::entry::{BlockKind, CodeBlock, ExpectedOutput, ForPython};
 use crate::source::Span;
 use std::sync::LazyLock;
 
@@ -121,6 +121,15 @@ pub fn output_of(after: &After, block: &CodeBlock) -> Option<(usize, Option<ForP
         After::Label { python, version, .. } if OUTPUT_LANGS.contains(&block.lang.as_str()) => {
             Some((*python, *version))
         }
+        // `**Output (Python 2.x):**` over a `py` fence of plain text: the label says what the
+        // block is, whatever its fence's language (a transcript keeps its own prompts).
+        After::Label {
+            python,
+            version,
+            generic: false,
+        } if block.kind() == BlockKind::Python && !block.code.lines().any(|l| l.trim_start().starts_with(">>>")) => {
+            Some((*python, *version))
+        }
         After::Python(python) if block.lang == "output" => Some((*python, None)),
         _ => None,
     }
@@ -194,7 +203,12 @@ mod tests {
         assert_eq!(label("Output:\n[1, 3, 5]"), Some((None, "[1, 3, 5]")));
         assert_eq!(label("Results vary"), None);
         assert_eq!(label("Output (see below):"), None);
-        assert_eq!(label("Output (Python 3.x):"), Some((None, "")));
+        assert_eq!(label("Output (Python 3.x):"), Some((Some(((3, 0), true)), "")));
+        assert_eq!(label("Output (Python 2.x):"), Some((Some(((2, 0), false)), "")));
+        assert_eq!(label("Output (Python 2):"), Some((Some(((2, 0), false)), "")));
+        // A step number joined to the label by a soft line break numbers what follows.
+        assert_eq!(label("Output: 1."), Some((None, "")));
+        assert_eq!(label("Output: 12"), Some((None, "12")));
         assert_eq!(label("Output (< Python 3.7):"), Some((Some(((3, 7), false)), "")));
         assert_eq!(label("Output (Python >= 3.8):"), Some((Some(((3, 8), true)), "")));
     }

@@ -26,7 +26,7 @@ pub fn exception_instead_of_claim(span: Span, type_name: &str, message: &str, cl
     )
     .label(format!("raises {type_name}"))
     .help(format!(
-        "if the exception is the point, write `# raises {type_name}` (or `# {type_name}: {message}`)"
+        "make the line show `{claimed}` (the code may be wrong); if the exception is the point, write `# raises {type_name}` (or `# {type_name}: {message}`)"
     ))
 }
 
