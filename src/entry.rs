@@ -88,6 +88,27 @@ pub struct Paragraph {
     pub in_blockquote: bool,
 }
 
+/// A 1-based line of a block's code (line 1 is the first line after the opening fence), as
+/// the worker and the claim parser count lines: not a line of the Markdown file. Only
+/// [`CodeBlock`] turns it into a file position (a [`Span`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BlockLine(pub u32);
+
+impl BlockLine {
+    pub fn new(line: usize) -> BlockLine {
+        BlockLine(u32::try_from(line).unwrap_or(u32::MAX))
+    }
+
+    /// Index into the block's lines (and `line_offsets`).
+    fn index(self) -> usize {
+        (self.0 as usize).saturating_sub(1)
+    }
+}
+
+/// A byte range of a block's code ([`CodeBlock::code`]), not of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeRange(pub std::ops::Range<usize>);
+
 /// A fenced (or indented) code block.
 #[derive(Clone, Debug, Default)]
 pub struct CodeBlock {
@@ -169,9 +190,9 @@ impl CodeBlock {
         self.kind() != BlockKind::Other && self.directives.skip.is_none()
     }
 
-    /// Span in the Markdown of a 1-based code line and a byte column range in that line.
-    pub fn line_cols_span(&self, line: usize, cols: std::ops::Range<usize>) -> Span {
-        let i = line.saturating_sub(1);
+    /// Span in the Markdown of a code line and a byte column range in that line.
+    pub fn line_cols_span(&self, line: BlockLine, cols: std::ops::Range<usize>) -> Span {
+        let i = line.index();
         match self.line_offsets.get(i) {
             Some(&start) => {
                 let skip = self.line_skips.get(i).copied().unwrap_or(0);
@@ -184,19 +205,19 @@ impl CodeBlock {
         }
     }
 
-    /// Span of a whole 1-based code line.
-    pub fn line_span(&self, line: usize) -> Span {
+    /// Span of a whole code line.
+    pub fn line_span(&self, line: BlockLine) -> Span {
         let len = self
             .code
             .lines()
-            .nth(line.saturating_sub(1))
+            .nth(line.index())
             .map_or(0, |l| l.trim_end_matches('\r').len());
         self.line_cols_span(line, 0..len)
     }
 
     /// A byte range of `code` -> its span in the Markdown file (mapped line by line, so a
     /// range inside an indented or quoted block lands on the right bytes).
-    pub fn range_span(&self, range: std::ops::Range<usize>) -> Span {
+    pub fn range_span(&self, range: &CodeRange) -> Span {
         let to_md = |offset: usize| {
             let line_idx = self.code[..offset.min(self.code.len())].matches('\n').count();
             let line_start = self.code[..offset.min(self.code.len())]
@@ -207,15 +228,15 @@ impl CodeBlock {
                 .get(line_idx)
                 .map_or(self.span.start, |s| s + (offset - line_start).saturating_sub(skip))
         };
-        Span::new(to_md(range.start), to_md(range.end))
+        Span::new(to_md(range.0.start), to_md(range.0.end))
     }
 
-    /// The code on a 1-based code line without its indentation: where a diagnostic about a
+    /// The code on a code line without its indentation: where a diagnostic about a
     /// statement points (the whole block when the line is empty).
-    pub fn statement_span(&self, line: u32) -> Span {
-        let text = self.code.lines().nth(line.saturating_sub(1) as usize).unwrap_or("");
+    pub fn statement_span(&self, line: BlockLine) -> Span {
+        let text = self.code.lines().nth(line.index()).unwrap_or("");
         let indent = text.len() - text.trim_start().len();
-        let s = self.line_span(line as usize);
+        let s = self.line_span(line);
         if s.is_empty() {
             self.span
         } else {
@@ -346,7 +367,7 @@ impl EntryMode {
 
 #[cfg(test)]
 mod tests {
-    use super::console_preamble;
+    use super::{console_preamble, BlockLine, CodeRange};
 
     #[test]
     fn a_terminal_before_the_first_prompt_is_a_preamble() {
@@ -381,11 +402,11 @@ mod tests {
         let block = &doc.entries[0].blocks[0];
         assert_eq!(block.code, "if True:\n    x = 1  # 2\n");
         let at = |s: crate::source::Span| &text[s.start..s.end];
-        assert_eq!(at(block.line_span(2)), "    x = 1  # 2");
-        assert_eq!(at(block.statement_span(2)), "x = 1  # 2");
-        assert_eq!(at(block.line_cols_span(2, 4..9)), "x = 1");
+        assert_eq!(at(block.line_span(BlockLine(2))), "    x = 1  # 2");
+        assert_eq!(at(block.statement_span(BlockLine(2))), "x = 1  # 2");
+        assert_eq!(at(block.line_cols_span(BlockLine(2), 4..9)), "x = 1");
         let claim = block.code.find("# 2").unwrap();
-        assert_eq!(at(block.range_span(claim..claim + 3)), "# 2");
+        assert_eq!(at(block.range_span(&CodeRange(claim..claim + 3))), "# 2");
         assert_eq!(at(block.fence_span()), "```python");
         assert_eq!(block.span.start, text.find("```").unwrap());
     }

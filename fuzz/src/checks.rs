@@ -5,7 +5,7 @@
 //! reports as a crash.
 
 use qa_lint::claims;
-use qa_lint::entry::{CodeBlock, Document};
+use qa_lint::entry::{BlockLine, CodeBlock, Document};
 use qa_lint::source::{SourceFile, Span};
 use std::ops::Range;
 
@@ -274,7 +274,7 @@ pub fn check_fix(text: &str, seed: u8) {
     }
     let line = block.code[..range.start].matches('\n').count() + 1;
     let line_start = block.code[..range.start].rfind('\n').map_or(0, |i| i + 1);
-    let span = block.line_cols_span(line, range.start - line_start..range.end - line_start);
+    let span = block.line_cols_span(BlockLine::new(line), range.start - line_start..range.end - line_start);
     check_span(text, span, "mapped claim span");
     assert_eq!(
         &text[span.start..span.end],

@@ -429,10 +429,10 @@ impl<'a> Walker<'a> {
             let Some(rules) = directives::code_line_suppression(line) else {
                 continue;
             };
-            let comment = block.line_span(i + 1);
+            let comment = block.line_span(BlockLine::new(i + 1));
             let target = (i + 1..lines.len())
                 .find(|&j| !lines[j].trim().is_empty())
-                .map_or(comment, |j| block.line_span(j + 1));
+                .map_or(comment, |j| block.line_span(BlockLine::new(j + 1)));
             self.doc.suppressions.push(Suppression {
                 scope: SuppressionScope::Range(target),
                 rules,

@@ -5,7 +5,7 @@ use super::position::LineIndex;
 use super::store::Doc;
 use crate::claims::extract_claims;
 use crate::diagnostic::Diagnostic;
-use crate::entry::{CodeBlock, SuppressionScope};
+use crate::entry::{BlockLine, CodeBlock, SuppressionScope};
 use crate::exec::EntryOutcome;
 use crate::rules::Rule;
 use crate::source::Span;
@@ -81,7 +81,10 @@ pub fn hover(doc: &Doc, pos: Position, cache_dir: &Path) -> Option<Hover> {
 
 /// The Markdown span of block lines `first..=last` (1-based).
 fn lines_span(block: &CodeBlock, first: usize, last: usize) -> Span {
-    Span::new(block.line_span(first).start, block.line_span(last).end)
+    Span::new(
+        block.line_span(BlockLine::new(first)).start,
+        block.line_span(BlockLine::new(last)).end,
+    )
 }
 
 fn is_execution(d: &Diagnostic) -> bool {

@@ -19,7 +19,7 @@ use crate::claims::stubs::Stubs;
 use crate::claims::{self, JudgeOptions};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::entry::{CodeBlock, Entry};
+use crate::entry::{BlockLine, CodeBlock, Entry};
 use crate::examples::unverified::{Cause, Unverified};
 use crate::exec::{BlockMode, BlockResult, EntryOutcome, LOST};
 use crate::rules::execute::{self, Environment};
@@ -131,7 +131,7 @@ impl Ctx<'_> {
             self.fallout(first).failures += 1;
             return;
         }
-        let d = kind.start(block.statement_span(line), self.config.exec.require_modules);
+        let d = kind.start(block.statement_span(BlockLine(line)), self.config.exec.require_modules);
         self.root_cause.insert(key, environment::cause(kind));
         let names = if name.is_empty() {
             Vec::new()
@@ -359,7 +359,7 @@ fn claims_in(block: &CodeBlock) -> usize {
 
 fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, u32)>) -> (Span, Option<String>) {
     match stmt.and_then(|(b, first, _)| Some((prepared.block_map.get(b).and_then(|&i| entry.blocks.get(i))?, first))) {
-        Some((block, line)) => (block.statement_span(line), None),
+        Some((block, line)) => (block.statement_span(BlockLine(line)), None),
         None => (entry.heading_span, Some("in this entry".into())),
     }
 }
@@ -367,9 +367,9 @@ fn stmt_span(entry: &Entry, prepared: &PreparedEntry, stmt: Option<(usize, u32, 
 fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br: &BlockResult) {
     if let Some(e) = &br.syntax_error {
         let line = e.line.unwrap_or(1);
-        let mut span = block.statement_span(line);
+        let mut span = block.statement_span(BlockLine(line));
         if let Some(col) = e.offset {
-            let s = block.line_span(line as usize);
+            let s = block.line_span(BlockLine(line));
             let at = (s.start + col.saturating_sub(1) as usize).min(s.end);
             span = Span::new(at, (at + 1).min(s.end.max(at)));
         }
@@ -400,7 +400,7 @@ fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br:
         match syntax::python2_form(line_code(block, line as usize), message) {
             // Python 2 is wrong on a Python 3 page whatever the page was written for.
             Some(form) => {
-                let d = execute::python2_code(block.statement_span(line), form);
+                let d = execute::python2_code(block.statement_span(BlockLine(line)), form);
                 ctx.root_cause.insert((bi, SYNTAX_ERROR), Cause::NotRunnable);
                 ctx.push_root((bi, SYNTAX_ERROR), d);
             }
@@ -427,7 +427,7 @@ fn judge_block(ctx: &mut Ctx, bi: usize, block: &CodeBlock, mode: BlockMode, br:
     }
     for v in &br.sandbox_violations {
         let line = v.line.or(v.stmt.map(|s| s.0)).unwrap_or(1);
-        let span = block.statement_span(line);
+        let span = block.statement_span(BlockLine(line));
         if !ctx
             .out
             .diagnostics

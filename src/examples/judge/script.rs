@@ -6,7 +6,7 @@ use super::{environment, Ctx};
 use crate::claims::nondet;
 use crate::claims::{self, Claim, ClaimForm, ClaimKind, Verdict};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::entry::{CodeBlock, Entry};
+use crate::entry::{BlockLine, CodeBlock, CodeRange, Entry};
 use crate::examples::unverified::Cause;
 use crate::examples::PreparedEntry;
 use crate::exec::{BlockResult, PyError};
@@ -35,7 +35,7 @@ fn claim_text(c: &Claim) -> String {
 }
 
 fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Option<Diagnostic> {
-    let span = block.range_span(claim.text_range.clone());
+    let span = block.range_span(&CodeRange(claim.text_range.clone()));
     let d = match verdict {
         Verdict::Mismatch {
             expected,
@@ -54,7 +54,7 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
         }
         Verdict::ExpectedExceptionNotRaised { expected, .. } => wording::exception_not_raised(span, expected),
         Verdict::UnexpectedException { type_name, message } => execute::exception_instead_of_claim(
-            block.statement_span(claim.line as u32),
+            block.statement_span(BlockLine::new(claim.line)),
             type_name,
             message,
             &claim_text(claim),
@@ -68,7 +68,7 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
 
 fn error_diagnostic(entry: &Entry, prepared: &PreparedEntry, block: &CodeBlock, e: &PyError) -> Diagnostic {
     let line = e.line.or(e.stmt.map(|s| s.0)).unwrap_or(1);
-    let span = block.statement_span(line);
+    let span = block.statement_span(BlockLine(line));
     if e.is_sandbox() {
         return execute::sandbox_violation(span, &e.message);
     }
@@ -86,7 +86,7 @@ fn error_diagnostic(entry: &Entry, prepared: &PreparedEntry, block: &CodeBlock, 
         let Some(b) = entry.blocks.get(bi) else {
             continue;
         };
-        let s = b.statement_span(f.line);
+        let s = b.statement_span(BlockLine(f.line));
         if s != span && d.secondary.len() < 8 {
             d = d.secondary(s, execute::called_from(&f.function));
         }
@@ -195,7 +195,7 @@ pub(super) fn judge_claims(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Blo
                 // Differs, but would differ on the next run too: not verified either way.
                 ctx.out.claims -= 1;
                 ctx.out.unverified.add(Cause::Nondeterministic, 1);
-                let span = block.range_span(claim.text_range.clone());
+                let span = block.range_span(&CodeRange(claim.text_range.clone()));
                 ctx.out.diagnostics.push(wording::nondeterministic(
                     span,
                     kind == nondet::Kind::SetOrder,

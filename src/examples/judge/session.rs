@@ -3,7 +3,7 @@
 use super::{environment, Ctx};
 use crate::claims::nondet;
 use crate::claims::{self, Shown};
-use crate::entry::CodeBlock;
+use crate::entry::{BlockLine, CodeBlock};
 use crate::examples::unverified::Cause;
 use crate::exec::BlockResult;
 use crate::rules::{claims as wording, execute};
@@ -59,7 +59,10 @@ fn want_span(block: &CodeBlock, line: u32, source: &str, want: &str) -> Option<(
     let last = first + n - 1;
     let prompt = block.code.lines().nth(line.saturating_sub(1) as usize)?;
     let indent = prompt[..prompt.len() - prompt.trim_start().len()].to_string();
-    let (a, b) = (block.statement_span(first as u32), block.line_span(last));
+    let (a, b) = (
+        block.statement_span(BlockLine::new(first)),
+        block.line_span(BlockLine::new(last)),
+    );
     (a.start <= b.end).then(|| (Span::new(a.start, b.end), indent))
 }
 
@@ -191,7 +194,7 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
             continue;
         }
         let (want, got) = (ex.want.trim_end(), ex.got.trim_end());
-        let span = block.statement_span(ex.line);
+        let span = block.statement_span(BlockLine(ex.line));
         let d = match &ex.exception {
             Some(exc) if exc.contains("qa-lint sandbox:") => execute::sandbox_violation(span, exc),
             // The exception shown (with or without its traceback) is the one raised, up to
