@@ -238,7 +238,7 @@ pub fn check_claims(code: &str, seed: u8) {
     );
     let v2 = claims::judge(&again[idx], &observed, &opts);
     assert!(
-        v2.rule().is_none(),
+        qa_lint::rules::claims::rule_of(&v2).is_none(),
         "fixed claim {idx} ({:?} -> {fix:?}) still fails: {v2:?}\nobserved: {observed:?}\nbefore: {code:?}\nafter: {fixed:?}",
         claim.text
     );

@@ -239,20 +239,6 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// The rule that reports this verdict, `None` when there is nothing to report.
-    pub fn rule(&self) -> Option<crate::rules::Rule> {
-        use crate::rules::Rule;
-        match self {
-            Verdict::Pass | Verdict::NotAClaim => None,
-            Verdict::Mismatch { .. } | Verdict::Elided { .. } => Some(Rule::OutputMismatch),
-            Verdict::QuotedString { .. } => Some(Rule::ClaimQuotedString),
-            Verdict::ClaimFormat { .. } => Some(Rule::ClaimFormat),
-            Verdict::ExpectedExceptionNotRaised { .. } => Some(Rule::ExpectedExceptionNotRaised),
-            Verdict::UnexpectedException { .. } => Some(Rule::UnexpectedException),
-            Verdict::NoOutput { .. } => Some(Rule::ClaimWithoutOutput),
-        }
-    }
-
     /// Error, or warning for hedged claims and quoted strings.
     pub fn severity(&self) -> Option<Severity> {
         let hedged = match self {

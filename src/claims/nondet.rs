@@ -244,30 +244,28 @@ fn same_magnitude(claim: &str, got: &str) -> bool {
     }
 }
 
-/// Today's date as `YYYY-MM-DD`, in UTC and in local time (`utcnow()` and `today()` differ
-/// around midnight).
+/// Today's date as `YYYY-MM-DD` wherever the reader is: the UTC date and the days either
+/// side of it, one of which is the local date in every time zone (offsets stay within a day).
 fn today() -> Vec<String> {
-    let mut out = Vec::with_capacity(2);
-    // SAFETY: `time` accepts a null pointer; `gmtime_r` and `localtime_r` write only into the
-    // `tm` they are given and return null on failure, which is checked.
-    unsafe {
-        let now = libc::time(std::ptr::null_mut());
-        for local in [false, true] {
-            let mut tm: libc::tm = std::mem::zeroed();
-            let ok = if local {
-                !libc::localtime_r(&now, &mut tm).is_null()
-            } else {
-                !libc::gmtime_r(&now, &mut tm).is_null()
-            };
-            if ok {
-                let d = format!("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-                if !out.contains(&d) {
-                    out.push(d);
-                }
-            }
-        }
-    }
-    out
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let day = i64::try_from(secs / 86_400).unwrap_or(0);
+    [day, day - 1, day + 1].into_iter().map(civil_date).collect()
+}
+
+/// Days since 1970-01-01 -> `YYYY-MM-DD` (proleptic Gregorian; H. Hinnant's civil_from_days).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// The kind of the statement `(first..=last)` holding `line`.
@@ -322,6 +320,14 @@ mod tests {
     fn taint_follows_names_defs_and_with_targets() {
         let src = "import time\nclass Timer:\n    def __exit__(self, *a):\n        print(time.time())\n\nwith Timer() as t:\n    pass\nelapsed = time.time()\ntotal = elapsed * 2\nprint(total)\nprint(3)\n";
         assert_eq!(flags(src), [false, true, true, true, true, true, false]);
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(civil_date(20_794), "2026-12-07");
+        assert_eq!(civil_date(-1), "1969-12-31");
     }
 
     #[test]

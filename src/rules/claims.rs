@@ -3,8 +3,23 @@
 //! claim-without-output, nondeterministic-claim).
 
 use super::Rule;
+use crate::claims::Verdict;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
+
+/// The rule that reports a claim's verdict, `None` when there is nothing to report (claims/
+/// judges and knows nothing of rules: the mapping lives with the rules' wording).
+pub fn rule_of(verdict: &Verdict) -> Option<Rule> {
+    match verdict {
+        Verdict::Pass | Verdict::NotAClaim => None,
+        Verdict::Mismatch { .. } | Verdict::Elided { .. } => Some(Rule::OutputMismatch),
+        Verdict::QuotedString { .. } => Some(Rule::ClaimQuotedString),
+        Verdict::ClaimFormat { .. } => Some(Rule::ClaimFormat),
+        Verdict::ExpectedExceptionNotRaised { .. } => Some(Rule::ExpectedExceptionNotRaised),
+        Verdict::UnexpectedException { .. } => Some(Rule::UnexpectedException),
+        Verdict::NoOutput { .. } => Some(Rule::ClaimWithoutOutput),
+    }
+}
 
 /// A claim that does not hold; `hedged` claims ("Usually 48") say so and need
 /// `--fix-hedged`; `fix` is the claim text that would hold.

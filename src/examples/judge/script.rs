@@ -62,7 +62,7 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
         Verdict::NoOutput { .. } => wording::claim_without_output(span, &claim_text(claim)),
         Verdict::Pass | Verdict::NotAClaim => return None,
     };
-    debug_assert!(verdict.rule().is_some_and(|r| d.is(r)), "{verdict:?}");
+    debug_assert!(wording::rule_of(verdict).is_some_and(|r| d.is(r)), "{verdict:?}");
     Some(d.severity(severity(verdict)))
 }
 
