@@ -203,10 +203,11 @@ fn what_needs_a_block_for_a_newer_python_is_for_another_python_too() {
 }
 
 /// What a page means on purpose is no evidence (evidence.md: a sketch with several gaps,
-/// spacing, a call that prints too, a random number, an exercise's stub, a step number under
-/// an output label, output labelled as Python 2's, a message worded by another Python, a
-/// version remark, the dunder names another Python lists); its twin evidence-wrong.md makes
-/// each a real mistake, an error at its line.
+/// spacing, a call that prints too, a random number, an exercise's stub, a step number or
+/// prose under an output label, output labelled as Python 2's, a message worded by another
+/// Python, a version remark, the dunder names another Python lists, a claim of a call's first
+/// line, classes named bare); its twin evidence-wrong.md makes each a real mistake, an error
+/// at its line.
 #[test]
 fn what_a_page_means_on_purpose_is_no_evidence_and_its_twin_is() {
     for page in ["fixtures/verdict/evidence.md", "fixtures/verdict/evidence-wrong.md"] {
@@ -220,7 +221,7 @@ fn what_a_page_means_on_purpose_is_no_evidence_and_its_twin_is() {
     ]);
     let summary = out.stdout.lines().last().unwrap_or("");
     assert!(
-        summary.starts_with("0 errors, 4 warnings")
+        summary.starts_with("0 errors, 6 warnings")
             && summary.contains("1 needs context the page does not show")
             && summary.contains("1 varies from run to run")
             && summary.contains("4 are for another Python"),

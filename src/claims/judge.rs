@@ -244,6 +244,23 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
             };
         }
     }
+    // `run(-5)  # Validation failed — field=x` where the call prints that line and then a
+    // `finally:` line: the claim shows the first of its prints, whole, and leaves the rest out.
+    // (Not when the line prints a value of its own after what the call printed: `print(f())
+    // # 55` where `f` prints 55 and returns None claims what its own print shows.)
+    let own_print = (1..outs.len()).contains(&observed.printed_by_callees);
+    if !multi_line && outs.len() > 1 && !own_print {
+        let first = outs[0].trim();
+        let whole = claim.full.trim();
+        if !first.is_empty() && (first == whole || cands.iter().any(|c| c.trim() == first)) {
+            return Verdict::Elided {
+                expected: claim.text.clone(),
+                fix: None,
+                omitted: outs.len() - 1,
+                actual,
+            };
+        }
+    }
     // A multi-line claim that shows the output with whole lines left out (a URL hint under
     // an error message, a noisy log line): a presentation choice, so a warning.
     if multi_line {

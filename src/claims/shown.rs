@@ -113,6 +113,9 @@ pub fn compare_shown(want: &str, got: &str, opts: &JudgeOptions) -> Shown {
             (None, Some(b)) if matches!(b.as_slice(), [Value::Class(c)] if c.rsplit('.').next() == Some(w)) => {
                 format = true
             }
+            // `(tuple, list)` for `(<class 'tuple'>, <class 'list'>)`: classes named bare
+            // inside a value, as IPython and older REPLs show them.
+            _ if classes_named_bare(g) == w => format = true,
             _ => return Shown::Mismatch,
         }
     }
@@ -121,6 +124,13 @@ pub fn compare_shown(want: &str, got: &str, opts: &JudgeOptions) -> Shown {
     } else {
         Shown::Pass
     }
+}
+
+/// `(<class 'tuple'>, <class '__main__.Box'>)` -> `(tuple, Box)`.
+fn classes_named_bare(text: &str) -> String {
+    static CLASS: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"<class '(?:[\w.]*\.)?(\w+)'>").expect("valid regex"));
+    CLASS.replace_all(text, "$1").into_owned()
 }
 
 /// `dir(module)` shown as `['__doc__', '__name__', 'x']` where this Python lists
@@ -150,6 +160,14 @@ fn other_pythons_names(want: &str, got: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classes_named_bare_inside_a_value_are_the_right_value_written_differently() {
+        let o = JudgeOptions::default();
+        let got = "(<class 'tuple'>, <class '__main__.Box'>)";
+        assert!(matches!(compare_shown("(tuple, Box)", got, &o), Shown::Format { .. }));
+        assert_eq!(compare_shown("(Box, tuple)", got, &o), Shown::Mismatch);
+    }
 
     #[test]
     fn names_another_python_adds_are_its_own() {

@@ -27,6 +27,8 @@ struct Walker<'a> {
     heading: Option<(HeadingLevel, usize, String, Vec<String>)>,
     /// Text of the paragraph or tight list item being collected, and where it started.
     para: Option<(String, usize)>,
+    /// Where the current paragraph's text has a soft line break (written as a space).
+    para_breaks: Vec<usize>,
     quote_depth: usize,
     /// Paragraph that holds a bare "Short answer:" label: the next paragraph is the answer.
     short_pending: bool,
@@ -88,6 +90,7 @@ pub fn extract(text: &str, base: usize, mode: EntryMode, dialect: Dialect) -> Do
         current: preamble(base),
         heading: None,
         para: None,
+        para_breaks: Vec::new(),
         quote_depth: 0,
         short_pending: false,
         short_quote: None,
@@ -136,7 +139,14 @@ impl<'a> Walker<'a> {
             Event::End(tag) => self.end(tag, range),
             Event::Text(t) => self.text(&t, parsed.start),
             Event::Code(t) => self.push_text(&t),
-            Event::SoftBreak => self.push_text(" "),
+            Event::SoftBreak => {
+                if let Some((buf, _)) = &self.para {
+                    if self.heading.is_none() {
+                        self.para_breaks.push(buf.len());
+                    }
+                }
+                self.push_text(" ")
+            }
             Event::HardBreak => self.push_text("\n"),
             Event::Html(h) => match &mut self.html {
                 Some((buf, _)) => buf.push_str(&h),
@@ -171,8 +181,14 @@ impl<'a> Walker<'a> {
                 let classes = classes.iter().map(|c| c.to_string()).collect();
                 self.heading = Some((level, range.start, String::new(), classes));
             }
-            Tag::Paragraph if self.para.is_none() => self.para = Some((String::new(), range.start)),
-            Tag::Item => self.para = Some((String::new(), range.start)),
+            Tag::Paragraph if self.para.is_none() => {
+                self.para = Some((String::new(), range.start));
+                self.para_breaks.clear();
+            }
+            Tag::Item => {
+                self.para = Some((String::new(), range.start));
+                self.para_breaks.clear();
+            }
             Tag::BlockQuote(_) => {
                 self.quote_depth += 1;
                 self.check_nesting(self.quote_depth, "block quotes", &range);
@@ -330,7 +346,15 @@ impl<'a> Walker<'a> {
     }
 
     fn add_paragraph(&mut self, text: String, span: Span) {
-        self.after = match (std::mem::take(&mut self.after), output_blocks::label(&text)) {
+        // The label reads its lines as written: `**Output:**` then prose on the next line is
+        // a heading for what follows, not output written on the label's line.
+        let mut lines = text.clone();
+        for &at in std::mem::take(&mut self.para_breaks).iter() {
+            if lines.is_char_boundary(at) && lines[at..].starts_with(' ') {
+                lines.replace_range(at..at + 1, "\n");
+            }
+        }
+        self.after = match (std::mem::take(&mut self.after), output_blocks::label(&lines)) {
             (After::Python(python), Some((version, ""))) => After::Label {
                 python,
                 version,

@@ -42,12 +42,22 @@ pub enum After {
     VersionLabel(ForPython),
 }
 
+/// `1.`, `2)`, `(a)`: a step number, not output.
+static NUMBERING: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"^\(?(?:\d{1,2}|[a-z])[.)]$").expect("valid regex"));
+
 /// A label paragraph: `None` when `text` is not one; else the version it names and the output
 /// written on the label's own line (empty when a block follows).
 pub fn label(text: &str) -> Option<(Option<ForPython>, &str)> {
     // `**Output:**` with prose or a list number on the next line (`1.`) is a heading for what
     // follows; a value on the next line (`` `[1, 3, 5]` ``) is the output.
-    let text = text.trim();
+    let mut text = text.trim();
+    if let Some((first, rest)) = text.split_once('\n') {
+        let rest = rest.trim();
+        if NUMBERING.is_match(rest) && first.trim_end().ends_with(':') {
+            text = first;
+        }
+    }
     if let Some((first, rest)) = text.split_once('\n') {
         let rest = rest.trim();
         let value_like = !rest.contains('\n')
@@ -69,10 +79,8 @@ pub fn label(text: &str) -> Option<(Option<ForPython>, &str)> {
         return None;
     }
     let value = caps.get(2).map_or("", |m| m.as_str().trim());
-    // `**Output:**` and `1\.` on the next line (a step number, escaped so that it stays text,
-    // joined to the label by the soft line break): a heading for what follows, not output.
-    static NUMBERING: LazyLock<regex::Regex> =
-        LazyLock::new(|| regex::Regex::new(r"^\(?(?:\d{1,2}|[a-z])[.)]$").expect("valid regex"));
+    // `**Output:** 1\.` (a step number, escaped so that it stays text): a heading for what
+    // follows, not output.
     if NUMBERING.is_match(value) {
         return Some((version, ""));
     }
@@ -198,7 +206,7 @@ mod tests {
         assert_eq!(label("Output (Python 3.8+):"), Some((Some(((3, 8), true)), "")));
         assert_eq!(label("prints (3.7):"), Some((Some(((3, 7), false)), "")));
         assert_eq!(label("Output is written to a file."), None);
-        assert_eq!(label("Output:\n1."), None);
+        assert_eq!(label("Output:\n1."), Some((None, "")));
         assert_eq!(label("Output:\nIt is a secret."), None);
         assert_eq!(label("Output:\n[1, 3, 5]"), Some((None, "[1, 3, 5]")));
         assert_eq!(label("Results vary"), None);

@@ -35,6 +35,10 @@ fn version_remark(source: &str) -> Option<crate::entry::ForPython> {
     });
     let c = RE.captures(source.trim())?;
     let at_least = c.get(1).is_some() || c.get(4).is_some();
+    // A bare `# 3.5` may be any number; a version says `Python`, `>=` or `+`.
+    if !at_least && !source.to_ascii_lowercase().contains("py") {
+        return None;
+    }
     Some(((c[2].parse().ok()?, c[3].parse().ok()?), at_least))
 }
 
@@ -45,6 +49,7 @@ fn version_remarks() {
     assert_eq!(version_remark("# python >= 3.12"), Some(((3, 12), true)));
     assert_eq!(version_remark("# 3.8+"), Some(((3, 8), true)));
     assert_eq!(version_remark("# costs 3.5 s"), None);
+    assert_eq!(version_remark("# 3.5"), None);
     assert_eq!(version_remark("x = 3.10"), None);
 }
 
