@@ -346,6 +346,19 @@ impl<'a> Walker<'a> {
     }
 
     fn add_paragraph(&mut self, text: String, span: Span) {
+        // `### **Question:**` (or a bare `## Q.`) with the question in the paragraph below it:
+        // that paragraph is the entry's title.
+        let e = &mut self.current.entry;
+        if self.current.marker && e.title.text.is_empty() && e.blocks.is_empty() && self.quote_depth == 0 {
+            let question = text.lines().next().unwrap_or("").trim();
+            if !question.is_empty() {
+                e.title = Text {
+                    text: question.to_string(),
+                    span,
+                };
+                return;
+            }
+        }
         // The label reads its lines as written: `**Output:**` then prose on the next line is
         // a heading for what follows, not output written on the label's line.
         let mut lines = text.clone();
