@@ -246,10 +246,10 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     }
     // `run(-5)  # Validation failed — field=x` where the call prints that line and then a
     // `finally:` line: the claim shows the first of its prints, whole, and leaves the rest out.
-    // (Not when the line prints a value of its own after what the call printed: `print(f())
-    // # 55` where `f` prints 55 and returns None claims what its own print shows.)
-    let own_print = (1..outs.len()).contains(&observed.printed_by_callees);
-    if !multi_line && outs.len() > 1 && !own_print {
+    // Only when the called code printed every line: `print(f())  # 55` where `f` prints 55
+    // and returns None claims what its own print shows, and `print(i)  # 0` in a loop that
+    // printed 0 and 1 claims each of its own lines.
+    if !multi_line && outs.len() > 1 && observed.printed_by_callees >= outs.len() {
         let first = outs[0].trim();
         let whole = claim.full.trim();
         if !first.is_empty() && (first == whole || cands.iter().any(|c| c.trim() == first)) {

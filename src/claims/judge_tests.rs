@@ -551,6 +551,13 @@ fn the_first_line_of_one_multi_line_print_is_a_claim_with_lines_left_out() {
     assert_eq!(v.severity(), Some(Severity::Error));
     let v = j("print(i)  # 0", out(&["0", "1"]));
     assert_eq!(v.severity(), Some(Severity::Error));
+    // A call whose function printed both lines: the first one, claimed, leaves the other out.
+    let called = Observed {
+        printed_by_callees: 2,
+        ..out(&["0", "1"])
+    };
+    let v = j("show()  # 0", called);
+    assert!(matches!(v, Verdict::Elided { omitted: 1, .. }), "{v:?}");
 }
 
 #[test]

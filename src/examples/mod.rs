@@ -111,6 +111,16 @@ pub fn prepare(
             // block needing it is for another Python too, not a failure (judge/mod.rs).
             _ if too_new(block) => BlockMode::Lost,
             (_, true) => BlockMode::CompileOnly,
+            // A file the page names and a later block imports: a module, not session code.
+            (BlockKind::Python, _)
+                if d.file.as_deref().is_some_and(|name| {
+                    entry.blocks[i + 1..]
+                        .iter()
+                        .any(|b| crate::markdown::file_blocks::imports(&b.code, name))
+                }) =>
+            {
+                BlockMode::CompileOnly
+            }
             (BlockKind::Session, _) => BlockMode::Session,
             _ => BlockMode::Exec,
         };

@@ -502,6 +502,9 @@ impl<'a> Walker<'a> {
             (After::VersionLabel(version), BlockKind::Session) => block.for_python = Some(*version),
             _ => {}
         }
+        if block.kind() == BlockKind::Python && block.directives.file.is_none() {
+            block.directives.file = super::file_blocks::named_file(&block);
+        }
         self.link_output(&block);
         self.code_line_suppressions(&block);
         self.current.entry.blocks.push(block);

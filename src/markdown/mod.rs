@@ -5,6 +5,7 @@
 mod directives;
 mod entry_rule;
 mod extract;
+pub mod file_blocks;
 mod front_matter;
 mod inline_output;
 mod mkdocs;

@@ -1,0 +1,79 @@
+//! Blocks a page names as files: `# File: shapes.py` (or `# shapes.py`) as the first line, or
+//! an mkdocs `title="shapes.py"` on the fence. Such a block is that file: the entry writes it
+//! to its working directory (as the `file=` directive does), so that `import shapes` in a
+//! later block finds it, as it would on the reader's disk. When a later block of the entry
+//! imports it, the page uses it as a module and the block is only compiled, not also run as
+//! part of the session (`from shapes import *` must not see names the module keeps private).
+
+use crate::entry::CodeBlock;
+use std::sync::LazyLock;
+
+static FIRST_LINE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)^#\s*(?:(?:file(?:name)?|module)\s*:\s*)?([A-Za-z_][\w/-]*\.py)\s*$").expect("valid regex")
+});
+static TITLE: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r#"\btitle\s*=\s*"([A-Za-z_][\w/-]*\.py)""#).expect("valid regex"));
+
+/// The file a Python block says it is, if any (a relative path that stays in its folder).
+pub fn named_file(block: &CodeBlock) -> Option<String> {
+    let first = block.code.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let name = FIRST_LINE
+        .captures(first)
+        .or_else(|| TITLE.captures(&block.info))?
+        .get(1)?
+        .as_str();
+    (!name.starts_with('/') && !name.split('/').any(|p| p == ".." || p.is_empty())).then(|| name.to_string())
+}
+
+/// Whether `code` imports the module that the file `name` is (`shapes.py` -> `import
+/// shapes`, `from shapes import ...`; `pkg/util.py` -> `pkg.util`).
+pub fn imports(code: &str, name: &str) -> bool {
+    let module = name.trim_end_matches(".py").replace('/', ".");
+    let module = regex::escape(&module);
+    let re = regex::Regex::new(&format!(
+        r"(?m)^\s*(?:>>>\s*)?(?:from\s+{module}\s+import\b|import\s+(?:[\w.]+\s*,\s*)*{module}\b)"
+    ));
+    re.is_ok_and(|re| re.is_match(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{imports, named_file};
+    use crate::entry::CodeBlock;
+
+    fn block(info: &str, code: &str) -> CodeBlock {
+        CodeBlock {
+            info: info.into(),
+            code: code.into(),
+            ..CodeBlock::default()
+        }
+    }
+
+    #[test]
+    fn a_block_names_its_file_on_its_first_line_or_its_fence() {
+        assert_eq!(
+            named_file(&block("py", "# File: shapes.py\nX = 1\n")).as_deref(),
+            Some("shapes.py")
+        );
+        assert_eq!(
+            named_file(&block("py", "# tools/io.py\n")).as_deref(),
+            Some("tools/io.py")
+        );
+        assert_eq!(
+            named_file(&block("python title=\"app.py\"", "x = 1\n")).as_deref(),
+            Some("app.py")
+        );
+        assert_eq!(named_file(&block("py", "# run app.py with python\n")), None);
+        assert_eq!(named_file(&block("py", "# File: ../up.py\n")), None);
+        assert_eq!(named_file(&block("py", "x = 1  # a.py\n")), None);
+    }
+
+    #[test]
+    fn imports_of_the_module() {
+        assert!(imports(">>> from shapes import *\n", "shapes.py"));
+        assert!(imports("import os, shapes\n", "shapes.py"));
+        assert!(imports("from tools.io import read\n", "tools/io.py"));
+        assert!(!imports("import shapes_extra\n", "shapes.py"));
+        assert!(!imports("print('import shapes')\n", "shapes.py"));
+    }
+}
