@@ -244,6 +244,20 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
             };
         }
     }
+    // `print(i)  # 0 to 10` in a loop (`0 bis 10`, `0 a 10`, `0..10`, `0 - 10`): a range in
+    // words names the first and the last of the lines the loop printed.
+    if !multi_line && outs.len() > 1 {
+        if let Some((first, last)) = range_in_words(&claim.full) {
+            let same = |a: &str, b: &str| {
+                a == b
+                    || matches!((value::parse(a), value::parse(b)), (Some(x), Some(y)) if value::same(&x, &y) == Some(true))
+            };
+            let ends = (outs[0].trim(), outs[outs.len() - 1].trim());
+            if same(first, ends.0) && same(last, ends.1) {
+                return Verdict::Pass;
+            }
+        }
+    }
     // `run(-5)  # Validation failed — field=x` where the call prints that line and then a
     // `finally:` line: the claim shows the first of its prints, whole, and leaves the rest out.
     // Only when the called code printed every line: `print(f())  # 55` where `f` prints 55
@@ -293,6 +307,16 @@ fn prints_then_returns(full: &str) -> Option<String> {
     let c = SHAPE.captures(full.trim())?;
     let shown = |s: &str| quoted(s.trim()).unwrap_or(s.trim()).to_string();
     Some(format!("{}\n{}", shown(&c[1]), shown(&c[2])))
+}
+
+/// `0 to 10`, `1 bis 5`, `0..9`, `1 - 3`: two values joined by one short word or a dash.
+fn range_in_words(comment: &str) -> Option<(&str, &str)> {
+    static RANGE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^\s*(\S+?)\s*(?:\.\.|\s(?:-|–|—|~|\p{L}{1,8})\s|-|–|~|\p{Han}{1,2})\s*(\S+)\s*$").unwrap()
+    });
+    let c = RANGE.captures(comment)?;
+    let (a, b) = (c.get(1)?.as_str(), c.get(2)?.as_str());
+    (value::parse(a).is_some() && value::parse(b).is_some()).then_some((a, b))
 }
 
 /// How many whole lines `actual` has that the claimed lines (all found, in order, each

@@ -599,3 +599,17 @@ fn words_beside_a_repr_or_a_phrase_without_spaces_are_no_claim_of_it() {
     assert!(resembles("你好", "你们好"));
     assert!(resembles("Alice", "Bob"));
 }
+
+#[test]
+fn a_range_in_words_names_the_first_and_last_lines_of_a_loop() {
+    let lines = out(&["0", "1", "2"]);
+    for claim in [
+        "print(i)  # 0 to 2",
+        "print(i)  # 0 bis 2",
+        "print(i)  # 0..2",
+        "print(i)  # 0 - 2",
+    ] {
+        assert_eq!(rule_of(&j(claim, lines.clone())), None, "{claim}");
+    }
+    assert_eq!(rule_of(&j("print(i)  # 0 to 5", lines)), Some(Rule::OutputMismatch));
+}
