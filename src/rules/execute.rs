@@ -64,6 +64,17 @@ pub fn python2_code(span: Span, form: &str) -> Diagnostic {
     .help("port the block to Python 3 (`print(...)`, `except E as e:`, `0o777`, `!=`, `repr(x)`) and check its claimed outputs; mark it `python2` if it documents Python 2 on purpose")
 }
 
+/// An output shown as Python 2 printed it, for code that runs on Python 3.
+pub fn python2_output(span: Span, form: &str, got: &str) -> Diagnostic {
+    Diagnostic::new(
+        Rule::Python2Code,
+        span,
+        format!("this output is Python 2's ({form}); Python 3 shows `{got}`"),
+    )
+    .label("Python 2 output")
+    .help("show the output Python 3 prints (qa-lint --fix on the session shows it); label it `Output (Python 2.x):` if the page documents Python 2 on purpose")
+}
+
 /// `label` says where the entry was when stopped, when the statement is not known.
 pub fn timeout(span: Span, secs: f64, label: Option<String>) -> Diagnostic {
     Diagnostic::new(

@@ -42,7 +42,10 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
             actual,
             fix,
             hedged,
-        } => wording::output_mismatch(span, expected, actual, *hedged, fix.as_deref()),
+        } => match super::syntax::python2_output(expected, actual) {
+            Some(form) if !*hedged => execute::python2_output(span, form, actual),
+            _ => wording::output_mismatch(span, expected, actual, *hedged, fix.as_deref()),
+        },
         Verdict::ClaimFormat { expected, actual, fix } => {
             wording::claim_format(span, expected, actual, fix.as_deref(), claim.hedged)
         }

@@ -248,7 +248,10 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
                     ctx.out.unverified.add(Cause::Nondeterministic, 1);
                     wording::nondeterministic(span, kind == nondet::Kind::SetOrder, want, got)
                 }
-                Shown::Mismatch => wording::session_mismatch(span, want, got),
+                Shown::Mismatch => match super::syntax::python2_output(want, got) {
+                    Some(form) => execute::python2_output(span, form, got),
+                    None => wording::session_mismatch(span, want, got),
+                },
             },
         };
         if ex.exception.is_some() {

@@ -49,6 +49,28 @@ pub(super) fn python2_form(line: &str, message: &str) -> Option<&'static str> {
     UR.is_match(line).then_some("a `ur''` string")
 }
 
+/// The Python 2 repr in an output shown for Python 3 code (`<type 'list'>`, `<__main__.A
+/// instance at 0x...>`, `<module '__builtin__'`, `u'text'`, `10L`), when this run's output does
+/// not show the same: the page shows what Python 2 printed.
+pub(super) fn python2_output(want: &str, got: &str) -> Option<&'static str> {
+    static FORMS: LazyLock<Vec<(regex::Regex, &'static str)>> = LazyLock::new(|| {
+        [
+            (r"<type '", "`<type '...'>`"),
+            (r" instance at 0x[0-9a-fA-F]+>", "an old-style instance repr"),
+            (r"<module '__builtin__'", "the `__builtin__` module"),
+            (r#"(?:^|[\[(,{:]\s*)u'[^']*'"#, "a `u'...'` string repr"),
+            (r"(?:^|[\[(,{:]\s*)-?\d+L(?:$|[\]),}\s])", "a long literal (`10L`)"),
+        ]
+        .into_iter()
+        .map(|(re, what)| (regex::Regex::new(re).expect("valid regex"), what))
+        .collect()
+    });
+    FORMS
+        .iter()
+        .find(|(re, _)| re.is_match(want) && !re.is_match(got))
+        .map(|(_, what)| *what)
+}
+
 /// Compiler messages that name one missing or wrong character in otherwise complete code.
 const SLIPS: &[&str] = &[
     "expected ':'",
@@ -172,6 +194,17 @@ fn without_strings(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::python2_form;
+
+    #[test]
+    fn python2_outputs_are_named() {
+        use super::python2_output;
+        assert!(python2_output("<type 'list'>", "<class 'list'>").is_some());
+        assert!(python2_output("[u'a', u'b']", "['a', 'b']").is_some());
+        assert!(python2_output("<__main__.A instance at 0x7f00>", "<__main__.A object at 0x7f00>").is_some());
+        assert!(python2_output("10L", "10").is_some());
+        assert!(python2_output("'you'", "'your'").is_none());
+        assert!(python2_output("[1, 2]", "[1, 3]").is_none());
+    }
 
     #[test]
     fn python2_forms_are_named() {
