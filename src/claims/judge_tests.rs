@@ -613,3 +613,19 @@ fn a_range_in_words_names_the_first_and_last_lines_of_a_loop() {
     }
     assert_eq!(rule_of(&j("print(i)  # 0 to 5", lines)), Some(Rule::OutputMismatch));
 }
+
+#[test]
+fn a_reworded_message_keeps_its_details_and_another_message_is_a_mismatch() {
+    use crate::claims::same_details;
+    assert!(same_details(
+        "local variable 'n' referenced before assignment",
+        "cannot access local variable 'n' where it is not associated with a value"
+    ));
+    assert!(same_details("integer division or modulo by zero", "division by zero"));
+    assert!(!same_details(
+        "local variable 'm' referenced before assignment",
+        "cannot access local variable 'n' where it is not associated with a value"
+    ));
+    assert!(!same_details("Insufficient funds", "Amount must be positive"));
+    assert!(!same_details("base 16", "base 10"));
+}

@@ -16,8 +16,36 @@ use std::sync::LazyLock;
 
 static DEF: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:async\s+)?def\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(").unwrap());
-/// A `def` line whose body follows on the same line (`def area(self): pass`).
-static INLINE_BODY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r":\s*(\S.*?)\s*$").unwrap());
+/// What follows the colon that closes a `def` header on the same line (`def area(self): pass`
+/// -> `pass`): the first `:` outside brackets and strings, so that annotations and defaults
+/// (`other: "Point"`, `prefix="INFO: "`) are not taken for a body.
+fn inline_body(header: &str) -> Option<&str> {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut chars = header.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match quote {
+            Some(q) => {
+                if c == '\\' {
+                    chars.next();
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                ':' if depth == 0 => {
+                    let rest = header[i + 1..].trim();
+                    return (!rest.is_empty()).then_some(rest);
+                }
+                _ => {}
+            },
+        }
+    }
+    None
+}
 static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*((?:[A-Za-z_][A-Za-z0-9_]*\s*(?::[^=]*)?,?\s*)+)(?:[-+*/%|&^@]|//|\*\*|>>|<<)?=[^=]").unwrap()
 });
@@ -67,8 +95,9 @@ impl Stubs {
             while sc.lines[end].continues && end + 1 < sc.lines.len() {
                 end += 1;
             }
-            let body: Vec<&str> = match INLINE_BODY.captures(line(end)) {
-                Some(b) => vec![b.get(1).map_or("", |m| m.as_str())],
+            let header: String = (i..=end).map(line).collect::<Vec<_>>().join(" ");
+            let body: Vec<&str> = match inline_body(&header) {
+                Some(b) => vec![b],
                 None => sc.lines[end + 1..]
                     .iter()
                     .enumerate()
@@ -107,8 +136,12 @@ impl Stubs {
             if calls_stub || uses_taint {
                 out.insert(l.number);
                 if let Some(t) = ASSIGN.captures(&code) {
-                    self.tainted
-                        .extend(IDENT.find_iter(&t[1]).map(|m| m.as_str().to_string()));
+                    // The names bound, not their annotations (`x: int = stub()` binds `x`).
+                    for target in t[1].split(',') {
+                        let name = target.split(':').next().unwrap_or("");
+                        self.tainted
+                            .extend(IDENT.find_iter(name).map(|m| m.as_str().to_string()));
+                    }
                 }
             }
         }
@@ -151,5 +184,11 @@ mod tests {
         assert_eq!(lines(&[doc]), [vec![4]]);
         let done = "def g():\n    \"\"\"Now.\"\"\"\n    return 3\nprint(g())  # 3\n";
         assert_eq!(lines(&[done]), [NONE]);
+        // A colon in an annotation or a default is not the end of the header.
+        let typed =
+            "class P:\n    def dist(self, other: \"P\") -> float:\n        return 5.0\nprint(P().dist(P()))  # 6.0\n";
+        assert_eq!(lines(&[typed]), [NONE]);
+        let default = "def log(msg, prefix=\"INFO: \"): return prefix + msg\nprint(log('x'))  # y\n";
+        assert_eq!(lines(&[default]), [NONE]);
     }
 }

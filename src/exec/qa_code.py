@@ -101,43 +101,59 @@ _SLIP_CHARS = (
 )
 _LOOKALIKES = {"，": ",", "：": ":", "（": "(", "）": ")", "“": '"', "”": '"', "‘": "'", "’": "'",
                "；": ";", "–": "-", "—": "-", "　": " "}
-_MAX_TRIES = 3000
+# Bounds that keep the check cheap whatever the block: a slip sits near where the compiler
+# stopped, and a block too large to recompile many times is judged by the message alone.
+_MAX_TRIES = 600
+_MAX_SOURCE = 20_000
+_NEAR = 80
 
 
 def slips_repair(source, error, flags, rounds=3):
     """Whether the block is complete code with a few slips of the pen: each error the
-    compiler reports in turn is one character (inserted, deleted or replaced near where it
-    stopped) of the kind its message names, and after at most `rounds` such edits the whole
-    block compiles. A sketch (`...` for the elided entries of a literal, prose between code
-    lines) meets an error no single character fixes. None when the first message names no
-    single character."""
-    for n in range(rounds):
-        fixed = _one_edit(source, error, flags)
-        if fixed is None:
-            return None if n == 0 else False
-        if fixed is False:
-            return False
-        try:
-            compile(fixed, "<repair>", "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
-            return True
-        except SyntaxError as e:
-            source, error = fixed, e
-        except BaseException:
-            return False
-    return False
+    compiler reports in turn is one character (inserted, or replacing or deleting one, near
+    where it stopped) of the kind its message names, and after at most `rounds` such edits
+    the whole block compiles. A sketch (`...` for the elided entries of a literal, prose
+    between code lines) meets an error no single character fixes. None when the first
+    message names no single character, or the block is too large to check."""
+    if len(source) > _MAX_SOURCE:
+        return None
+    try:
+        for n in range(rounds):
+            fixed = _one_edit(source, error, flags)
+            if fixed is None:
+                return None if n == 0 else False
+            if fixed is False:
+                return False
+            try:
+                compile(fixed, "<repair>", "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
+                return True
+            except SyntaxError as e:
+                source, error = fixed, e
+            except BaseException:
+                return False
+        return False
+    except BaseException:  # MemoryError, RecursionError: judged by the message alone
+        return None
+
+
+def _where(error):
+    return (error.lineno or 0, error.offset or 0)
 
 
 def _one_edit(source, error, flags):
-    """The source with one character edited so that the compiler gets past `error`'s line
-    (it may stop at a later one), False when no such edit exists, None when the message names
-    no single character."""
+    """The source with one character edited so that the compiler gets past `error` (it may
+    stop at a later slip), False when no such edit exists, None when the message names no
+    single character."""
     message = str(getattr(error, "msg", "") or "")
     chars = next((c for key, c in _SLIP_CHARS if key in message), None)
     bad = None
     if "invalid character" in message or "non-printable" in message:
-        m = re.search(r"'(.)'", message)
-        bad = m.group(1) if m else None
-        chars = _LOOKALIKES.get(bad, "") if bad else ""
+        m = re.search(r"'(.)'", message) or re.search(r"U\+([0-9A-Fa-f]{4,6})", message)
+        if m and m.re.pattern.startswith("U"):
+            bad = chr(int(m.group(1), 16))
+        elif m:
+            bad = m.group(1)
+        chars = _LOOKALIKES.get(bad, " " if bad is not None and not bad.isprintable() else "")
     if chars is None:
         return None
     lines = source.splitlines(keepends=True)
@@ -148,47 +164,64 @@ def _one_edit(source, error, flags):
     # another script (whose words Python would take for names), not a typo in code.
     if bad is not None and not re.search(r"[A-Za-z0-9]", lines[at]):
         return False
+    was = _where(error)
 
     def outcome(text):
-        """0 when the text compiles; the line of a later slip-like error it stops at; None
-        when it stops no later, or at something that is no slip."""
+        """True when the text compiles; the position of a later slip-like error it stops at;
+        None when it stops no later, or at something that is no slip."""
         try:
             compile(text, "<repair>", "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
-            return 0
+            return True
         except SyntaxError as e:
-            later = (e.lineno or 0) > (error.lineno or 0) and not _slip_moved(e, error)
-            return e.lineno if later and _names_a_character(e) else None
+            later = _where(e) > was and not _slip_moved(e, error)
+            return _where(e) if later and _names_a_character(e) else None
         except BaseException:
             return None
 
-    candidates = []
-    tries = 0
-    # Insertions on the failing line and its neighbours; a closer may also belong at the end
-    # of any later line (`'(' was never closed` names the opening line).
-    for i in range(max(0, at - 1), len(lines)):
-        line = lines[i]
+    def columns(body, center):
+        """Columns of a line, nearest to `center` first, at most _NEAR either side."""
+        yield len(body)
+        for d in range(_NEAR + 1):
+            for col in (center - d, center + d) if d else (center,):
+                if 0 <= col < len(body):
+                    yield col
+
+    def candidates():
+        center = max(0, (error.offset or 1) - 1)
+        # Insertions near the error on its line and the lines around it; a closer may also
+        # belong at the end of a later line (`'(' was never closed` names the opening line).
+        closes = "never closed" in message or "unterminated triple" in message
+        last = len(lines) if closes else min(len(lines), at + 2)
+        for i in range(max(0, at - 1), last):
+            line = lines[i]
+            body = line.rstrip("\r\n")
+            cols = columns(body, center if i == at else len(body)) if i <= at + 1 else (len(body),)
+            for col in cols:
+                for c in chars:
+                    yield lines[:i] + [line[:col] + c + line[col:]] + lines[i + 1:]
+        # Replacements and deletions on the failing line: a look-alike or invisible character,
+        # an extra or wrong bracket where the message is about brackets, and otherwise only
+        # punctuation typed for the one named (`;` for `:`), never a bracket or a quote.
+        line = lines[at]
         body = line.rstrip("\r\n")
-        cols = range(len(body) + 1) if i <= at + 1 else (len(body),)
-        for col in cols:
-            for c in chars:
-                candidates.append(lines[:i] + [line[:col] + c + line[col:]] + lines[i + 1:])
-    # Replacements on the failing line (`;` typed for `:`, a look-alike character), and
-    # deletions where the message names an extra character (an unmatched bracket).
-    line = lines[at]
-    deletes = bad is not None or "unmatched" in message or "does not match" in message
-    for col, old in enumerate(line.rstrip("\r\n")):
-        if bad is not None and old != bad:
-            continue
-        for new in (("",) if deletes else ()) + tuple(chars):
-            candidates.append(lines[:at] + [line[:col] + new + line[col + 1:]] + lines[at + 1:])
+        brackets = "unmatched" in message or "does not match" in message
+        for col in columns(body, center):
+            old = body[col] if col < len(body) else ""
+            if bad is not None:
+                if old != bad:
+                    continue
+            elif not old or old.isalnum() or old in "_ \t" or (not brackets and old in "()[]{}'\""):
+                continue
+            for new in (("",) if bad is not None or brackets else ()) + tuple(chars):
+                yield lines[:at] + [line[:col] + new + line[col + 1:]] + lines[at + 1:]
+
     best = None
-    for edited in candidates:
-        tries += 1
-        if tries > _MAX_TRIES:
+    for tries, edited in enumerate(candidates()):
+        if tries >= _MAX_TRIES:
             break
         text = "".join(edited)
         got = outcome(text)
-        if got == 0:
+        if got is True:
             return text
         if got is not None and (best is None or got > best[0]):
             best = (got, text)
@@ -197,7 +230,7 @@ def _one_edit(source, error, flags):
 
 def _names_a_character(error):
     message = str(getattr(error, "msg", "") or "")
-    return any(key in message for key, _ in _SLIP_CHARS) or "invalid character" in message
+    return any(key in message for key, _ in _SLIP_CHARS) or "invalid character" in message or "non-printable" in message
 
 
 def _slip_moved(new, old):

@@ -42,9 +42,9 @@ pub enum After {
     VersionLabel(ForPython),
 }
 
-/// `1.`, `2)`, `(a)`: a step number, not output.
+/// `1.`, `2)`, `b.`: a step number, not output (`(1)` may be a tuple's repr: not one).
 static NUMBERING: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r"^\(?(?:\d{1,2}|[a-z])[.)]$").expect("valid regex"));
+    LazyLock::new(|| regex::Regex::new(r"^(?:\d{1,2}|[a-z])[.)]$").expect("valid regex"));
 
 /// A label paragraph: `None` when `text` is not one; else the version it names and the output
 /// written on the label's own line (empty when a block follows).

@@ -65,14 +65,18 @@ pub fn python2_code(span: Span, form: &str) -> Diagnostic {
 }
 
 /// An output shown as Python 2 printed it, for code that runs on Python 3.
-pub fn python2_output(span: Span, form: &str, got: &str) -> Diagnostic {
-    Diagnostic::new(
+pub fn python2_output(span: Span, form: &str, got: &str, fix: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::new(
         Rule::Python2Code,
         span,
         format!("this output is Python 2's ({form}); Python 3 shows `{got}`"),
     )
     .label("Python 2 output")
-    .help("show the output Python 3 prints (qa-lint --fix on the session shows it); label it `Output (Python 2.x):` if the page documents Python 2 on purpose")
+    .help("show the output Python 3 prints; label it `Output (Python 2.x):` if the page documents Python 2 on purpose");
+    match fix {
+        Some(text) => d.fix(span, text.to_string(), false),
+        None => d,
+    }
 }
 
 /// `label` says where the entry was when stopped, when the statement is not known.

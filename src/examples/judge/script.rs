@@ -43,7 +43,7 @@ fn verdict_diagnostic(block: &CodeBlock, claim: &Claim, verdict: &Verdict) -> Op
             fix,
             hedged,
         } => match super::syntax::python2_output(expected, actual) {
-            Some(form) if !*hedged => execute::python2_output(span, form, actual),
+            Some(form) if !*hedged => execute::python2_output(span, form, actual, fix.as_deref()),
             _ => wording::output_mismatch(span, expected, actual, *hedged, fix.as_deref()),
         },
         Verdict::ClaimFormat { expected, actual, fix } => {

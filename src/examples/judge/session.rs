@@ -249,7 +249,7 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
                     wording::nondeterministic(span, kind == nondet::Kind::SetOrder, want, got)
                 }
                 Shown::Mismatch => match super::syntax::python2_output(want, got) {
-                    Some(form) => execute::python2_output(span, form, got),
+                    Some(form) => execute::python2_output(span, form, got, None),
                     None => wording::session_mismatch(span, want, got),
                 },
             },
