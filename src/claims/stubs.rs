@@ -20,32 +20,11 @@ static DEF: LazyLock<Regex> =
 /// -> `pass`): the first `:` outside brackets and strings, so that annotations and defaults
 /// (`other: "Point"`, `prefix="INFO: "`) are not taken for a body.
 fn inline_body(header: &str) -> Option<&str> {
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    let mut chars = header.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match quote {
-            Some(q) => {
-                if c == '\\' {
-                    chars.next();
-                } else if c == q {
-                    quote = None;
-                }
-            }
-            None => match c {
-                '\'' | '"' => quote = Some(c),
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' => depth -= 1,
-                ':' if depth == 0 => {
-                    let rest = header[i + 1..].trim();
-                    return (!rest.is_empty()).then_some(rest);
-                }
-                _ => {}
-            },
-        }
-    }
-    None
+    let parts = super::nesting::split_top(header, ":");
+    let rest = header.get(parts.first()?.len() + 1..)?.trim();
+    (parts.len() > 1 && !rest.is_empty()).then_some(rest)
 }
+
 static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*((?:[A-Za-z_][A-Za-z0-9_]*\s*(?::[^=]*)?,?\s*)+)(?:[-+*/%|&^@]|//|\*\*|>>|<<)?=[^=]").unwrap()
 });
