@@ -174,23 +174,35 @@ fn a_marker_that_names_no_single_line_next_to_it_fails() {
         severity,
     };
     let read = |marker: &str| markers::parse(&page(marker));
-    assert_eq!(
-        read("<!-- expect: error output-mismatch `x = 1` -->"),
-        Ok(vec![at(4, "output-mismatch", Severity::Error)])
-    );
-    assert_eq!(
-        read("<!-- expect: warning claim-format =`print(x)  # 2` -->"),
-        Ok(vec![at(5, "claim-format", Severity::Warning)])
-    );
-    assert_eq!(
-        read("<!-- expect: error missing-fixture fence -->"),
-        Ok(vec![at(3, "missing-fixture", Severity::Error)])
-    );
-    // The heading below is next to the marker too.
-    assert_eq!(
-        read("<!-- expect: warning thread-left-running `## Next` -->"),
-        Ok(vec![at(9, "thread-left-running", Severity::Warning)])
-    );
+    for (marker, line, rule, severity) in [
+        (
+            "<!-- expect: error output-mismatch `x = 1` -->",
+            4,
+            "output-mismatch",
+            Severity::Error,
+        ),
+        (
+            "<!-- expect: warning claim-format =`print(x)  # 2` -->",
+            5,
+            "claim-format",
+            Severity::Warning,
+        ),
+        (
+            "<!-- expect: error missing-fixture fence -->",
+            3,
+            "missing-fixture",
+            Severity::Error,
+        ),
+        // The heading below is next to the marker too.
+        (
+            "<!-- expect: warning thread-left-running `## Next` -->",
+            9,
+            "thread-left-running",
+            Severity::Warning,
+        ),
+    ] {
+        assert_eq!(read(marker), Ok(vec![at(line, rule, severity)]), "{marker}");
+    }
     for (marker, why) in [
         ("<!-- expect: error output-mismatch `# 2` -->", "it names [4, 5]"),
         ("<!-- expect: error output-mismatch `# 3` -->", "it names []"),

@@ -46,8 +46,10 @@ static SETS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:frozen)?set\(|\.(?:union|intersection|difference|symmetric_difference)\(").unwrap()
 });
 static SLEEP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bsleep\(").unwrap());
-static IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").unwrap());
-static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
+/// A name (shared with stubs.rs, which follows names the same way).
+pub(super) static IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").unwrap());
+/// The targets of an assignment statement's first line (annotations and augmented forms too).
+pub(super) static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*((?:[A-Za-z_][A-Za-z0-9_]*\s*(?::[^=]*)?,?\s*)+)(?:[-+*/%|&^@]|//|\*\*|>>|<<)?=[^=]").unwrap()
 });
 static DEF: LazyLock<Regex> =

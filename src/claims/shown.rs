@@ -109,12 +109,9 @@ pub fn compare_shown(want: &str, got: &str, opts: &JudgeOptions) -> Shown {
             (None, Some(b)) if matches!(b.as_slice(), [Value::Str(s)] if s == w) => format = true,
             // `"works!"` shown for what `print` wrote as `works!`: the quotes of a repr.
             (Some(a), None) if matches!(a.as_slice(), [Value::Str(s)] if s == g) => format = true,
-            // `complex` for `<class 'complex'>`: the class named, not shown as the REPL does.
-            (None, Some(b)) if matches!(b.as_slice(), [Value::Class(c)] if c.rsplit('.').next() == Some(w)) => {
-                format = true
-            }
-            // `(tuple, list)` for `(<class 'tuple'>, <class 'list'>)`: classes named bare
-            // inside a value, as IPython and older REPLs show them.
+            // `complex` for `<class 'complex'>`, `(tuple, list)` for `(<class 'tuple'>, <class
+            // 'list'>)`: classes named bare, alone or inside a value, as IPython and older
+            // REPLs show them.
             _ if classes_named_bare(g) == w => format = true,
             _ => return Shown::Mismatch,
         }

@@ -10,6 +10,7 @@
 //! Like [`super::nondet`], the check is lexical and follows names through assignments.
 
 use super::lexer::{scan, LineKind};
+use super::nondet::{ASSIGN, IDENT};
 use regex::Regex;
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -25,11 +26,7 @@ fn inline_body(header: &str) -> Option<&str> {
     (parts.len() > 1 && !rest.is_empty()).then_some(rest)
 }
 
-static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*((?:[A-Za-z_][A-Za-z0-9_]*\s*(?::[^=]*)?,?\s*)+)(?:[-+*/%|&^@]|//|\*\*|>>|<<)?=[^=]").unwrap()
-});
 static CALLED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(").unwrap());
-static IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").unwrap());
 
 /// The stub state of one entry, fed its blocks in order.
 #[derive(Debug, Default)]

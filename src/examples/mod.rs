@@ -114,9 +114,7 @@ pub fn prepare(
             // A file the page names and a later block imports: a module, not session code.
             (BlockKind::Python, _)
                 if d.file.as_deref().is_some_and(|name| {
-                    entry.blocks[i + 1..]
-                        .iter()
-                        .any(|b| crate::markdown::file_blocks::imports(&b.code, name))
+                    crate::markdown::file_blocks::imported(name, entry.blocks[i + 1..].iter().map(|b| b.code.as_str()))
                 }) =>
             {
                 BlockMode::CompileOnly

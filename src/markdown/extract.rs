@@ -361,10 +361,11 @@ impl<'a> Walker<'a> {
         }
         // The label reads its lines as written: `**Output:**` then prose on the next line is
         // a heading for what follows, not output written on the label's line.
-        let mut lines = text.clone();
-        for &at in std::mem::take(&mut self.para_breaks).iter() {
+        let breaks = std::mem::take(&mut self.para_breaks);
+        let mut lines = std::borrow::Cow::Borrowed(text.as_str());
+        for at in breaks {
             if lines.is_char_boundary(at) && lines[at..].starts_with(' ') {
-                lines.replace_range(at..at + 1, "\n");
+                lines.to_mut().replace_range(at..at + 1, "\n");
             }
         }
         self.after = match (std::mem::take(&mut self.after), output_blocks::label(&lines)) {

@@ -25,20 +25,25 @@ pub fn named_file(block: &CodeBlock) -> Option<String> {
     (!name.starts_with('/') && !name.split('/').any(|p| p == ".." || p.is_empty())).then(|| name.to_string())
 }
 
-/// Whether `code` imports the module that the file `name` is (`shapes.py` -> `import
-/// shapes`, `from shapes import ...`; `pkg/util.py` -> `pkg.util`).
-pub fn imports(code: &str, name: &str) -> bool {
-    let module = name.trim_end_matches(".py").replace('/', ".");
-    let module = regex::escape(&module);
-    let re = regex::Regex::new(&format!(
+/// Whether any of `codes` imports the module that the file `name` is (`shapes.py` ->
+/// `import shapes`, `from shapes import ...`; `pkg/util.py` -> `pkg.util`).
+pub fn imported<'a>(name: &str, mut codes: impl Iterator<Item = &'a str>) -> bool {
+    let module = regex::escape(&name.trim_end_matches(".py").replace('/', "."));
+    let Ok(re) = regex::Regex::new(&format!(
         r"(?m)^\s*(?:>>>\s*)?(?:from\s+{module}\s+import\b|import\s+(?:[\w.]+\s*,\s*)*{module}\b)"
-    ));
-    re.is_ok_and(|re| re.is_match(code))
+    )) else {
+        return false;
+    };
+    codes.any(|code| re.is_match(code))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{imports, named_file};
+    use super::{imported, named_file};
+
+    fn imports(code: &str, name: &str) -> bool {
+        imported(name, std::iter::once(code))
+    }
     use crate::entry::CodeBlock;
 
     fn block(info: &str, code: &str) -> CodeBlock {

@@ -6,9 +6,10 @@
 //! - **Python 2** ([`python2_form`]): the page teaches a language its reader does not run;
 //! - **a slip** ([`is_slip`]): code that is complete Python but for one character the compiler
 //!   names (a missing `:` or comma, an unclosed bracket or string, full-width punctuation),
-//!   in a block with no placeholders, and which one edit of that character makes compile
-//!   (the worker tries the edits: `one_edit_repair` in src/exec/qa_code.py). A sketch with a
-//!   second gap (an elided `...` entry, another missing comma) needs more than one edit.
+//!   in a block with no placeholders, and which a few one-character edits of the kind named
+//!   make compile (the worker tries them: `slips_repair` in src/exec/qa_code.py, reported as
+//!   `PyError::repairable`). A sketch (an elided `...` entry, prose between code lines)
+//!   meets an error no such edit fixes.
 
 use std::sync::LazyLock;
 
