@@ -206,9 +206,9 @@ fn what_needs_a_block_for_a_newer_python_is_for_another_python_too() {
 /// spacing, a call that prints too, a random number, an exercise's stub, a step number or
 /// prose under an output label, output labelled as Python 2's, a message worded by another
 /// Python, a version remark, the dunder names another Python lists, a claim of a call's first
-/// line, classes named bare, a module named as a file); its twin (also: typographic quotes and
-/// a no-break space in complete code, slips by the worker's one-character check) evidence-wrong.md makes each a real mistake, an error
-/// at its line.
+/// line, classes named bare, a module named as a file); its twin evidence-wrong.md makes each
+/// a real mistake, an error at its line (and adds typographic quotes and a no-break space in
+/// complete code: slips, by the worker's one-character check).
 #[test]
 fn what_a_page_means_on_purpose_is_no_evidence_and_its_twin_is() {
     for page in ["fixtures/verdict/evidence.md", "fixtures/verdict/evidence-wrong.md"] {
