@@ -117,19 +117,44 @@ for p in os.listdir("/proc"):
 print(sorted(set(done)))
 "#;
 
+/// How many pipes the entry's process holds: its own two ends to the supervisor, and nothing of
+/// another child's (a fork server started again must not hand those on).
+const PIPES: &str = r#"import os
+kinds = []
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        kinds.append(os.readlink("/proc/self/fd/" + fd).split(":")[0])
+    except OSError:
+        pass
+print(kinds.count("pipe"))"#;
+
+/// What a child holds in a run where nothing is killed: `PIPES`'s output, read from the
+/// mismatch it reports against a claim no count can meet.
+fn pipes_of_a_child(dir: &std::path::Path, sandbox: &str) -> String {
+    std::fs::write(dir.join("c.md"), common::entries_markdown(&[format!("{PIPES}  # -1")])).unwrap();
+    let args = ["--sandbox", sandbox, "--no-cache", "--jobs", "1", "c.md"];
+    let out = common::qa_in(dir, &args);
+    let got = regex::Regex::new(r"got `(\d+)`").unwrap();
+    let n = got
+        .captures(&out.stdout)
+        .unwrap_or_else(|| panic!("{sandbox}: {}", out.stdout));
+    std::fs::remove_file(dir.join("c.md")).unwrap();
+    n[1].to_string()
+}
+
 #[test]
 fn a_killed_fork_server_is_replaced_and_a_confined_snippet_cannot_kill_it() {
     let dir = tempfile::tempdir().unwrap();
     let weak = format!("{}  # ['killed']", KILL_SIBLINGS.trim_end());
     let confined = format!("{}  # ['refused']", KILL_SIBLINGS.trim_end());
-    let after = ["print(1 + 1)  # 2", "print(2 + 2)  # 4"];
     for (sandbox, first, replaced) in [("weak", &weak, true), ("kernel", &confined, false)] {
+        let after = format!("{PIPES}  # {}", pipes_of_a_child(dir.path(), sandbox));
         std::fs::write(
             dir.path().join("a.md"),
-            common::entries_markdown(&[first.as_str(), after[0]]),
+            common::entries_markdown(&[first.as_str(), &after]),
         )
         .unwrap();
-        std::fs::write(dir.path().join("b.md"), common::entries_markdown(&after)).unwrap();
+        std::fs::write(dir.path().join("b.md"), common::entries_markdown(&[&after, &after])).unwrap();
         let args = [
             "--sandbox",
             sandbox,

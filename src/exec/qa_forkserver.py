@@ -15,11 +15,15 @@ at that moment.
 The wire: one SOCK_SEQPACKET message per child, a JSON object with the child's descriptors
 attached (SCM_RIGHTS); the answer is the child's pid, or minus an errno when the fork failed.
 """
-import errno, gc, json, os, socket, struct, sys
+import errno, gc, json, os, signal, socket, struct, sys
 
 from qa_state import ProcessState
 
 _PID = struct.Struct("i")
+
+
+class ServerGone(OSError):
+    """The server's socket is broken: it has ended or is ending (reaped or not yet)."""
 
 
 class ForkServer:
@@ -46,26 +50,35 @@ class ForkServer:
         self.sock, self.pid = mine, pid
 
     def fork(self, fds, args):
-        """A new child of the supervisor, handed copies of `fds` and `args` (JSON)."""
-        socket.send_fds(self.sock, [json.dumps(args).encode()], fds)
-        data = self.sock.recv(_PID.size)
+        """A new child of the supervisor, handed copies of `fds` and `args` (JSON). Raises
+        ServerGone when the server has ended: only its death closes its end of the socket, and
+        a killed server's socket breaks before it can be reaped, so that is asked of the socket,
+        not of waitpid (which may still see it running)."""
+        try:
+            socket.send_fds(self.sock, [json.dumps(args).encode()], fds)
+            data = self.sock.recv(_PID.size)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            raise ServerGone(e.errno, "the qa-lint fork server has ended") from e
         if len(data) != _PID.size:
-            raise OSError(errno.EPIPE, "the qa-lint fork server has ended")
+            raise ServerGone(errno.EPIPE, "the qa-lint fork server has ended")
         pid = _PID.unpack(data)[0]
         if pid < 0:
             raise OSError(-pid, os.strerror(-pid))
         return pid
 
-    def alive(self):
-        """Whether the server has not ended (it is reaped if it has)."""
-        try:
-            return os.waitpid(self.pid, os.WNOHANG)[0] == 0
-        except ChildProcessError:
-            return False
-
     def close(self):
         """Ends the server (it exits when its socket closes); the supervisor reaps it."""
         self.sock.close()
+
+    def bury(self):
+        """After ServerGone: makes sure the server is dead and reaps it."""
+        self.sock.close()
+        try:
+            if os.waitpid(self.pid, os.WNOHANG)[0] == 0:  # still exiting (never signal a reaped pid)
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass  # already reaped (a sweep for orphans waits for any child)
 
 
 def _serve(sock, fork_sibling, child_main):

@@ -23,7 +23,7 @@ import errno, fcntl, gc, json, mmap, os, platform, select, shutil, signal, sys, 
 
 from qa_child import Child as _Child, STMT as _STMT, plan_of as _plan_of, send_tag as _send_tag
 from qa_runner import send as _send
-from qa_forkserver import ForkServer as _ForkServer
+from qa_forkserver import ForkServer as _ForkServer, ServerGone
 from qa_risk import risk_reason as _risk_reason
 from qa_state import ProcessState as _ProcessState
 from qa_requests import Requests as _Requests, parse as _parse
@@ -94,7 +94,7 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
             _reap_all(time.monotonic() + 0.3)
             return
         req, cleanup = {}, []
-        sup.cleanup = cleanup
+        sup.cleanup, sup.nonce = cleanup, ""
         try:
             if ahead is None:
                 ahead = _parse(line) + (None, None)
@@ -107,7 +107,10 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
             if os.getpid() != me:
                 os._exit(0)
             sup.retire()
-            resp = json.dumps({"id": req.get("id"), "error": traceback.format_exc()}).encode()
+            # With the request's nonce, the pool reports the error on this entry and goes on
+            # with this worker (without it, the answer is a desync and the worker is killed).
+            resp = json.dumps({"id": req.get("id"), "nonce": sup.nonce,
+                               "error": traceback.format_exc()}).encode()
         if os.getpid() != me:
             os._exit(0)
         if sup.ahead is not None and sup.live is not sup.ahead_child:
@@ -354,8 +357,24 @@ class _Supervisor:
         """A new child, forked by the fork server (qa_forkserver.py), that waits for its first
         request; `plan` (confined workers): confine it now with those settings (see
         qa_child.plan_of), else after its first request."""
+        try:
+            return self.fork_once(plan)
+        except ServerGone:
+            # Killed (by an entry of a weak worker, or kill(-1) after a fork loop, see end()):
+            # the next server is forked from this process as it is now, which has run no
+            # snippet; new_fork_server keeps the other children's pipes and pages and the
+            # request in flight from it (as the spare did before the fork server: the line sent
+            # to the live child, nonce zeroed, may still sit in freed memory). fork_once has
+            # closed what it opened for the child it could not get, so the new server holds
+            # none of it either.
+            _trace("fork server %d gone; a new one" % self.forks.pid)
+            self.forks.bury()
+            self.forks = self.new_fork_server()
+            return self.fork_once(plan)
+
+    def fork_once(self, plan):
         root = os.path.realpath(tempfile.mkdtemp(prefix="qa-lint-", dir=_TMP_BASE))
-        mine, theirs = [], []
+        mine, theirs, shm = [], [], None
         try:
             req_r, req_w = os.pipe()
             mine.append(req_w)
@@ -371,23 +390,12 @@ class _Supervisor:
             fcntl.fcntl(shm_fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
             shm = mmap.mmap(shm_fd, _STMT.size)
             args = {"root": root, "plan": plan, "doctest": self.sessions}
-            try:
-                pid = self.forks.fork(theirs, args)
-            except OSError:
-                if self.forks.alive():
-                    raise  # the fork itself failed (e.g. the process limit)
-                # Killed (kill(-1) after a fork loop, see end()): the next server is forked
-                # from this process as it is now, which has run no snippet; new_fork_server
-                # keeps the other children's pipes and pages and the request in flight from it
-                # (as the spare did before the fork server: the line sent to the live child,
-                # nonce zeroed, may still sit in freed memory).
-                _trace("fork server %d gone; a new one" % self.forks.pid)
-                self.forks.close()
-                self.forks = self.new_fork_server()
-                pid = self.forks.fork(theirs, args)
+            pid = self.forks.fork(theirs, args)
         except BaseException:
             for fd in mine:
                 os.close(fd)
+            if shm is not None:
+                shm.close()
             shutil.rmtree(root, ignore_errors=True)
             raise
         finally:
