@@ -1,13 +1,17 @@
-//! The result cache: one file per entry, keyed by everything that can change its result.
+//! The result cache: one file per entry, keyed by everything that can change its result, and
+//! one per Markdown file holding what its examples came to once judged.
 //!
-//! The key hashes the entry's job (code, modes, fixture files, requirements, limits,
+//! An entry's key hashes its job (code, modes, fixture files, requirements, limits,
 //! sandbox) with a salt of qa-lint's version, the embedded Python's version, the active
 //! virtual environment, and the run-wide execution settings (`pipeline::open_cache`: limits,
 //! isolation, strictness); the schema and rule levels only change judging, after the cache.
-//! Keys hold no machine-specific paths or
-//! times, so a cache restored on another machine (`actions/cache`) is still valid. Files are
-//! written atomically (temp file + rename); a corrupt, truncated or foreign file is ignored
-//! and rewritten, never trusted, never fatal.
+//! A file's key ([`Cache::file_key`]) hashes its text, the effective configuration, the keys
+//! of its entries and the day (a claim of today's date is judged against the clock), so an
+//! unchanged file costs one read on a re-run, no judging; an edit to one entry misses the
+//! file's record and takes the other entries from theirs. Keys hold no machine-specific paths
+//! or times, so a cache restored on another machine (`actions/cache`) is still valid. Files
+//! are written atomically (temp file + rename); a corrupt, truncated or foreign file is
+//! ignored and rewritten, never trusted, never fatal.
 //!
 //! Under `--strict-sandbox` the cache is a namespace of its own (the salt says "strict"), so a
 //! trusted run never reads a result computed from a pull request, and every record carries a
@@ -18,10 +22,12 @@
 //! snippets may write only in their scratch directory.
 
 use crate::exec::{EntryJob, EntryOutcome};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-const FORMAT: u32 = 1;
+/// 2: records hold a `payload` (an entry's outcome, or a file's judged result).
+const FORMAT: u32 = 2;
 
 pub struct Cache {
     dir: PathBuf,
@@ -31,19 +37,25 @@ pub struct Cache {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Record {
+struct Record<T> {
     format: u32,
     key: String,
-    outcome: EntryOutcome,
+    payload: T,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     mac: String,
 }
 
-fn mac(key: &[u8; 32], record_key: &str, outcome: &EntryOutcome) -> String {
+fn mac(key: &[u8; 32], record_key: &str, payload: &[u8]) -> String {
     let mut h = blake3::Hasher::new_keyed(key);
     h.update(record_key.as_bytes());
-    h.update(&serde_json::to_vec(outcome).unwrap_or_default());
+    h.update(payload);
     h.finalize().to_hex().to_string()
+}
+
+/// Hashes `b` length-prefixed, so that fields cannot run into each other.
+fn field(h: &mut blake3::Hasher, b: &[u8]) {
+    h.update(&(b.len() as u64).to_le_bytes());
+    h.update(b);
 }
 
 impl Cache {
@@ -87,10 +99,6 @@ impl Cache {
     pub fn key(&self, job: &EntryJob) -> String {
         let mut h = blake3::Hasher::new();
         h.update(self.salt.as_bytes());
-        let field = |h: &mut blake3::Hasher, b: &[u8]| {
-            h.update(&(b.len() as u64).to_le_bytes());
-            h.update(b);
-        };
         for b in &job.blocks {
             field(&mut h, b.filename.as_bytes());
             field(&mut h, b.source.as_bytes());
@@ -105,29 +113,63 @@ impl Cache {
         h.finalize().to_hex().to_string()
     }
 
+    /// The key of a Markdown file's judged result: its text, the effective configuration (as
+    /// JSON), the keys of the entries it runs (by index) and today's UTC day.
+    pub fn file_key(&self, text: &str, config_json: &str, entries: &[(usize, &str)]) -> String {
+        let mut h = blake3::Hasher::new();
+        h.update(self.salt.as_bytes());
+        field(&mut h, b"judged file");
+        let day = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 86_400);
+        field(&mut h, &day.to_le_bytes());
+        field(&mut h, text.as_bytes());
+        field(&mut h, config_json.as_bytes());
+        for (i, key) in entries {
+            field(&mut h, &(*i as u64).to_le_bytes());
+            field(&mut h, key.as_bytes());
+        }
+        h.finalize().to_hex().to_string()
+    }
+
     fn path(&self, key: &str) -> PathBuf {
         self.dir.join(&key[..2]).join(format!("{key}.json"))
     }
 
     /// A stored outcome, if present and valid for exactly this key.
     pub fn get(&self, key: &str) -> Option<EntryOutcome> {
-        if self.mac_key == Some(None) {
-            return None;
-        }
-        let bytes = std::fs::read(self.path(key)).ok()?;
-        let record: Record = serde_json::from_slice(&bytes).ok()?;
-        if let Some(Some(k)) = &self.mac_key {
-            if record.mac != mac(k, key, &record.outcome) {
-                return None;
-            }
-        }
-        (record.format == FORMAT && record.key == key).then_some(record.outcome)
+        self.get_record(key)
     }
 
     /// Store an outcome. Timeouts and crashes are not stored: they may depend on load.
     pub fn put(&self, key: &str, outcome: &EntryOutcome) {
-        if matches!(outcome, EntryOutcome::TimedOut { .. } | EntryOutcome::Crashed { .. }) || self.mac_key == Some(None)
-        {
+        if !matches!(outcome, EntryOutcome::TimedOut { .. } | EntryOutcome::Crashed { .. }) {
+            self.put_record(key, outcome);
+        }
+    }
+
+    /// A stored record of any kind, if present and valid for exactly this key (and, in strict
+    /// runs, carrying a valid MAC).
+    pub fn get_record<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        if self.mac_key == Some(None) {
+            return None;
+        }
+        let bytes = std::fs::read(self.path(key)).ok()?;
+        let record: Record<Box<serde_json::value::RawValue>> = serde_json::from_slice(&bytes).ok()?;
+        if record.format != FORMAT || record.key != key {
+            return None;
+        }
+        if let Some(Some(k)) = &self.mac_key {
+            if record.mac != mac(k, key, record.payload.get().as_bytes()) {
+                return None;
+            }
+        }
+        serde_json::from_str(record.payload.get()).ok()
+    }
+
+    /// Stores a record under `key` (atomically: a reader sees the old file or the new one).
+    pub fn put_record<T: Serialize>(&self, key: &str, payload: &T) {
+        if self.mac_key == Some(None) {
             return;
         }
         let path = self.path(key);
@@ -135,17 +177,19 @@ impl Cache {
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
+        let Ok(payload) = serde_json::value::to_raw_value(payload) else {
+            return;
+        };
         let record = Record {
             format: FORMAT,
             key: key.to_string(),
-            outcome: outcome.clone(),
             mac: match &self.mac_key {
-                Some(Some(k)) => mac(k, key, outcome),
+                Some(Some(k)) => mac(k, key, payload.get().as_bytes()),
                 _ => String::new(),
             },
+            payload,
         };
         let Ok(json) = serde_json::to_vec(&record) else { return };
-        // Atomic: a reader sees the old file or the whole new one, never a torn write.
         if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
             use std::io::Write;
             if tmp.write_all(&json).is_ok() {

@@ -128,7 +128,7 @@ fn run_chunk(
                 examples::blocks_for_newer_python(c.doc.entries.iter().zip(sel).filter(|(_, &s)| s).map(|(e, _)| e))
             })
             .sum::<usize>();
-        run_examples(&mut checked, &selected, opts, config, exec, summary)?;
+        run_examples(&mut checked, &selected, pool, opts, config, exec, summary)?;
     }
     Ok(checked
         .iter_mut()
@@ -275,6 +275,7 @@ pub fn recount(reports: &[FileReport], summary: &mut Summary) {
 fn run_examples(
     checked: &mut [CheckedFile],
     selected: &[Vec<bool>],
+    threads: &rayon::ThreadPool,
     opts: &RunSettings,
     config: &Config,
     exec: &mut ExecState,
@@ -306,21 +307,41 @@ fn run_examples(
             }
         }
     }
-    if prepared.is_empty() {
-        return Ok(());
-    }
     let cache = exec.cache.as_ref();
     let keys: Vec<Option<String>> = prepared.iter().map(|(_, _, p)| cache.map(|c| c.key(&p.job))).collect();
-    let mut outcomes: Vec<Option<EntryOutcome>> = keys
-        .iter()
-        .map(|k| k.as_ref().and_then(|k| cache.and_then(|c| c.get(k))))
-        .collect();
+    // A file whose text, configuration and entries are unchanged is one read: its judged
+    // result. Its entries are neither looked up, nor run, nor judged.
+    let file_keys = file_keys(checked, &prepared, &keys, cache, config);
+    let stored: Vec<Option<examples::FileExamples>> = threads.install(|| {
+        file_keys
+            .par_iter()
+            .map(|k| k.as_ref().and_then(|k| cache.and_then(|c| c.get_record(k))))
+            .collect()
+    });
+    let (prepared, keys): (Vec<_>, Vec<_>) = prepared
+        .into_iter()
+        .zip(keys)
+        .filter(|((fi, _, _), _)| stored[*fi].is_none())
+        .unzip();
+    for (fi, file) in stored.into_iter().enumerate() {
+        if let Some(file) = file {
+            summary.cached_entries += file.entries;
+            add_examples(summary, &mut checked[fi].diagnostics, file);
+        }
+    }
+    let mut outcomes: Vec<Option<EntryOutcome>> = threads.install(|| {
+        keys.par_iter()
+            .map(|k| k.as_ref().and_then(|k| cache.and_then(|c| c.get(k))))
+            .collect()
+    });
     summary.cached_entries += outcomes.iter().filter(|o| o.is_some()).count();
     let todo: Vec<usize> = (0..prepared.len()).filter(|&i| outcomes[i].is_none()).collect();
     if todo.is_empty() {
         // Nothing to run: no worker, no interpreter started.
-        summary.python.get_or_insert_with(crate::exec::python_version_hint);
-        summary.environment = crate::exec::pool::worker_command().and_then(|w| w.project_env.clone());
+        if exec.pool.is_none() {
+            summary.python.get_or_insert_with(crate::exec::python_version_hint);
+            summary.environment = crate::exec::pool::worker_command().and_then(|w| w.project_env.clone());
+        }
     } else {
         // Lets a test prove that an unchanged corpus starts no Python at all.
         if opts.forbid_exec {
@@ -375,22 +396,91 @@ fn run_examples(
             }
         }
     }
+    // Judging is pure and per entry: spread over the threads, gathered per file in entry order.
     let judge_opts = JudgeOptions::default();
-    for ((fi, ei, p), outcome) in prepared.iter().zip(&outcomes) {
-        let Some(outcome) = outcome else { continue };
-        let doc = &checked[*fi].doc;
-        let policy = examples::Policy {
-            sections: doc.mode == crate::config::EntryMode::Sections,
-            require_verified: config.exec.require_verified,
-        };
-        let judged = examples::judge_entry(&doc.entries[*ei], p, outcome, config, &judge_opts, policy);
-        summary.claims += judged.claims;
-        summary.unverified.merge(&judged.unverified);
-        summary.blocks_not_runnable += judged.not_runnable;
-        summary.blocks_run += examples::blocks_run(outcome);
-        checked[*fi].diagnostics.extend(judged.diagnostics);
+    let judged: Vec<Option<examples::Judged>> = threads.install(|| {
+        prepared
+            .par_iter()
+            .zip(&outcomes)
+            .map(|((fi, ei, p), outcome)| {
+                let doc = &checked[*fi].doc;
+                let policy = examples::Policy {
+                    sections: doc.mode == crate::config::EntryMode::Sections,
+                    require_verified: config.exec.require_verified,
+                };
+                Some(examples::judge_entry(
+                    &doc.entries[*ei],
+                    p,
+                    outcome.as_ref()?,
+                    config,
+                    &judge_opts,
+                    policy,
+                ))
+            })
+            .collect()
+    });
+    let mut files: Vec<(examples::FileExamples, bool)> = vec![(Default::default(), true); checked.len()];
+    for (((fi, _, _), outcome), judged) in prepared.iter().zip(&outcomes).zip(judged) {
+        let (file, storable) = &mut files[*fi];
+        match (outcome, judged) {
+            (Some(outcome), Some(judged)) => {
+                // Like an entry's outcome, a file with a timeout or a crash is not stored.
+                *storable &= !matches!(outcome, EntryOutcome::TimedOut { .. } | EntryOutcome::Crashed { .. });
+                file.add(judged, outcome);
+            }
+            _ => *storable = false,
+        }
+    }
+    for (fi, (file, storable)) in files.into_iter().enumerate() {
+        // Only a file judged in this pass (one taken whole from the cache has no entries here).
+        if let (true, Some(c), Some(key)) = (storable && file.entries > 0, cache, &file_keys[fi]) {
+            c.put_record(key, &file);
+        }
+        add_examples(summary, &mut checked[fi].diagnostics, file);
     }
     Ok(())
+}
+
+/// Each file's key for its judged result ([`Cache::file_key`]) when the cache is on; `None`
+/// for a file with nothing to run.
+fn file_keys(
+    checked: &[CheckedFile],
+    prepared: &[(usize, usize, examples::PreparedEntry)],
+    keys: &[Option<String>],
+    cache: Option<&Cache>,
+    config: &Config,
+) -> Vec<Option<String>> {
+    let mut entries: Vec<Vec<(usize, &str)>> = vec![Vec::new(); checked.len()];
+    for ((fi, ei, _), key) in prepared.iter().zip(keys) {
+        if let Some(key) = key {
+            entries[*fi].push((*ei, key));
+        }
+    }
+    let Some(cache) = cache else {
+        return vec![None; checked.len()];
+    };
+    let config_json = serde_json::to_string(config).unwrap_or_default();
+    checked
+        .iter()
+        .zip(&entries)
+        .map(|(c, entries)| {
+            let text = &c.source.as_ref()?.text;
+            (!entries.is_empty()).then(|| cache.file_key(text, &config_json, entries))
+        })
+        .collect()
+}
+
+/// Adds one file's judged examples to the run's counts and the file's diagnostics.
+fn add_examples(
+    summary: &mut Summary,
+    diagnostics: &mut Vec<crate::diagnostic::Diagnostic>,
+    file: examples::FileExamples,
+) {
+    summary.claims += file.claims;
+    summary.unverified.merge(&file.unverified);
+    summary.blocks_not_runnable += file.not_runnable;
+    summary.blocks_run += file.blocks_run;
+    diagnostics.extend(file.diagnostics);
 }
 
 /// A progress bar on stderr, drawn only on a terminal (never into pipes or CI logs).

@@ -91,6 +91,10 @@ fn unchanged_rerun_starts_no_python_and_corrupt_cache_is_ignored() {
     let second = common::qa_in_env(&root(), &cached, &[("QA_LINT_FORBID_EXEC", "1")]);
     assert_eq!(second.stdout, first.stdout);
     assert_eq!(second.code, 1);
+    // Every later re-run too: a run that took a file whole from the cache does not store it
+    // again (it once stored it empty, and the third run lost the file's findings).
+    let again = common::qa_in_env(&root(), &cached, &[("QA_LINT_FORBID_EXEC", "1")]);
+    assert_eq!(again.stdout, first.stdout, "second re-run");
     // Corrupt every cache file: the run still gives the same answer and rewrites them.
     let mut corrupted = 0;
     for entry in walk(&cache) {
@@ -111,6 +115,27 @@ fn unchanged_rerun_starts_no_python_and_corrupt_cache_is_ignored() {
             .last(),
         Some("*")
     );
+}
+
+#[test]
+fn a_rerun_from_the_cache_counts_what_the_first_run_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let args = [
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--output-format",
+        "concise",
+        SAMPLE,
+    ];
+    let summary = |out: &common::Output| out.stdout.lines().last().unwrap_or_default().to_string();
+    let first = summary(&qa(&args));
+    assert!(first.contains("claims verified"), "{first}");
+    for run in ["first re-run", "second re-run"] {
+        let again = summary(&common::qa_in_env(&root(), &args, &[("QA_LINT_FORBID_EXEC", "1")]));
+        assert!(again.ends_with("entries from cache)"), "{run}: {again}");
+        assert!(again.starts_with(&first), "{run}: {again}\nfirst: {first}");
+    }
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

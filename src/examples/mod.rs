@@ -209,3 +209,29 @@ pub fn blocks_run(outcome: &EntryOutcome) -> usize {
         EntryOutcome::MissingModules(_) => 0,
     }
 }
+
+/// What the examples of one file came to, judged: its diagnostics and its share of the run's
+/// counts. Stored whole in the cache ([`crate::cache::Cache::file_key`]), so an unchanged file
+/// is neither run nor judged again.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct FileExamples {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Entries run (or taken from the cache).
+    pub entries: usize,
+    pub claims: usize,
+    pub unverified: unverified::Unverified,
+    pub not_runnable: usize,
+    pub blocks_run: usize,
+}
+
+impl FileExamples {
+    /// Adds one entry's judged outcome.
+    pub fn add(&mut self, judged: Judged, outcome: &EntryOutcome) {
+        self.entries += 1;
+        self.claims += judged.claims;
+        self.unverified.merge(&judged.unverified);
+        self.not_runnable += judged.not_runnable;
+        self.blocks_run += blocks_run(outcome);
+        self.diagnostics.extend(judged.diagnostics);
+    }
+}
