@@ -442,15 +442,21 @@ fn a_committed_cache_is_never_trusted_in_strict_mode() {
     );
 }
 
-/// Rewrites every cached output `k + 1` into the claimed `k + 2`.
+/// Rewrites every cached output `k + 1` into the claimed `k + 2`, and every file's judged
+/// result into one without findings.
 fn forge_cache(dir: &Path) {
     for sub in std::fs::read_dir(dir).unwrap().flatten().filter(|e| e.path().is_dir()) {
         for f in std::fs::read_dir(sub.path()).unwrap().flatten() {
             let text = std::fs::read_to_string(f.path()).unwrap();
             let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-            for e in v["outcome"]["data"]["blocks"][0]["events"].as_array_mut().unwrap() {
-                let n: i64 = e["text"].as_str().unwrap().parse().unwrap();
-                e["text"] = serde_json::Value::String((n + 1).to_string());
+            let payload = &mut v["payload"];
+            if let Some(found) = payload.get_mut("diagnostics") {
+                *found = serde_json::json!([]);
+            } else {
+                for e in payload["data"]["blocks"][0]["events"].as_array_mut().unwrap() {
+                    let n: i64 = e["text"].as_str().unwrap().parse().unwrap();
+                    e["text"] = serde_json::Value::String((n + 1).to_string());
+                }
             }
             std::fs::write(f.path(), v.to_string()).unwrap();
         }
