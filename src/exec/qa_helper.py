@@ -360,13 +360,10 @@ class _Supervisor:
         try:
             return self.fork_once(plan)
         except ServerGone:
-            # Killed (by an entry of a weak worker, or kill(-1) after a fork loop, see end()):
-            # the next server is forked from this process as it is now, which has run no
-            # snippet; new_fork_server keeps the other children's pipes and pages and the
-            # request in flight from it (as the spare did before the fork server: the line sent
-            # to the live child, nonce zeroed, may still sit in freed memory). fork_once has
-            # closed what it opened for the child it could not get, so the new server holds
-            # none of it either.
+            # Killed (by a weak worker's entry, or kill(-1) after a fork loop, see end()): the
+            # next server is forked from this process, which has run no snippet; it keeps none
+            # of the children's pipes and pages, nor the request in flight (new_fork_server),
+            # nor what fork_once opened for the child it could not get (closed by then).
             _trace("fork server %d gone; a new one" % self.forks.pid)
             self.forks.bury()
             self.forks = self.new_fork_server()
