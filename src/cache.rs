@@ -5,13 +5,14 @@
 //! sandbox) with a salt of qa-lint's version, the embedded Python's version, the active
 //! virtual environment, and the run-wide execution settings (`pipeline::open_cache`: limits,
 //! isolation, strictness); the schema and rule levels only change judging, after the cache.
-//! A file's key ([`Cache::file_key`]) hashes its text, the effective configuration, the keys
-//! of its entries and the day (a claim of today's date is judged against the clock), so an
-//! unchanged file costs one read on a re-run, no judging; an edit to one entry misses the
-//! file's record and takes the other entries from theirs. Keys hold no machine-specific paths
-//! or times, so a cache restored on another machine (`actions/cache`) is still valid. Files
-//! are written atomically (temp file + rename); a corrupt, truncated or foreign file is
-//! ignored and rewritten, never trusted, never fatal.
+//! A file's key ([`Cache::file_key`]) hashes its path as given and its text, the effective
+//! configuration, the keys of its entries (with what preparing them found on disk) and the
+//! day (a claim of today's date is judged against the clock), so an unchanged file costs one
+//! read on a re-run, no judging; an edit to one entry misses the file's record and takes the
+//! other entries from theirs. Keys hold no machine-specific paths or times, so a cache
+//! restored on another machine (`actions/cache`) is still valid. Files are written atomically
+//! (temp file + rename); a corrupt, truncated or foreign file is ignored and rewritten, never
+//! trusted, never fatal.
 //!
 //! Under `--strict-sandbox` the cache is a namespace of its own (the salt says "strict"), so a
 //! trusted run never reads a result computed from a pull request, and every record carries a
@@ -113,21 +114,24 @@ impl Cache {
         h.finalize().to_hex().to_string()
     }
 
-    /// The key of a Markdown file's judged result: its text, the effective configuration (as
-    /// JSON), the keys of the entries it runs (by index) and today's UTC day.
-    pub fn file_key(&self, text: &str, config_json: &str, entries: &[(usize, &str)]) -> String {
+    /// The key of a Markdown file's judged result: its path as given and its text, the
+    /// effective configuration (as JSON), the entries it runs (index, key, and what preparing
+    /// them reported, as JSON) and today's UTC day.
+    pub fn file_key(&self, path: &str, text: &str, config_json: &str, entries: &[(usize, &str, String)]) -> String {
         let mut h = blake3::Hasher::new();
         h.update(self.salt.as_bytes());
         field(&mut h, b"judged file");
+        field(&mut h, path.as_bytes());
         let day = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() / 86_400);
         field(&mut h, &day.to_le_bytes());
         field(&mut h, text.as_bytes());
         field(&mut h, config_json.as_bytes());
-        for (i, key) in entries {
+        for (i, key, prepared) in entries {
             field(&mut h, &(*i as u64).to_le_bytes());
             field(&mut h, key.as_bytes());
+            field(&mut h, prepared.as_bytes());
         }
         h.finalize().to_hex().to_string()
     }

@@ -307,6 +307,9 @@ fn run_examples(
             }
         }
     }
+    if prepared.is_empty() {
+        return Ok(());
+    }
     let cache = exec.cache.as_ref();
     let keys: Vec<Option<String>> = prepared.iter().map(|(_, _, p)| cache.map(|c| c.key(&p.job))).collect();
     // A file whose text, configuration and entries are unchanged is one read: its judged
@@ -450,10 +453,12 @@ fn file_keys(
     cache: Option<&Cache>,
     config: &Config,
 ) -> Vec<Option<String>> {
-    let mut entries: Vec<Vec<(usize, &str)>> = vec![Vec::new(); checked.len()];
-    for ((fi, ei, _), key) in prepared.iter().zip(keys) {
+    // Per entry: its key, and what preparing it found on disk (a fixture file missing or
+    // outside the project), which the entry's key does not say and its diagnostics do.
+    let mut entries: Vec<Vec<(usize, &str, String)>> = vec![Vec::new(); checked.len()];
+    for ((fi, ei, p), key) in prepared.iter().zip(keys) {
         if let Some(key) = key {
-            entries[*fi].push((*ei, key));
+            entries[*fi].push((*ei, key, serde_json::to_string(&p.diagnostics).unwrap_or_default()));
         }
     }
     let Some(cache) = cache else {
@@ -465,7 +470,8 @@ fn file_keys(
         .zip(&entries)
         .map(|(c, entries)| {
             let text = &c.source.as_ref()?.text;
-            (!entries.is_empty()).then(|| cache.file_key(text, &config_json, entries))
+            let path = c.path.display().to_string();
+            (!entries.is_empty()).then(|| cache.file_key(&path, text, &config_json, entries))
         })
         .collect()
 }

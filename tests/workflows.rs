@@ -138,6 +138,27 @@ fn a_rerun_from_the_cache_counts_what_the_first_run_counted() {
     }
 }
 
+#[test]
+fn a_file_record_is_not_reused_when_a_fixture_changes_what_it_reports() {
+    // A missing fixture and one that links outside the project give the entry the same job,
+    // so the same entry key; the file's judged record must not carry the first message over.
+    let project = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let page = std::fs::read_to_string(root().join("fixtures/rules/missing-fixture/fail.md"))
+        .unwrap()
+        .replace("fixture=data/no-such-words.txt", "fixture=words.txt");
+    std::fs::write(dir.join("a.md"), page).unwrap();
+    let args = ["--cache-dir", "cache", "--output-format", "concise", "a.md"];
+    let missing = qa_in(dir, &args);
+    assert!(missing.stdout.contains("cannot be read"), "{}", missing.stdout);
+    std::fs::write(outside.path().join("words.txt"), "a b\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("words.txt"), dir.join("words.txt")).unwrap();
+    let linked = common::qa_in_env(dir, &args, &[("QA_LINT_FORBID_EXEC", "1")]);
+    assert!(linked.stdout.contains("is outside the project"), "{}", linked.stdout);
+    assert!(!linked.stdout.contains("cannot be read"), "{}", linked.stdout);
+}
+
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {

@@ -267,8 +267,6 @@ class Child:
         mods, base = sys.modules, self.modules0
         if len(mods) < len(base):
             return "sys.modules entries removed"
-        if len(mods) == len(base) and mods == base:  # the usual case: one C-level comparison
-            return self.forget_entry_paths()
         for name, m in base.items():
             if mods.get(name) is not m:
                 return "sys.modules[%r] replaced" % name
@@ -280,10 +278,6 @@ class Child:
                     del mods[name]
                 else:
                     base[name] = m
-        return self.forget_entry_paths()
-
-    def forget_entry_paths(self):
-        """Drops the import system's finders for the entry's directory (the next one has its own)."""
         for p in [p for p in sys.path_importer_cache if p.startswith(self.root)]:
             del sys.path_importer_cache[p]
         return None
@@ -291,12 +285,11 @@ class Child:
     def reset(self, tmp):
         import builtins, random, warnings
         b, b0 = vars(builtins), self.builtins0
-        if b != b0:  # the usual case, equal, is one C-level comparison; a change is put back by identity
-            for k in [k for k in b if k not in b0]:
-                del b[k]
-            for k, v in b0.items():
-                if b.get(k, b) is not v:
-                    b[k] = v
+        for k in [k for k in b if k not in b0]:
+            del b[k]
+        for k, v in b0.items():  # by identity: a proxy equal to the original is still a change
+            if b.get(k, b) is not v:
+                b[k] = v
         sys.displayhook, sys.excepthook, sys.breakpointhook, sys.unraisablehook = self.hooks0
         sys.setrecursionlimit(self.reclimit0)
         if self.digits0 is not None:

@@ -54,6 +54,8 @@ class ForkServer:
         ServerGone when the server has ended: only its death closes its end of the socket, and
         a killed server's socket breaks before it can be reaped, so that is asked of the socket,
         not of waitpid (which may still see it running)."""
+        if self.sock.fileno() < 0:  # buried, and its successor could not be started
+            raise ServerGone(errno.EPIPE, "the qa-lint fork server has ended")
         try:
             socket.send_fds(self.sock, [json.dumps(args).encode()], fds)
             data = self.sock.recv(_PID.size)
@@ -73,10 +75,13 @@ class ForkServer:
     def bury(self):
         """After ServerGone: makes sure the server is dead and reaps it."""
         self.sock.close()
+        pid, self.pid = self.pid, -1  # buried once: later calls touch no pid
+        if pid <= 0:
+            return
         try:
-            if os.waitpid(self.pid, os.WNOHANG)[0] == 0:  # still exiting (never signal a reaped pid)
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:  # still exiting (never signal a reaped pid)
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
         except ChildProcessError:
             pass  # already reaped (a sweep for orphans waits for any child)
 
