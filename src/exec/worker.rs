@@ -36,6 +36,73 @@ pub const STATE: &str = include_str!("qa_state.py");
 
 /// Called in each entry's forked child (through Python): kill the child with SIGKILL when the
 /// worker (its parent) dies, so a killed worker never leaves snippets running.
+/// The embedded modules in the order they load (each imports only those before it), and
+/// the file and module name each runs as; qa_helper, last, is the worker's entry point.
+const MODULES: [(&str, &std::ffi::CStr, &std::ffi::CStr); 11] = [
+    (STMT, c"qa_stmt.py", c"qa_stmt"),
+    (CODE, c"qa_code.py", c"qa_code"),
+    (SESSION, c"qa_session.py", c"qa_session"),
+    (RUNNER, c"qa_runner.py", c"qa_runner"),
+    (RISK, c"qa_risk.py", c"qa_risk"),
+    (SANDBOX, c"qa_sandbox.py", c"qa_sandbox"),
+    (STATE, c"qa_state.py", c"qa_state"),
+    (CHILD, c"qa_child.py", c"qa_child"),
+    (FORK_SERVER, c"qa_forkserver.py", c"qa_forkserver"),
+    (REQUESTS, c"qa_requests.py", c"qa_requests"),
+    (HELPER, c"qa_helper.py", c"qa_helper"),
+];
+
+/// The embedded modules compiled by the build's Python (build.rs `precompile_embedded_python`).
+const PRECOMPILED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embedded_python.bin"));
+
+/// The precompiled modules (name -> code object) when this Python's bytecode magic is the
+/// build's; `None` (compile the sources) otherwise, or when anything about them is off.
+fn precompiled(py: Python<'_>) -> Option<Bound<'_, pyo3::types::PyDict>> {
+    precompiled_from(py, PRECOMPILED)
+}
+
+fn precompiled_from<'py>(py: Python<'py>, blob: &[u8]) -> Option<Bound<'py, pyo3::types::PyDict>> {
+    let (magic, data) = (blob.get(..4)?, blob.get(4..)?);
+    let ours = py
+        .import("_frozen_importlib_external")
+        .ok()?
+        .getattr("MAGIC_NUMBER")
+        .ok()?;
+    if ours.extract::<Vec<u8>>().ok()? != magic {
+        return None;
+    }
+    let codes = py
+        .import("marshal")
+        .ok()?
+        .call_method1("loads", (pyo3::types::PyBytes::new(py, data),));
+    codes.ok()?.cast_into::<pyo3::types::PyDict>().ok()
+}
+
+/// Runs one embedded module and registers it in `sys.modules` (as `PyModule::from_code`
+/// does), from its precompiled code when there is one.
+fn load_module<'py>(
+    py: Python<'py>,
+    precompiled: Option<&Bound<'py, pyo3::types::PyDict>>,
+    source: &str,
+    file: &std::ffi::CStr,
+    name: &std::ffi::CStr,
+) -> PyResult<Bound<'py, PyModule>> {
+    let code = precompiled.and_then(|d| d.get_item(name.to_str().ok()?).ok().flatten());
+    let Some(code) = code else {
+        let source = CString::new(source).expect("embedded Python has no NUL");
+        return PyModule::from_code(py, &source, file, name);
+    };
+    // SAFETY: `code` is a code object (marshalled by build.rs with this Python's magic); the
+    // call returns a new reference or NULL with an exception set.
+    let module = unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            pyo3::ffi::PyImport_ExecCodeModuleEx(name.as_ptr(), code.as_ptr(), file.as_ptr()),
+        )
+    }?;
+    Ok(module.cast_into::<PyModule>()?)
+}
+
 #[pyfunction]
 fn _child_setup(parent_pid: i32) -> bool {
     // SAFETY: plain syscalls.
@@ -141,24 +208,13 @@ pub fn worker_main() -> ! {
         fatal(e);
     }
     let res: PyResult<()> = Python::attach(|py| {
-        // from_code registers each module in sys.modules, so qa_helper's imports find them.
-        for (source, file, name) in [
-            (STMT, c"qa_stmt.py", c"qa_stmt"),
-            (CODE, c"qa_code.py", c"qa_code"),
-            (SESSION, c"qa_session.py", c"qa_session"),
-            (RUNNER, c"qa_runner.py", c"qa_runner"),
-            (RISK, c"qa_risk.py", c"qa_risk"),
-            (SANDBOX, c"qa_sandbox.py", c"qa_sandbox"),
-            (STATE, c"qa_state.py", c"qa_state"),
-            (CHILD, c"qa_child.py", c"qa_child"),
-            (FORK_SERVER, c"qa_forkserver.py", c"qa_forkserver"),
-            (REQUESTS, c"qa_requests.py", c"qa_requests"),
-        ] {
-            let code = CString::new(source).expect("embedded Python has no NUL");
-            PyModule::from_code(py, &code, file, name)?;
+        // Each module is registered in sys.modules as it loads, so qa_helper's imports find them.
+        let precompiled = precompiled(py);
+        let mut helper = None;
+        for (source, file, name) in MODULES {
+            helper = Some(load_module(py, precompiled.as_ref(), source, file, name)?);
         }
-        let code = CString::new(HELPER).expect("helper has no NUL");
-        let m = PyModule::from_code(py, &code, c"qa_helper.py", c"qa_helper")?;
+        let m = helper.expect("qa_helper is the last module");
         let setup = wrap_pyfunction!(_child_setup, py)?;
         let fork_sibling = wrap_pyfunction!(_fork_sibling, py)?;
         let confine = if kernel {
@@ -183,5 +239,29 @@ pub fn worker_main() -> ! {
             });
             fatal(msg)
         }
+    }
+}
+
+#[cfg(all(test, feature = "embed"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_build_compiles_every_embedded_module_for_this_python_and_no_other() {
+        super::super::pyinit::init_python().unwrap();
+        Python::attach(|py| {
+            let codes = precompiled(py).expect("built by this Python: its magic matches");
+            for (_, _, name) in MODULES {
+                let name = name.to_str().unwrap();
+                assert!(codes.contains(name).unwrap(), "{name} is not precompiled");
+            }
+            // Another Python's bytecode, or none at all: the sources are compiled instead.
+            let mut other = PRECOMPILED.to_vec();
+            other[0] ^= 0xff;
+            assert!(precompiled_from(py, &other).is_none());
+            assert!(precompiled_from(py, b"").is_none());
+            let m = load_module(py, None, "X = 1\n", c"qa_probe.py", c"qa_probe").unwrap();
+            assert_eq!(m.getattr("X").unwrap().extract::<i32>().unwrap(), 1);
+        });
     }
 }
