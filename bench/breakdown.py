@@ -21,6 +21,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -31,8 +32,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def record(qa, corpus, args, data):
+    """(samples per process, the worker's trace: which pids are supervisors and children)."""
     cmd = ["perf", "record", "-q", "-e", "task-clock", "-F", "5000", "-o", data, "--", qa, *args, "qa"]
-    subprocess.run(cmd, cwd=corpus, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    env = dict(os.environ, QA_LINT_EXEC_TRACE="1")
+    run = subprocess.run(cmd, cwd=corpus, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         check=False, env=env)
+    trace = {"supervisor": set(), "children": set()}
+    for line in run.stderr.splitlines():
+        m = re.match(r"qa-lint exec\[(\d+)\]: (?:child|spare) (\d+)", line)
+        if m:
+            trace["supervisor"].add(int(m.group(1)))
+            trace["children"].add(int(m.group(2)))
     out = subprocess.run(["perf", "script", "-i", data, "-F", "pid,tid,time,period,ip,dso"],
                          capture_output=True, text=True, check=True).stdout
     procs = collections.defaultdict(lambda: {"user": 0, "kernel": 0, "first": None, "last": None})
@@ -48,11 +58,24 @@ def record(qa, corpus, args, data):
         p["kernel" if kernel else "user"] += period
         p["first"] = t if p["first"] is None else min(p["first"], t)
         p["last"] = t if p["last"] is None else max(p["last"], t)
-    return procs
+    return procs, trace
 
 
-def classify(procs, main_pid):
-    """main = perf's command; long-lived others: supervisor (most samples), fork server."""
+def classify(procs, main_pid, trace):
+    """main = perf's command. A weak worker's trace names its supervisor and its children
+    (a reused child lives as long as the supervisor, so lifetimes cannot tell them apart);
+    the other long-lived process is the fork server. A confined worker's trace has PIDs of its
+    own namespace: then the long-lived processes are told apart by their samples, supervisor
+    first (a reused child counts as the supervisor there)."""
+    if trace["supervisor"] & set(procs):
+        roles = {pid: "children" for pid in procs}
+        roles[main_pid] = "main"
+        for pid in procs:
+            if pid in trace["supervisor"]:
+                roles[pid] = "supervisor"
+            elif pid not in trace["children"] and pid != main_pid:
+                roles[pid] = "fork server" if _long_lived(procs, pid) else "children"
+        return roles
     start = min(p["first"] for p in procs.values())
     end = max(p["last"] for p in procs.values())
     span = end - start or 1.0
@@ -70,6 +93,12 @@ def classify(procs, main_pid):
     for pid in long_lived[2:]:
         roles[pid] = "supervisor"  # a confined worker's waiter
     return roles
+
+
+def _long_lived(procs, pid):
+    start = min(p["first"] for p in procs.values())
+    end = max(p["last"] for p in procs.values())
+    return procs[pid]["last"] - procs[pid]["first"] > 0.5 * ((end - start) or 1.0)
 
 
 def entries(qa, corpus):
@@ -94,10 +123,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(a.runs):
             data = os.path.join(tmp, "perf-%d.data" % i)
-            procs = record(a.qa_lint, a.corpus, args, data)
+            procs, trace = record(a.qa_lint, a.corpus, args, data)
             # perf's own command is the first process to be sampled.
             main_pid = min(procs, key=lambda pid: procs[pid]["first"])
-            roles = classify(procs, main_pid)
+            roles = classify(procs, main_pid, trace)
             sums = collections.defaultdict(lambda: [0, 0])
             for pid, p in procs.items():
                 sums[roles[pid]][0] += p["user"]
