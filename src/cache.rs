@@ -145,11 +145,25 @@ impl Cache {
         self.get_record(key)
     }
 
-    /// Store an outcome. Timeouts and crashes are not stored: they may depend on load.
+    /// Store an outcome, if it is one to keep ([`Cache::keeps`]).
     pub fn put(&self, key: &str, outcome: &EntryOutcome) {
-        if !matches!(outcome, EntryOutcome::TimedOut { .. } | EntryOutcome::Crashed { .. }) {
+        if Cache::keeps(outcome) {
             self.put_record(key, outcome);
         }
+    }
+
+    /// Whether an outcome is stored. Timeouts and crashes are not: they may depend on load. Nor
+    /// is one where a module was not found (a `requires=` module, or an import that raised
+    /// ModuleNotFoundError): installing it is the fix the report asks for, and the packages of
+    /// the environment are not in the key.
+    pub fn keeps(outcome: &EntryOutcome) -> bool {
+        let EntryOutcome::Completed(result) = outcome else {
+            return false;
+        };
+        !result.blocks.iter().any(|b| {
+            b.errors.iter().any(|e| e.type_name == "ModuleNotFoundError")
+                || b.session.iter().any(|s| s.missing_module.is_some())
+        })
     }
 
     /// A stored record of any kind, if present and valid for exactly this key (and, in strict
@@ -254,7 +268,7 @@ mod tests {
     }
 
     #[test]
-    fn outcomes_round_trip_but_timeouts_crashes_and_corrupt_files_do_not() {
+    fn outcomes_round_trip_but_timeouts_crashes_missing_modules_and_corrupt_files_do_not() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path(), &[], false, &Default::default());
         assert!(dir.path().join(".gitignore").is_file());
@@ -287,5 +301,8 @@ mod tests {
         };
         cache.put(&slow, &crashed);
         assert_eq!(cache.get(&slow), None);
+        let missing = EntryOutcome::MissingModules(vec!["numpy".into()]);
+        cache.put(&slow, &missing);
+        assert_eq!(cache.get(&slow), None, "a module installed later would stay missing");
     }
 }

@@ -427,8 +427,8 @@ fn run_examples(
         let (file, storable) = &mut files[*fi];
         match (outcome, judged) {
             (Some(outcome), Some(judged)) => {
-                // Like an entry's outcome, a file with a timeout or a crash is not stored.
-                *storable &= !matches!(outcome, EntryOutcome::TimedOut { .. } | EntryOutcome::Crashed { .. });
+                // A file is stored only when every outcome of it is one the cache keeps.
+                *storable &= Cache::keeps(outcome);
                 file.add(judged, outcome);
             }
             _ => *storable = false,

@@ -4,10 +4,9 @@ mod common;
 
 use std::process::Command;
 
-#[test]
-fn snippets_see_the_active_virtualenv() {
-    let dir = tempfile::tempdir().unwrap();
-    let venv = dir.path().join("venv");
+/// A venv in `dir` (no pip), a page that imports `qa_venv_probe`, and the venv's site-packages.
+fn venv_and_page(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let venv = dir.join("venv");
     let ok = Command::new("python3")
         .args(["-m", "venv", "--without-pip"])
         .arg(&venv)
@@ -22,9 +21,16 @@ fn snippets_see_the_active_virtualenv() {
         .unwrap()
         .path()
         .join("site-packages");
-    std::fs::write(site.join("qa_venv_probe.py"), "ANSWER = 42\n").unwrap();
     let md = "## 1. Where Do Packages Come From?\n\n```python\nimport qa_venv_probe\nprint(qa_venv_probe.ANSWER)  # 42\n```\n";
-    std::fs::write(dir.path().join("a.md"), md).unwrap();
+    std::fs::write(dir.join("a.md"), md).unwrap();
+    (venv, site)
+}
+
+#[test]
+fn snippets_see_the_active_virtualenv() {
+    let dir = tempfile::tempdir().unwrap();
+    let (venv, site) = venv_and_page(dir.path());
+    std::fs::write(site.join("qa_venv_probe.py"), "ANSWER = 42\n").unwrap();
     let run = |venv: Option<&std::path::Path>| {
         let mut cmd = common::command(
             dir.path(),
@@ -53,4 +59,34 @@ fn snippets_see_the_active_virtualenv() {
         without.contains("[missing-module] `qa_venv_probe` is not installed"),
         "{without}"
     );
+}
+
+#[test]
+fn a_module_installed_after_a_run_is_found_by_the_next_one() {
+    // "Not installed" is not cached: installing the package is the fix the warning asks for.
+    let dir = tempfile::tempdir().unwrap();
+    let (venv, site) = venv_and_page(dir.path());
+    let run = || {
+        let args = [
+            "--cache-dir",
+            "cache",
+            "--output-format",
+            "concise",
+            "--config",
+            "/dev/null",
+            "a.md",
+        ];
+        let mut cmd = common::command(dir.path(), &args);
+        cmd.env("VIRTUAL_ENV", &venv);
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+    };
+    let before = run();
+    assert!(
+        before.contains("[missing-module] `qa_venv_probe` is not installed"),
+        "{before}"
+    );
+    std::fs::write(site.join("qa_venv_probe.py"), "ANSWER = 42\n").unwrap();
+    let after = run();
+    assert!(!after.contains("missing-module"), "{after}");
+    assert!(after.contains("1 claim verified"), "{after}");
 }
