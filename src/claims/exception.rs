@@ -93,9 +93,10 @@ pub fn same_details(claimed: &str, actual: &str) -> bool {
     if claimed.is_empty() || actual.is_empty() {
         return false;
     }
-    let details = QUOTED.is_match(claimed) || QUOTED.is_match(actual) || !numbers(claimed).is_empty();
-    if details {
-        return quoted_in(claimed, actual) && quoted_in(actual, claimed) && numbers(claimed) == numbers(actual);
+    // A quoted value or a number on either side: those must be the same.
+    let (nc, na) = (numbers(claimed), numbers(actual));
+    if QUOTED.is_match(claimed) || QUOTED.is_match(actual) || !nc.is_empty() || !na.is_empty() {
+        return quoted_in(claimed, actual) && quoted_in(actual, claimed) && nc == na;
     }
     // No value to compare (`division by zero` for `integer division or modulo by zero`): the
     // same words, mostly. A message of the page's own code said otherwise is another message.
@@ -107,7 +108,7 @@ pub fn same_details(claimed: &str, actual: &str) -> bool {
     };
     let (a, b) = (words(claimed), words(actual));
     let common = a.intersection(&b).count();
-    numbers(actual).is_empty() && common * 2 >= a.len().max(b.len())
+    common * 2 >= a.len().max(b.len())
 }
 
 /// Exact names, except that a dotted module path on either side is ignored

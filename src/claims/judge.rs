@@ -230,19 +230,27 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     if claim.strength == Strength::Weak && !resembles(&claim.text, &actual) {
         return Verdict::NotAClaim;
     }
+    // Whether the claim shows `first`, the first of several printed lines, whole.
+    let shows_first = |first: &str| {
+        let shown = unquote_all(&claim.text).unwrap_or_else(|| claim.text.clone());
+        !first.is_empty()
+            && (Pattern::compile(&shown).matches(first, opts)
+                || first == claim.full.trim()
+                || cands.iter().any(|c| c.trim() == first))
+    };
     // `print(text)  # its first line` for one print of several lines: the rest is left out,
     // as a multi-line claim may leave lines out (below): a warning, not a wrong claim.
-    if !multi_line && outs.len() == 1 && outs[0].contains('\n') {
-        let first = outs[0].lines().next().unwrap_or("").trim();
-        let shown = unquote_all(&claim.text).unwrap_or_else(|| claim.text.clone());
-        if !first.is_empty() && Pattern::compile(&shown).matches(first, opts) {
-            return Verdict::Elided {
-                expected: claim.text.clone(),
-                fix: None,
-                omitted: outs[0].lines().count() - 1,
-                actual,
-            };
-        }
+    if !multi_line
+        && outs.len() == 1
+        && outs[0].contains('\n')
+        && shows_first(outs[0].lines().next().unwrap_or("").trim())
+    {
+        return Verdict::Elided {
+            expected: claim.text.clone(),
+            fix: None,
+            omitted: outs[0].lines().count() - 1,
+            actual,
+        };
     }
     // `print(i)  # 0 to 10` in a loop (`0 bis 10`, `0 a 10`, `0..10`, `0 - 10`): a range in
     // words names the first and the last of the lines the loop printed.
@@ -263,17 +271,13 @@ pub fn judge(claim: &Claim, observed: &Observed, opts: &JudgeOptions) -> Verdict
     // Only when the called code printed every line: `print(f())  # 55` where `f` prints 55
     // and returns None claims what its own print shows, and `print(i)  # 0` in a loop that
     // printed 0 and 1 claims each of its own lines.
-    if !multi_line && outs.len() > 1 && observed.printed_by_callees >= outs.len() {
-        let first = outs[0].trim();
-        let whole = claim.full.trim();
-        if !first.is_empty() && (first == whole || cands.iter().any(|c| c.trim() == first)) {
-            return Verdict::Elided {
-                expected: claim.text.clone(),
-                fix: None,
-                omitted: outs.len() - 1,
-                actual,
-            };
-        }
+    if !multi_line && outs.len() > 1 && observed.printed_by_callees >= outs.len() && shows_first(outs[0].trim()) {
+        return Verdict::Elided {
+            expected: claim.text.clone(),
+            fix: None,
+            omitted: outs.len() - 1,
+            actual,
+        };
     }
     // A multi-line claim that shows the output with whole lines left out (a URL hint under
     // an error message, a noisy log line): a presentation choice, so a warning.
@@ -309,10 +313,14 @@ fn prints_then_returns(full: &str) -> Option<String> {
     Some(format!("{}\n{}", shown(&c[1]), shown(&c[2])))
 }
 
-/// `0 to 10`, `1 bis 5`, `0..9`, `1 - 3`: two values joined by one short word or a dash.
+/// `0 to 10`, `1 bis 5`, `0..9`, `1 - 3`, `0 到 9`: two values joined by a word that means
+/// "up to" (not any word: `1 and 3` names two lines, not a range), two dots or a dash.
 fn range_in_words(comment: &str) -> Option<(&str, &str)> {
     static RANGE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^\s*(\S+?)\s*(?:\.\.|\s(?:-|–|—|~|\p{L}{1,8})\s|-|–|~|\p{Han}{1,2})\s*(\S+)\s*$").unwrap()
+        regex::Regex::new(
+            r"(?i)^\s*(\S+?)\s*(?:\.\.\.?|\s(?:to|through|thru|till|until|bis|a|à|al|hasta|até|tot|до|по)\s|[-–—~〜]|到|至|から)\s*(\S+)\s*$",
+        )
+        .unwrap()
     });
     let c = RANGE.captures(comment)?;
     let (a, b) = (c.get(1)?.as_str(), c.get(2)?.as_str());

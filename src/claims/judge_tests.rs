@@ -611,7 +611,12 @@ fn a_range_in_words_names_the_first_and_last_lines_of_a_loop() {
     ] {
         assert_eq!(rule_of(&j(claim, lines.clone())), None, "{claim}");
     }
-    assert_eq!(rule_of(&j("print(i)  # 0 to 5", lines)), Some(Rule::OutputMismatch));
+    assert_eq!(
+        rule_of(&j("print(i)  # 0 to 5", lines.clone())),
+        Some(Rule::OutputMismatch)
+    );
+    // Two values joined by "and" name two lines, not a range: the middle one is missing.
+    assert_eq!(rule_of(&j("print(i)  # 0 and 2", lines)), Some(Rule::OutputMismatch));
 }
 
 #[test]

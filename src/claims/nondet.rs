@@ -49,9 +49,21 @@ static SLEEP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bsleep\(").unwrap
 /// A name (shared with stubs.rs, which follows names the same way).
 pub(super) static IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").unwrap());
 /// The targets of an assignment statement's first line (annotations and augmented forms too).
-pub(super) static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
+static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*((?:[A-Za-z_][A-Za-z0-9_]*\s*(?::[^=]*)?,?\s*)+)(?:[-+*/%|&^@]|//|\*\*|>>|<<)?=[^=]").unwrap()
 });
+/// The names an assignment's first line binds: its targets, not their annotations
+/// (`x: int = f()` binds `x`, `t: Dict[str, int] = f()` binds `t`, `a, b = f()` both).
+pub(super) fn assigned_names(line: &str) -> Vec<String> {
+    let Some(c) = ASSIGN.captures(line) else {
+        return Vec::new();
+    };
+    super::nesting::split_top(&c[1], ",")
+        .into_iter()
+        .flat_map(|target| IDENT.find_iter(target.split(':').next().unwrap_or("")))
+        .map(|m| m.as_str().to_string())
+        .collect()
+}
 static DEF: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_][A-Za-z0-9_]*)").unwrap());
 static AS_TARGET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bas\s+([A-Za-z_][A-Za-z0-9_]*)").unwrap());
@@ -173,10 +185,8 @@ impl Nondet {
                 if strong || !first.trim_start().starts_with("class") {
                     out.push(c[1].to_string());
                 }
-            } else if let Some(c) = ASSIGN.captures(first) {
-                for name in IDENT.find_iter(&c[1]) {
-                    out.push(name.as_str().to_string());
-                }
+            } else {
+                out.extend(assigned_names(first));
             }
             if let Some(c) = FOR_TARGET.captures(first) {
                 for name in IDENT.find_iter(&c[1]) {
@@ -304,6 +314,21 @@ mod tests {
         );
         assert_eq!(flags("a = []\nprint(id(a))\nprint(a)\n"), [false, true, false]);
         assert_eq!(flags("import os\nprint(os.getcwd())\n"), [false, true]);
+    }
+
+    #[test]
+    fn an_annotation_is_not_a_name_the_clock_taints() {
+        // `t: float = time.time()` binds `t`, not `float`: a later `float(...)` is fixed.
+        assert_eq!(
+            flags("import time\nt: float = time.time()\nprint(float('1.5'))\nprint(t)\n"),
+            [false, true, false, true]
+        );
+        assert_eq!(
+            super::assigned_names("m: Dict[str, int] = f()"),
+            ["m"],
+            "a comma inside an annotation"
+        );
+        assert_eq!(super::assigned_names("a, b = f()"), ["a", "b"]);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! Like [`super::nondet`], the check is lexical and follows names through assignments.
 
 use super::lexer::{scan, LineKind};
-use super::nondet::{ASSIGN, IDENT};
+use super::nondet::{assigned_names, IDENT};
 use regex::Regex;
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -111,14 +111,7 @@ impl Stubs {
             let uses_taint = IDENT.find_iter(&code).any(|m| self.tainted.contains(m.as_str()));
             if calls_stub || uses_taint {
                 out.insert(l.number);
-                if let Some(t) = ASSIGN.captures(&code) {
-                    // The names bound, not their annotations (`x: int = stub()` binds `x`).
-                    for target in t[1].split(',') {
-                        let name = target.split(':').next().unwrap_or("");
-                        self.tainted
-                            .extend(IDENT.find_iter(name).map(|m| m.as_str().to_string()));
-                    }
-                }
+                self.tainted.extend(assigned_names(&code));
             }
         }
         out

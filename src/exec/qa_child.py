@@ -136,7 +136,8 @@ class Child:
         self.env0 = dict(os.environ)
         # The bytes behind os.environ (POSIX CPython): comparing them is one C-level dict
         # comparison per entry, where comparing os.environ decodes every variable (~30 us).
-        self.envdata0 = dict(getattr(os.environ, "_data", {}))
+        data = getattr(os.environ, "_data", None)
+        self.envdata0 = None if data is None else dict(data)
         self.path0 = list(sys.path)
         self.builtins0 = dict(vars(__import__("builtins")))
         self.hooks0 = (sys.displayhook, sys.excepthook, sys.breakpointhook, sys.unraisablehook)
@@ -302,7 +303,7 @@ class Child:
                 env[k] = env0[k]
             else:
                 env.pop(k, None)
-        if getattr(env, "_data", None) != self.envdata0 or not self.envdata0:
+        if self.envdata0 is None or env._data != self.envdata0:
             for k in [k for k in env if k not in env0]:
                 del env[k]
             for k, v in env0.items():

@@ -117,9 +117,10 @@ def slips_repair(source, error, flags, rounds=3):
     message names no single character, or the block is too large to check."""
     if len(source) > _MAX_SOURCE:
         return None
+    budget = [_MAX_TRIES]  # compiles left, shared by the rounds: the whole search is bounded
     try:
         for n in range(rounds):
-            fixed = _one_edit(source, error, flags)
+            fixed = _one_edit(source, error, flags, budget)
             if fixed is None:
                 return None if n == 0 else False
             if fixed is False:
@@ -140,19 +141,20 @@ def _where(error):
     return (error.lineno or 0, error.offset or 0)
 
 
-def _one_edit(source, error, flags):
+def _one_edit(source, error, flags, budget):
     """The source with one character edited so that the compiler gets past `error` (it may
-    stop at a later slip), False when no such edit exists, None when the message names no
-    single character."""
+    stop at a later slip), False when no such edit exists (within `budget[0]` more compiles),
+    None when the message names no single character."""
     message = str(getattr(error, "msg", "") or "")
     chars = next((c for key, c in _SLIP_CHARS if key in message), None)
     bad = None
-    if "invalid character" in message or "non-printable" in message:
-        m = re.search(r"'(.)'", message) or re.search(r"U\+([0-9A-Fa-f]{4,6})", message)
-        if m and m.re.pattern.startswith("U"):
-            bad = chr(int(m.group(1), 16))
-        elif m:
-            bad = m.group(1)
+    if _names_an_invalid_character(message):
+        quoted = re.search(r"'(.)'", message)
+        code = re.search(r"U\+([0-9A-Fa-f]{4,6})", message)
+        if quoted:
+            bad = quoted.group(1)
+        elif code:
+            bad = chr(int(code.group(1), 16))
         chars = _LOOKALIKES.get(bad, " " if bad is not None and not bad.isprintable() else "")
     if chars is None:
         return None
@@ -216,9 +218,10 @@ def _one_edit(source, error, flags):
                 yield lines[:at] + [line[:col] + new + line[col + 1:]] + lines[at + 1:]
 
     best = None
-    for tries, edited in enumerate(candidates()):
-        if tries >= _MAX_TRIES:
+    for edited in candidates():
+        if budget[0] <= 0:
             break
+        budget[0] -= 1
         text = "".join(edited)
         got = outcome(text)
         if got is True:
@@ -228,9 +231,13 @@ def _one_edit(source, error, flags):
     return best[1] if best else False
 
 
+def _names_an_invalid_character(message):
+    return "invalid character" in message or "non-printable" in message
+
+
 def _names_a_character(error):
     message = str(getattr(error, "msg", "") or "")
-    return any(key in message for key, _ in _SLIP_CHARS) or "invalid character" in message or "non-printable" in message
+    return any(key in message for key, _ in _SLIP_CHARS) or _names_an_invalid_character(message)
 
 
 def _slip_moved(new, old):

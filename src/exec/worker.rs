@@ -34,8 +34,6 @@ pub const REQUESTS: &str = include_str!("qa_requests.py");
 /// The state a process serving many entries re-asserts (imported as `qa_state`).
 pub const STATE: &str = include_str!("qa_state.py");
 
-/// Called in each entry's forked child (through Python): kill the child with SIGKILL when the
-/// worker (its parent) dies, so a killed worker never leaves snippets running.
 /// The embedded modules in the order they load (each imports only those before it), and
 /// the file and module name each runs as; qa_helper, last, is the worker's entry point.
 const MODULES: [(&str, &std::ffi::CStr, &std::ffi::CStr); 11] = [
@@ -103,6 +101,8 @@ fn load_module<'py>(
     Ok(module.cast_into::<PyModule>()?)
 }
 
+/// Called in each entry's forked child (through Python): kill the child with SIGKILL when the
+/// worker (its parent) dies, so a killed worker never leaves snippets running.
 #[pyfunction]
 fn _child_setup(parent_pid: i32) -> bool {
     // SAFETY: plain syscalls.

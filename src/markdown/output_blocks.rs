@@ -54,17 +54,18 @@ pub fn label(text: &str) -> Option<(Option<ForPython>, &str)> {
     let mut text = text.trim();
     if let Some((first, rest)) = text.split_once('\n') {
         let rest = rest.trim();
-        if NUMBERING.is_match(rest) && first.trim_end().ends_with(':') {
-            text = first;
-        }
-    }
-    if let Some((first, rest)) = text.split_once('\n') {
-        let rest = rest.trim();
-        let value_like = !rest.contains('\n')
-            && rest.starts_with(|c: char| "[({'\"-".contains(c) || c.is_ascii_digit())
-            && !rest.ends_with('.');
-        if !value_like || !first.trim_end().ends_with(':') {
+        if !first.trim_end().ends_with(':') {
             return None;
+        }
+        if NUMBERING.is_match(rest) {
+            text = first;
+        } else {
+            let value_like = !rest.contains('\n')
+                && rest.starts_with(|c: char| "[({'\"-".contains(c) || c.is_ascii_digit())
+                && !rest.ends_with('.');
+            if !value_like {
+                return None;
+            }
         }
     }
     let caps = LABEL.captures(text)?;

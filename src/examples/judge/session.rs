@@ -30,16 +30,16 @@ fn transcript_version(code: &str) -> Option<(u32, u32)> {
 /// the examples after it are for.
 fn version_remark(source: &str) -> Option<crate::entry::ForPython> {
     static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?i)^#\s*(?:(?:requires\s+)?python|py)?\s*(>=\s*)?(\d)\.(\d{1,2})(?:\.\d+)?\s*(\+|or (?:newer|later|above))?\s*:?$")
+        regex::Regex::new(r"(?i)^#\s*((?:requires\s+)?python|py)?\s*(>=\s*)?(\d)\.(\d{1,2})(?:\.\d+)?\s*(\+|or (?:newer|later|above))?\s*:?$")
             .unwrap()
     });
     let c = RE.captures(source.trim())?;
-    let at_least = c.get(1).is_some() || c.get(4).is_some();
+    let at_least = c.get(2).is_some() || c.get(5).is_some();
     // A bare `# 3.5` may be any number; a version says `Python`, `>=` or `+`.
-    if !at_least && !source.to_ascii_lowercase().contains("py") {
+    if !at_least && c.get(1).is_none() {
         return None;
     }
-    Some(((c[2].parse().ok()?, c[3].parse().ok()?), at_least))
+    Some(((c[3].parse().ok()?, c[4].parse().ok()?), at_least))
 }
 
 #[cfg(test)]
