@@ -125,6 +125,20 @@ fn after_a_timeout_the_rest_of_the_entry_still_runs() {
     assert!(!out.stdout.contains("undefined-name"), "{}", out.stdout);
 }
 
+/// A child sends an entry's results when the entry ends; until then it keeps them on the page
+/// it shares with its supervisor (src/exec/qa_page.py), so that a block that finished before a
+/// timeout or a crash is still judged: its wrong claim is an error next to the stop.
+#[test]
+fn what_finished_before_a_timeout_or_a_crash_is_judged() {
+    const PAGE: &str = "fixtures/verdict/finished-before-a-stop.md";
+    assert_eq!(verdicts(&[PAGE]), expected(PAGE));
+    // The same in children that run one entry each, as strict mode's always do.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("qa-lint.toml");
+    std::fs::write(&config, "[exec]\nisolation = \"entry\"\n").unwrap();
+    assert_eq!(verdicts(&["--config", config.to_str().unwrap(), PAGE]), expected(PAGE));
+}
+
 /// The page runs as its reader runs it: a block as one compilation unit, the real builtins,
 /// a transcript as the REPL reads pasted text. Every claim of `runs-as-written.md` holds; its
 /// twin `runs-as-written-wrong.md` changes each one, and each is an error at its line.

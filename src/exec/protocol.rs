@@ -49,9 +49,13 @@
 //! **Child → supervisor** (a fresh pipe per child; one line each, a tag byte then JSON):
 //! `B<0|1><BlockResult>` per finished block (the digit: output truncated so far),
 //! `D{"threads_left": n, "truncated": b, "dirty": reason|null}` when the entry finished,
-//! `M[missing modules]` or `I"traceback"` (requirements missing | a helper bug). The running
-//! statement is not sent: the child writes it into a 16-byte shared page that the supervisor
-//! reads only after a timeout or crash.
+//! `M[missing modules]` or `I"traceback"` (requirements missing | a helper bug). An entry's
+//! `B` lines and its `D` are sent in one write when it ends (one wake-up of the supervisor per
+//! entry); until then the child also keeps each `B` line on the *shared page* (a sealed 1 MiB
+//! memfd both map, `qa_page.py`), with the statement running. The supervisor reads the page
+//! only after a timeout or crash: the blocks that finished are judged, and the statement
+//! running is where the stop is reported. Results that outgrow the page go to the pipe as they
+//! come (the page says so).
 //!
 //! **What each side checks.** The supervisor reads at most
 //! `8 × limits.max_output_bytes + 2 × request length + 1 MiB` from a child per entry and kills

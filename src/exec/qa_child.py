@@ -7,17 +7,16 @@ rlimits and the audit-hook sandbox, and, when it may be reused for the next entr
 file, checks and resets everything an entry could have changed (after_entry, reset). The wire
 protocol is written down in src/exec/protocol.rs.
 """
-import _thread, importlib.util, json, linecache, math, mmap, os, resource, shutil, signal, struct, sys
+import _thread, importlib.util, json, linecache, math, mmap, os, resource, shutil, signal, sys
 import tempfile, threading
 
 import qa_runner
+from qa_page import STMT
 from qa_sandbox import Sandbox as _SandboxState, make_hook as _make_hook
 from qa_state import EntryState as _EntryState
 
 # Limits whose soft value rearm() sets for each entry: EntryState compares only their hard value.
 _REARMED = (resource.RLIMIT_CPU, resource.RLIMIT_AS)
-
-STMT = struct.Struct("iiii")  # entry seq, block, first, last (block -1 = none yet): the shared page
 
 
 def send_tag(fd, tag, obj):
@@ -210,7 +209,8 @@ class Child:
         dirty = None
         if self.reusable:
             dirty = self.after_entry(entry, max(threads, _thread._count()), tmp)
-        send_tag(self.w, b"D", {"threads_left": threads, "truncated": entry.truncated, "dirty": dirty})
+        done = {"threads_left": threads, "truncated": entry.truncated, "dirty": dirty}
+        entry.results.finish(b"D" + qa_runner.dumps(done).encode("utf-8", "replace") + b"\n")
         return self.reusable and dirty is None
 
     def after_entry(self, entry, threads, tmp):

@@ -21,7 +21,8 @@ every child, comes from the fork server: it has never seen another child's pipes
 """
 import errno, fcntl, gc, json, mmap, os, platform, select, shutil, signal, sys, tempfile, time, traceback
 
-from qa_child import Child as _Child, STMT as _STMT, plan_of as _plan_of, send_tag as _send_tag
+from qa_child import Child as _Child, plan_of as _plan_of, send_tag as _send_tag
+from qa_page import SIZE as _PAGE_SIZE, STMT as _STMT, results_left as _results_left
 from qa_runner import send as _send
 from qa_forkserver import ForkServer as _ForkServer, ServerGone
 from qa_risk import risk_reason as _risk_reason
@@ -379,13 +380,13 @@ class _Supervisor:
             res_r, res_w = os.pipe()
             mine.append(res_r)
             theirs.append(res_w)
-            # The page both sides map, sealed at its size: a child that truncated it would make
-            # the supervisor's next read of it a SIGBUS (writes stay allowed).
-            shm_fd = os.memfd_create("qa-lint-stmt", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+            # The page both sides map (qa_page.py), sealed at its size: a child that truncated it
+            # would make the supervisor's next read of it a SIGBUS (writes stay allowed).
+            shm_fd = os.memfd_create("qa-lint-page", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
             theirs.append(shm_fd)
-            os.ftruncate(shm_fd, _STMT.size)
+            os.ftruncate(shm_fd, _PAGE_SIZE)
             fcntl.fcntl(shm_fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
-            shm = mmap.mmap(shm_fd, _STMT.size)
+            shm = mmap.mmap(shm_fd, _PAGE_SIZE)
             args = {"root": root, "plan": plan, "doctest": self.sessions}
             pid = self.forks.fork(theirs, args)
         except BaseException:
@@ -412,7 +413,7 @@ class _Supervisor:
             code = 70
             req_r, res_w, shm_fd = fds
             try:
-                shm = mmap.mmap(shm_fd, _STMT.size)
+                shm = mmap.mmap(shm_fd, _PAGE_SIZE)
                 os.close(shm_fd)
                 plan = tuple(args["plan"]) if args["plan"] is not None else None
                 code = _Child(req_r, res_w, shm, args["root"], plan, self.confine).main(self.setup, self.me)
@@ -433,7 +434,7 @@ class _Supervisor:
         def forget():  # in the server: nothing of the children that exist or of the entry in flight
             for o in (self.live, self.spare):
                 if o is not None:
-                    o.shm.close()  # their statement pages: a child must not write another's
+                    o.shm.close()  # their shared pages: a child must not write another's
             self.live = self.spare = None
             self.ahead = self.pending = self.ahead_child = None
             self.requests.buf = bytearray()
@@ -566,6 +567,11 @@ class _Supervisor:
             s, bi, first, last = _STMT.unpack_from(c.shm, 0)
             if s == seq and bi >= 0:
                 stmt = [bi, first, last]
+            kept = None if flooded else _results_left(c.shm, seq)
+            if kept is not None:  # the blocks that finished, sent only at the entry's end
+                lines = [ln for ln in kept.split(b"\n") if ln[:1] == b"B"]
+                blocks = [ln[2:] for ln in lines]
+                truncated = truncated or any(ln[1:2] == b"1" for ln in lines)
             self.unstarted = s != seq and not timed_out and not flooded and internal is None
             self.retire(status=status)
         elif not c.reusable or (done is not None and done.get("dirty")) or missing is not None:

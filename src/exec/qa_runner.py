@@ -7,8 +7,9 @@ doctest is imported lazily (only for session blocks): it pulls in about 30 modul
 inspect, unittest...) that would otherwise make every fork of the worker more expensive.
 """
 import __future__
-import ast, builtins, io, json, linecache, os, re, struct, sys, traceback, types
+import ast, builtins, io, json, linecache, os, re, sys, traceback, types
 
+from qa_page import STMT, Results
 from qa_code import AWAIT, const_pool, shared, slips_repair, top_level_await
 from qa_session import SessionRunner
 from qa_stmt import (LOST, SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value, loads,
@@ -20,7 +21,6 @@ _FUTURE_MASK = 0
 for _n in __future__.all_feature_names:
     _FUTURE_MASK |= getattr(__future__, _n).compiler_flag
 _real_print = builtins.print
-_STMT = struct.Struct("iiii")  # entry seq, block, first, last: the shared page (see qa_helper)
 # Exceptions that say the process itself may be in a bad state: the child is not reused.
 _SEVERE = (SystemExit, KeyboardInterrupt, RecursionError, MemoryError)
 CUR = None  # the running Entry (set in the child; read by the sandbox hook)
@@ -117,6 +117,7 @@ class Entry(SessionRunner):
     def __init__(self, req, w, tmp, shm, seq):
         self.req, self.w, self.pid = req, w, os.getpid()
         self.shm, self.seq = shm, seq
+        self.results = Results(shm, w, seq)  # sent when the entry ends (qa_child.run_entry)
         self.violations = 0
         self.severe = None  # name of a _SEVERE exception a statement raised
         self.blocks = req["blocks"]
@@ -267,7 +268,7 @@ class Entry(SessionRunner):
 
     def mark(self, bi, first, last):
         """The statement now running, on the page the supervisor reads after a timeout."""
-        _STMT.pack_into(self.shm, 0, self.seq, bi, first, last)
+        STMT.pack_into(self.shm, 0, self.seq, bi, first, last)
 
     def error(self, e, stmt):
         self.note_severe(e)
@@ -344,7 +345,7 @@ class Entry(SessionRunner):
                 self.check_pid()
             res, self.res = self.res, None
             data = dumps(res).encode("utf-8", "replace")
-            _write(self.w, b"B%d%s\n" % (self.truncated, data))
+            self.results.add(b"B%d%s\n" % (self.truncated, data))
 
     def check_pid(self):
         if os.getpid() != self.pid:  # a snippet forked and this is the copy: vanish silently

@@ -12,6 +12,9 @@ use std::os::fd::FromRawFd;
 
 /// The Python supervisor + child set-up + sandbox, embedded.
 pub const HELPER: &str = include_str!("qa_helper.py");
+/// The page a child shares with its supervisor: the running statement and the entry's results
+/// so far (imported by RUNNER, CHILD and HELPER as `qa_page`).
+pub const PAGE: &str = include_str!("qa_page.py");
 /// The Python block runner (imported by HELPER as `qa_runner`), embedded.
 pub const RUNNER: &str = include_str!("qa_runner.py");
 /// What the runner knows about statements and names from the code (imported by RUNNER as `qa_stmt`).
@@ -36,7 +39,8 @@ pub const STATE: &str = include_str!("qa_state.py");
 
 /// The embedded modules in the order they load (each imports only those before it), and
 /// the file and module name each runs as; qa_helper, last, is the worker's entry point.
-const MODULES: [(&str, &std::ffi::CStr, &std::ffi::CStr); 11] = [
+const MODULES: [(&str, &std::ffi::CStr, &std::ffi::CStr); 12] = [
+    (PAGE, c"qa_page.py", c"qa_page"),
     (STMT, c"qa_stmt.py", c"qa_stmt"),
     (CODE, c"qa_code.py", c"qa_code"),
     (SESSION, c"qa_session.py", c"qa_session"),

@@ -616,7 +616,7 @@ fn a_cache_directory_behind_a_symlink_is_not_used() {
 fn the_shared_page_cannot_be_truncated_under_the_supervisor() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let truncate = "import os\nhits = []\nfor fd in os.listdir('/proc/self/fd'):\n    try:\n        if 'qa-lint-stmt' in os.readlink('/proc/self/fd/' + fd):\n            try:\n                os.ftruncate(int(fd), 0)\n                hits.append('truncated')\n            except OSError:\n                hits.append('refused')\n    except OSError:\n        pass\nprint(sorted(set(hits)))  # ['refused']\nprint(1 + 1)  # 2".to_string();
+    let truncate = "import os\nhits = []\nfor fd in os.listdir('/proc/self/fd'):\n    try:\n        if 'qa-lint-page' in os.readlink('/proc/self/fd/' + fd):\n            try:\n                os.ftruncate(int(fd), 0)\n                hits.append('truncated')\n            except OSError:\n                hits.append('refused')\n    except OSError:\n        pass\nprint(sorted(set(hits)))  # ['refused']\nprint(1 + 1)  # 2".to_string();
     std::fs::write(d.join("a.md"), markdown(&[truncate, "print(2 + 2)  # 4".to_string()])).unwrap();
     std::fs::write(d.join("b.md"), victims(2)).unwrap();
     for sandbox in ["weak", "kernel"] {
