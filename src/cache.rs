@@ -136,6 +136,12 @@ impl Cache {
         h.finalize().to_hex().to_string()
     }
 
+    /// Whether the cache holds no records at all (a first run, or after `rm -r`): then every
+    /// entry will run, and the run starts its Python before it has parsed anything.
+    pub fn is_empty(&self) -> bool {
+        std::fs::read_dir(&self.dir).map_or(true, |mut d| !d.any(|e| e.is_ok_and(|e| e.path().is_dir())))
+    }
+
     fn path(&self, key: &str) -> PathBuf {
         self.dir.join(&key[..2]).join(format!("{key}.json"))
     }

@@ -39,6 +39,19 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// takes its children's accounting with it.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
+/// The run of jobs a worker thread claims from `start`: consecutive jobs of one non-empty
+/// [`EntryJob::group`], at most [`MAX_CLAIM`], or the one job of an empty group.
+fn claim_at(jobs: &[EntryJob], start: usize) -> Option<std::ops::Range<usize>> {
+    let group = &jobs.get(start)?.group;
+    let mut end = start + 1;
+    if !group.is_empty() {
+        while end < jobs.len() && end - start < MAX_CLAIM && jobs[end].group == *group {
+            end += 1;
+        }
+    }
+    Some(start..end)
+}
+
 /// A spawn request for the spawner thread: which executable, confined or not, with a spare
 /// child or not, and where to send the child.
 type SpawnReq = (PathBuf, bool, bool, WorkerEnv, mpsc::Sender<io::Result<Child>>);
@@ -50,6 +63,9 @@ pub struct Pool {
     limits: Limits,
     exe: PathBuf,
     idle: Mutex<Vec<Worker>>,
+    /// Workers started ([`Pool::launch`]) whose hello has not been read yet: their CPython
+    /// starts while this process still parses; [`Pool::spawn`] takes them first.
+    launched: Mutex<Vec<Worker>>,
     version: Mutex<Option<String>>,
     /// A start-up error that will not go away by retrying (e.g. a venv of the wrong Python).
     fatal: Mutex<Option<String>>,
@@ -98,6 +114,7 @@ impl Pool {
             limits,
             exe,
             idle: Mutex::new(Vec::new()),
+            launched: Mutex::new(Vec::new()),
             version: Mutex::new(None),
             fatal: Mutex::new(None),
             next_id: AtomicU64::new(1),
@@ -172,19 +189,9 @@ impl Pool {
         let threads = self.size.min(jobs.len());
         let claim = || {
             let mut next = cursor.lock().unwrap_or_else(|e| e.into_inner());
-            let start = *next;
-            if start >= jobs.len() {
-                return None;
-            }
-            let group = &jobs[start].group;
-            let mut end = start + 1;
-            if !group.is_empty() {
-                while end < jobs.len() && end - start < MAX_CLAIM && jobs[end].group == *group {
-                    end += 1;
-                }
-            }
-            *next = end;
-            Some(start..end)
+            let range = claim_at(&jobs, *next)?;
+            *next = range.end;
+            Some(range)
         };
         std::thread::scope(|s| {
             for _ in 0..threads {
@@ -199,6 +206,19 @@ impl Pool {
                 });
             }
         });
+    }
+
+    /// How many workers [`Pool::run`] would keep busy with `jobs`: one per claim, at most
+    /// the pool's size (a thread that finds nothing to claim starts no worker).
+    pub fn workers_for(&self, jobs: &[EntryJob]) -> usize {
+        let mut claims = 0;
+        let mut at = 0;
+        while claims < self.size {
+            let Some(range) = claim_at(jobs, at) else { break };
+            claims += 1;
+            at = range.end;
+        }
+        claims
     }
 
     /// [`Pool::run`] collecting the outcomes in job order.
@@ -374,11 +394,37 @@ impl Pool {
         Self::crashed(detail)
     }
 
-    /// Starts a worker and waits for its hello line.
+    /// Starts workers, without waiting for them, until `n` are started or ready: a worker's
+    /// CPython takes tens of milliseconds to start (more with a `site` that imports), time the
+    /// run can spend parsing, or starting the others, instead of waiting for each in turn.
+    pub fn launch(&self, n: usize) {
+        if self.fatal.lock().unwrap().is_some() {
+            return;
+        }
+        let have = self.idle.lock().unwrap().len() + self.launched.lock().unwrap().len();
+        for _ in have..n.min(self.size) {
+            match self.start() {
+                Ok(w) => self.launched.lock().unwrap().push(w),
+                Err(_) => return, // spawn() meets the same error, and reports it
+            }
+        }
+    }
+
+    /// A worker, started earlier ([`Pool::launch`]) or now, once its hello line has been read.
     fn spawn(&self) -> Result<Worker, String> {
         if let Some(f) = self.fatal.lock().unwrap().clone() {
             return Err(f);
         }
+        let launched = self.launched.lock().unwrap().pop();
+        let w = match launched {
+            Some(w) => w,
+            None => self.start()?,
+        };
+        self.greet(w)
+    }
+
+    /// Starts a worker process (the spawner thread forks it).
+    fn start(&self) -> Result<Worker, String> {
         let (rtx, rrx) = mpsc::channel();
         {
             let guard = self.spawn_tx.lock().unwrap();
@@ -390,12 +436,16 @@ impl Pool {
         let mut child = child.map_err(|e| format!("cannot run {} __worker: {e}", self.exe.display()))?;
         let stdin = child.stdin.take().expect("piped stdin");
         let out = LineReader::new(child.stdout.take().expect("piped stdout"));
-        let mut w = Worker {
+        Ok(Worker {
             pid: child.id() as i32,
             child,
             stdin: Some(stdin),
             out,
-        };
+        })
+    }
+
+    /// Reads a started worker's hello: ready, or why it cannot start.
+    fn greet(&self, mut w: Worker) -> Result<Worker, String> {
         match w.out.read_line(Instant::now() + STARTUP_TIMEOUT, 1 << 20) {
             Ok(text) => match serde_json::from_str::<WireHello>(&text) {
                 Ok(WireHello { fatal: Some(f), .. }) => {
@@ -423,6 +473,8 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
+        // Started and never used: nothing of theirs to wind down, so no grace period either.
+        drop(std::mem::take(&mut *self.launched.lock().unwrap()));
         let mut idle = std::mem::take(&mut *self.idle.lock().unwrap());
         for w in &mut idle {
             w.stdin.take(); // end of input: the supervisor ends its children and exits
