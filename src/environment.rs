@@ -20,7 +20,8 @@ pub struct Environment {
     /// `QA_LINT_SPARE=0|1`: whether workers fork their next child ahead (the bench's
     /// before/after); unset: only when a core is left over.
     pub spare: Option<bool>,
-    /// `QA_LINT_EXEC_TRACE`: the supervisor logs every fork, reuse and retirement to stderr.
+    /// `QA_LINT_EXEC_TRACE`: the supervisor logs every fork, reuse and retirement to stderr,
+    /// and what each step of confining a child took.
     pub exec_trace: Option<OsString>,
     /// `NO_COLOR`, set and not empty: no colour under `--color auto`.
     pub no_color: bool,

@@ -8,7 +8,7 @@ file, checks and resets everything an entry could have changed (after_entry, res
 protocol is written down in src/exec/protocol.rs.
 """
 import _thread, importlib.util, json, linecache, math, mmap, os, resource, shutil, signal, sys
-import tempfile, threading
+import tempfile, threading, time
 
 import qa_runner
 from qa_page import STMT
@@ -73,6 +73,7 @@ class Child:
         self.sb = _SandboxState()
         self.hooked = False
         self.spare = None
+        self.steps = None  # how long confining took, step by step (sent with the first D line)
 
     def main(self, child_setup, parent):
         try:
@@ -89,7 +90,7 @@ class Child:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")  # BLAS thread pools vs RLIMIT_AS, and determinism
         if self.confine is not None and self.plan is not None:  # a spare: before any request exists
-            self.confine(self.root, *self.plan)
+            self.steps = self.confine(self.root, *self.plan)
         reader = os.fdopen(self.req_r, "rb")
         # The supervisor's first line: "1" = may run later entries of one file, "0" = one entry.
         mode = reader.readline()
@@ -105,8 +106,11 @@ class Child:
             req = json.loads(line)
             if seq == 1:
                 if self.confine is not None and self.plan is None:  # before anything of the entry exists
-                    self.confine(self.root, *plan_of(req))
+                    self.steps = self.confine(self.root, *plan_of(req))
+                started = time.perf_counter()
                 self.first_setup(req["limits"], float(req["timeout"]))
+                if self.steps is not None and not self.reusable:  # then set-up is only the limits
+                    self.steps.append(("rlimits", int((time.perf_counter() - started) * 1e6)))
             if not self.run_entry(req, seq):
                 # Unfit for another entry: the supervisor retires this child, and the next
                 # entry, which it may already have handed over, must not start here.
@@ -210,6 +214,8 @@ class Child:
         if self.reusable:
             dirty = self.after_entry(entry, max(threads, _thread._count()), tmp)
         done = {"threads_left": threads, "truncated": entry.truncated, "dirty": dirty}
+        if self.steps is not None:
+            done["confine"], self.steps = self.steps, None
         entry.results.finish(b"D" + qa_runner.dumps(done).encode("utf-8", "replace") + b"\n")
         return self.reusable and dirty is None
 

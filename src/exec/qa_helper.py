@@ -557,6 +557,8 @@ class _Supervisor:
             done = missing = None
             blocks = []
         ok = done is not None or missing is not None
+        if _TRACE and done is not None and done.get("confine"):  # bench/confine_steps.py reads this
+            _trace("child %d confined: %s" % (c.pid, ", ".join("%s %d us" % tuple(st) for st in done["confine"])))
         if done is not None and done.get("dirty"):
             _trace("child %d dirty after entry %d: %s" % (c.pid, seq, done["dirty"]))
         stmt = None

@@ -10,6 +10,7 @@
 mod attack;
 #[path = "../common/mod.rs"]
 mod common;
+mod steps;
 
 use attack::*;
 
