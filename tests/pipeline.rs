@@ -6,6 +6,8 @@
 //! Without kernel confinement (this pool's policy), a snippet can kill its supervisor; under
 //! confinement it cannot (tests/confinement), so the worker's death has to be staged this way.
 
+mod common;
+
 use qa_lint::exec::confine::Policy;
 use qa_lint::exec::{BlockJob, BlockMode, EntryJob, EntryOutcome, Limits, Pool};
 use std::time::Duration;
@@ -62,4 +64,33 @@ fn entries_sent_to_a_worker_that_dies_run_again_on_the_next() {
         "an entry sent ahead to the dead worker ran again"
     );
     assert_eq!(printed(&out[3]), ["third"]);
+}
+
+/// The workers a run starts are the ones it keeps busy (`Pool::workers_for`: a worker thread
+/// claims up to 16 consecutive entries of one group at a time, and each claim keeps one
+/// worker busy), started side by side: with `--jobs 2`, three entries start one worker and
+/// twenty start two, whichever thread happens to claim what. Counted in the exec trace, where
+/// every supervisor says when it is ready (weak sandbox: real pids, not PID 1 each).
+#[test]
+fn a_run_starts_the_workers_it_keeps_busy_and_no_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = |entries: usize| {
+        let codes: Vec<String> = (0..entries).map(|k| format!("print({k})  # {k}")).collect();
+        std::fs::write(dir.path().join("a.md"), common::entries_markdown(&codes)).unwrap();
+        let args = [
+            "--no-cache",
+            "--entries",
+            "sections",
+            "--sandbox",
+            "weak",
+            "--jobs",
+            "2",
+            "a.md",
+        ];
+        let out = common::qa_in_env(dir.path(), &args, &[("QA_LINT_EXEC_TRACE", "1")]);
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        out.stderr.lines().filter(|l| l.contains("]: worker ready")).count()
+    };
+    assert_eq!(ready(3), 1);
+    assert_eq!(ready(20), 2);
 }

@@ -81,6 +81,7 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
         _TMP_BASE = "/run"  # the worker's private tmpfs; each child mounts its own scratch on its root
     _send(out_fd, {"python": "%s %s" % (platform.python_implementation(), platform.python_version()),
                    "prefix": sys.prefix, "pid": me, "confined": confine is not None})
+    _trace("worker ready (%s)" % ("confined" if confine is not None else "not confined"))
     requests = _Requests(in_fd)
     gc.freeze()  # keep the supervisor's objects out of the children's GC (less copy-on-write)
     sup = _Supervisor(in_fd, out_fd, child_setup, me, confine, fork_sibling, requests)
