@@ -11,7 +11,7 @@ import _thread, importlib.util, json, linecache, math, mmap, os, resource, shuti
 import tempfile, threading, time
 
 import qa_runner
-from qa_page import STMT
+from qa_page import STMT, dumps, send
 from qa_sandbox import Sandbox as _SandboxState, make_hook as _make_hook
 from qa_state import EntryState as _EntryState
 
@@ -20,7 +20,7 @@ _REARMED = (resource.RLIMIT_CPU, resource.RLIMIT_AS)
 
 
 def send_tag(fd, tag, obj):
-    qa_runner._write(fd, tag + qa_runner.dumps(obj).encode("utf-8", "replace") + b"\n")
+    send(fd, tag + dumps(obj).encode("utf-8", "replace") + b"\n")
 
 
 def plan_of(req):
@@ -216,7 +216,7 @@ class Child:
         done = {"threads_left": threads, "truncated": entry.truncated, "dirty": dirty}
         if self.steps is not None:
             done["confine"], self.steps = self.steps, None
-        entry.results.finish(b"D" + qa_runner.dumps(done).encode("utf-8", "replace") + b"\n")
+        entry.results.finish(b"D" + dumps(done).encode("utf-8", "replace") + b"\n")
         return self.reusable and dirty is None
 
     def after_entry(self, entry, threads, tmp):

@@ -22,8 +22,9 @@ every child, comes from the fork server: it has never seen another child's pipes
 import errno, fcntl, gc, json, mmap, os, platform, select, shutil, signal, sys, tempfile, time, traceback
 
 from qa_child import Child as _Child, plan_of as _plan_of, send_tag as _send_tag
-from qa_page import SIZE as _PAGE_SIZE, STMT as _STMT, results_left as _results_left
-from qa_runner import send as _send
+from qa_page import SIZE as _PAGE_SIZE, STMT as _STMT, results_left as _results_left, send as _send_all, \
+    send_json as _send
+from qa_reap import alive as _alive, kill as _kill, reap_all as _reap_all, sweep as _sweep
 from qa_forkserver import ForkServer as _ForkServer, ServerGone
 from qa_risk import risk_reason as _risk_reason
 from qa_state import ProcessState as _ProcessState
@@ -124,7 +125,7 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
         intact = sup.state.reassert()
         if not intact:
             resp = resp[:-1] + b',"retire":true}'
-        _write_all(out_fd, resp + b"\n")
+        _send_all(out_fd, resp + b"\n")
         for fn in cleanup:  # reaping + rmtree after answering: overlaps with the parent's work
             try:
                 fn()
@@ -136,86 +137,6 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
             sup.forks.close()
             _reap_all(time.monotonic() + 0.3)
             return
-
-
-def _kill(pid, status):
-    """SIGKILL a child's whole process group (grandchildren too), and the child itself if it
-    has not been reaped yet (`status` None)."""
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    if status is None:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
-def _reap_all(deadline):
-    """At the end of the run: waits (until `deadline`) for every child, all of them killed, so
-    that their CPU time is accounted to this process and, through it, to qa-lint."""
-    while time.monotonic() < deadline:
-        try:
-            if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                time.sleep(0.001)
-        except ChildProcessError:
-            return
-
-
-def _alive(pid):
-    """Whether child `pid` has not ended (it is reaped if it has)."""
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == 0
-    except ChildProcessError:
-        return False
-
-
-def _sweep(keep, child):
-    """SIGKILLs every process of a confined worker's PID namespace except those in `keep` (this
-    PID 1 and the spare): what an entry started, also what left its process group (setsid, a
-    double fork). kill(-1) does that in one call but would take the spare along. Then waits (a
-    little) until those processes, `child` itself aside (its exit is reaped later), have died,
-    so that the next entry, which may start at once in the spare, finds none of them. False
-    when new processes kept appearing (a fork loop): the caller falls back to kill(-1)."""
-    seen = set()
-    for _ in range(8):
-        try:
-            pids = {int(p) for p in os.listdir("/proc") if p.isdigit()}
-        except OSError:
-            return False
-        new = pids - seen - keep
-        if not new:
-            break
-        for p in new:
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
-        seen |= new
-    else:
-        return False
-    left, deadline = seen - {child}, time.monotonic() + 0.5
-    while left and time.monotonic() < deadline:
-        left = {p for p in left if _running(p)}
-        if left:
-            time.sleep(0.0005)
-    return True
-
-
-def _running(pid):
-    """Whether `pid` exists and is not a zombie yet."""
-    try:
-        with open("/proc/%d/stat" % pid, "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except (OSError, IndexError):
-        return False
-
-
-def _write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 class _Supervisor:
@@ -290,7 +211,7 @@ class _Supervisor:
         c.runs += 1
         c.sandbox = req["sandbox"]
         try:
-            _write_all(c.req_w, head + (line if line.endswith(b"\n") else line + b"\n"))
+            _send_all(c.req_w, head + (line if line.endswith(b"\n") else line + b"\n"))
         except OSError:
             pass  # the child is gone: the read below sees EOF and reports how it ended
         return c.runs
@@ -334,7 +255,7 @@ class _Supervisor:
             self.pending = (req, line, nonce, risk, None)
             return
         try:
-            _write_all(c.req_w, line)
+            _send_all(c.req_w, line)
         except OSError:
             self.pending = (req, line, nonce, risk, None)
             return

@@ -17,20 +17,28 @@ supervisor takes the page's. When it is set, the pipe has them all.
 Loaded by the worker as module `qa_page` (before the runner and the child); nothing here runs
 snippet code.
 """
-import os, struct
+import json, os, struct
 
 STMT = struct.Struct("iiii")
 _HEAD = struct.Struct("iiI")  # entry seq, spilled, bytes used
 _DATA = STMT.size + _HEAD.size
 # Only the pages a child writes are ever allocated (a memfd is sparse): most entries use one.
 SIZE = 1 << 20
-_write = os.write  # bound once: a snippet that patches os.write must not break the protocol
+# Bound once: a snippet that patches os.write or json.dumps must not break the protocol.
+_write = os.write
+dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def send(fd, data):
+    """Writes all of `data` to `fd` (the protocol's one writer, for the child and the supervisor)."""
     view = memoryview(data)
     while view:
         view = view[_write(fd, view):]
+
+
+def send_json(fd, obj):
+    """Writes one JSON line (lone surrogates become '?', serde_json would reject them)."""
+    send(fd, dumps(obj).encode("utf-8", "replace") + b"\n")
 
 
 class Results:

@@ -7,9 +7,9 @@ doctest is imported lazily (only for session blocks): it pulls in about 30 modul
 inspect, unittest...) that would otherwise make every fork of the worker more expensive.
 """
 import __future__
-import ast, builtins, io, json, linecache, os, re, sys, traceback, types
+import ast, builtins, io, linecache, os, re, sys, traceback, types
 
-from qa_page import STMT, Results
+from qa_page import STMT, Results, dumps
 from qa_code import AWAIT, const_pool, shared, slips_repair, top_level_await
 from qa_session import SessionRunner
 from qa_stmt import (LOST, SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value, loads,
@@ -36,21 +36,6 @@ def _importing():
         f = f.f_back
     return False
 
-
-# Bound once: a snippet that patches json.dumps or os.write must not break the protocol.
-dumps = json.JSONEncoder(ensure_ascii=False).encode
-_os_write = os.write
-
-
-def send(fd, obj):
-    """Writes one JSON line (lone surrogates become '?', serde_json would reject them)."""
-    _write(fd, dumps(obj).encode("utf-8", "replace") + b"\n")
-
-
-def _write(fd, data):
-    view = memoryview(data)
-    while view:
-        view = view[_os_write(fd, view):]
 
 # ------------------------------------------------------------------ running blocks (child only)
 

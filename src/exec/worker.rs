@@ -36,10 +36,12 @@ pub const FORK_SERVER: &str = include_str!("qa_forkserver.py");
 pub const REQUESTS: &str = include_str!("qa_requests.py");
 /// The state a process serving many entries re-asserts (imported as `qa_state`).
 pub const STATE: &str = include_str!("qa_state.py");
+/// Ending processes: killing, sweeping and reaping children (imported by HELPER as `qa_reap`).
+pub const REAP: &str = include_str!("qa_reap.py");
 
 /// The embedded modules in the order they load (each imports only those before it), and
 /// the file and module name each runs as; qa_helper, last, is the worker's entry point.
-const MODULES: [(&str, &std::ffi::CStr, &std::ffi::CStr); 12] = [
+const MODULES: [(&str, &std::ffi::CStr, &std::ffi::CStr); 13] = [
     (PAGE, c"qa_page.py", c"qa_page"),
     (STMT, c"qa_stmt.py", c"qa_stmt"),
     (CODE, c"qa_code.py", c"qa_code"),
@@ -51,6 +53,7 @@ const MODULES: [(&str, &std::ffi::CStr, &std::ffi::CStr); 12] = [
     (CHILD, c"qa_child.py", c"qa_child"),
     (FORK_SERVER, c"qa_forkserver.py", c"qa_forkserver"),
     (REQUESTS, c"qa_requests.py", c"qa_requests"),
+    (REAP, c"qa_reap.py", c"qa_reap"),
     (HELPER, c"qa_helper.py", c"qa_helper"),
 ];
 
