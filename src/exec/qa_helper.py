@@ -19,7 +19,7 @@ with the settings of the entry during which it was forked: a spare whose setting
 is discarded). The spare never runs anything before it is handed its first request, and, like
 every child, comes from the fork server: it has never seen another child's pipes or request.
 """
-import errno, fcntl, gc, json, mmap, os, platform, select, shutil, signal, sys, tempfile, time, traceback
+import fcntl, gc, json, mmap, os, platform, select, shutil, signal, sys, tempfile, time, traceback
 
 from qa_child import Child as _Child, plan_of as _plan_of, send_tag as _send_tag
 from qa_page import SIZE as _PAGE_SIZE, STMT as _STMT, results_left as _results_left, send as _send_all, \
@@ -137,6 +137,21 @@ def serve(in_fd, out_fd, child_setup, fork_sibling, confine=None):
             sup.forks.close()
             _reap_all(time.monotonic() + 0.3)
             return
+
+
+def _steps(steps):
+    """A child's confinement steps for the trace. The child wrote them, so they are checked as
+    anything else it sends: what is not a list of (name, microseconds) is said so, not trusted."""
+    try:
+        return ", ".join("%s %d us" % (str(name), int(us)) for name, us in steps)
+    except (TypeError, ValueError):
+        return "(not a list of steps)"
+
+
+def _block_line(ln):
+    """A child's `B` line: the block's result (raw JSON, spliced into the answer as is) and
+    whether output was truncated so far."""
+    return ln[2:], ln[1:2] == b"1"
 
 
 class _Supervisor:
@@ -433,8 +448,9 @@ class _Supervisor:
             for i, ln in enumerate(lines):
                 tag = ln[:1]
                 if tag == b"B":
-                    blocks.append(ln[2:])  # raw JSON, spliced into the answer as is
-                    truncated = truncated or ln[1:2] == b"1"
+                    block, cut = _block_line(ln)
+                    blocks.append(block)
+                    truncated = truncated or cut
                 elif tag == b"D":
                     done = json.loads(ln[1:])
                 elif tag == b"M":
@@ -480,7 +496,7 @@ class _Supervisor:
             blocks = []
         ok = done is not None or missing is not None
         if _TRACE and done is not None and done.get("confine"):  # bench/confine_steps.py reads this
-            _trace("child %d confined: %s" % (c.pid, ", ".join("%s %d us" % tuple(st) for st in done["confine"])))
+            _trace("child %d confined: %s" % (c.pid, _steps(done["confine"])))
         if done is not None and done.get("dirty"):
             _trace("child %d dirty after entry %d: %s" % (c.pid, seq, done["dirty"]))
         stmt = None
@@ -493,9 +509,9 @@ class _Supervisor:
                 stmt = [bi, first, last]
             kept = None if flooded else _results_left(c.shm, seq)
             if kept is not None:  # the blocks that finished, sent only at the entry's end
-                lines = [ln for ln in kept.split(b"\n") if ln[:1] == b"B"]
-                blocks = [ln[2:] for ln in lines]
-                truncated = truncated or any(ln[1:2] == b"1" for ln in lines)
+                parsed = [_block_line(ln) for ln in kept.split(b"\n") if ln[:1] == b"B"]
+                blocks = [block for block, _ in parsed]
+                truncated = truncated or any(cut for _, cut in parsed)
             self.unstarted = s != seq and not timed_out and not flooded and internal is None
             self.retire(status=status)
         elif not c.reusable or (done is not None and done.get("dirty")) or missing is not None:

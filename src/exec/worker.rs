@@ -10,51 +10,28 @@ use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::FromRawFd;
 
-/// The Python supervisor + child set-up + sandbox, embedded.
-pub const HELPER: &str = include_str!("qa_helper.py");
-/// The page a child shares with its supervisor: the running statement and the entry's results
-/// so far (imported by RUNNER, CHILD and HELPER as `qa_page`).
-pub const PAGE: &str = include_str!("qa_page.py");
-/// The Python block runner (imported by HELPER as `qa_runner`), embedded.
-pub const RUNNER: &str = include_str!("qa_runner.py");
-/// What the runner knows about statements and names from the code (imported by RUNNER as `qa_stmt`).
-pub const STMT: &str = include_str!("qa_stmt.py");
-/// How the runner compiles a page's code as its reader runs it (imported by RUNNER as `qa_code`).
-pub const CODE: &str = include_str!("qa_code.py");
-/// `>>>` transcripts for the runner (imported by RUNNER as `qa_session`).
-pub const SESSION: &str = include_str!("qa_session.py");
-/// The static risk check (imported by HELPER as `qa_risk`), embedded.
-pub const RISK: &str = include_str!("qa_risk.py");
-/// The audit-hook sandbox (imported by CHILD as `qa_sandbox`), embedded.
-pub const SANDBOX: &str = include_str!("qa_sandbox.py");
-/// The entry child: set-up, running an entry, the checks and the reset between entries
-/// (imported by HELPER as `qa_child`), embedded.
-pub const CHILD: &str = include_str!("qa_child.py");
-/// The fork server that forks the entry children (imported by HELPER as `qa_forkserver`), embedded.
-pub const FORK_SERVER: &str = include_str!("qa_forkserver.py");
-/// Reading the pool's requests, the next one ahead (imported by HELPER as `qa_requests`).
-pub const REQUESTS: &str = include_str!("qa_requests.py");
-/// The state a process serving many entries re-asserts (imported as `qa_state`).
-pub const STATE: &str = include_str!("qa_state.py");
-/// Ending processes: killing, sweeping and reaping children (imported by HELPER as `qa_reap`).
-pub const REAP: &str = include_str!("qa_reap.py");
-
-/// The embedded modules in the order they load (each imports only those before it), and
-/// the file and module name each runs as; qa_helper, last, is the worker's entry point.
-const MODULES: [(&str, &std::ffi::CStr, &std::ffi::CStr); 13] = [
-    (PAGE, c"qa_page.py", c"qa_page"),
-    (STMT, c"qa_stmt.py", c"qa_stmt"),
-    (CODE, c"qa_code.py", c"qa_code"),
-    (SESSION, c"qa_session.py", c"qa_session"),
-    (RUNNER, c"qa_runner.py", c"qa_runner"),
-    (RISK, c"qa_risk.py", c"qa_risk"),
-    (SANDBOX, c"qa_sandbox.py", c"qa_sandbox"),
-    (STATE, c"qa_state.py", c"qa_state"),
-    (CHILD, c"qa_child.py", c"qa_child"),
-    (FORK_SERVER, c"qa_forkserver.py", c"qa_forkserver"),
-    (REQUESTS, c"qa_requests.py", c"qa_requests"),
-    (REAP, c"qa_reap.py", c"qa_reap"),
-    (HELPER, c"qa_helper.py", c"qa_helper"),
+/// The worker's Python modules, embedded, in the order they load (each imports only those
+/// before it); each module's own docstring says what it does. `qa_helper`, last, is the
+/// worker's entry point (`serve`).
+macro_rules! embedded {
+    ($($name:ident),* $(,)?) => {
+        [$((stringify!($name), include_str!(concat!(stringify!($name), ".py")))),*]
+    };
+}
+const MODULES: [(&str, &str); 13] = embedded![
+    qa_page,       // the page a child shares with its supervisor
+    qa_stmt,       // what the runner knows of statements and names from the code
+    qa_code,       // how the runner compiles a page's code as its reader runs it
+    qa_session,    // `>>>` transcripts
+    qa_runner,     // the block runner
+    qa_risk,       // the static risk check
+    qa_sandbox,    // the audit-hook sandbox
+    qa_state,      // the state a serving process re-asserts, and a reused child compares
+    qa_child,      // the entry child: set-up, running an entry, checks and reset
+    qa_forkserver, // the fork server that forks the entry children
+    qa_requests,   // reading the pool's requests, the next one ahead
+    qa_reap,       // killing, sweeping and reaping children
+    qa_helper,     // the supervisor
 ];
 
 /// The embedded modules compiled by the build's Python (build.rs `precompile_embedded_python`).
@@ -88,14 +65,15 @@ fn precompiled_from<'py>(py: Python<'py>, blob: &[u8]) -> Option<Bound<'py, pyo3
 fn load_module<'py>(
     py: Python<'py>,
     precompiled: Option<&Bound<'py, pyo3::types::PyDict>>,
+    name: &str,
     source: &str,
-    file: &std::ffi::CStr,
-    name: &std::ffi::CStr,
 ) -> PyResult<Bound<'py, PyModule>> {
-    let code = precompiled.and_then(|d| d.get_item(name.to_str().ok()?).ok().flatten());
+    let file = CString::new(format!("{name}.py")).expect("a module name has no NUL");
+    let code = precompiled.and_then(|d| d.get_item(name).ok().flatten());
+    let name = CString::new(name).expect("a module name has no NUL");
     let Some(code) = code else {
         let source = CString::new(source).expect("embedded Python has no NUL");
-        return PyModule::from_code(py, &source, file, name);
+        return PyModule::from_code(py, &source, &file, &name);
     };
     // SAFETY: `code` is a code object (marshalled by build.rs with this Python's magic); the
     // call returns a new reference or NULL with an exception set.
@@ -219,8 +197,8 @@ pub fn worker_main() -> ! {
         // Each module is registered in sys.modules as it loads, so qa_helper's imports find them.
         let precompiled = precompiled(py);
         let mut helper = None;
-        for (source, file, name) in MODULES {
-            helper = Some(load_module(py, precompiled.as_ref(), source, file, name)?);
+        for (name, source) in MODULES {
+            helper = Some(load_module(py, precompiled.as_ref(), name, source)?);
         }
         let m = helper.expect("qa_helper is the last module");
         let setup = wrap_pyfunction!(_child_setup, py)?;
@@ -259,8 +237,7 @@ mod tests {
         super::super::pyinit::init_python().unwrap();
         Python::attach(|py| {
             let codes = precompiled(py).expect("built by this Python: its magic matches");
-            for (_, _, name) in MODULES {
-                let name = name.to_str().unwrap();
+            for (name, _) in MODULES {
                 assert!(codes.contains(name).unwrap(), "{name} is not precompiled");
             }
             // Another Python's bytecode, or none at all: the sources are compiled instead.
@@ -268,7 +245,7 @@ mod tests {
             other[0] ^= 0xff;
             assert!(precompiled_from(py, &other).is_none());
             assert!(precompiled_from(py, b"").is_none());
-            let m = load_module(py, None, "X = 1\n", c"qa_probe.py", c"qa_probe").unwrap();
+            let m = load_module(py, None, "qa_probe", "X = 1\n").unwrap();
             assert_eq!(m.getattr("X").unwrap().extract::<i32>().unwrap(), 1);
         });
     }

@@ -351,6 +351,9 @@ fn file_keys(
     cache: Option<&Cache>,
     config: &Config,
 ) -> Vec<Option<String>> {
+    let Some(cache) = cache else {
+        return vec![None; checked.len()];
+    };
     // Per entry: its key, and what preparing it found on disk (a fixture file missing or
     // outside the project), which the entry's key does not say and its diagnostics do.
     let mut entries: Vec<Vec<(usize, &str, String)>> = vec![Vec::new(); checked.len()];
@@ -359,9 +362,6 @@ fn file_keys(
             entries[*fi].push((*ei, key, serde_json::to_string(&p.diagnostics).unwrap_or_default()));
         }
     }
-    let Some(cache) = cache else {
-        return vec![None; checked.len()];
-    };
     let config_json = serde_json::to_string(config).unwrap_or_default();
     checked
         .iter()
