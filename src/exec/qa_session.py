@@ -5,7 +5,7 @@ runs it. `SessionRunner` is a part of qa_runner's `Entry`; nothing here runs out
 
 Loaded by the worker as module `qa_session` before qa_runner.py.
 """
-import ast, re, traceback
+import ast, re, sys, traceback
 
 from qa_code import AWAIT, top_level_await
 
@@ -30,9 +30,12 @@ class SessionRunner:
             flags = self.flags | doctest._extract_future_flags(self.ns)
             try:
                 runner.run(one, compileflags=flags, out=lambda s: None, clear_globs=False)
-            except BaseException as e:  # KeyboardInterrupt is re-raised by doctest
-                self.res["errors"].append(self.error(e, self.stmt))
-                break
+            except KeyboardInterrupt:
+                # The one exception doctest lets through. The REPL shows its traceback and
+                # reads the next prompt: so does this, and the prompt is judged as any other
+                # that raised. (Anything else from here is qa-lint's own fault: it propagates,
+                # and the supervisor reports the entry as not checked.)
+                runner.report_unexpected_exception(None, one, example, sys.exc_info())
             finally:
                 self.ns.pop(AWAIT, None)
                 self.fix_io()
@@ -49,8 +52,6 @@ class SessionRunner:
             self.ns[AWAIT] = self.awaited
 
 
-
-
 _DOC_RUNNER = []
 
 
@@ -59,6 +60,8 @@ def _doc_runner():
     if _DOC_RUNNER:
         return _DOC_RUNNER[0]
     import doctest
+    _DebuggerOnDemand.made_by = doctest._OutputRedirectingPdb
+    doctest._OutputRedirectingPdb = _DebuggerOnDemand
 
     class _DocRunner(doctest.DocTestRunner):
         def __init__(self, entry, bi, **kw):
@@ -79,10 +82,13 @@ def _doc_runner():
             rec = {"line": example.lineno + 1, "source": example.source, "want": example.want,
                    "got": got, "ok": ok, "exception": exception}
             entry, session = self.entry, self.entry.res["session"]
-            try:
-                node = ast.parse(example.source)
-            except BaseException:
-                node = None
+            node = None
+            if exc is not None or entry.failed or entry.failed_star is not None:
+                # Only what follows from a failure needs the example's names.
+                try:
+                    node = ast.parse(example.source)
+                except BaseException:
+                    pass
             if exc is not None and node is not None:
                 entry.note_failure(exc, rec, node, [self.bi, len(session)])
             elif node is not None and (entry.failed or entry.failed_star is not None):
@@ -117,6 +123,29 @@ def _doc_runner():
 
     _DOC_RUNNER.append(_DocRunner)
     return _DocRunner
+
+
+class _DebuggerOnDemand:
+    """What doctest's `run` makes on every call (here, once per `>>>` example): a debugger, so
+    that `pdb.set_trace()` in an example writes where the transcript's output goes. Making one
+    builds a `cmd.Cmd` and looks for `.pdbrc` files, about a fifth of running a transcript;
+    this makes it only when an example calls `set_trace`, as doctest's own would then act."""
+    made_by = None  # doctest's debugger class, set when doctest is first used
+
+    def __init__(self, out):
+        self._out, self._made = out, None
+
+    def reset(self):
+        pass
+
+    def set_trace(self, frame=None):
+        self._made = self.made_by(self._out)
+        self._made.reset()
+        self._made.set_trace(sys._getframe().f_back if frame is None else frame)
+
+    def set_continue(self):  # after every example; the debugger stops tracing if it ran
+        if self._made is not None:
+            self._made.set_continue()
 
 
 _FRAME = re.compile(r'^  File "(?P<file>[^"]*)", line \d+')
