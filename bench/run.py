@@ -223,6 +223,11 @@ def size_cases(d, exe, bare, runs, sample=False):
         ("--strict-sandbox --no-cache", ["--strict-sandbox", "--no-cache"]),
         ("--strict-sandbox --jobs 1 --no-cache", ["--strict-sandbox", "--jobs", "1", "--no-cache"]),
     ]
+    # doctest's own dialect: the same blocks as `>>>` transcripts, the files doctest runs
+    session_cases = [
+        ("--no-cache on the session corpus", ["--no-cache"]),
+        ("--jobs 1 --no-cache on the session corpus", ["--jobs", "1", "--no-cache"]),
+    ]
     rows = [
         measure("floor (bench/floor.py)", [PY, str(BENCH / "floor.py"), "qa"], d, runs),
         measure("python -m doctest (session corpus)", [PY, "-m", "doctest", *dt_files], d, runs),
@@ -231,6 +236,10 @@ def size_cases(d, exe, bare, runs, sample=False):
         *(row for name, args in exec_cases for row in measure_in_turns(
             [(f"qa-lint {name}", [exe, *args, *QA_FLAGS, "qa"]),
              *([(f"baseline {name}", [*BASELINE, *args, *QA_FLAGS, "qa"])] if BASELINE else [])],
+            d, runs, sample=sample)),
+        *(row for name, args in session_cases for row in measure_in_turns(
+            [(f"qa-lint {name}", [exe, *args, *QA_FLAGS, "doctest"]),
+             *([(f"baseline {name}", [*BASELINE, *args, *QA_FLAGS, "doctest"])] if BASELINE else [])],
             d, runs, sample=sample)),
         # the warm-up run of measure() is the priming run after drop_cache
         measure("qa-lint warm cache (unchanged re-run)", [exe, *QA_FLAGS, "qa"], d, runs,
@@ -279,6 +288,10 @@ def verdicts(by_size, fixed):
         add(f"{n} blocks: --strict-sandbox <= 2.0x floor", f"{st / floor:.2f}x", st <= 2 * floor)
         add(f"{n} blocks: --jobs 1 and default faster than doctest",
             f"{j1 / dt:.2f}x / {jd / dt:.2f}x doctest", j1 < dt and jd < dt)
+        sd = r["qa-lint --no-cache on the session corpus"]
+        s1 = r["qa-lint --jobs 1 --no-cache on the session corpus"]
+        add(f"{n} blocks: default jobs <= 1.0x doctest on its own files",
+            f"{sd / dt:.2f}x (--jobs 1: {s1 / dt:.2f}x)", sd <= dt)
         add(f"{n} blocks: --no-exec <= 2x bare parse", f"{ne / bp:.2f}x", ne <= 2 * bp)
         add(f"{n} blocks: unchanged re-run <= 2x --no-exec", f"{warm / ne:.2f}x", warm <= 2 * ne)
     if fixed:
