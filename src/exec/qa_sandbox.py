@@ -15,6 +15,10 @@ _WFLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 DIRTY = _PROC | {"socket.__new__", "sys.addaudithook",
                   "resource.setrlimit", "resource.prlimit", "os.kill", "os.killpg", "signal.pthread_kill",
                   "sys._current_frames"}
+# Every event the hook acts on (and the prefixes of DIRTY's families): the others (`compile`,
+# `exec`, `object.__getattr__`, a few per statement) leave at the first test.
+_WATCHED = frozenset(DIRTY | _NET | _PROC | _FS | {"open"})
+_DIRTY_FAMILIES = ("ctypes.", "fcntl.")
 
 
 class Sandbox:
@@ -47,12 +51,12 @@ def make_hook(sb):
         return not (p == sb.tmp or p.startswith(sb.prefix) or p == os.devnull)
 
     def hook(event, args):
-        if busy or not sb.active:
+        if event not in _WATCHED and not event.startswith(_DIRTY_FAMILIES) or busy or not sb.active:
             return
         msg = None
         busy.append(1)
         try:
-            if sb.dirty is None and (event in DIRTY or event.startswith(("ctypes.", "fcntl."))):
+            if sb.dirty is None and (event in DIRTY or event.startswith(_DIRTY_FAMILIES)):
                 sb.dirty = "audit event " + event
             if sb.deny_net and event in _NET:
                 msg = "network access blocked (%s to %r)" % (event, args[1] if len(args) > 1 else None)
