@@ -9,6 +9,8 @@ import ast, re, sys, traceback
 
 from qa_code import AWAIT, top_level_await
 
+_FEATURES = frozenset(__import__("__future__").all_feature_names)
+
 
 class SessionRunner:
     def run_session(self, bi, block):
@@ -27,7 +29,9 @@ class SessionRunner:
                 self.await_in_session(example)
             one = doctest.DocTest([example], self.ns, test.name, test.filename, test.lineno, None)
             one.globs = self.ns  # DocTest copies globs; the entry namespace must be shared
-            flags = self.flags | doctest._extract_future_flags(self.ns)
+            flags = self.flags
+            if not _FEATURES.isdisjoint(self.ns):  # doctest's lookup, only when it can find one
+                flags |= doctest._extract_future_flags(self.ns)
             try:
                 runner.run(one, compileflags=flags, out=lambda s: None, clear_globs=False)
             except KeyboardInterrupt:
