@@ -261,3 +261,51 @@ fn state_the_static_check_cannot_see_is_restored_or_retires_the_child() {
     assert_eq!(p[4][1], p[5][1], "f.md saw e.md's signal handler");
     assert_eq!(p[5][1], "0", "SIG_DFL");
 }
+
+fn with_block(mut job: EntryJob, source: &str) -> EntryJob {
+    let n = job.blocks.len();
+    job.blocks.push(BlockJob {
+        filename: format!("{}+{n}", job.blocks[0].filename),
+        source: source.to_string(),
+        mode: BlockMode::Exec,
+        fresh_namespace: false,
+    });
+    job
+}
+
+/// Python that does not parse never runs: the child compiles a block whole before it runs a
+/// statement of it, with the parser the static check uses. So such a block (Python 2, a
+/// sketch) does not send its entry to a child of its own. A `__future__` import can change
+/// the grammar the child parses with, so there it still does.
+#[test]
+fn a_block_that_does_not_parse_does_not_cost_a_child_of_its_own() {
+    let python2 = "print \"a Python 2 page\"\nimport os\nos.umask(0)\n";
+    let jobs = vec![
+        with_block(entry(1, PID, &[]), python2),
+        entry(2, PID, &[]),
+        with_block(
+            entry(3, &format!("from __future__ import barry_as_FLUFL\n{PID}"), &[]),
+            "print(1 <> 2)\n",
+        ),
+        entry(4, PID, &[]),
+    ];
+    let out = pool(true).run_collect(jobs);
+    let p: Vec<Vec<String>> = out.iter().map(printed).collect();
+    assert!(
+        completed(&out[0]).blocks[1].syntax_error.is_some(),
+        "the Python 2 block must not compile: {:#?}",
+        completed(&out[0]).blocks[1]
+    );
+    assert_eq!(
+        p[0][0], p[1][0],
+        "an entry with a block that cannot run should share its child"
+    );
+    assert_eq!(
+        p[2][1], "True",
+        "the future import changes what the next block parses as"
+    );
+    assert_ne!(
+        p[2][0], p[3][0],
+        "a block only the future import makes parse must run alone"
+    );
+}

@@ -36,7 +36,11 @@ import ast, re
 # 5. A module (bound by `import X`, or sys/os/builtins) used other than through an attribute or
 #    as an argument of a read-only builtin (print, dir, type, getattr...): `poke(json)`,
 #    `m = json`, `[os, sys]` -- the module could be patched where rules 2-3 cannot see it.
-# 6. Anything that does not parse (exec blocks, and the examples of session blocks).
+# 6. Anything that does not parse (exec blocks, and the examples of session blocks), except a
+#    Python block that does not parse as a whole: the child compiles such a block whole before
+#    it runs a statement of it, with the same parser, so none of it runs. (Not when the entry
+#    names `__future__`: a future import can change the grammar the child parses with. A
+#    session's examples are split here apart from doctest's own reading: they stay risky.)
 
 _RISKY_MODULES = frozenset("""
     threading _thread multiprocessing concurrent asyncio subprocess pty
@@ -91,27 +95,27 @@ def _chain(node, calls=True):
 
 
 def _sources(req):
-    """The Python sources an entry executes (session examples one by one)."""
+    """(mode, source) of the Python an entry executes (session examples one by one)."""
     for b in req["blocks"]:
         if b["mode"] == "exec":
-            yield b["source"]
+            yield "exec", b["source"]
         elif b["mode"] == "session":
             cur = None
             for line in b["source"].splitlines():
                 m = _EXAMPLE.match(line)
                 if m:
                     if cur is not None:
-                        yield "\n".join(cur)
+                        yield "session", "\n".join(cur)
                     cur = [m.group(1) or ""]
                     continue
                 m = _CONT.match(line) if cur is not None else None
                 if m:
                     cur.append(m.group(1) or "")
                 elif cur is not None:
-                    yield "\n".join(cur)
+                    yield "session", "\n".join(cur)
                     cur = None
             if cur is not None:
-                yield "\n".join(cur)
+                yield "session", "\n".join(cur)
 
 
 def risk_reason(req):
@@ -120,10 +124,13 @@ def risk_reason(req):
     # Identifiers are NFKC-normalised (`ｓｙｓ` is `sys`): only ASCII code takes the fast path.
     if all(src.isascii() and not _TRIGGER.search(src) for src in srcs):
         return None
-    try:
-        trees = [ast.parse(src) for src in _sources(req)]
-    except BaseException:  # SyntaxError, deep nesting, NUL bytes...
-        return "does not parse"
+    trees = []
+    for mode, src in _sources(req):
+        try:
+            trees.append(ast.parse(src))
+        except BaseException:  # SyntaxError, deep nesting, NUL bytes...
+            if mode != "exec" or any("__future__" in s for s in srcs):  # rule 6
+                return "does not parse"
     nodes = [n for t in trees for n in ast.walk(t)]
     roots = set(_ALWAYS_ROOTS)
     modules = set(_ALWAYS_ROOTS)
