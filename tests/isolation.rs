@@ -308,4 +308,40 @@ fn a_block_that_does_not_parse_does_not_cost_a_child_of_its_own() {
         p[2][0], p[3][0],
         "a block only the future import makes parse must run alone"
     );
+    // The same import spelled with full-width underscores: Python reads identifiers NFKC-
+    // normalised, so it is the same future import, and the check must see it as one.
+    let jobs = vec![
+        with_block(
+            entry(
+                5,
+                &format!("from _\u{ff3f}future\u{ff3f}\u{ff3f} import barry_as_FLUFL\n{PID}"),
+                &[],
+            ),
+            "print(1 <> 2)\n",
+        ),
+        entry(6, PID, &[]),
+    ];
+    let out = pool(true).run_collect(jobs);
+    let p: Vec<Vec<String>> = out.iter().map(printed).collect();
+    assert_eq!(p[0][1], "True");
+    assert_ne!(p[0][0], p[1][0], "a future import in another spelling was not seen");
+}
+
+/// A `file=` block or fixture module runs when a block imports it: the static check reads it
+/// as it reads the blocks, so a module that patches another sends its entry to a child of its
+/// own, and the next entry sees the module unpatched.
+#[test]
+fn the_static_check_reads_the_modules_an_entry_brings() {
+    let patch = "import json\njson.dumps = lambda *a, **k: 'patched'\n";
+    let jobs = vec![
+        entry(1, &format!("{PID}import helper\n"), &[("helper.py", patch)]),
+        entry(2, &format!("{PID}import json\nprint(json.dumps([1]))\n"), &[]),
+    ];
+    let out = pool(true).run_collect(jobs);
+    let p: Vec<Vec<String>> = out.iter().map(printed).collect();
+    assert_eq!(
+        p[1][1], "[1]",
+        "a module the first entry brought patched json for the second"
+    );
+    assert_ne!(p[0][0], p[1][0], "an entry whose module patches json must run alone");
 }

@@ -174,13 +174,14 @@ fn a_claim_on_stale_values_is_not_verified_and_its_neighbour_is_judged() {
 }
 
 /// A transcript goes on after a prompt raises `KeyboardInterrupt`, as the REPL does (doctest
-/// lets that one exception through): the prompts after it are judged, not dropped unreported.
+/// lets that one exception through): the prompts after it are judged, not dropped unreported,
+/// and start clean (no output or `# doctest:` option of the interrupted prompt carries over).
 #[test]
 fn a_transcript_goes_on_after_an_interrupted_prompt() {
     const PAGE: &str = "fixtures/verdict/transcript-interrupted.md";
     assert_eq!(verdicts(&[PAGE]), expected(PAGE));
     let out = qa(&["--no-cache", "--output-format", "concise", PAGE]);
-    assert!(out.stdout.contains("8 claims verified"), "{}", out.stdout);
+    assert!(out.stdout.contains("12 claims verified"), "{}", out.stdout);
 }
 
 /// A page written as one REPL session cut by headings: a transcript that uses the names of an

@@ -2,7 +2,7 @@
 
 Run by the supervisor (qa_helper.py) before an entry; a risky entry gets a fresh child of its own.
 """
-import ast, re
+import ast, re, unicodedata
 
 # ------------------------------------------------------------------ static risk check (supervisor)
 #
@@ -10,7 +10,8 @@ import ast, re
 # child (_Child.reset) does not restore and the runtime checks (_Child.after_entry) may not see.
 # A risky entry always runs in a fresh child that is discarded after it, exactly like strict mode.
 # False positives only cost speed, so the rules are broad. What they look for, in all blocks of
-# the entry together (names imported in one block are used in the next):
+# the entry together, and in the Python files it brings (`file=` blocks and fixture modules, which
+# run when a block imports them; names imported in one block are used in the next):
 #
 # 1. Imports of modules whose use changes process-wide state:
 #    threads, processes, event loops: threading _thread multiprocessing concurrent asyncio
@@ -94,8 +95,23 @@ def _chain(node, calls=True):
             return None
 
 
+def _modules(req):
+    """The Python files an entry brings (`file=` blocks, fixtures): importing one runs it."""
+    for rel, data in req.get("files", ()):
+        if rel.endswith(".py"):
+            yield data.encode("latin-1").decode("utf-8", "replace")
+
+
+def _names_future(src):
+    """Whether `src` can import from `__future__` (identifiers are NFKC-normalised: `_＿future＿＿`
+    is the same module)."""
+    return "__future__" in (src if src.isascii() else unicodedata.normalize("NFKC", src))
+
+
 def _sources(req):
     """(mode, source) of the Python an entry executes (session examples one by one)."""
+    for src in _modules(req):
+        yield "exec", src
     for b in req["blocks"]:
         if b["mode"] == "exec":
             yield "exec", b["source"]
@@ -120,7 +136,7 @@ def _sources(req):
 
 def risk_reason(req):
     """Why this entry must run alone in a fresh child (None = it may share one); see above."""
-    srcs = [b["source"] for b in req["blocks"] if b["mode"] in ("exec", "session")]
+    srcs = [b["source"] for b in req["blocks"] if b["mode"] in ("exec", "session")] + list(_modules(req))
     # Identifiers are NFKC-normalised (`ｓｙｓ` is `sys`): only ASCII code takes the fast path.
     if all(src.isascii() and not _TRIGGER.search(src) for src in srcs):
         return None
@@ -129,7 +145,7 @@ def risk_reason(req):
         try:
             trees.append(ast.parse(src))
         except BaseException:  # SyntaxError, deep nesting, NUL bytes...
-            if mode != "exec" or any("__future__" in s for s in srcs):  # rule 6
+            if mode != "exec" or any(_names_future(s) for s in srcs):  # rule 6
                 return "does not parse"
     nodes = [n for t in trees for n in ast.walk(t)]
     roots = set(_ALWAYS_ROOTS)

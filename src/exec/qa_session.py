@@ -16,30 +16,37 @@ class SessionRunner:
     def run_session(self, bi, block):
         import doctest
         try:
-            test = doctest.DocTestParser().get_doctest(block["source"], self.ns, self.fname, self.fname, 0)
+            # DocTest copies the globals it is given: an empty dict, since each example runs
+            # in the entry's own namespace (set below), not in a copy of it.
+            test = doctest.DocTestParser().get_doctest(block["source"], {}, self.fname, self.fname, 0)
         except ValueError as e:  # malformed transcript (e.g. no space after >>>)
             self.res["syntax_error"] = self.error(e, None)
             return
-        runner = _doc_runner()(self, bi, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
-                               verbose=False)
+        def new_runner():
+            return _doc_runner()(self, bi, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+                                 verbose=False)
+
+        runner = new_runner()
         # One example at a time, like a REPL: a `from __future__ import ...` on one `>>>` line
         # holds for the lines after it (doctest reads the flags only once per test).
         for example in test.examples:
             if "await" in example.source:
                 self.await_in_session(example)
-            one = doctest.DocTest([example], self.ns, test.name, test.filename, test.lineno, None)
-            one.globs = self.ns  # DocTest copies globs; the entry namespace must be shared
+            one = doctest.DocTest([example], {}, test.name, test.filename, test.lineno, None)
+            one.globs = self.ns  # the entry's namespace itself: what one prompt binds, the next sees
             flags = self.flags
-            if not _FEATURES.isdisjoint(self.ns):  # doctest's lookup, only when it can find one
+            if not self.ns.keys().isdisjoint(_FEATURES):  # doctest's lookup, only when it can find one
                 flags |= doctest._extract_future_flags(self.ns)
             try:
                 runner.run(one, compileflags=flags, out=lambda s: None, clear_globs=False)
-            except KeyboardInterrupt:
-                # The one exception doctest lets through. The REPL shows its traceback and
-                # reads the next prompt: so does this, and the prompt is judged as any other
-                # that raised. (Anything else from here is qa-lint's own fault: it propagates,
-                # and the supervisor reports the entry as not checked.)
+            except BaseException:
+                # What escapes doctest: KeyboardInterrupt, the one exception it lets through,
+                # or the failure of formatting the page's exception (doctest formats it outside
+                # its own `try`). The REPL prints a traceback and reads the next prompt: so does
+                # this, judging the prompt as any that raised, with a fresh runner (the
+                # interrupted one still holds this prompt's output and `# doctest:` options).
                 runner.report_unexpected_exception(None, one, example, sys.exc_info())
+                runner = new_runner()
             finally:
                 self.ns.pop(AWAIT, None)
                 self.fix_io()
