@@ -70,7 +70,9 @@ pub struct Pool {
     /// A start-up error that will not go away by retrying (e.g. a venv of the wrong Python).
     fatal: Mutex<Option<String>>,
     next_id: AtomicU64,
-    policy: super::confine::Policy,
+    /// Set by [`Pool::with_policy`]; else probed when the first worker starts (a pipeline run
+    /// always sets it, so `--sandbox weak` never pays the probe's fork).
+    policy: std::sync::OnceLock<super::confine::Policy>,
     /// Whether workers fork their next child ahead (see [`spare_wanted`]).
     spare: bool,
     /// What workers are given of qa-lint's environment ([`Pool::with_environment`]).
@@ -88,7 +90,6 @@ impl Pool {
     /// Workers are confined where the kernel allows ([`super::confine::Policy::detect`]);
     /// [`Pool::with_policy`] sets the run's policy instead.
     pub fn new(jobs: usize, limits: Limits) -> Pool {
-        let policy = super::confine::Policy::detect();
         let size = if jobs == 0 {
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         } else {
@@ -118,7 +119,7 @@ impl Pool {
             version: Mutex::new(None),
             fatal: Mutex::new(None),
             next_id: AtomicU64::new(1),
-            policy,
+            policy: std::sync::OnceLock::new(),
             spare: spare_wanted(size, None),
             env: (None, None),
             nonce_key: random_key(),
@@ -133,8 +134,12 @@ impl Pool {
         if policy.strict {
             self.limits.reuse = false;
         }
-        self.policy = policy;
+        self.policy = std::sync::OnceLock::from(policy);
         self
+    }
+
+    fn policy(&self) -> super::confine::Policy {
+        *self.policy.get_or_init(super::confine::Policy::detect)
     }
 
     /// The run's environment ([`crate::environment::Environment`]): workers get its
@@ -429,8 +434,14 @@ impl Pool {
         {
             let guard = self.spawn_tx.lock().unwrap();
             let tx = guard.as_ref().ok_or("pool is shutting down")?;
-            tx.send((self.exe.clone(), self.policy.kernel, self.spare, self.env.clone(), rtx))
-                .map_err(|_| "spawner thread is gone")?;
+            tx.send((
+                self.exe.clone(),
+                self.policy().kernel,
+                self.spare,
+                self.env.clone(),
+                rtx,
+            ))
+            .map_err(|_| "spawner thread is gone")?;
         }
         let child = rrx.recv().map_err(|_| "spawner thread is gone".to_string())?;
         let mut child = child.map_err(|e| format!("cannot run {} __worker: {e}", self.exe.display()))?;
@@ -453,7 +464,7 @@ impl Pool {
                     *self.fatal.lock().unwrap() = Some(f.clone());
                     Err(f)
                 }
-                Ok(WireHello { confined: false, .. }) if self.policy.kernel => {
+                Ok(WireHello { confined: false, .. }) if self.policy().kernel => {
                     w.kill();
                     let f = "the worker did not confine itself".to_string();
                     *self.fatal.lock().unwrap() = Some(f.clone());
