@@ -216,30 +216,25 @@ def size_cases(d, exe, bare, runs, sample=False):
     def drop_cache():
         shutil.rmtree(cache, ignore_errors=True)
 
+    # (case, arguments, corpus folder): `doctest` is doctest's own dialect, the same blocks as
+    # `>>>` transcripts, the files `python -m doctest` runs
     exec_cases = [
-        ("--jobs 1 --no-cache", ["--jobs", "1", "--no-cache"]),
-        ("--no-cache (default jobs)", ["--no-cache"]),
+        ("--jobs 1 --no-cache", ["--jobs", "1", "--no-cache"], "qa"),
+        ("--no-cache (default jobs)", ["--no-cache"], "qa"),
         # confined, a fresh child for every entry (one fork per entry)
-        ("--strict-sandbox --no-cache", ["--strict-sandbox", "--no-cache"]),
-        ("--strict-sandbox --jobs 1 --no-cache", ["--strict-sandbox", "--jobs", "1", "--no-cache"]),
-    ]
-    # doctest's own dialect: the same blocks as `>>>` transcripts, the files doctest runs
-    session_cases = [
-        ("--no-cache on the session corpus", ["--no-cache"]),
-        ("--jobs 1 --no-cache on the session corpus", ["--jobs", "1", "--no-cache"]),
+        ("--strict-sandbox --no-cache", ["--strict-sandbox", "--no-cache"], "qa"),
+        ("--strict-sandbox --jobs 1 --no-cache", ["--strict-sandbox", "--jobs", "1", "--no-cache"], "qa"),
+        ("--no-cache on the session corpus", ["--no-cache"], "doctest"),
+        ("--jobs 1 --no-cache on the session corpus", ["--jobs", "1", "--no-cache"], "doctest"),
     ]
     rows = [
         measure("floor (bench/floor.py)", [PY, str(BENCH / "floor.py"), "qa"], d, runs),
         measure("python -m doctest (session corpus)", [PY, "-m", "doctest", *dt_files], d, runs),
         measure("pulldown-cmark bare parse", [bare, *qa_files], d, runs),
         measure("qa-lint --no-exec", [exe, "--no-exec", "--no-cache", *QA_FLAGS, "qa"], d, runs),
-        *(row for name, args in exec_cases for row in measure_in_turns(
-            [(f"qa-lint {name}", [exe, *args, *QA_FLAGS, "qa"]),
-             *([(f"baseline {name}", [*BASELINE, *args, *QA_FLAGS, "qa"])] if BASELINE else [])],
-            d, runs, sample=sample)),
-        *(row for name, args in session_cases for row in measure_in_turns(
-            [(f"qa-lint {name}", [exe, *args, *QA_FLAGS, "doctest"]),
-             *([(f"baseline {name}", [*BASELINE, *args, *QA_FLAGS, "doctest"])] if BASELINE else [])],
+        *(row for name, args, corpus in exec_cases for row in measure_in_turns(
+            [(f"qa-lint {name}", [exe, *args, *QA_FLAGS, corpus]),
+             *([(f"baseline {name}", [*BASELINE, *args, *QA_FLAGS, corpus])] if BASELINE else [])],
             d, runs, sample=sample)),
         # the warm-up run of measure() is the priming run after drop_cache
         measure("qa-lint warm cache (unchanged re-run)", [exe, *QA_FLAGS, "qa"], d, runs,

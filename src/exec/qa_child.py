@@ -11,16 +11,12 @@ import _thread, importlib.util, json, linecache, math, mmap, os, resource, shuti
 import tempfile, threading, time
 
 import qa_runner
-from qa_page import STMT, dumps, send
+from qa_page import STMT, encode_line, send_json
 from qa_sandbox import Sandbox as _SandboxState, make_hook as _make_hook
 from qa_state import EntryState as _EntryState
 
 # Limits whose soft value rearm() sets for each entry: EntryState compares only their hard value.
 _REARMED = (resource.RLIMIT_CPU, resource.RLIMIT_AS)
-
-
-def send_tag(fd, tag, obj):
-    send(fd, tag + dumps(obj).encode("utf-8", "replace") + b"\n")
 
 
 def plan_of(req):
@@ -199,7 +195,7 @@ class Child:
             except (ImportError, ValueError):
                 missing.append(mod)
         if missing:
-            send_tag(self.w, b"M", missing)
+            send_json(self.w, missing, b"M")
             return False
         sb = req["sandbox"]
         if self.reusable or not (sb.get("allow_network") and sb.get("allow_subprocess")
@@ -216,7 +212,7 @@ class Child:
         done = {"threads_left": threads, "truncated": entry.truncated, "dirty": dirty}
         if self.steps is not None:
             done["confine"], self.steps = self.steps, None
-        entry.results.finish(b"D" + dumps(done).encode("utf-8", "replace") + b"\n")
+        entry.results.finish(encode_line(b"D", done))
         return self.reusable and dirty is None
 
     def after_entry(self, entry, threads, tmp):

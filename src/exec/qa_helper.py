@@ -21,7 +21,7 @@ every child, comes from the fork server: it has never seen another child's pipes
 """
 import fcntl, gc, json, mmap, os, platform, select, shutil, signal, sys, tempfile, time, traceback
 
-from qa_child import Child as _Child, plan_of as _plan_of, send_tag as _send_tag
+from qa_child import Child as _Child, plan_of as _plan_of
 from qa_page import SIZE as _PAGE_SIZE, STMT as _STMT, results_left as _results_left, send as _send_all, \
     send_json as _send
 from qa_reap import alive as _alive, kill as _kill, reap_all as _reap_all, sweep as _sweep
@@ -356,7 +356,7 @@ class _Supervisor:
                 code = _Child(req_r, res_w, shm, args["root"], plan, self.confine).main(self.setup, self.me)
             except BaseException:
                 try:
-                    _send_tag(res_w, b"I", traceback.format_exc())
+                    _send(res_w, traceback.format_exc(), b"I")
                 except BaseException:
                     pass
             finally:

@@ -36,9 +36,15 @@ def send(fd, data):
         view = view[_write(fd, view):]
 
 
-def send_json(fd, obj):
-    """Writes one JSON line (lone surrogates become '?', serde_json would reject them)."""
-    send(fd, dumps(obj).encode("utf-8", "replace") + b"\n")
+def encode_line(tag, obj):
+    """One protocol line: `tag`, then `obj` as JSON (lone surrogates become '?', serde_json
+    would reject them)."""
+    return tag + dumps(obj).encode("utf-8", "replace") + b"\n"
+
+
+def send_json(fd, obj, tag=b""):
+    """Writes one protocol line (`encode_line`)."""
+    send(fd, encode_line(tag, obj))
 
 
 class Results:

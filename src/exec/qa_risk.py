@@ -108,9 +108,9 @@ def _names_future(src):
     return "__future__" in (src if src.isascii() else unicodedata.normalize("NFKC", src))
 
 
-def _sources(req):
+def _sources(req, modules):
     """(mode, source) of the Python an entry executes (session examples one by one)."""
-    for src in _modules(req):
+    for src in modules:
         yield "exec", src
     for b in req["blocks"]:
         if b["mode"] == "exec":
@@ -136,16 +136,19 @@ def _sources(req):
 
 def risk_reason(req):
     """Why this entry must run alone in a fresh child (None = it may share one); see above."""
-    srcs = [b["source"] for b in req["blocks"] if b["mode"] in ("exec", "session")] + list(_modules(req))
+    modules = list(_modules(req))
+    srcs = [b["source"] for b in req["blocks"] if b["mode"] in ("exec", "session")] + modules
     # Identifiers are NFKC-normalised (`ｓｙｓ` is `sys`): only ASCII code takes the fast path.
     if all(src.isascii() and not _TRIGGER.search(src) for src in srcs):
         return None
-    trees = []
-    for mode, src in _sources(req):
+    trees, future = [], None
+    for mode, src in _sources(req, modules):
         try:
             trees.append(ast.parse(src))
         except BaseException:  # SyntaxError, deep nesting, NUL bytes...
-            if mode != "exec" or any(_names_future(s) for s in srcs):  # rule 6
+            if future is None:
+                future = any(map(_names_future, srcs))
+            if mode != "exec" or future:  # rule 6
                 return "does not parse"
     nodes = [n for t in trees for n in ast.walk(t)]
     roots = set(_ALWAYS_ROOTS)

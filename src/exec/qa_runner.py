@@ -9,7 +9,7 @@ inspect, unittest...) that would otherwise make every fork of the worker more ex
 import __future__
 import ast, builtins, io, linecache, os, re, sys, traceback, types
 
-from qa_page import STMT, Results, dumps
+from qa_page import STMT, Results, encode_line
 from qa_code import AWAIT, const_pool, shared, slips_repair, top_level_await
 from qa_session import SessionRunner
 from qa_stmt import (LOST, SYNTAX_ERROR, HELD, bound, bound_by_text, has_handler, hold_value, holds_value, loads,
@@ -329,8 +329,7 @@ class Entry(SessionRunner):
                 self.flush_pending()
                 self.check_pid()
             res, self.res = self.res, None
-            data = dumps(res).encode("utf-8", "replace")
-            self.results.add(b"B%d%s\n" % (self.truncated, data))
+            self.results.add(encode_line(b"B%d" % self.truncated, res))
 
     def check_pid(self):
         if os.getpid() != self.pid:  # a snippet forked and this is the copy: vanish silently
