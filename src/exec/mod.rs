@@ -13,7 +13,8 @@
 //!   reader runs it), qa_session.py (`>>>` transcripts) and qa_state.py (the state a process
 //!   serving many entries re-asserts, and what a reused child compares around each entry);
 //!   qa_requests.py: the supervisor's reading of the pool's requests, the next one ahead.
-//! * confine.rs, confine_child.rs: kernel confinement (namespaces, Landlock, seccomp).
+//! * confine.rs, confine_child.rs, confine_seccomp.rs: kernel confinement (namespaces, Landlock,
+//!   seccomp; the seccomp programs built once per worker).
 //! * protocol.rs: the public job/result types and the wire protocol (documented there).
 //!
 //! Typical use:
@@ -26,6 +27,7 @@
 
 pub mod confine;
 mod confine_child;
+mod confine_seccomp;
 pub mod pool;
 pub mod protocol;
 /// Starting the embedded interpreter: only the cargo-built binary embeds one; in the wheel

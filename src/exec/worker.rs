@@ -186,6 +186,8 @@ pub fn worker_main() -> ! {
         if let Err(e) = super::confine::enter_worker_namespaces(&[pin, pout]) {
             fatal(format!("cannot confine the worker: {e}"));
         }
+        // Before any fork: every child inherits the seccomp programs it would otherwise build.
+        super::confine_seccomp::prepare();
     }
     let me = std::process::id();
     // In the wheel this process is `python -m qa_lint __worker`: CPython is already running.
