@@ -545,7 +545,7 @@ fn random_key() -> [u8; 32] {
 
 /// Whether the workers of a pool of `workers` should fork their next child ahead, while an entry
 /// runs: `QA_LINT_SPARE=0` or `1` (`asked`) decides (the bench's before/after); otherwise only
-/// when a core is left over for it. Measured on 2 cores (docs/performance.md): with `--jobs 1` the spare
+/// when a core is left over for it. Measured on 2 cores (docs/performance-history.md): with `--jobs 1` the spare
 /// takes the fork off the entries' path (strict: about a third less wall time); with a worker
 /// per core it only adds its CPU (5-10%) to cores that are busy already.
 fn spare_wanted(workers: usize, asked: Option<bool>) -> bool {

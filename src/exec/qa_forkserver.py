@@ -3,7 +3,7 @@
 A fork shares every page of the forking process copy-on-write. When the supervisor forked each
 entry's child itself, every fork re-shared the supervisor's own working set (which grows with the
 requests it decodes): its next writes faulted and copied those pages again, and the kernel copied
-its page tables, about 2 ms of kernel time in the supervisor per child (docs/performance.md).
+its page tables, about 2 ms of kernel time in the supervisor per child (docs/performance-history.md).
 
 The fork server is forked from the supervisor once, before the first request, and does nothing but
 fork: its memory stays the pristine image every child starts from. It forks with CLONE_PARENT
