@@ -14,10 +14,15 @@ for three things, which this script measures with nothing of qa-lint in the way:
 - **CPython's own after-fork work** (the `os.register_at_fork` handlers of the modules
   imported, `threading`'s above all): page copies a child pays before it runs a line.
 
-Each measure forks `--forks` children from this process (after it has touched the given
-memory) and takes the median of `--runs` runs: wall time per fork, and CPU per fork of the
-parent and of the children (`getrusage`). The parent is this script's interpreter, so the
-children's CPU includes the after-fork work of what it imported (the third table). A child writes one byte in each page it is told to.
+The first two measures fork `--forks` children from this process (after it has touched the
+given memory) and take the median of `--runs` runs: wall time per fork, and CPU per fork of
+the parent and of the children (`getrusage`). A child writes one byte in each page it is told
+to. The parent is this script's interpreter, so the children's CPU includes the after-fork
+work of what it imported. The third measure starts a `python3 -S` per row that imports the
+given modules and forks three children, each reporting its minor page faults (`ru_minflt`)
+at its first line: mostly pages copied on write, also pages only mapped in, and those of the
+measuring line itself. Use the default `--forks` or more: with few forks the per-page figure
+is noise.
 """
 import argparse
 import os
@@ -107,8 +112,8 @@ def main():
         else:
             print("| %d | %.0f | %.2f |" % (pages, child, (child - base) / pages))
 
-    print("\npages a child has copied before its first line (python3 -S, by what was imported)\n")
-    print("| imported | pages |")
+    print("\nminor faults of a child before its first line (python3 -S, by what was imported)\n")
+    print("| imported | faults |")
     print("|---|---:|")
     for imports in ([], ["random"], ["threading"], ["threading", "random", "json", "tempfile"]):
         print("| %s | %d |" % (", ".join(imports) or "nothing", after_fork_pages(imports)))

@@ -1,11 +1,12 @@
 //! The seccomp filters of a confined child (see `confine.rs` for the whole design): which
 //! syscalls a snippet may not make, built once per worker and installed by each child.
 //!
-//! Building the programs took about a third of a child's seccomp step (docs/performance.md),
-//! and every child built the same ones but for its own pid, which the rules on other processes
-//! name. So the worker builds them before its first child (`prepare`), twice, for two pids no
-//! process has: the instructions where the two builds differ are where the pid goes, and a
-//! child copies the programs and writes its pid there. When the two builds differ in anything
+//! Building the programs was about a third of a child's seccomp step (about 120 of 330 µs on
+//! the development machine, docs/performance.md), and every child built the same ones but for
+//! its own pid, which the rules on other processes name. So the worker builds them before its
+//! first child (`prepare`), twice, for two different pids: the instructions where the two
+//! builds differ are where the pid goes, and a child copies the programs and writes its pid
+//! there. When the two builds differ in anything
 //! else (a compiler that laid out a program by the pid's value), the worker keeps no template
 //! and each child builds its own, as before: the filter a child installs is the same either way
 //! (`tests` below hold a patched program to a freshly built one).
@@ -57,7 +58,9 @@ struct Programs {
     main: BpfProgram,
 }
 
-/// Two pids no process has (Linux pids stay below 2^22): where the builds differ is the pid.
+/// Two different pids to build with: where the builds differ is the pid. (Any two would do: a
+/// constant that happens to equal one of them is the same in both builds, so it is not
+/// patched.)
 const PID_A: u64 = 0x5ec0_0a0a;
 const PID_B: u64 = 0x5ec0_0b0b;
 
@@ -68,25 +71,29 @@ struct Template {
 }
 
 impl Template {
-    /// None when the builds for two pids differ in more than the pid's immediates.
     fn new(v: Variant) -> Result<Option<Template>, String> {
-        let (a, b) = (build(v, PID_A)?, build(v, PID_B)?);
+        Ok(Template::from_builds(build(v, PID_A)?, build(v, PID_B)?))
+    }
+
+    /// The template of two builds for `PID_A` and `PID_B`; None when they differ in more than
+    /// the pid's immediates.
+    fn from_builds(a: Programs, b: Programs) -> Option<Template> {
         if a.enosys != b.enosys || a.main.len() != b.main.len() {
-            return Ok(None);
+            return None;
         }
         let mut pid_slots = Vec::new();
         for (i, (x, y)) in a.main.iter().zip(&b.main).enumerate() {
             if (x.code, x.jt, x.jf) != (y.code, y.jt, y.jf) {
-                return Ok(None);
+                return None;
             }
             if x.k != y.k {
                 if (u64::from(x.k), u64::from(y.k)) != (PID_A, PID_B) {
-                    return Ok(None);
+                    return None;
                 }
                 pid_slots.push(i);
             }
         }
-        Ok(Some(Template { programs: a, pid_slots }))
+        Some(Template { programs: a, pid_slots })
     }
 
     fn for_pid(&self, pid: u32) -> Programs {
@@ -99,11 +106,26 @@ impl Template {
 }
 
 /// Built by `prepare` in the worker before its fork server exists: every child inherits it.
-static TEMPLATES: OnceLock<Vec<Option<Template>>> = OnceLock::new();
+/// Indexed by `Variant::index`.
+static TEMPLATES: OnceLock<[Option<Template>; 4]> = OnceLock::new();
 
 /// Builds every variant's template (a confined worker calls this before it forks anything).
 pub fn prepare() {
-    TEMPLATES.get_or_init(|| Variant::ALL.iter().map(|&v| Template::new(v).ok().flatten()).collect());
+    TEMPLATES.get_or_init(|| {
+        let mut t = [None, None, None, None];
+        for v in Variant::ALL {
+            t[v.index()] = Template::new(v).ok().flatten();
+        }
+        t
+    });
+}
+
+/// The programs a child with `pid` installs: from the worker's template when there is one.
+fn programs_for(v: Variant, pid: u32) -> Result<Programs, String> {
+    match TEMPLATES.get().and_then(|t| t[v.index()].as_ref()) {
+        Some(t) => Ok(t.for_pid(pid)),
+        None => build(v, u64::from(pid)),
+    }
 }
 
 /// Installs the calling child's filters (the last step of confining it): nothing it does
@@ -115,10 +137,7 @@ pub fn install(allow_subprocess: bool, allow_writes_outside: bool) -> Result<(),
     };
     // SAFETY: getpid has no preconditions.
     let pid = unsafe { libc::getpid() } as u32;
-    let programs = match TEMPLATES.get().and_then(|t| t[v.index()].as_ref()) {
-        Some(t) => t.for_pid(pid),
-        None => build(v, u64::from(pid))?,
-    };
+    let programs = programs_for(v, pid)?;
     let apply = |p: &BpfProgram| seccompiler::apply_filter(p).map_err(|e| format!("seccomp: {e}"));
     apply(&programs.enosys)?;
     apply(&programs.main)?;
@@ -327,28 +346,58 @@ fn no_x32() -> BpfProgram {
 mod tests {
     use super::*;
 
-    /// What a child installs from the worker's template is what it would have built itself.
+    /// What a child installs from the worker's templates is what it would have built itself,
+    /// for every sandbox setting: the lookup included.
     #[test]
-    fn a_template_patched_with_a_pid_is_the_program_built_for_it() {
+    fn a_child_installs_the_program_built_for_its_pid_and_settings() {
+        prepare();
         for v in Variant::ALL {
-            let t = Template::new(v).unwrap().expect("the builds differ only in the pid");
+            let t = TEMPLATES.get().unwrap()[v.index()]
+                .as_ref()
+                .expect("the builds differ only in the pid");
             assert!(!t.pid_slots.is_empty(), "the rules name the child's pid");
             for pid in [1u32, 2, 77, 4_194_303] {
-                assert_eq!(t.for_pid(pid), build(v, u64::from(pid)).unwrap(), "{v:?}, pid {pid}");
+                assert_eq!(
+                    programs_for(v, pid).unwrap(),
+                    build(v, u64::from(pid)).unwrap(),
+                    "{v:?}, pid {pid}"
+                );
             }
         }
     }
 
     #[test]
-    fn each_variant_has_its_own_place_in_the_templates() {
-        let mut seen: Vec<usize> = Variant::ALL.iter().map(|v| v.index()).collect();
-        seen.sort_unstable();
-        assert_eq!(seen, [0, 1, 2, 3]);
+    fn each_sandbox_setting_has_its_own_filter() {
         let built: Vec<Programs> = Variant::ALL.iter().map(|&v| build(v, 7).unwrap()).collect();
         for (i, a) in built.iter().enumerate() {
             for b in &built[i + 1..] {
                 assert_ne!(a.main, b.main, "two sandbox settings gave one filter");
             }
         }
+    }
+
+    /// Builds that differ in anything but the pid's immediates give no template (each child
+    /// then builds its own).
+    #[test]
+    fn builds_that_differ_elsewhere_give_no_template() {
+        let v = Variant::ALL[0];
+        let (a, b) = (build(v, PID_A).unwrap(), build(v, PID_B).unwrap());
+        assert!(Template::from_builds(a.clone(), b.clone()).is_some());
+        let slot = Template::from_builds(a.clone(), b.clone()).unwrap().pid_slots[0];
+        let mut jump = b.clone();
+        jump.main[slot].jt ^= 1;
+        assert!(Template::from_builds(a.clone(), jump).is_none(), "a jump that moved");
+        let mut other = b.clone();
+        other.main[slot].k = 12345;
+        assert!(
+            Template::from_builds(a.clone(), other).is_none(),
+            "a value that is not the pid"
+        );
+        let mut longer = b.clone();
+        longer.main.push(longer.main[0].clone());
+        assert!(Template::from_builds(a.clone(), longer).is_none(), "another length");
+        let mut enosys = b;
+        enosys.enosys[0].k ^= 1;
+        assert!(Template::from_builds(a, enosys).is_none(), "another clone3 program");
     }
 }
