@@ -183,11 +183,15 @@ impl LineReader {
         }
     }
 
-    /// The next line, at most `max` bytes long (a longer one is an error, and it is not buffered).
+    /// The next line, at most `max` bytes long (a longer one is an error: the worker is out of
+    /// step, and the pool replaces it).
     pub(super) fn read_line(&mut self, deadline: Instant, max: usize) -> Result<String, ReadErr> {
         loop {
             if let Some(p) = self.buf[self.scanned..].iter().position(|&b| b == b'\n') {
                 let end = self.scanned + p;
+                if end > max {
+                    return Err(ReadErr::TooLong);
+                }
                 // The line keeps the buffer; what follows it (usually nothing) moves to a new one.
                 let rest = self.buf.split_off(end + 1);
                 let mut line = std::mem::replace(&mut self.buf, rest);
@@ -230,5 +234,58 @@ impl LineReader {
                 Err(e) => return Err(ReadErr::Io(e)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader of what `sh -c script` writes.
+    fn reader(script: &str) -> (Child, LineReader) {
+        let mut child = Command::new("sh")
+            .args(["-c", script])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = LineReader::new(child.stdout.take().unwrap());
+        (child, out)
+    }
+
+    fn lines(out: &mut LineReader, max: usize) -> Vec<Result<String, String>> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut got = Vec::new();
+        loop {
+            match out.read_line(deadline, max) {
+                Ok(l) => got.push(Ok(l)),
+                Err(ReadErr::Eof) => return got,
+                Err(ReadErr::TooLong) => return [got, vec![Err("too long".to_string())]].concat(),
+                Err(ReadErr::Timeout) => return [got, vec![Err("timeout".to_string())]].concat(),
+                Err(ReadErr::Io(e)) => return [got, vec![Err(e.to_string())]].concat(),
+            }
+        }
+    }
+
+    #[test]
+    fn lines_come_whole_however_the_pipe_cuts_them() {
+        // Two lines in one write, then a line cut in two writes, then bytes that are not UTF-8.
+        let (mut child, mut out) = reader(r"printf 'one\ntwo\nth'; sleep 0.1; printf 'ree\n\377x\n'");
+        let got = lines(&mut out, 100);
+        child.wait().unwrap();
+        let want: Vec<Result<String, String>> = vec![
+            Ok("one".into()),
+            Ok("two".into()),
+            Ok("three".into()),
+            Ok("\u{fffd}x".into()),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_line_longer_than_the_cap_is_an_error_even_when_it_came_in_one_read() {
+        let (mut child, mut out) = reader(r"printf 'ok\n0123456789\n'");
+        let got = lines(&mut out, 5);
+        child.wait().unwrap();
+        assert_eq!(got, vec![Ok("ok".to_string()), Err("too long".to_string())]);
     }
 }
