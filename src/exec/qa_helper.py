@@ -148,6 +148,14 @@ def _steps(steps):
         return "(not a list of steps)"
 
 
+def _is_result(block):
+    """Whether a `B` line's payload is a block's result (a JSON object), as the runner writes."""
+    try:
+        return isinstance(json.loads(block), dict)
+    except ValueError:
+        return False
+
+
 def _block_line(ln):
     """A child's `B` line: the block's result (raw JSON, spliced into the answer as is) and
     whether output was truncated so far."""
@@ -512,6 +520,10 @@ class _Supervisor:
                 parsed = [_block_line(ln) for ln in kept.split(b"\n") if ln[:1] == b"B"]
                 blocks = [block for block, _ in parsed]
                 truncated = truncated or any(cut for _, cut in parsed)
+            # An entry that did not finish may have written anything on its pipe and its page
+            # (a flood of `B` lines): only results that are results go into the answer, which
+            # the pool must be able to read to report the timeout or the crash.
+            blocks = [b for b in blocks if _is_result(b)]
             self.unstarted = s != seq and not timed_out and not flooded and internal is None
             self.retire(status=status)
         elif not c.reusable or (done is not None and done.get("dirty")) or missing is not None:

@@ -226,6 +226,39 @@ fn subprocesses_need_allow_subprocess_even_through_multiprocessing_and_stay_conf
     }
 }
 
+/// What an entry that does not finish wrote into qa-lint's protocol stays out of the report:
+/// its timeout is reported as a timeout (not as an unreadable answer of a crashed process),
+/// whatever it wrote on its pipes, and the entries after it are judged.
+#[test]
+fn an_entry_that_times_out_cannot_garble_its_answer() {
+    let code = format!(
+        "{DISARM}import os, time\n\
+         for f in os.listdir(\"/proc/self/fd\"):\n    try:\n        os.write(int(f), b\"B0[[[not a result\\nB0{{}}]}}\\n\")\n    except OSError:\n        pass\n\
+         time.sleep(30)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.md"),
+        format!("---\nqa-lint: {{timeout: 1}}\n---\n{}", markdown(&[code])),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b.md"), victims(2)).unwrap();
+    for args in [
+        &["--no-cache", "--jobs", "1", "."][..],
+        &["--no-cache", "--jobs", "1", "--strict-sandbox", "."],
+    ] {
+        let r = run(dir.path(), args, &[]);
+        let a = r.messages("a.md");
+        assert!(a.iter().any(|m| m.contains("\"timeout\"")), "{args:?}: {a:#?}");
+        assert!(
+            !a.iter()
+                .any(|m| m.contains("unreadable") || m.contains("interpreter-crash")),
+            "{args:?}: {a:#?}"
+        );
+        assert_eq!(r.count("b.md", "output-mismatch"), 2, "{args:?}");
+    }
+}
+
 #[test]
 fn floods_and_dev_shm_cost_qa_lint_nothing() {
     let marker = format!("qa-lint-flood-{}", std::process::id());
