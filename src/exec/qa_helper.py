@@ -157,8 +157,9 @@ def _is_result(block):
 
 
 def _block_line(ln):
-    """A child's `B` line: the block's result (raw JSON, spliced into the answer as is) and
-    whether output was truncated so far."""
+    """A child's `B` line: the block's result (raw JSON, spliced into the answer as is; checked
+    with `_is_result` only for an entry that did not finish) and whether output was truncated
+    so far."""
     return ln[2:], ln[1:2] == b"1"
 
 
@@ -522,7 +523,9 @@ class _Supervisor:
                 truncated = truncated or any(cut for _, cut in parsed)
             # An entry that did not finish may have written anything on its pipe and its page
             # (a flood of `B` lines): only results that are results go into the answer, which
-            # the pool must be able to read to report the timeout or the crash.
+            # the pool must be able to read to report the timeout or the crash. (A finished
+            # entry's lines are not parsed here, a cost on every entry: garbage there makes the
+            # answer unreadable, and the pool reports that entry and replaces the worker.)
             blocks = [b for b in blocks if _is_result(b)]
             self.unstarted = s != seq and not timed_out and not flooded and internal is None
             self.retire(status=status)
