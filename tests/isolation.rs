@@ -345,3 +345,31 @@ fn the_static_check_reads_the_modules_an_entry_brings() {
     );
     assert_ne!(p[0][0], p[1][0], "an entry whose module patches json must run alone");
 }
+
+/// A reusable child reads its size through a descriptor it keeps open (to re-arm the memory
+/// limit before each entry). An entry that closes that descriptor and gets its number back for a
+/// file of its own must not set the next entry's limit: the child opens /proc again.
+#[test]
+fn an_entry_that_takes_the_childs_statm_descriptor_does_not_set_the_next_limit() {
+    let take = "import os\n\
+        def target(n):\n    try:\n        return os.readlink('/proc/self/fd/' + n)\n    except OSError:\n        return ''\n\
+        fd = next(int(n) for n in os.listdir('/proc/self/fd') if target(n).endswith('/statm'))\n\
+        os.fdopen(fd).close()\n\
+        with open('fake', 'w') as f:\n    f.write('1 1 1 1 1 1 1\\n')\n\
+        assert os.open('fake', os.O_RDONLY) == fd\n\
+        print(os.getpid())\n";
+    let jobs = vec![
+        entry(1, take, &[]),
+        entry(2, &format!("{PID}x = bytearray(50_000_000)\nprint(len(x))\n"), &[]),
+    ];
+    let out = pool(true).run_collect(jobs);
+    let (a, b) = (printed(&out[0]), printed(&out[1]));
+    assert_eq!(
+        a[0], b[0],
+        "the second entry must run in the same child, or this proves nothing"
+    );
+    assert_eq!(
+        b[1], "50000000",
+        "the memory limit was set from the entry's file: {b:?}"
+    );
+}

@@ -28,9 +28,12 @@ def plan_of(req):
             bool(sb.get("allow_subprocess")), bool(sb.get("allow_writes_outside")))
 
 
-def _mapped_bytes():
-    """Current virtual size of this process (VmSize), 0 if unknown."""
+def _mapped_bytes(statm=None):
+    """Current virtual size of this process (VmSize), 0 if unknown. `statm`: a `_Statm` kept
+    open by a child that asks before every entry."""
     try:
+        if statm is not None:
+            return int(statm.read().split()[0]) * mmap.PAGESIZE
         fd = os.open("/proc/self/statm", os.O_RDONLY)
         try:
             return int(os.read(fd, 200).split()[0]) * mmap.PAGESIZE
@@ -38,6 +41,27 @@ def _mapped_bytes():
             os.close(fd)
     except (OSError, ValueError, IndexError):
         return 0
+
+
+class _Statm:
+    """/proc/self/statm of a reusable child, opened once: its size is read before every entry,
+    and opening it walks /proc each time (a third of re-arming the limits). An entry may close
+    the descriptor and get its number for another file: then (checked by identity, one fstat)
+    it is opened again."""
+
+    def __init__(self):
+        self.fd, self.id = -1, None
+
+    def read(self):
+        try:
+            st = os.fstat(self.fd) if self.fd >= 0 else None
+        except OSError:
+            st = None
+        if st is None or (st.st_dev, st.st_ino) != self.id:
+            self.fd = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
+            st = os.fstat(self.fd)
+            self.id = (st.st_dev, st.st_ino)
+        return os.pread(self.fd, 200, 0)
 
 
 def _setrl(res, soft, hard=None):
@@ -146,6 +170,8 @@ class Child:
         self.random0 = random.getstate()
         self.warnings0 = (list(warnings.filters), warnings.showwarning, warnings.formatwarning)
         self.tempdir0 = tempfile.tempdir
+        self.statm = _Statm()
+        _mapped_bytes(self.statm)  # opened now: part of the descriptors every entry starts with
         self.fds0 = _open_fds()
         self.rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         self.hook()
@@ -157,7 +183,7 @@ class Child:
         cpu = lim.get("cpu_seconds") or int(math.ceil(timeout)) + 1
         ru = resource.getrusage(resource.RUSAGE_SELF)
         _setrl(resource.RLIMIT_CPU, int(math.ceil(ru.ru_utime + ru.ru_stime + cpu)), resource.RLIM_INFINITY)
-        _setrl(resource.RLIMIT_AS, _mapped_bytes() + lim["memory_bytes"], resource.RLIM_INFINITY)
+        _setrl(resource.RLIMIT_AS, _mapped_bytes(self.statm) + lim["memory_bytes"], resource.RLIM_INFINITY)
 
     def hook(self):
         if not self.hooked:

@@ -14,10 +14,13 @@ _LIMITS = sorted(getattr(resource, n) for n in dir(resource) if n.startswith("RL
 
 
 def _read(pid):
+    # This process's own limits through getrlimit: prlimit raises an audit event, which in a
+    # child goes through the sandbox's hook, sixteen times per entry.
+    get = resource.getrlimit if pid == 0 else lambda r: resource.prlimit(pid, r)
     limits = {}
     for r in _LIMITS:
         try:
-            limits[r] = resource.prlimit(pid, r)
+            limits[r] = get(r)
         except (OSError, ValueError):
             pass
     try:
