@@ -308,6 +308,10 @@ pub struct Directives {
     /// Other `key=value` attributes, kept for schema rules.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub other: BTreeMap<String, String>,
+    /// mkdocs' `title="shapes.py"`: a caption for other tools, which may name the file the
+    /// block is (markdown/file_blocks.rs); not a directive, so not in the entry's document.
+    #[serde(skip)]
+    pub title: Option<String>,
 }
 
 impl Directives {

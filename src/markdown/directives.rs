@@ -114,6 +114,7 @@ pub fn parse_info(info: &str) -> (String, Directives, Vec<String>) {
     let mut d = Directives::default();
     let mut unknown = apply(&mut d, rest);
     unknown.retain(|t| !FOREIGN.contains(&t.as_str()));
+    d.title = d.other.remove("title");
     for key in FOREIGN {
         d.other.remove(*key);
     }

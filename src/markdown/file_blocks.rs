@@ -11,17 +11,17 @@ use std::sync::LazyLock;
 static FIRST_LINE: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"(?i)^#\s*(?:(?:file(?:name)?|module)\s*:\s*)?([A-Za-z_][\w/-]*\.py)\s*$").expect("valid regex")
 });
-static TITLE: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r#"\btitle\s*=\s*"([A-Za-z_][\w/-]*\.py)""#).expect("valid regex"));
+static FILE_NAME: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"^[A-Za-z_][\w/-]*\.py$").expect("valid regex"));
 
-/// The file a Python block says it is, if any (a relative path that stays in its folder).
+/// The file a Python block says it is, if any (a relative path that stays in its folder). The
+/// fence's `title=` is read where every fence attribute is, `directives::parse_info`.
 pub fn named_file(block: &CodeBlock) -> Option<String> {
     let first = block.code.lines().map(str::trim).find(|l| !l.is_empty())?;
-    let name = FIRST_LINE
-        .captures(first)
-        .or_else(|| TITLE.captures(&block.info))?
-        .get(1)?
-        .as_str();
+    let name = match FIRST_LINE.captures(first) {
+        Some(caps) => caps.get(1)?.as_str(),
+        None => block.directives.title.as_deref().filter(|t| FILE_NAME.is_match(t))?,
+    };
     (!name.starts_with('/') && !name.split('/').any(|p| p == ".." || p.is_empty())).then(|| name.to_string())
 }
 
@@ -46,10 +46,12 @@ mod tests {
     }
     use crate::entry::CodeBlock;
 
+    /// A block as the extractor makes it: its fence attributes read by `parse_info`.
     fn block(info: &str, code: &str) -> CodeBlock {
         CodeBlock {
             info: info.into(),
             code: code.into(),
+            directives: crate::markdown::parse_info(info).1,
             ..CodeBlock::default()
         }
     }
@@ -68,6 +70,14 @@ mod tests {
             named_file(&block("python title=\"app.py\"", "x = 1\n")).as_deref(),
             Some("app.py")
         );
+        assert_eq!(
+            named_file(&block("{.python .annotate title=\"pkg/app.py\"}", "x = 1\n")).as_deref(),
+            Some("pkg/app.py")
+        );
+        // A caption that is no file name, or a file that is not Python, names nothing.
+        assert_eq!(named_file(&block("python title=\"Example 1\"", "x = 1\n")), None);
+        assert_eq!(named_file(&block("python title=\"setup.cfg\"", "x = 1\n")), None);
+        assert_eq!(named_file(&block("python title=\"../up.py\"", "x = 1\n")), None);
         assert_eq!(named_file(&block("py", "# run app.py with python\n")), None);
         assert_eq!(named_file(&block("py", "# File: ../up.py\n")), None);
         assert_eq!(named_file(&block("py", "x = 1  # a.py\n")), None);
