@@ -7,19 +7,20 @@ Runs `perf record` over the whole process tree of `qa-lint ARGS qa` in the corpu
 (ARGS default: `--jobs 1 --no-cache`), then splits the samples by process:
 
 - **main**: the qa-lint process (Rust: discovery, parsing, validation, the pool, judging);
-- **supervisor**: each worker's Python loop (qa_helper.serve), the longest-lived worker process
-  with the most samples;
-- **fork server**: the worker's other long-lived process (qa_forkserver.py), which only forks;
-- **children**: every other process (the entries' children: set-up, running, reset, exit),
+- **supervisor**: each worker's process that runs its Python loop (qa_helper.serve), with its
+  CPython start-up; a confined worker's waiter (outside the PID namespace) is counted with it,
+  it only waits;
+- **fork server**: what the supervisor forks (qa_forkserver.py), which only forks;
+- **children**: what the fork servers fork: the entries' children (set-up, running, the
+  checks and reset between the entries of a reused child, exit), and their descendants,
 
-each as user and kernel time. Numbers are CPU microseconds per entry (entries counted from the
-summary line), the median of --runs runs. perf must be installed and allowed
-(`kernel.perf_event_paranoid` <= 1, or root). A confined worker's waiter (outside the PID
-namespace) is counted with the supervisor; it does nothing but wait.
+each as user and kernel time, the roles read from the fork and exec records perf keeps (see
+`classify`). Numbers are CPU microseconds per entry (entries counted from the summary line),
+the median of --runs runs. perf must be installed and allowed (`kernel.perf_event_paranoid`
+<= 1, or root).
 """
 import argparse
 import collections
-import json
 import os
 import re
 import statistics
@@ -32,73 +33,66 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def record(qa, corpus, args, data):
-    """(samples per process, the worker's trace: which pids are supervisors and children)."""
+    """(samples per process, the process tree: pid -> the pid that forked it, the pids that
+    exec'd). perf records every fork and exec of the tree, with the pids the kernel knows:
+    the roles below come from them, in a confined worker too (whose own pids are those of its
+    namespace)."""
     cmd = ["perf", "record", "-q", "-e", "task-clock", "-F", "5000", "-o", data, "--", qa, *args, "qa"]
-    env = dict(os.environ, QA_LINT_EXEC_TRACE="1")
-    run = subprocess.run(cmd, cwd=corpus, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                         check=False, env=env)
-    trace = {"supervisor": set(), "children": set()}
-    for line in run.stderr.splitlines():
-        m = re.match(r"qa-lint exec\[(\d+)\]: (?:child|spare) (\d+)", line)
-        if m:
-            trace["supervisor"].add(int(m.group(1)))
-            trace["children"].add(int(m.group(2)))
-    out = subprocess.run(["perf", "script", "-i", data, "-F", "pid,tid,time,period,ip,dso"],
+    subprocess.run(cmd, cwd=corpus, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    out = subprocess.run(["perf", "script", "-i", data, "--show-task-events", "-F", "pid,tid,time,period,ip,dso"],
                          capture_output=True, text=True, check=True).stdout
-    procs = collections.defaultdict(lambda: {"user": 0, "kernel": 0, "first": None, "last": None})
+    procs = collections.defaultdict(lambda: {"user": 0, "kernel": 0})
+    forked_by, execs = {}, []
     for line in out.splitlines():
+        m = re.search(r"PERF_RECORD_FORK\((\d+):(\d+)\):\((\d+):(\d+)\)", line)
+        if m:
+            if m.group(1) == m.group(2):  # a process, not a thread
+                forked_by.setdefault(int(m.group(1)), int(m.group(3)))
+            continue
+        m = re.search(r"PERF_RECORD_COMM exec: .*:(\d+)/(\d+)", line)
+        if m:
+            execs.append(int(m.group(1)))
+            continue
+        if "PERF_RECORD" in line:
+            continue
         parts = line.split()
         if len(parts) < 5:
             continue
         pid = int(parts[0].split("/")[0])
-        t = float(parts[1].rstrip(":"))
         period = int(parts[2])
         kernel = "kernel" in line or "[k]" in line or "vmlinux" in line
-        p = procs[pid]
-        p["kernel" if kernel else "user"] += period
-        p["first"] = t if p["first"] is None else min(p["first"], t)
-        p["last"] = t if p["last"] is None else max(p["last"], t)
-    return procs, trace
+        procs[pid]["kernel" if kernel else "user"] += period
+    return procs, forked_by, execs
 
 
-def classify(procs, main_pid, trace):
-    """main = perf's command. A weak worker's trace names its supervisor and its children
-    (a reused child lives as long as the supervisor, so lifetimes cannot tell them apart);
-    the other long-lived process is the fork server. A confined worker's trace has PIDs of its
-    own namespace: then the long-lived processes are told apart by their samples, supervisor
-    first (a reused child counts as the supervisor there)."""
-    if trace["supervisor"] & set(procs):
-        roles = {pid: "children" for pid in procs}
-        roles[main_pid] = "main"
-        for pid in procs:
-            if pid in trace["supervisor"]:
-                roles[pid] = "supervisor"
-            elif pid not in trace["children"] and pid != main_pid:
-                roles[pid] = "fork server" if _long_lived(procs, pid) else "children"
-        return roles
-    start = min(p["first"] for p in procs.values())
-    end = max(p["last"] for p in procs.values())
-    span = end - start or 1.0
+def classify(procs, forked_by, execs):
+    """main = perf's command (the first exec) and what it forks that is no worker (the
+    confinement probe). A worker is a later exec (`qa-lint __worker`): its supervisor is the
+    worker itself, or, when the worker only forked one process (a confined worker: it waits
+    outside the PID namespace for the supervisor, PID 1 inside), that process. What a
+    supervisor forks is a fork server (the first, and a new one if a snippet killed it), and
+    everything the fork servers fork, and their descendants, are the entries' children."""
+    kids = collections.defaultdict(list)
+    for child, parent in sorted(forked_by.items()):
+        kids[parent].append(child)
+    main_pid, workers = execs[0], execs[1:]
     roles = {}
-    long_lived = sorted((pid for pid, p in procs.items()
-                         if pid != main_pid and (p["last"] - p["first"]) > 0.5 * span),
-                        key=lambda pid: -(procs[pid]["user"] + procs[pid]["kernel"]))
-    for pid in procs:
-        roles[pid] = "children"
-    roles[main_pid] = "main"
-    if long_lived:
-        roles[long_lived[0]] = "supervisor"
-    if len(long_lived) > 1:
-        roles[long_lived[1]] = "fork server"
-    for pid in long_lived[2:]:
-        roles[pid] = "supervisor"  # a confined worker's waiter
-    return roles
 
-
-def _long_lived(procs, pid):
-    start = min(p["first"] for p in procs.values())
-    end = max(p["last"] for p in procs.values())
-    return procs[pid]["last"] - procs[pid]["first"] > 0.5 * ((end - start) or 1.0)
+    def mark(pid, role):
+        roles[pid] = role
+        for k in kids[pid]:
+            mark(k, role)
+    mark(main_pid, "main")
+    for w in workers:
+        sup = w
+        if len(kids[w]) == 1 and kids[kids[w][0]]:
+            roles[w] = "supervisor"  # the waiter, counted with its supervisor (it only waits)
+            sup = kids[w][0]
+        roles[sup] = "supervisor"
+        for server in kids[sup]:
+            mark(server, "children")
+            roles[server] = "fork server"
+    return {pid: roles.get(pid, "children") for pid in procs}
 
 
 def entries(qa, corpus):
@@ -123,10 +117,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(a.runs):
             data = os.path.join(tmp, "perf-%d.data" % i)
-            procs, trace = record(a.qa_lint, a.corpus, args, data)
-            # perf's own command is the first process to be sampled.
-            main_pid = min(procs, key=lambda pid: procs[pid]["first"])
-            roles = classify(procs, main_pid, trace)
+            procs, forked_by, execs = record(a.qa_lint, a.corpus, args, data)
+            roles = classify(procs, forked_by, execs)
             sums = collections.defaultdict(lambda: [0, 0])
             for pid, p in procs.items():
                 sums[roles[pid]][0] += p["user"]
