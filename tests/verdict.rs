@@ -227,6 +227,30 @@ fn what_needs_a_block_for_a_newer_python_is_for_another_python_too() {
     );
 }
 
+/// Output a page says an older Python printed (`**Output (Python 3.7):**`, a transcript
+/// headed `# Python 3.7`, a `>>> # Python 3.7` prompt) is run: output that matches is verified,
+/// a difference is counted as for another Python, not reported. The same output labelled
+/// `3.7+` (for every later Python too) is an error; a transcript for a newer Python is not run.
+#[test]
+fn output_an_older_python_printed_is_verified_or_counted_never_an_error() {
+    const PAGE: &str = "fixtures/verdict/older-python-output.md";
+    assert_eq!(verdicts(&[PAGE]), expected(PAGE));
+    let out = qa(&["--no-cache", "--output-format", "concise", PAGE]);
+    let summary = out.stdout.trim().lines().last().unwrap_or("").to_string();
+    // Judged: the matching block output, the matching prompts of the older transcripts (and
+    // the prompt that shows nothing), and the two outputs for every later Python, found wrong.
+    assert!(
+        summary.contains("in 1 file, 8 entries; 6 claims verified on CPython "),
+        "{summary}"
+    );
+    // Not verified: the differing block output, the differing prompt of each older transcript
+    // and the transcript for 3.99.
+    assert!(
+        summary.ends_with("; 4 not verified: 4 are for another Python"),
+        "{summary}"
+    );
+}
+
 /// What a page means on purpose is no evidence (evidence.md: a sketch with several gaps,
 /// spacing, a call that prints too, a random number, an exercise's stub, a step number or
 /// prose under an output label, output labelled as Python 2's, a message worded by another

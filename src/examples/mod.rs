@@ -164,14 +164,30 @@ pub fn prepare(
 /// The Python that runs the examples, as (major, minor): the one the binary was built against
 /// (a virtualenv must be of the same minor version, see docs/architecture.md), or in the wheel
 /// the interpreter qa-lint is installed in.
-/// Whether what is shown for `python` (a version, or that version and newer) holds for the
-/// Python qa-lint runs.
-pub fn holds_here((version, or_newer): crate::entry::ForPython) -> bool {
+/// How output a page shows for a Python version is judged on the Python qa-lint runs. One
+/// meaning wherever a page names a version (an output label, a transcript's heading comment,
+/// a `>>> # Python 3.10` prompt): `3.8+` (`>= 3.8`, `3.8 or newer`) is what 3.8 and every
+/// newer Python show; a bare `3.8` is what Python 3.8 showed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionFit {
+    /// Shown for this Python: judged as any output.
+    Holds,
+    /// Shown by an older Python 3: judged, and output that matches is verified; but a
+    /// difference is no evidence against the page (that Python may have shown it), so it is
+    /// counted as not verified, for another Python.
+    Older,
+    /// For a newer Python, or another major version: not judged here.
+    Elsewhere,
+}
+
+pub fn version_fit((version, or_newer): crate::entry::ForPython) -> VersionFit {
     let running = running_python();
-    if or_newer {
-        running >= version
+    if running.0 != version.0 || running < version {
+        VersionFit::Elsewhere
+    } else if running == version || or_newer {
+        VersionFit::Holds
     } else {
-        running == version
+        VersionFit::Older
     }
 }
 

@@ -9,18 +9,20 @@ use crate::exec::BlockResult;
 use crate::rules::{claims as wording, execute};
 use crate::source::Span;
 
-/// `# Python 3.12+` (or `# Python >= 3.12`, `# Requires Python 3.12`) on the comment lines
-/// that head a transcript: the Python its outputs are for.
-fn transcript_version(code: &str) -> Option<(u32, u32)> {
+/// `# Python 3.12+` (or `# Python >= 3.12`, `# Requires Python 3.12`, or a bare
+/// `# Python 3.12`) on the comment lines that head a transcript: the Python its outputs are
+/// for, as [`crate::examples::version_fit`] reads a version (`Requires` says "or newer").
+fn transcript_version(code: &str) -> Option<crate::entry::ForPython> {
     static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?i)^#\s*(?:requires\s+)?python\s*(?:>=\s*)?(\d)\.(\d{1,2})\+?").unwrap()
+        regex::Regex::new(r"(?i)^#\s*(requires\s+)?python\s*(>=\s*)?(\d)\.(\d{1,2})(\+)?").unwrap()
     });
     for l in code.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if !l.starts_with('#') {
             return None;
         }
         if let Some(c) = RE.captures(l) {
-            return Some((c[1].parse().ok()?, c[2].parse().ok()?));
+            let or_newer = c.get(1).is_some() || c.get(2).is_some() || c.get(5).is_some();
+            return Some(((c[3].parse().ok()?, c[4].parse().ok()?), or_newer));
         }
     }
     None
@@ -132,12 +134,19 @@ fn shows_syntax_error(want: &str, exc: &str) -> bool {
 }
 
 pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &BlockResult) {
-    let newer = matches!((transcript_version(&block.code), ctx.python), (Some(need), Some(have)) if have < need);
-    if newer || block.for_python.is_some_and(|p| !crate::examples::holds_here(p)) {
+    use crate::examples::{version_fit, VersionFit};
+    // The transcript's own heading comment, and a label above it, name its Python.
+    let fits: Vec<VersionFit> = [transcript_version(&block.code), block.for_python]
+        .into_iter()
+        .flatten()
+        .map(version_fit)
+        .collect();
+    if fits.contains(&VersionFit::Elsewhere) {
         let shown = br.session.iter().filter(|ex| !ex.want.trim().is_empty()).count();
         ctx.out.unverified.add(Cause::OtherPython, shown);
         return;
     }
+    let older_transcript = fits.contains(&VersionFit::Older);
     // `>>> # Python 3.10`: the examples after it, up to the next such label, show what that
     // Python does.
     let labels: Vec<(u32, crate::entry::ForPython)> = (1u32..)
@@ -145,13 +154,18 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
         .filter_map(|(n, l)| Some((n, version_remark(l.trim_start().strip_prefix(">>>")?)?)))
         .collect();
     for (k, ex) in br.session.iter().enumerate() {
-        let labelled = labels.iter().rev().find(|(n, _)| *n < ex.line).map(|l| l.1);
-        if labelled.is_some_and(|p| !crate::examples::holds_here(p)) {
+        let labelled = labels
+            .iter()
+            .rev()
+            .find(|(n, _)| *n < ex.line)
+            .map(|l| version_fit(l.1));
+        if labelled == Some(VersionFit::Elsewhere) {
             if !ex.want.trim().is_empty() {
                 ctx.out.unverified.add(Cause::OtherPython, 1);
             }
             continue;
         }
+        let older = older_transcript || labelled == Some(VersionFit::Older);
         let kind = ctx.nondet.example(&ex.source);
         // `%timeit f()`, `!pip install x`: IPython's syntax, not Python's; `exit()` leaves the
         // terminal the session was copied from. Nothing to judge.
@@ -254,6 +268,16 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
                 },
             },
         };
+        // Shown by an older Python: a difference from this one's is no evidence (an error
+        // would be; a warning about the form or the run stays).
+        if older && d.severity == crate::diagnostic::Severity::Error {
+            ctx.out.claims -= 1;
+            ctx.out.unverified.add(Cause::OtherPython, 1);
+            if ex.exception.is_some() {
+                ctx.root_cause.insert((bi, k), Cause::OtherPython); // what follows from it
+            }
+            continue;
+        }
         if ex.exception.is_some() {
             ctx.push_root((bi, k), d);
         } else {
@@ -334,7 +358,18 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert_eq!(super::transcript_version("# Python 3.8+\n>>> 1\n1\n"), Some((3, 8)));
+        assert_eq!(
+            super::transcript_version("# Python 3.8+\n>>> 1\n1\n"),
+            Some(((3, 8), true))
+        );
+        assert_eq!(
+            super::transcript_version("# Requires Python 3.10\n>>> 1\n"),
+            Some(((3, 10), true))
+        );
+        assert_eq!(
+            super::transcript_version("# Python 3.8\n>>> 1\n1\n"),
+            Some(((3, 8), false))
+        );
         assert_eq!(super::transcript_version(">>> 1\n# Python 3.8+\n"), None);
     }
 }
