@@ -8,8 +8,8 @@ Runs `perf record` over the whole process tree of `qa-lint ARGS qa` in the corpu
 
 - **main**: the qa-lint process (Rust: discovery, parsing, validation, the pool, judging);
 - **supervisor**: each worker's process that runs its Python loop (qa_helper.serve), with its
-  CPython start-up; a confined worker's waiter (outside the PID namespace) is counted with it,
-  it only waits;
+  CPython start-up; a confined worker's waiter (outside the PID namespace: it enters the
+  namespaces, forks the supervisor and waits) is counted with it;
 - **fork server**: what the supervisor forks (qa_forkserver.py), which only forks;
 - **children**: what the fork servers fork: the entries' children (set-up, running, the
   checks and reset between the entries of a reused child, exit), and their descendants,
@@ -33,21 +33,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def record(qa, corpus, args, data):
-    """(samples per process, the process tree: pid -> the pid that forked it, the pids that
-    exec'd). perf records every fork and exec of the tree, with the pids the kernel knows:
-    the roles below come from them, in a confined worker too (whose own pids are those of its
-    namespace)."""
+    """(samples per process, the process tree: pid -> the task that forked it, pid -> its
+    parent when it exited, the pids that exec'd, in order). perf records every fork, exec and
+    exit of the tree with the pids the kernel knows, so the roles below come from them, in a
+    confined worker too (whose own pids are those of its namespace)."""
     cmd = ["perf", "record", "-q", "-e", "task-clock", "-F", "5000", "-o", data, "--", qa, *args, "qa"]
     subprocess.run(cmd, cwd=corpus, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     out = subprocess.run(["perf", "script", "-i", data, "--show-task-events", "-F", "pid,tid,time,period,ip,dso"],
                          capture_output=True, text=True, check=True).stdout
     procs = collections.defaultdict(lambda: {"user": 0, "kernel": 0})
-    forked_by, execs = {}, []
+    forked_by, exited_under, execs = {}, {}, []
     for line in out.splitlines():
-        m = re.search(r"PERF_RECORD_FORK\((\d+):(\d+)\):\((\d+):(\d+)\)", line)
+        m = re.search(r"PERF_RECORD_(FORK|EXIT)\((\d+):(\d+)\):\((\d+):(\d+)\)", line)
         if m:
-            if m.group(1) == m.group(2):  # a process, not a thread
-                forked_by.setdefault(int(m.group(1)), int(m.group(3)))
+            if m.group(2) == m.group(3):  # a process, not a thread
+                (forked_by if m.group(1) == "FORK" else exited_under)[int(m.group(2))] = int(m.group(4))
             continue
         m = re.search(r"PERF_RECORD_COMM exec: .*:(\d+)/(\d+)", line)
         if m:
@@ -62,36 +62,40 @@ def record(qa, corpus, args, data):
         period = int(parts[2])
         kernel = "kernel" in line or "[k]" in line or "vmlinux" in line
         procs[pid]["kernel" if kernel else "user"] += period
-    return procs, forked_by, execs
+    return procs, forked_by, exited_under, execs
 
 
-def classify(procs, forked_by, execs):
-    """main = perf's command (the first exec) and what it forks that is no worker (the
-    confinement probe). A worker is a later exec (`qa-lint __worker`): its supervisor is the
-    worker itself, or, when the worker only forked one process (a confined worker: it waits
-    outside the PID namespace for the supervisor, PID 1 inside), that process. What a
-    supervisor forks is a fork server (the first, and a new one if a snippet killed it), and
-    everything the fork servers fork, and their descendants, are the entries' children."""
+def classify(procs, forked_by, exited_under, execs):
+    """A fork server forks the entries' children with CLONE_PARENT: perf's fork record names
+    the server, the child's exit record names its real parent, the supervisor, which forked
+    the server. So every such pair gives a supervisor and a fork server, in a weak or a
+    confined worker alike. Then: main = perf's command (the first exec) and what it forks
+    (the confinement probe); the supervisors, with a confined worker's waiter (the exec'd
+    process that entered the namespaces and forked its supervisor); the fork servers;
+    everything else (the children, what they start) = children."""
+    if not execs:
+        sys.exit("breakdown: perf recorded no exec (is perf allowed? kernel.perf_event_paranoid)")
+    servers, supervisors = set(), set()
+    for pid, server in forked_by.items():
+        parent = exited_under.get(pid)
+        if parent is not None and parent != server and forked_by.get(server) == parent:
+            servers.add(server)
+            supervisors.add(parent)
     kids = collections.defaultdict(list)
-    for child, parent in sorted(forked_by.items()):
+    for child, parent in forked_by.items():
         kids[parent].append(child)
-    main_pid, workers = execs[0], execs[1:]
-    roles = {}
-
-    def mark(pid, role):
-        roles[pid] = role
-        for k in kids[pid]:
-            mark(k, role)
-    mark(main_pid, "main")
-    for w in workers:
-        sup = w
-        if len(kids[w]) == 1 and kids[kids[w][0]]:
-            roles[w] = "supervisor"  # the waiter, counted with its supervisor (it only waits)
-            sup = kids[w][0]
-        roles[sup] = "supervisor"
-        for server in kids[sup]:
-            mark(server, "children")
-            roles[server] = "fork server"
+    roles, todo = {}, [execs[0]]
+    while todo:  # main's own tree, down to the supervisors
+        pid = todo.pop()
+        if pid not in supervisors:
+            roles[pid] = "main"
+            todo.extend(kids[pid])
+    for pid in supervisors:
+        roles[pid] = "supervisor"
+        if forked_by.get(pid) in execs[1:]:
+            roles[forked_by[pid]] = "supervisor"  # its waiter
+    for pid in servers:
+        roles[pid] = "fork server"
     return {pid: roles.get(pid, "children") for pid in procs}
 
 
@@ -117,8 +121,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(a.runs):
             data = os.path.join(tmp, "perf-%d.data" % i)
-            procs, forked_by, execs = record(a.qa_lint, a.corpus, args, data)
-            roles = classify(procs, forked_by, execs)
+            procs, forked_by, exited_under, execs = record(a.qa_lint, a.corpus, args, data)
+            roles = classify(procs, forked_by, exited_under, execs)
             sums = collections.defaultdict(lambda: [0, 0])
             for pid, p in procs.items():
                 sums[roles[pid]][0] += p["user"]

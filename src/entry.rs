@@ -257,6 +257,10 @@ impl CodeBlock {
 /// The Python a shown output is for: ((major, minor), whether newer ones count too).
 pub type ForPython = ((u32, u32), bool);
 
+/// How a page says "and every newer Python" after a version (`3.8+`, `3.8 or newer`, `or
+/// later`, `and above`): one pattern for every reader of a version.
+pub const OR_NEWER: &str = r"\s*(?:\+|(?:or|and)\s+(?:newer|later|above|higher))";
+
 /// What a Python block is shown to print, from the text after it (docs/claims.md).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpectedOutput {

@@ -227,26 +227,28 @@ fn what_needs_a_block_for_a_newer_python_is_for_another_python_too() {
     );
 }
 
-/// Output a page says an older Python printed (`**Output (Python 3.7):**`, a transcript
-/// headed `# Python 3.7`, a `>>> # Python 3.7` prompt) is run: output that matches is verified,
-/// a difference is counted as for another Python, not reported. The same output labelled
-/// `3.7+` (for every later Python too) is an error; a transcript for a newer Python is not run.
+/// Output a page says an older Python printed (`**Output (Python 3.7):**`, `(< Python 3.7)`,
+/// a transcript headed `# Python 3.7`, a `>>> # Python 3.7` prompt) is run: output that
+/// matches is verified, a different output is counted as for another Python, not reported.
+/// The same output for every later Python too (`3.7+`, `3.7 or newer`, a prompt label `3.7+`
+/// inside an older transcript) is an error, and so is an exception where an older transcript
+/// shows output; a transcript for a newer Python is not run.
 #[test]
 fn output_an_older_python_printed_is_verified_or_counted_never_an_error() {
     const PAGE: &str = "fixtures/verdict/older-python-output.md";
     assert_eq!(verdicts(&[PAGE]), expected(PAGE));
     let out = qa(&["--no-cache", "--output-format", "concise", PAGE]);
     let summary = out.stdout.trim().lines().last().unwrap_or("").to_string();
-    // Judged: the matching block output, the matching prompts of the older transcripts (and
-    // the prompt that shows nothing), and the two outputs for every later Python, found wrong.
+    // Judged: the matching outputs of the older block and transcripts (and a prompt that shows
+    // nothing), and the five errors.
     assert!(
-        summary.contains("in 1 file, 8 entries; 6 claims verified on CPython "),
+        summary.contains("in 1 file, 12 entries; 9 claims verified on CPython "),
         "{summary}"
     );
-    // Not verified: the differing block output, the differing prompt of each older transcript
-    // and the transcript for 3.99.
+    // Not verified: the two differing older block outputs, the differing prompt of each older
+    // transcript and the transcript for 3.99.
     assert!(
-        summary.ends_with("; 4 not verified: 4 are for another Python"),
+        summary.ends_with("; 5 not verified: 5 are for another Python"),
         "{summary}"
     );
 }

@@ -62,7 +62,8 @@ pub fn judge(block: &CodeBlock, br: &BlockResult, out: &mut Judged) {
     if matches(&want, &got) || (!br.values.is_empty() && matches(&want, &normalise(&echo(br)))) {
         return;
     }
-    // Shown by an older Python: this one's output may differ, and that is no evidence.
+    // Shown by an older Python: this one's output may differ, and that is no evidence
+    // (the first cause: a clock read there would only be a second reason).
     if older {
         out.claims -= 1;
         out.unverified.add(super::unverified::Cause::OtherPython, 1);

@@ -16,8 +16,7 @@ static LABEL: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 
 static VERSION: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)(\d)\.(\d+)\s*(\+|or (?:newer|later|above)|and (?:newer|later|above))?")
-        .expect("valid regex")
+    regex::Regex::new(&format!(r"(?i)(\d)\.(\d+)({})?", crate::entry::OR_NEWER)).expect("valid regex")
 });
 
 /// Languages of a fence that shows output when a label introduces it.
@@ -103,9 +102,9 @@ pub fn generic_label(text: &str) -> bool {
         && !body.contains(['.', '?', '!', '`', '\n', '。'])
 }
 
-/// `Python 3.8+` (or `>= 3.8`) -> ((3, 8), true): at least 3.8; `3.7` (or `< 3.7`,
-/// `<= 3.7.x`: older ones) -> ((3, 7), false): that version, so not the one qa-lint runs
-/// unless it is 3.7.
+/// `Python 3.8+` (or `>= 3.8`) -> ((3, 8), true): 3.8 and newer; `3.7` (or `<= 3.7.x`) ->
+/// ((3, 7), false): what that release showed; `< 3.7` -> ((3, 6), false): an older release's
+/// (`examples::version_fit` says how each is judged).
 fn version(text: &str) -> Option<ForPython> {
     // `Python 2.x`, `Python 2`, `3.x`: a major version only. Any Python 3 holds it; Python 2
     // never does here.
@@ -117,10 +116,19 @@ fn version(text: &str) -> Option<ForPython> {
         let major: u32 = caps.get(1).or(caps.get(2))?.as_str().parse().ok()?;
         return Some(((major, 0), major >= 3));
     };
-    let major = caps[1].parse().ok()?;
-    let minor = caps[2].parse().ok()?;
-    let before = &text[..caps.get(0)?.start()];
-    let at_least = before.contains(">=") || before.contains('≥') || before.trim_end().ends_with('>');
+    let major: u32 = caps[1].parse().ok()?;
+    let minor: u32 = caps[2].parse().ok()?;
+    let before = &text[..caps.get(0)?.start()].trim_end();
+    let at_least = before.contains(">=") || before.contains('≥') || before.ends_with('>');
+    // `< 3.7`, `< Python 3.7`: a release before 3.7 (`<= 3.7` includes it); `< 3.0`: Python 2.
+    let below = before
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic() || c.is_whitespace())
+        .ends_with('<');
+    let (major, minor) = match (below, minor) {
+        (true, 0) => (major.saturating_sub(1), 0),
+        (true, m) => (major, m - 1),
+        (false, m) => (major, m),
+    };
     Some(((major, minor), caps.get(3).is_some() || at_least))
 }
 
@@ -218,7 +226,11 @@ mod tests {
         // A step number joined to the label by a soft line break numbers what follows.
         assert_eq!(label("Output: 1."), Some((None, "")));
         assert_eq!(label("Output: 12"), Some((None, "12")));
-        assert_eq!(label("Output (< Python 3.7):"), Some((Some(((3, 7), false)), "")));
+        // `< 3.7`: a release before 3.7; `<= 3.7.x` includes it; `< 3.0` is Python 2.
+        assert_eq!(label("Output (< Python 3.7):"), Some((Some(((3, 6), false)), "")));
+        assert_eq!(label("Output (<= Python 3.7.x):"), Some((Some(((3, 7), false)), "")));
+        assert_eq!(label("Output (< Python 3.0):"), Some((Some(((2, 0), false)), "")));
+        assert_eq!(label("Output (Python 3.8 or later):"), Some((Some(((3, 8), true)), "")));
         assert_eq!(label("Output (Python >= 3.8):"), Some((Some(((3, 8), true)), "")));
     }
 

@@ -14,7 +14,11 @@ use crate::source::Span;
 /// for, as [`crate::examples::version_fit`] reads a version (`Requires` says "or newer").
 fn transcript_version(code: &str) -> Option<crate::entry::ForPython> {
     static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?i)^#\s*(requires\s+)?python\s*(>=\s*)?(\d)\.(\d{1,2})(\+)?").unwrap()
+        let re = format!(
+            r"(?i)^#\s*(requires\s+)?python\s*(>=\s*)?(\d)\.(\d{{1,2}})(?:\.\d+)?({})?",
+            crate::entry::OR_NEWER
+        );
+        regex::Regex::new(&re).unwrap()
     });
     for l in code.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if !l.starts_with('#') {
@@ -32,8 +36,11 @@ fn transcript_version(code: &str) -> Option<crate::entry::ForPython> {
 /// the examples after it are for.
 fn version_remark(source: &str) -> Option<crate::entry::ForPython> {
     static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?i)^#\s*((?:requires\s+)?python|py)?\s*(>=\s*)?(\d)\.(\d{1,2})(?:\.\d+)?\s*(\+|or (?:newer|later|above))?\s*:?$")
-            .unwrap()
+        let re = format!(
+            r"(?i)^#\s*((?:requires\s+)?python|py)?\s*(>=\s*)?(\d)\.(\d{{1,2}})(?:\.\d+)?({})?\s*:?$",
+            crate::entry::OR_NEWER
+        );
+        regex::Regex::new(&re).unwrap()
     });
     let c = RE.captures(source.trim())?;
     let at_least = c.get(2).is_some() || c.get(5).is_some();
@@ -50,6 +57,7 @@ fn version_remarks() {
     assert_eq!(version_remark("# Python 3.10.6"), Some(((3, 10), false)));
     assert_eq!(version_remark("# python >= 3.12"), Some(((3, 12), true)));
     assert_eq!(version_remark("# 3.8+"), Some(((3, 8), true)));
+    assert_eq!(version_remark("# Python 3.8 and later"), Some(((3, 8), true)));
     assert_eq!(version_remark("# costs 3.5 s"), None);
     assert_eq!(version_remark("# 3.5"), None);
     assert_eq!(version_remark("x = 3.10"), None);
@@ -165,7 +173,8 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
             }
             continue;
         }
-        let older = older_transcript || labelled == Some(VersionFit::Older);
+        // A prompt's own label says more than the transcript's heading.
+        let older = labelled.map_or(older_transcript, |fit| fit == VersionFit::Older);
         let kind = ctx.nondet.example(&ex.source);
         // `%timeit f()`, `!pip install x`: IPython's syntax, not Python's; `exit()` leaves the
         // terminal the session was copied from. Nothing to judge.
@@ -268,9 +277,10 @@ pub(super) fn judge_session(ctx: &mut Ctx, bi: usize, block: &CodeBlock, br: &Bl
                 },
             },
         };
-        // Shown by an older Python: a difference from this one's is no evidence (an error
-        // would be; a warning about the form or the run stays).
-        if older && d.severity == crate::diagnostic::Severity::Error {
+        // Shown by an older Python: output (or an exception) different from this Python's is
+        // no evidence against the page. An exception where the page shows none, Python 2 and
+        // the warnings stay what they are: an example that crashes on a newer Python is rot.
+        if older && d.rule == crate::rules::Rule::OutputMismatch.name() {
             ctx.out.claims -= 1;
             ctx.out.unverified.add(Cause::OtherPython, 1);
             if ex.exception.is_some() {
@@ -358,18 +368,15 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert_eq!(
-            super::transcript_version("# Python 3.8+\n>>> 1\n1\n"),
-            Some(((3, 8), true))
-        );
-        assert_eq!(
-            super::transcript_version("# Requires Python 3.10\n>>> 1\n"),
-            Some(((3, 10), true))
-        );
-        assert_eq!(
-            super::transcript_version("# Python 3.8\n>>> 1\n1\n"),
-            Some(((3, 8), false))
-        );
-        assert_eq!(super::transcript_version(">>> 1\n# Python 3.8+\n"), None);
+        for (code, version) in [
+            ("# Python 3.8+\n>>> 1\n1\n", Some(((3, 8), true))),
+            ("# Requires Python 3.10\n>>> 1\n", Some(((3, 10), true))),
+            ("# Python 3.8\n>>> 1\n1\n", Some(((3, 8), false))),
+            ("# Python 3.8 or newer\n>>> 1\n", Some(((3, 8), true))),
+            ("# Python 3.8.10\n>>> 1\n", Some(((3, 8), false))),
+            (">>> 1\n# Python 3.8+\n", None),
+        ] {
+            assert_eq!(super::transcript_version(code), version, "{code:?}");
+        }
     }
 }
