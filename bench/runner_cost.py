@@ -22,7 +22,6 @@ import ast
 import builtins
 import io
 import os
-import re
 import sys
 import tempfile
 import time
@@ -35,14 +34,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 import floor  # noqa: E402 - bench/floor.py: the floor's own per-block work
 import qa_runner  # noqa: E402 - the runner the workers embed
 
-ENTRY = re.compile(r"^## ", re.M)
-
 
 def entries_of(corpus):
     """Each entry's blocks as the pool sends them (exec mode, one pseudo file name per block)."""
     out = []
     for path in sorted((corpus / "qa").glob("*.md")):
-        for k, part in enumerate(ENTRY.split(path.read_text())[1:]):
+        for k, part in enumerate(floor.ENTRY.split(path.read_text())[1:]):
             blocks = [{"filename": "<qa:%s:%d:%d>" % (path.name, k, i), "source": m.group(1), "mode": "exec"}
                       for i, m in enumerate(floor.FENCE.finditer(part))]
             if blocks:

@@ -161,9 +161,6 @@ pub fn prepare(
     })
 }
 
-/// The Python that runs the examples, as (major, minor): the one the binary was built against
-/// (a virtualenv must be of the same minor version, see docs/architecture.md), or in the wheel
-/// the interpreter qa-lint is installed in.
 /// How output a page shows for a Python version is judged on the Python qa-lint runs. One
 /// meaning wherever a page names a version (an output label, a transcript's heading comment,
 /// a `>>> # Python 3.10` prompt): `3.8+` (`>= 3.8`, `3.8 or newer`) is what 3.8 and every
@@ -180,6 +177,7 @@ pub enum VersionFit {
     Elsewhere,
 }
 
+/// How output shown for `version` (and newer ones, `or_newer`) is judged here.
 pub fn version_fit((version, or_newer): crate::entry::ForPython) -> VersionFit {
     let running = running_python();
     if running.0 != version.0 || running < version {
@@ -191,6 +189,9 @@ pub fn version_fit((version, or_newer): crate::entry::ForPython) -> VersionFit {
     }
 }
 
+/// The Python that runs the examples, as (major, minor): the one the binary was built against
+/// (a virtualenv must be of the same minor version, see docs/architecture.md), or in the wheel
+/// the interpreter qa-lint is installed in.
 pub fn running_python() -> (u32, u32) {
     let version = crate::exec::python_version_hint();
     let mut numbers = version

@@ -171,7 +171,7 @@ class Child:
         self.warnings0 = (list(warnings.filters), warnings.showwarning, warnings.formatwarning)
         self.tempdir0 = tempfile.tempdir
         self.statm = _Statm()
-        _mapped_bytes(self.statm)  # opened now: part of the descriptors every entry starts with
+        _mapped_bytes(self.statm)  # opens it now (errors are 0): a descriptor every entry starts with
         self.fds0 = _open_fds()
         self.rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         self.hook()

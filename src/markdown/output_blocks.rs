@@ -118,7 +118,7 @@ fn version(text: &str) -> Option<ForPython> {
     };
     let major: u32 = caps[1].parse().ok()?;
     let minor: u32 = caps[2].parse().ok()?;
-    let before = &text[..caps.get(0)?.start()].trim_end();
+    let before = text[..caps.get(0)?.start()].trim_end();
     let at_least = before.contains(">=") || before.contains('≥') || before.ends_with('>');
     // `< 3.7`, `< Python 3.7`: a release before 3.7 (`<= 3.7` includes it); `< 3.0`: Python 2.
     let below = before
