@@ -66,6 +66,25 @@ fn entries_sent_to_a_worker_that_dies_run_again_on_the_next() {
     assert_eq!(printed(&out[3]), ["third"]);
 }
 
+/// Checks `codes` as the entries of one file `a.md` in `dir` (weak sandbox, `--jobs` as
+/// given) with the exec trace on; the run must pass; returns the trace (stderr).
+fn traced_run(dir: &std::path::Path, codes: &[String], jobs: &str) -> String {
+    std::fs::write(dir.join("a.md"), common::entries_markdown(codes)).unwrap();
+    let args = [
+        "--no-cache",
+        "--entries",
+        "sections",
+        "--sandbox",
+        "weak",
+        "--jobs",
+        jobs,
+        "a.md",
+    ];
+    let out = common::qa_in_env(dir, &args, &[("QA_LINT_EXEC_TRACE", "1")]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    out.stderr
+}
+
 /// The workers a run starts are the ones it keeps busy (`Pool::workers_for`: a worker thread
 /// claims up to 16 consecutive entries of one group at a time, and each claim keeps one
 /// worker busy), started side by side: with `--jobs 2`, three entries start one worker and
@@ -76,21 +95,32 @@ fn a_run_starts_the_workers_it_keeps_busy_and_no_more() {
     let dir = tempfile::tempdir().unwrap();
     let ready = |entries: usize| {
         let codes: Vec<String> = (0..entries).map(|k| format!("print({k})  # {k}")).collect();
-        std::fs::write(dir.path().join("a.md"), common::entries_markdown(&codes)).unwrap();
-        let args = [
-            "--no-cache",
-            "--entries",
-            "sections",
-            "--sandbox",
-            "weak",
-            "--jobs",
-            "2",
-            "a.md",
-        ];
-        let out = common::qa_in_env(dir.path(), &args, &[("QA_LINT_EXEC_TRACE", "1")]);
-        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-        out.stderr.lines().filter(|l| l.contains("]: worker ready")).count()
+        let trace = traced_run(dir.path(), &codes, "2");
+        trace.lines().filter(|l| l.contains("]: worker ready")).count()
     };
     assert_eq!(ready(3), 1);
     assert_eq!(ready(20), 2);
+}
+
+/// A worker thread claims up to 16 consecutive entries at a time (`MAX_CLAIM`); it claims the
+/// next run when it has sent the last entry of this one, so the worker's pipeline does not
+/// drain at the boundary: every entry after the first is handed to the reused child while the
+/// one before it still runs (the exec trace says "handed ahead"), the seventeenth too. Before,
+/// the seventeenth was sent only after the sixteenth's answer, and the child waited a round
+/// trip through the main process for it every sixteen entries. Each entry sleeps long enough
+/// (40 ms) for the next to arrive before it ends, even on a loaded machine.
+#[test]
+fn the_pipeline_stays_full_across_the_runs_a_worker_thread_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let codes: Vec<String> = (0..20)
+        .map(|k| format!("import time\ntime.sleep(0.04)\nprint({k})  # {k}"))
+        .collect();
+    let trace = traced_run(dir.path(), &codes, "1");
+    let ahead: Vec<&str> = trace.lines().filter(|l| l.contains(" handed ahead to ")).collect();
+    assert_eq!(
+        ahead.len(),
+        19,
+        "every entry but the first starts in the child without waiting for a request:\n{trace}"
+    );
+    assert!(ahead.iter().any(|l| l.contains("entry 17 handed ahead")), "{trace}");
 }

@@ -185,7 +185,8 @@ impl Pool {
     ///
     /// A worker thread claims a run of consecutive jobs of the same [`EntryJob::group`] at once
     /// (at most [`MAX_CLAIM`]) and sends them in order, so its worker can reuse one forked child
-    /// for them; jobs with an empty group are claimed one by one.
+    /// for them; jobs with an empty group are claimed one by one. It claims the next run once
+    /// it has sent the last job of this one (see `run_claims`).
     pub fn run<F>(&self, jobs: Vec<EntryJob>, on_done: F)
     where
         F: Fn(usize, EntryOutcome) + Sync,
@@ -202,9 +203,7 @@ impl Pool {
             for _ in 0..threads {
                 s.spawn(|| {
                     let mut worker = self.idle.lock().unwrap().pop();
-                    while let Some(range) = claim() {
-                        self.run_range(&mut worker, &jobs, range, &on_done);
-                    }
+                    self.run_claims(&mut worker, &jobs, &claim, &on_done);
                     if let Some(w) = worker {
                         self.idle.lock().unwrap().push(w);
                     }
@@ -249,20 +248,32 @@ impl Pool {
         }
     }
 
-    /// Runs `jobs[range]` in order on one worker, [`PIPELINE`] at a time. When the worker dies
-    /// or is retired, the entries already sent to it after the one that was running are sent
-    /// again to the next worker: each entry's outcome comes from one complete run.
-    fn run_range<F>(&self, slot: &mut Option<Worker>, jobs: &[EntryJob], range: std::ops::Range<usize>, on_done: &F)
-    where
+    /// Runs the runs of jobs `claim` hands out, each in order, on one worker, [`PIPELINE`] at a
+    /// time. The next run is claimed when the last entry of this one has been sent, not when
+    /// its answer has come: the worker's pipeline stays full across runs (drained, its child
+    /// waited a round trip through this thread every [`MAX_CLAIM`] entries). When the worker
+    /// dies or is retired, the entries already sent to it after the one that was running are
+    /// sent again to the next worker: each entry's outcome comes from one complete run.
+    fn run_claims<F>(
+        &self,
+        slot: &mut Option<Worker>,
+        jobs: &[EntryJob],
+        claim: &dyn Fn() -> Option<std::ops::Range<usize>>,
+        on_done: &F,
+    ) where
         F: Fn(usize, EntryOutcome) + Sync,
     {
-        let mut queue: VecDeque<usize> = range.collect();
+        let mut queue: VecDeque<usize> = VecDeque::new();
         let mut in_flight: VecDeque<(usize, Sent)> = VecDeque::new();
         loop {
             while in_flight.len() < PIPELINE {
+                if queue.is_empty() {
+                    queue.extend(claim().into_iter().flatten());
+                }
                 let Some(&i) = queue.front() else { break };
                 let request = self.request(&jobs[i]);
-                if !in_flight.is_empty() && request.line.len() > PIPELINE_MAX_BYTES {
+                let ahead: usize = in_flight.iter().skip(1).map(|(_, s)| s.len).sum();
+                if !in_flight.is_empty() && ahead + request.line.len() > PIPELINE_MAX_BYTES {
                     break;
                 }
                 queue.pop_front();
