@@ -1,6 +1,6 @@
 //! The whole run, as its stages: `discover` -> `check` (parallel) -> `shard` ->
-//! `run_examples` (execute: cached, pooled) -> `suppress_and_report`, files in chunks,
-//! then one sort. Each stage is a function here, the execute stage in `execute.rs` (its own
+//! `run_examples` (execute: cached, pooled) -> `suppress_and_report`, files in chunks (the
+//! next chunk checked while this one's entries run), then one sort. Each stage is a function here, the execute stage in `execute.rs` (its own
 //! steps: jobs, the cache's file and entry records, the pool, judging); the policy a stage
 //! applies lives in the module that owns it (`shard`, `suppress`, `diagnostic::dedup`,
 //! `settings`, `cache`). Output never depends on scheduling: results are collected per file
@@ -41,21 +41,20 @@ pub enum RunError {
 }
 
 /// Files are processed in chunks: each chunk is parsed, run and reduced to its reports
-/// before the next is read, so memory grows with the diagnostics, not with the corpus.
+/// while the next is read (see `run`), so memory grows with the diagnostics, not with the
+/// corpus.
 const CHUNK_FILES: usize = 256;
 
-/// One chunk of files through the stages after discovery: check, shard, execute, then
+/// One checked chunk of files through the stages after `check`: shard, execute, then
 /// suppress and report per file.
 fn run_chunk(
-    chunk: &[PathBuf],
+    mut checked: Vec<CheckedFile>,
     pool: &rayon::ThreadPool,
     opts: &RunSettings,
     config: &Config,
-    policy: &Policies,
     exec: &mut ExecState,
     summary: &mut Summary,
 ) -> Result<Vec<FileReport>, RunError> {
-    let mut checked = check(chunk, pool, opts, config, policy);
     let selected = shard(&checked, opts, summary);
     if opts.exec {
         summary.blocks_not_run += checked
@@ -158,8 +157,29 @@ pub fn run(opts: &RunSettings, policy: &Policies) -> Result<(Vec<FileReport>, Su
     let mut summary = Summary::default();
     let mut exec = ExecState::new(opts, config);
     let mut reports = Vec::new();
-    for chunk in files.chunks(CHUNK_FILES) {
-        reports.extend(run_chunk(chunk, &pool, opts, config, policy, &mut exec, &mut summary)?);
+    let chunks: Vec<&[PathBuf]> = files.chunks(CHUNK_FILES).collect();
+    // The next chunk is read, parsed and validated while this one's entries run, on threads
+    // of its own (this chunk's steps before and after the run need `pool` meanwhile): the
+    // workers would be idle while it is checked. Two chunks at most are held at a time.
+    let ahead_pool = if opts.exec && chunks.len() > 1 {
+        Some(rayon::ThreadPoolBuilder::new().num_threads(opts.jobs).build()?)
+    } else {
+        None
+    };
+    let mut ahead = None;
+    for (k, chunk) in chunks.iter().enumerate() {
+        let checked = ahead
+            .take()
+            .unwrap_or_else(|| check(chunk, &pool, opts, config, policy));
+        let next = chunks.get(k + 1).zip(ahead_pool.as_ref());
+        let (done, next_checked) = std::thread::scope(|s| {
+            let next = next.map(|(n, threads)| s.spawn(|| check(n, threads, opts, config, policy)));
+            let done = run_chunk(checked, &pool, opts, config, &mut exec, &mut summary);
+            let next = next.map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            (done, next)
+        });
+        ahead = next_checked;
+        reports.extend(done?);
     }
     exec.bar.finish_and_clear();
     for w in walk_errors {
