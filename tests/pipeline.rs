@@ -125,8 +125,9 @@ fn the_pipeline_stays_full_across_the_runs_a_worker_thread_claims() {
     assert!(ahead.iter().any(|l| l.contains("entry 17 handed ahead")), "{trace}");
 }
 
-/// A run reads its files in chunks of 256 and checks the next chunk while the entries of the
-/// one before run (pipeline/mod.rs, `run`). Across that boundary nothing is lost, doubled or
+/// A run reads its files in chunks of 256 and, with a core the workers leave free (`--jobs
+/// 1` on a machine of two cores or more), checks the next chunk while the entries of the one
+/// before run (pipeline/mod.rs, `run`). Across that boundary nothing is lost, doubled or
 /// reordered: 300 files, one entry each, the claims of two of them wrong (one in each chunk),
 /// give one line per wrong claim, at its file and line, in path order, and a summary of 300
 /// files and 300 entries.
@@ -139,7 +140,16 @@ fn files_beyond_the_first_chunk_are_checked_and_run_once_each_in_order() {
         let md = common::entries_markdown(&[code]);
         std::fs::write(dir.path().join(format!("f{k:03}.md")), md).unwrap();
     }
-    let args = ["--no-cache", "--entries", "sections", "--output-format", "concise", "."];
+    let args = [
+        "--no-cache",
+        "--jobs",
+        "1",
+        "--entries",
+        "sections",
+        "--output-format",
+        "concise",
+        ".",
+    ];
     let out = common::qa_in_env(dir.path(), &args, &[]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     let errors: Vec<&str> = out.stdout.lines().filter(|l| l.contains("output-mismatch")).collect();
