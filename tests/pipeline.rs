@@ -70,6 +70,12 @@ fn entries_sent_to_a_worker_that_dies_run_again_on_the_next() {
 /// given) with the exec trace on; the run must pass; returns the trace (stderr).
 fn traced_run(dir: &std::path::Path, codes: &[String], jobs: &str) -> String {
     std::fs::write(dir.join("a.md"), common::entries_markdown(codes)).unwrap();
+    traced_check(dir, jobs, "a.md")
+}
+
+/// Checks `path` in `dir` (weak sandbox, `--jobs` as given) with the exec trace on; the run
+/// must pass; returns the trace (stderr).
+fn traced_check(dir: &std::path::Path, jobs: &str, path: &str) -> String {
     let args = [
         "--no-cache",
         "--entries",
@@ -78,7 +84,7 @@ fn traced_run(dir: &std::path::Path, codes: &[String], jobs: &str) -> String {
         "weak",
         "--jobs",
         jobs,
-        "a.md",
+        path,
     ];
     let out = common::qa_in_env(dir, &args, &[("QA_LINT_EXEC_TRACE", "1")]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
@@ -107,13 +113,14 @@ fn a_run_starts_the_workers_it_keeps_busy_and_no_more() {
 /// drain at the boundary: every entry after the first is handed to the reused child while the
 /// one before it still runs (the exec trace says "handed ahead"), the seventeenth too. Before,
 /// the seventeenth was sent only after the sixteenth's answer, and the child waited a round
-/// trip through the main process for it every sixteen entries. Each entry sleeps long enough
-/// (40 ms) for the next to arrive before it ends, even on a loaded machine.
+/// trip through the main process for it every sixteen entries (the seventeenth is
+/// `MAX_CLAIM` + 1). Each entry sleeps long enough (100 ms) for the next to arrive before it
+/// ends, even on a loaded machine.
 #[test]
 fn the_pipeline_stays_full_across_the_runs_a_worker_thread_claims() {
     let dir = tempfile::tempdir().unwrap();
     let codes: Vec<String> = (0..20)
-        .map(|k| format!("import time\ntime.sleep(0.04)\nprint({k})  # {k}"))
+        .map(|k| format!("import time\ntime.sleep(0.1)\nprint({k})  # {k}"))
         .collect();
     let trace = traced_run(dir.path(), &codes, "1");
     let ahead: Vec<&str> = trace.lines().filter(|l| l.contains(" handed ahead to ")).collect();
@@ -161,4 +168,25 @@ fn files_beyond_the_first_chunk_are_checked_and_run_once_each_in_order() {
         "{}",
         out.stdout
     );
+}
+
+/// A worker thread claims the next job ahead only when no other thread could start it now
+/// (src/exec/claim.rs): with `isolation = "file"`, two files of one entry each and `--jobs
+/// 2`, each file runs on a worker of its own (two supervisors fork a child each), not both on
+/// the first worker, one after the other, while the second has nothing to do.
+#[test]
+fn a_job_claimed_ahead_is_never_one_an_idle_worker_could_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("qa-lint.toml"), "[exec]\nisolation = \"file\"\n").unwrap();
+    for name in ["a.md", "b.md"] {
+        let code = "import time\ntime.sleep(0.3)\nprint(1)  # 1".to_string();
+        std::fs::write(dir.path().join(name), common::entries_markdown(&[code])).unwrap();
+    }
+    let trace = traced_check(dir.path(), "2", ".");
+    let supervisors: std::collections::BTreeSet<&str> = trace
+        .lines()
+        .filter(|l| l.contains("]: child "))
+        .filter_map(|l| l.split(']').next())
+        .collect();
+    assert_eq!(supervisors.len(), 2, "{trace}");
 }

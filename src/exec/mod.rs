@@ -1,7 +1,8 @@
 //! Running the Python code blocks of Q&A entries: the worker pool, the worker process, CPython start-up and the Python side (supervisor, runner, sandbox hook).
 //!
 //! * [`Pool`] (pool.rs): N worker processes (`<exe> __worker`), a watchdog, crash containment;
-//!   worker_process.rs starts and kills one and reads its answers under a deadline.
+//!   worker_process.rs starts and kills one and reads its answers under a deadline; claim.rs
+//!   divides a run's jobs among the worker threads.
 //! * [`worker_main`] (worker.rs): the worker process; the binary's `main` must call it when
 //!   `argv[1] == "__worker"`, before doing anything else.
 //! * pyinit.rs: explicit CPython start-up honouring `VIRTUAL_ENV` (refuses a venv of another version).
@@ -25,6 +26,7 @@
 //! let outcomes = pool.run_collect(jobs2);              // or: in job order
 //! ```
 
+mod claim;
 pub mod confine;
 mod confine_child;
 mod confine_seccomp;

@@ -8,6 +8,8 @@
 //! that does not answer within the entry timeout + 5 s is killed (whole group) and replaced, and
 //! a worker that dies mid-entry costs that entry only ([`EntryOutcome::Crashed`]).
 
+use super::claim::Claims;
+pub use super::claim::MAX_CLAIM;
 use super::protocol::*;
 pub use super::worker_process::{cli_command, set_worker_command, worker_command, WorkerCommand};
 use super::worker_process::{spawn_worker_process, LineReader, ReadErr, Worker, WorkerEnv};
@@ -21,15 +23,13 @@ use std::time::{Duration, Instant};
 
 /// Extra time the Rust watchdog allows beyond the entry's own timeout.
 pub const WATCHDOG_GRACE: Duration = Duration::from_secs(5);
-/// Most consecutive jobs of one group a worker thread claims at once (the rest of a long file
-/// goes to whichever worker is free next, so one big file does not serialise the run).
-pub const MAX_CLAIM: usize = 16;
 /// Entries a worker thread keeps at its worker: the next is sent before the answer to the one
 /// before it, so the supervisor can hand it to a reused child the moment that child is done
 /// (qa_helper.py, `look_ahead`), and the three processes overlap instead of taking turns.
 pub const PIPELINE: usize = 2;
-/// Largest request sent ahead of an answer. A pipe holds 64 KiB: a bigger request sent ahead
-/// could block this thread while the supervisor blocks writing a big answer to it.
+/// Most bytes of requests sent ahead of the oldest one in flight (the one being answered). A
+/// pipe holds 64 KiB: more sent ahead could block this thread while the supervisor blocks
+/// writing a big answer to it.
 const PIPELINE_MAX_BYTES: usize = 32 << 10;
 /// How long a new worker may take to start CPython and say hello.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -38,19 +38,6 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// this process's `RUSAGE_CHILDREN` (what `/usr/bin/time` and the bench report); a killed one
 /// takes its children's accounting with it.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
-
-/// The run of jobs a worker thread claims from `start`: consecutive jobs of one non-empty
-/// [`EntryJob::group`], at most [`MAX_CLAIM`], or the one job of an empty group.
-fn claim_at(jobs: &[EntryJob], start: usize) -> Option<std::ops::Range<usize>> {
-    let group = &jobs.get(start)?.group;
-    let mut end = start + 1;
-    if !group.is_empty() {
-        while end < jobs.len() && end - start < MAX_CLAIM && jobs[end].group == *group {
-            end += 1;
-        }
-    }
-    Some(start..end)
-}
 
 /// A spawn request for the spawner thread: which executable, confined or not, with a spare
 /// child or not, and where to send the child.
@@ -185,25 +172,19 @@ impl Pool {
     ///
     /// A worker thread claims a run of consecutive jobs of the same [`EntryJob::group`] at once
     /// (at most [`MAX_CLAIM`]) and sends them in order, so its worker can reuse one forked child
-    /// for them; jobs with an empty group are claimed one by one. It claims the next run once
-    /// it has sent the last job of this one (see `run_claims`).
+    /// for them; jobs with an empty group are claimed one by one; and it may claim the next job
+    /// ahead while its worker still runs one (claim.rs says when).
     pub fn run<F>(&self, jobs: Vec<EntryJob>, on_done: F)
     where
         F: Fn(usize, EntryOutcome) + Sync,
     {
-        let cursor = Mutex::new(0usize);
         let threads = self.size.min(jobs.len());
-        let claim = || {
-            let mut next = cursor.lock().unwrap_or_else(|e| e.into_inner());
-            let range = claim_at(&jobs, *next)?;
-            *next = range.end;
-            Some(range)
-        };
+        let claims = Claims::new(&jobs, threads);
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| {
                     let mut worker = self.idle.lock().unwrap().pop();
-                    self.run_claims(&mut worker, &jobs, &claim, &on_done);
+                    self.run_claims(&mut worker, &jobs, &claims, &on_done);
                     if let Some(w) = worker {
                         self.idle.lock().unwrap().push(w);
                     }
@@ -215,14 +196,7 @@ impl Pool {
     /// How many workers [`Pool::run`] would keep busy with `jobs`: one per claim, at most
     /// the pool's size (a thread that finds nothing to claim starts no worker).
     pub fn workers_for(&self, jobs: &[EntryJob]) -> usize {
-        let mut claims = 0;
-        let mut at = 0;
-        while claims < self.size {
-            let Some(range) = claim_at(jobs, at) else { break };
-            claims += 1;
-            at = range.end;
-        }
-        claims
+        super::claim::runs(jobs, self.size)
     }
 
     /// [`Pool::run`] collecting the outcomes in job order.
@@ -248,27 +222,26 @@ impl Pool {
         }
     }
 
-    /// Runs the runs of jobs `claim` hands out, each in order, on one worker, [`PIPELINE`] at a
-    /// time. The next run is claimed when the last entry of this one has been sent, not when
-    /// its answer has come: the worker's pipeline stays full across runs (drained, its child
-    /// waited a round trip through this thread every [`MAX_CLAIM`] entries). When the worker
-    /// dies or is retired, the entries already sent to it after the one that was running are
-    /// sent again to the next worker: each entry's outcome comes from one complete run.
-    fn run_claims<F>(
-        &self,
-        slot: &mut Option<Worker>,
-        jobs: &[EntryJob],
-        claim: &dyn Fn() -> Option<std::ops::Range<usize>>,
-        on_done: &F,
-    ) where
+    /// Runs the jobs this thread claims, each run in order, on one worker, [`PIPELINE`] at a
+    /// time. With nothing left to send while a request is in flight, it claims the next job
+    /// ahead when it may (claim.rs): the worker's pipeline stays full across runs. When the
+    /// worker dies or is retired, the entries already sent to it after the one that was
+    /// running are sent again to the next worker: each entry's outcome comes from one
+    /// complete run.
+    fn run_claims<F>(&self, slot: &mut Option<Worker>, jobs: &[EntryJob], claims: &Claims, on_done: &F)
+    where
         F: Fn(usize, EntryOutcome) + Sync,
     {
-        let mut queue: VecDeque<usize> = VecDeque::new();
+        let mut queue: VecDeque<usize> = claims.first().into_iter().flatten().collect();
         let mut in_flight: VecDeque<(usize, Sent)> = VecDeque::new();
         loop {
             while in_flight.len() < PIPELINE {
                 if queue.is_empty() {
-                    queue.extend(claim().into_iter().flatten());
+                    let more = match in_flight.back() {
+                        None => claims.run(),
+                        Some(&(running, _)) => claims.ahead(running),
+                    };
+                    queue.extend(more.into_iter().flatten());
                 }
                 let Some(&i) = queue.front() else { break };
                 let request = self.request(&jobs[i]);
