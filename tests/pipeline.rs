@@ -190,3 +190,51 @@ fn a_job_claimed_ahead_is_never_one_an_idle_worker_could_start() {
         .collect();
     assert_eq!(supervisors.len(), 2, "{trace}");
 }
+
+/// A worker that stops reading its requests after writing the answers to the ones it took (a
+/// supervisor retiring does: it answers, then exits) makes the next send fail while those
+/// answers wait in its pipe. They are read, not lost: the entries in flight complete, and the
+/// entry that could not be sent runs on the next worker. Staged with a stand-in worker (a
+/// Python script speaking the protocol, `with_worker_exe`): it takes the two requests the pool
+/// sends ahead, closes its stdin, answers both and exits; a real supervisor cannot be made to
+/// close its stdin at that moment.
+#[test]
+fn answers_a_worker_wrote_before_it_stopped_reading_are_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("fake-worker");
+    std::fs::write(
+        &fake,
+        r#"#!/usr/bin/env python3
+import json, os, select, sys
+out = sys.stdout
+out.write(json.dumps({"python": "CPython 3 (stand-in)", "confined": False}) + "\n")
+out.flush()
+buf = b""
+while buf.count(b"\n") < 2:  # the two requests sent ahead (the second: within a second)
+    if buf and not select.select([0], [], [], 1.0)[0]:
+        break
+    chunk = os.read(0, 65536)
+    if not chunk:
+        break
+    buf += chunk
+os.close(0)  # from here on the pool's writes fail
+for line in buf.splitlines():
+    req = json.loads(line)
+    result = {"blocks": [{} for _ in req["blocks"]], "output_truncated": False, "threads_left": 0}
+    answer = {"id": req["id"], "nonce": req["nonce"], "outcome": {"kind": "completed", "data": result}}
+    out.write(json.dumps(answer) + "\n")
+out.flush()
+"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let weak = Policy {
+        kernel: false,
+        strict: false,
+    };
+    let pool = Pool::new(1, Limits::default()).with_policy(weak).with_worker_exe(&fake);
+    let jobs = (0..3).map(|n| entry(n, "print(1)\n")).collect();
+    for (n, outcome) in pool.run_collect(jobs).iter().enumerate() {
+        assert!(matches!(outcome, EntryOutcome::Completed(_)), "entry {n}: {outcome:#?}");
+    }
+}

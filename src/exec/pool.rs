@@ -234,8 +234,12 @@ impl Pool {
     {
         let mut queue: VecDeque<usize> = claims.first().into_iter().flatten().collect();
         let mut in_flight: VecDeque<(usize, Sent)> = VecDeque::new();
+        // The worker stopped taking requests (a write failed) while it had some in flight:
+        // their answers may be in its pipe already (a supervisor that retires answers, then
+        // exits), so they are read before it is replaced.
+        let mut stopped = false;
         loop {
-            while in_flight.len() < PIPELINE {
+            while in_flight.len() < PIPELINE && !stopped {
                 if queue.is_empty() {
                     let more = match in_flight.back() {
                         None => claims.run(),
@@ -252,16 +256,25 @@ impl Pool {
                 queue.pop_front();
                 match self.send(slot, request) {
                     Ok(sent) => in_flight.push_back((i, sent)),
-                    Err(outcome) if in_flight.is_empty() => on_done(i, outcome),
-                    Err(_) => {
-                        // The worker died under the entry in flight: that one is answered
-                        // below; this one goes again.
+                    Err(Unsent::NoWorker(detail)) => on_done(i, Self::crashed(detail)),
+                    Err(Unsent::WriteFailed(e)) if in_flight.is_empty() => {
+                        let st = slot.take().map(|mut w| w.kill()).unwrap_or_default();
+                        let detail = format!("the Python worker died ({st}; write failed: {e})");
+                        on_done(i, Self::crashed(detail));
+                    }
+                    Err(Unsent::WriteFailed(_)) => {
+                        // The entries in flight are answered below (or found dead there);
+                        // this one goes again, to the next worker.
                         queue.push_front(i);
+                        stopped = true;
                         break;
                     }
                 }
             }
             let Some((i, sent)) = in_flight.pop_front() else {
+                if std::mem::take(&mut stopped) {
+                    slot.take().map(|mut w| w.kill());
+                }
                 if queue.is_empty() {
                     return;
                 }
@@ -270,6 +283,7 @@ impl Pool {
             let outcome = self.receive(slot, &jobs[i], &sent);
             on_done(i, outcome);
             if slot.is_none() {
+                stopped = false;
                 while let Some((j, _)) = in_flight.pop_back() {
                     queue.push_front(j);
                 }
@@ -309,21 +323,19 @@ impl Pool {
         }
     }
 
-    /// Sends a request to the worker (started if there is none); a failure is the entry's outcome.
-    fn send(&self, slot: &mut Option<Worker>, request: Request) -> Result<Sent, EntryOutcome> {
+    /// Sends a request to the worker (started if there is none). A worker whose stdin failed
+    /// is left in `slot` for the caller: it may still hold answers.
+    fn send(&self, slot: &mut Option<Worker>, request: Request) -> Result<Sent, Unsent> {
         if slot.is_none() {
             match self.spawn() {
                 Ok(w) => *slot = Some(w),
-                Err(e) => return Err(Self::crashed(format!("could not start a Python worker: {e}"))),
+                Err(e) => return Err(Unsent::NoWorker(format!("could not start a Python worker: {e}"))),
             }
         }
         let w = slot.as_mut().expect("worker");
         let stdin = w.stdin.as_mut().expect("stdin is open until the pool is dropped");
         if let Err(e) = stdin.write_all(request.line.as_bytes()).and_then(|_| stdin.flush()) {
-            let st = slot.take().map(|mut w| w.kill()).unwrap_or_default();
-            return Err(Self::crashed(format!(
-                "the Python worker died ({st}; write failed: {e})"
-            )));
+            return Err(Unsent::WriteFailed(e));
         }
         Ok(Sent {
             len: request.line.len(),
@@ -540,6 +552,14 @@ fn spare_wanted(workers: usize, asked: Option<bool>) -> bool {
 struct Request {
     line: String,
     sent: Sent,
+}
+
+/// Why a request was not sent.
+enum Unsent {
+    /// No worker could be started (the entry's outcome says why).
+    NoWorker(String),
+    /// The worker no longer reads its requests (it exited, or is exiting).
+    WriteFailed(io::Error),
 }
 
 /// A request in flight: what its answer must carry and how long it may take.

@@ -24,7 +24,8 @@
 //! The pool keeps up to `PIPELINE` (2) requests in flight: the next is sent before the answer
 //! to the one before it (only when it is at most 32 KiB, so neither side can block the other
 //! on a full pipe). An entry's watchdog starts when the answers before it have arrived. When a
-//! worker dies or is retired, the requests it had not answered are sent again to a new one.
+//! worker dies or is retired, the requests it had not answered are sent again to a new one; a
+//! worker that stops reading (a write to it fails) first has the answers it wrote read.
 //!
 //! **Supervisor → fork server** (a `SOCK_SEQPACKET` socket pair): one message per child, JSON
 //! `{"root": dir, "plan": confinement settings|null, "doctest": bool}` with the child's request
