@@ -27,9 +27,8 @@ pub const WATCHDOG_GRACE: Duration = Duration::from_secs(5);
 /// before it, so the supervisor can hand it to a reused child the moment that child is done
 /// (qa_helper.py, `look_ahead`), and the three processes overlap instead of taking turns.
 pub const PIPELINE: usize = 2;
-/// Most bytes of requests sent ahead of the oldest one in flight (the one being answered). A
-/// pipe holds 64 KiB: more sent ahead could block this thread while the supervisor blocks
-/// writing a big answer to it.
+/// Largest request sent ahead of an answer. A pipe holds 64 KiB: a bigger request sent ahead
+/// could block this thread while the supervisor blocks writing a big answer to it.
 const PIPELINE_MAX_BYTES: usize = 32 << 10;
 /// How long a new worker may take to start CPython and say hello.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -77,11 +76,7 @@ impl Pool {
     /// Workers are confined where the kernel allows ([`super::confine::Policy::detect`]);
     /// [`Pool::with_policy`] sets the run's policy instead.
     pub fn new(jobs: usize, limits: Limits) -> Pool {
-        let size = if jobs == 0 {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-        } else {
-            jobs
-        };
+        let size = if jobs == 0 { cores() } else { jobs };
         let exe = worker_command().map_or_else(
             || std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe")),
             |w| w.program.clone(),
@@ -249,8 +244,7 @@ impl Pool {
                 }
                 let Some(&i) = queue.front() else { break };
                 let request = self.request(&jobs[i]);
-                let ahead: usize = in_flight.iter().skip(1).map(|(_, s)| s.len).sum();
-                if !in_flight.is_empty() && ahead + request.line.len() > PIPELINE_MAX_BYTES {
+                if !in_flight.is_empty() && request.line.len() > PIPELINE_MAX_BYTES {
                     break;
                 }
                 queue.pop_front();
@@ -273,7 +267,9 @@ impl Pool {
             }
             let Some((i, sent)) = in_flight.pop_front() else {
                 if std::mem::take(&mut stopped) {
-                    slot.take().map(|mut w| w.kill());
+                    if let Some(mut w) = slot.take() {
+                        w.kill();
+                    }
                 }
                 if queue.is_empty() {
                     return;
@@ -539,13 +535,25 @@ fn random_key() -> [u8; 32] {
     key
 }
 
+/// The machine's cores: what `--jobs 0` and the default number of workers mean.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The cores a pool of `workers` leaves free: where work done beside the entries (a child
+/// forked ahead, the next files checked ahead) costs the workers nothing. With a worker per
+/// core there are none, and such work only takes CPU from them.
+pub fn free_cores(workers: usize) -> usize {
+    cores().saturating_sub(workers)
+}
+
 /// Whether the workers of a pool of `workers` should fork their next child ahead, while an entry
 /// runs: `QA_LINT_SPARE=0` or `1` (`asked`) decides (the bench's before/after); otherwise only
-/// when a core is left over for it. Measured on 2 cores (docs/performance-history.md): with `--jobs 1` the spare
+/// when a core is left over for it ([`free_cores`]). Measured on 2 cores (docs/performance-history.md): with `--jobs 1` the spare
 /// takes the fork off the entries' path (strict: about a third less wall time); with a worker
 /// per core it only adds its CPU (5-10%) to cores that are busy already.
 fn spare_wanted(workers: usize, asked: Option<bool>) -> bool {
-    asked.unwrap_or_else(|| workers < std::thread::available_parallelism().map_or(1, |n| n.get()))
+    asked.unwrap_or_else(|| free_cores(workers) > 0)
 }
 
 /// A request line and what its answer must carry.

@@ -1,6 +1,7 @@
 //! The whole run, as its stages: `discover` -> `check` (parallel) -> `shard` ->
 //! `run_examples` (execute: cached, pooled) -> `suppress_and_report`, files in chunks (the
-//! next chunk checked while this one's entries run, when a core is free), then one sort. Each stage is a function here, the execute stage in `execute.rs` (its own
+//! next chunk checked while this one's entries run, when a core is free), then one sort.
+//! Each stage is a function here, the execute stage in `execute.rs` (its own
 //! steps: jobs, the cache's file and entry records, the pool, judging); the policy a stage
 //! applies lives in the module that owns it (`shard`, `suppress`, `diagnostic::dedup`,
 //! `settings`, `cache`). Output never depends on scheduling: results are collected per file
@@ -158,15 +159,14 @@ pub fn run(opts: &RunSettings, policy: &Policies) -> Result<(Vec<FileReport>, Su
     let mut exec = ExecState::new(opts, config);
     let mut reports = Vec::new();
     let chunks: Vec<&[PathBuf]> = files.chunks(CHUNK_FILES).collect();
-    // With fewer workers than cores (`--jobs 1`), the next chunk is read, parsed and
-    // validated while this one's entries run, on the cores the workers leave free and on
-    // threads of its own (this chunk's steps before and after its run need `pool`
-    // meanwhile): the workers would be idle while it is checked. With a worker per core
-    // there is no free core: checking alongside took CPU from the workers (1.02x wall).
-    // Two chunks at most are held at a time.
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let ahead_pool = if opts.exec && chunks.len() > 1 && opts.jobs < cores {
-        Some(rayon::ThreadPoolBuilder::new().num_threads(cores - opts.jobs).build()?)
+    // With cores the workers leave free (`--jobs 1`), the next chunk is read, parsed and
+    // validated while this one's entries run, there, on threads of its own (this chunk's
+    // steps before and after its run need `pool` meanwhile): the workers would be idle while
+    // it is checked. With a worker per core, checking alongside took CPU from the workers
+    // (1.02x wall). Two chunks at most are held at a time.
+    let free = crate::exec::pool::free_cores(opts.jobs);
+    let ahead_pool = if opts.exec && chunks.len() > 1 && free > 0 {
+        Some(rayon::ThreadPoolBuilder::new().num_threads(free).build()?)
     } else {
         None
     };

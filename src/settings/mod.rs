@@ -109,7 +109,7 @@ impl RunSettings {
         }
         let jobs = match cli.jobs {
             Some(n) if n > 0 => n,
-            _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            _ => crate::exec::pool::cores(),
         };
         // Confinement matters only when examples run; without a kernel that offers it the
         // run is refused (strict, `--sandbox=kernel`) or goes on with a warning.
@@ -333,7 +333,7 @@ mod tests {
             jobs,
             ..CommandLine::default()
         };
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = crate::exec::pool::cores();
         let config = Config::default();
         assert_eq!(RunSettings::resolve(&config, cli(Some(0)), &[]).unwrap().jobs, cores);
         assert_eq!(RunSettings::resolve(&config, cli(None), &[]).unwrap().jobs, cores);
